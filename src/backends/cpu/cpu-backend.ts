@@ -1,0 +1,486 @@
+// The float64 reference backend: the BCD sweep of ALGORITHM.md §4 on Float64Arrays.
+//
+// Layout: every T-long quantity is stored feature-major (one row of length T per feature), so
+// the Gram reductions are contiguous dot products over time and the batched h-solves and
+// W·H products are contiguous row operations. h is padded with a leading zero column
+// (h_0 = 0): row i of `hPad` is [h_0,i, h_1,i, …, h_T,i], so P's h-rows are hPad[·, 0..T)
+// and Q's h-rows are hPad[·, 1..T].
+import { activate } from '../../problem/activations.ts';
+import type { Activation, RnnWeights } from '../../problem/types.ts';
+import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms, Lambdas } from '../backend.ts';
+import {
+  choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, dot, sum, sumSquares, transpose,
+} from './linalg.ts';
+import { minimizeU, type UCoefficients } from './u-update.ts';
+
+/** BCD on the CPU in float64: the reference every other backend is tested against. */
+export class CpuBackend implements BcdBackend {
+  readonly info: BackendInfo = { kind: 'cpu', description: 'cpu (float64 reference)', software: false };
+
+  private T = 0; private n = 0; private m = 0; private r = 0; private K = 0;
+  private act: Activation = { kind: 'relu' };
+  private lambdas!: Lambdas;
+  private mu = 0;
+
+  // Data, feature-major: XT n×T, YT m×T; constant parts of the w-Gram (x·xᵀ block, x sums).
+  private XT!: Float64Array; private YT!: Float64Array;
+  private gramXX!: Float64Array; private sumX!: Float64Array; private sumY!: Float64Array;
+
+  // State.
+  private W!: Float64Array; private V!: Float64Array; private b!: Float64Array;
+  private A!: Float64Array; private c!: Float64Array;
+  private hPad!: Float64Array; // r×(T+1)
+  private U!: Float64Array; private Xi!: Float64Array; private Zeta!: Float64Array; // r×T
+
+  // s^0, kept for the warm-start rule.
+  private initial!: BcdState;
+
+  // Work buffers (allocated once in load()).
+  private G!: Float64Array; private Rw!: Float64Array; // K×K, r×K
+  private H!: Float64Array; private Ra!: Float64Array; // (r+1)², m×(r+1)
+  private D1!: Float64Array; private D2!: Float64Array; // r×r
+  private scaledAt!: Float64Array; // r×m: (2/T)Aᵀ
+  private VXb!: Float64Array; // r×T: V x_t + b
+  private pre!: Float64Array; // r×T: Ψ(h)w = W h_{t−1} + V x_t + b, valid when preValid
+  private work!: Float64Array; // r×T scratch
+  private rhs!: Float64Array; // r×T
+  private prevU!: Float64Array; // r×T: u before the last u-update (for the certificate)
+  private preValid = false;
+  private haveLastSweep = false;
+
+  async load(problem: BcdProblem, initial: RnnWeights): Promise<void> {
+    const { T, n, m, r } = problem;
+    if (initial.r !== r || initial.n !== n || initial.m !== m) {
+      throw new Error(`initial weights are ${initial.r}/${initial.n}/${initial.m} (r/n/m), the problem needs ${r}/${n}/${m}`);
+    }
+    this.T = T; this.n = n; this.m = m; this.r = r; this.K = r + n + 1;
+    this.act = problem.activation;
+    this.lambdas = { ...problem.lambdas };
+    this.mu = problem.mu;
+    this.XT = transpose(problem.x, T, n, new Float64Array(n * T));
+    this.YT = transpose(problem.y, T, m, new Float64Array(m * T));
+    this.gramXX = new Float64Array(n * n);
+    this.sumX = new Float64Array(n);
+    this.sumY = new Float64Array(m);
+    for (let i = 0; i < n; i++) {
+      this.sumX[i] = sum(this.XT, i * T, T);
+      for (let j = 0; j <= i; j++) {
+        const v = dot(this.XT, i * T, this.XT, j * T, T);
+        this.gramXX[i * n + j] = v;
+        this.gramXX[j * n + i] = v;
+      }
+    }
+    for (let k = 0; k < m; k++) this.sumY[k] = sum(this.YT, k * T, T);
+
+    const K = this.K;
+    this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K);
+    this.H = new Float64Array((r + 1) * (r + 1)); this.Ra = new Float64Array(m * (r + 1));
+    this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m);
+    this.VXb = new Float64Array(r * T); this.pre = new Float64Array(r * T);
+    this.work = new Float64Array(r * T); this.rhs = new Float64Array(r * T); this.prevU = new Float64Array(r * T);
+
+    this.W = initial.W.slice(); this.V = initial.V.slice(); this.b = initial.b.slice();
+    this.A = initial.A.slice(); this.c = initial.c.slice();
+    this.hPad = new Float64Array(r * (T + 1));
+    this.U = new Float64Array(r * T); this.Xi = new Float64Array(r * T); this.Zeta = new Float64Array(r * T);
+    this.buildFeasibleStart();
+    this.initial = this.snapshot();
+  }
+
+  /** s^0: run the RNN forward so that C1 = C2 = 0 (ALGORITHM.md §5 step 1). */
+  private buildFeasibleStart(): void {
+    const { T, r, n } = this;
+    const S = T + 1;
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < r; i++) {
+        let s = this.b[i];
+        for (let j = 0; j < r; j++) s += this.W[i * r + j] * this.hPad[j * S + t];
+        for (let j = 0; j < n; j++) s += this.V[i * n + j] * this.XT[j * T + t];
+        this.U[i * T + t] = s;
+      }
+      for (let i = 0; i < r; i++) this.hPad[i * S + t + 1] = activate(this.act, this.U[i * T + t]);
+    }
+    this.preValid = false;
+    this.haveLastSweep = false;
+  }
+
+  async sweep(count: number, gamma: number): Promise<void> {
+    for (let s = 0; s < count; s++) {
+      this.updateW(gamma);
+      this.updateA();
+      this.updateH(gamma);
+      this.updateU(gamma);
+    }
+  }
+
+  // ---- z-block ---------------------------------------------------------------------------
+
+  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h. */
+  private buildGramW(gamma: number, G: Float64Array): void {
+    const { T, r, n, K } = this;
+    const S = T + 1;
+    const hp = this.hPad;
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j <= i; j++) G[i * K + j] = dot(hp, i * S, hp, j * S, T);
+      for (let j = 0; j < n; j++) G[(r + j) * K + i] = dot(this.XT, j * T, hp, i * S, T);
+      G[(K - 1) * K + i] = sum(hp, i * S, T);
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
+      G[(K - 1) * K + r + i] = this.sumX[i];
+    }
+    G[K * K - 1] = T;
+    const { l2, l3, l4 } = this.lambdas;
+    for (let i = 0; i < K; i++) {
+      for (let j = 0; j <= i; j++) {
+        const v = gamma * G[i * K + j];
+        G[i * K + j] = v;
+        G[j * K + i] = v;
+      }
+      G[i * K + i] += 2 * (i < r ? l2 : i < r + n ? l3 : l4);
+    }
+  }
+
+  /** Rw = (γU + Ξ) Pᵀ (r×K); uses `work` for γU + Ξ. */
+  private buildRhsW(gamma: number): void {
+    const { T, r, n, K } = this;
+    const S = T + 1;
+    const g = this.work;
+    for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
+    for (let i = 0; i < r; i++) {
+      const row = i * K;
+      for (let k = 0; k < r; k++) this.Rw[row + k] = dot(g, i * T, this.hPad, k * S, T);
+      for (let k = 0; k < n; k++) this.Rw[row + r + k] = dot(g, i * T, this.XT, k * T, T);
+      this.Rw[row + K - 1] = sum(g, i * T, T);
+    }
+  }
+
+  /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
+  private updateW(gamma: number): void {
+    const { r, n, K } = this;
+    this.buildGramW(gamma, this.G);
+    this.buildRhsW(gamma);
+    choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
+    for (let i = 0; i < r; i++) {
+      choleskySolveVector(this.G, K, this.Rw, i * K);
+      const row = i * K;
+      for (let j = 0; j < r; j++) this.W[i * r + j] = this.Rw[row + j];
+      for (let j = 0; j < n; j++) this.V[i * n + j] = this.Rw[row + r + j];
+      this.b[i] = this.Rw[row + K - 1];
+    }
+    this.preValid = false;
+  }
+
+  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from the current h. */
+  private buildSystemA(): void {
+    const { T, r, m } = this;
+    const S = T + 1, R1 = r + 1;
+    const hp = this.hPad, H = this.H;
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j <= i; j++) {
+        const v = dot(hp, i * S + 1, hp, j * S + 1, T);
+        H[i * R1 + j] = v;
+        H[j * R1 + i] = v;
+      }
+      const s = sum(hp, i * S + 1, T);
+      H[r * R1 + i] = s;
+      H[i * R1 + r] = s;
+      H[i * R1 + i] += T * this.lambdas.l1;
+    }
+    H[r * R1 + r] = T + T * this.lambdas.l5;
+    for (let k = 0; k < m; k++) {
+      for (let i = 0; i < r; i++) this.Ra[k * R1 + i] = dot(this.YT, k * T, hp, i * S + 1, T);
+      this.Ra[k * R1 + r] = this.sumY[k];
+    }
+  }
+
+  /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
+  private updateA(): void {
+    const { r, m } = this;
+    const R1 = r + 1;
+    this.buildSystemA();
+    choleskyInPlace(this.H, R1, 'the a-block matrix QQᵀ + TΛ_a');
+    for (let k = 0; k < m; k++) {
+      choleskySolveVector(this.H, R1, this.Ra, k * R1);
+      for (let i = 0; i < r; i++) this.A[k * r + i] = this.Ra[k * R1 + i];
+      this.c[k] = this.Ra[k * R1 + r];
+    }
+  }
+
+  // ---- h-block ---------------------------------------------------------------------------
+
+  /** VXb = V X + b (r×T) for the current z. */
+  private computeVXb(): void {
+    const { T, r, n } = this;
+    combineRows(this.VXb, 0, T, this.V, false, r, n, this.XT, 0, T, T, this.b);
+  }
+
+  /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). */
+  private updateH(gamma: number): void {
+    const { T, r, m } = this;
+    const S = T + 1;
+    this.computeVXb();
+    // D2 = (2/T) AᵀA + γI, D1 = D2 + γ WᵀW.
+    const scale = 2 / T;
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j <= i; j++) {
+        let aa = 0, ww = 0;
+        for (let k = 0; k < m; k++) aa += this.A[k * r + i] * this.A[k * r + j];
+        for (let k = 0; k < r; k++) ww += this.W[k * r + i] * this.W[k * r + j];
+        const d2 = scale * aa + (i === j ? gamma : 0);
+        this.D2[i * r + j] = d2; this.D2[j * r + i] = d2;
+        const d1 = d2 + gamma * ww;
+        this.D1[i * r + j] = d1; this.D1[j * r + i] = d1;
+      }
+    }
+    // rhs_t = (2/T)Aᵀ(y_t − c) + γσ(u_t) − ζ_t + [t < T] Wᵀ(γ(u_{t+1} − V x_{t+1} − b) + ξ_{t+1}).
+    const rhs = this.rhs, work = this.work;
+    for (let i = 0; i < r * T; i++) {
+      rhs[i] = gamma * activate(this.act, this.U[i]) - this.Zeta[i];
+      work[i] = gamma * (this.U[i] - this.VXb[i]) + this.Xi[i];
+    }
+    // (2/T) Aᵀ (Y − c): the c part is a per-row constant.
+    for (let i = 0; i < r; i++) {
+      let ac = 0;
+      for (let k = 0; k < m; k++) ac += this.A[k * r + i] * this.c[k];
+      const o = i * T;
+      for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
+    }
+    for (let k = 0; k < m; k++) for (let i = 0; i < r; i++) this.scaledAt[i * m + k] = scale * this.A[k * r + i];
+    combineRows(rhs, 0, T, this.scaledAt, false, r, m, this.YT, 0, T, T, 'keep');
+    // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
+    combineRows(rhs, 0, T, this.W, true, r, r, work, 1, T, T - 1, 'keep');
+    choleskyInPlace(this.D1, r, 'the h-block matrix D1');
+    choleskyInPlace(this.D2, r, 'the h-block matrix D2');
+    choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
+    choleskySolveColumns(this.D2, r, rhs, 0, T, T - 1, T);
+    for (let i = 0; i < r; i++) this.hPad.set(rhs.subarray(i * T, i * T + T), i * S + 1);
+    this.preValid = false;
+  }
+
+  // ---- u-block ---------------------------------------------------------------------------
+
+  /** pre = Ψ(h)w = W h_{t−1} + V x_t + b for the current z and h. */
+  private computePre(): void {
+    if (this.preValid) return;
+    const { T, r } = this;
+    this.computeVXb();
+    this.pre.set(this.VXb);
+    combineRows(this.pre, 0, T, this.W, false, r, r, this.hPad, 0, T + 1, T, 'keep');
+    this.preValid = true;
+  }
+
+  /** u-block (3.16): every entry minimises φ in closed form (ReLU, leaky) or by a 1-D search (ELU). */
+  private updateU(gamma: number): void {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    this.prevU.set(this.U);
+    const k: UCoefficients = { gamma, mu: this.mu, lambda6: this.lambdas.l6 };
+    const inv = 1 / gamma;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const t1 = this.pre[idx] - this.Xi[idx] * inv;
+        const t2 = this.hPad[i * S + t + 1] + this.Zeta[idx] * inv;
+        this.U[idx] = minimizeU(this.act, k, t1, t2, this.U[idx]);
+      }
+    }
+    this.haveLastSweep = true;
+  }
+
+  // ---- scalars for the orchestrator -------------------------------------------------------
+
+  async constraintNorms(): Promise<ConstraintNorms> {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    let c1 = 0, c2 = 0;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const d1 = this.U[idx] - this.pre[idx];
+        const d2 = this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]);
+        c1 += d1 * d1;
+        c2 += d2 * d2;
+      }
+    }
+    return { c1: Math.sqrt(c1), c2: Math.sqrt(c2) };
+  }
+
+  async updateMultipliers(gamma: number): Promise<{ xi: number; zeta: number }> {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    let nx = 0, nz = 0;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const xi = this.Xi[idx] + gamma * (this.U[idx] - this.pre[idx]);
+        const ze = this.Zeta[idx] + gamma * (this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]));
+        this.Xi[idx] = xi;
+        this.Zeta[idx] = ze;
+        nx += xi * xi;
+        nz += ze * ze;
+      }
+    }
+    return { xi: Math.sqrt(nx), zeta: Math.sqrt(nz) };
+  }
+
+  /** R(s): the data term (1/T)Σ||y − Ah − c||² plus the ℓ2 terms. */
+  private objective(): number {
+    const { T, r, m } = this;
+    const S = T + 1;
+    let loss = 0;
+    for (let k = 0; k < m; k++) {
+      for (let t = 0; t < T; t++) {
+        let yh = this.c[k];
+        for (let i = 0; i < r; i++) yh += this.A[k * r + i] * this.hPad[i * S + t + 1];
+        const d = this.YT[k * T + t] - yh;
+        loss += d * d;
+      }
+    }
+    const l = this.lambdas;
+    return loss / T + l.l1 * sumSquares(this.A) + l.l2 * sumSquares(this.W) + l.l3 * sumSquares(this.V)
+      + l.l4 * sumSquares(this.b) + l.l5 * sumSquares(this.c) + l.l6 * sumSquares(this.U);
+  }
+
+  async lagrangian(gamma: number): Promise<number> {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    const inv = 1 / gamma;
+    let p1 = 0, p2 = 0, xx = 0, zz = 0;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const xi = this.Xi[idx], ze = this.Zeta[idx];
+        const d1 = this.U[idx] - this.pre[idx] + xi * inv;
+        const d2 = this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]) + ze * inv;
+        p1 += d1 * d1; p2 += d2 * d2; xx += xi * xi; zz += ze * ze;
+      }
+    }
+    return this.objective() + 0.5 * gamma * (p1 + p2) - 0.5 * inv * (xx + zz);
+  }
+
+  /**
+   * ||v|| for the element v ∈ ∂L(s^j) of ALGORITHM.md §4.5, built from the last sweep:
+   * (∇_z L(s^j), ∇_h L(s^j) − ∇_h L(z^j, h^j, u^{j−1}), −μ(u^j − u^{j−1})).
+   * The z-gradient at (z^j, h^{j−1}, u^{j−1}) is zero because z^j minimises it exactly.
+   */
+  async certificate(gamma: number): Promise<number> {
+    if (!this.haveLastSweep) return Infinity;
+    const { T, r, m, K } = this;
+    const R1 = r + 1;
+    let total = 0;
+    // ∇_M L = M G − (γU + Ξ)Pᵀ with P from h^j, M = [W V b].
+    this.buildGramW(gamma, this.G);
+    this.buildRhsW(gamma);
+    for (let i = 0; i < r; i++) {
+      for (let k = 0; k < K; k++) {
+        let s = -this.Rw[i * K + k];
+        for (let j = 0; j < K; j++) s += this.mEntry(i, j) * this.G[j * K + k];
+        total += s * s;
+      }
+    }
+    // ∇_N L = (2/T)(N(QQᵀ + TΛ_a) − YQᵀ), N = [A c].
+    this.buildSystemA();
+    for (let k = 0; k < m; k++) {
+      for (let i = 0; i < R1; i++) {
+        let s = -this.Ra[k * R1 + i];
+        for (let j = 0; j < R1; j++) s += (j < r ? this.A[k * r + j] : this.c[k]) * this.H[j * R1 + i];
+        s *= 2 / T;
+        total += s * s;
+      }
+    }
+    // h-part: −γWᵀ(u^j_{t+1} − u^{j−1}_{t+1}) − γ(σ(u^j_t) − σ(u^{j−1}_t)); u-part: −μ(u^j − u^{j−1}).
+    const du = this.work;
+    for (let i = 0; i < r * T; i++) du[i] = this.U[i] - this.prevU[i];
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        let g = -gamma * (activate(this.act, this.U[idx]) - activate(this.act, this.prevU[idx]));
+        if (t + 1 < T) {
+          let s = 0;
+          for (let j = 0; j < r; j++) s += this.W[j * r + i] * du[j * T + t + 1];
+          g -= gamma * s;
+        }
+        const gu = this.mu * du[idx];
+        total += g * g + gu * gu;
+      }
+    }
+    return Math.sqrt(total);
+  }
+
+  private mEntry(i: number, j: number): number {
+    const { r, n } = this;
+    return j < r ? this.W[i * r + j] : j < r + n ? this.V[i * n + j - r] : this.b[i];
+  }
+
+  async resetToInitial(): Promise<void> {
+    const keepXi = this.Xi.slice(), keepZeta = this.Zeta.slice();
+    this.restore(this.initial);
+    this.Xi.set(keepXi);
+    this.Zeta.set(keepZeta);
+  }
+
+  async readWeights(): Promise<RnnWeights> {
+    const { r, n, m } = this;
+    return { r, n, m, W: this.W.slice(), V: this.V.slice(), b: this.b.slice(), A: this.A.slice(), c: this.c.slice() };
+  }
+
+  async readState(): Promise<BcdState> {
+    return this.snapshot();
+  }
+
+  async writeState(state: BcdState): Promise<void> {
+    this.restore(state);
+  }
+
+  /** The current state, time-major (T×r), copied. */
+  private snapshot(): BcdState {
+    const { T, r } = this;
+    const S = T + 1;
+    const h = new Float64Array(T * r), u = new Float64Array(T * r);
+    const xi = new Float64Array(T * r), zeta = new Float64Array(T * r);
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        h[t * r + i] = this.hPad[i * S + t + 1];
+        u[t * r + i] = this.U[i * T + t];
+        xi[t * r + i] = this.Xi[i * T + t];
+        zeta[t * r + i] = this.Zeta[i * T + t];
+      }
+    }
+    const { n, m } = this;
+    return {
+      weights: { r, n, m, W: this.W.slice(), V: this.V.slice(), b: this.b.slice(), A: this.A.slice(), c: this.c.slice() },
+      h, u, xi, zeta,
+    };
+  }
+
+  /** Replaces the state with a time-major snapshot. */
+  private restore(s: BcdState): void {
+    const { T, r, n, m } = this;
+    const S = T + 1;
+    const w = s.weights;
+    if (w.r !== r || w.n !== n || w.m !== m || s.h.length !== T * r) {
+      throw new Error(`state shape (r=${w.r}, n=${w.n}, m=${w.m}, ${s.h.length / Math.max(w.r, 1)} steps) does not match the problem (r=${r}, n=${n}, m=${m}, T=${T})`);
+    }
+    this.W.set(w.W); this.V.set(w.V); this.b.set(w.b); this.A.set(w.A); this.c.set(w.c);
+    for (let i = 0; i < r; i++) {
+      this.hPad[i * S] = 0;
+      for (let t = 0; t < T; t++) {
+        this.hPad[i * S + t + 1] = s.h[t * r + i];
+        this.U[i * T + t] = s.u[t * r + i];
+        this.Xi[i * T + t] = s.xi[t * r + i];
+        this.Zeta[i * T + t] = s.zeta[t * r + i];
+      }
+    }
+    this.preValid = false;
+    this.haveLastSweep = false;
+  }
+
+  dispose(): void {
+    // Nothing to free: the arrays are garbage-collected.
+  }
+}

@@ -1,0 +1,145 @@
+// Dense float64 kernels of the CPU backend, on flat row-major Float64Arrays. They write into
+// caller-provided arrays (no allocation) and keep inner loops contiguous: the backend stores
+// its T-long series feature-major (one row per feature), so every long loop runs over time.
+
+/** Σ_k a[ao+k]·b[bo+k] for k < len, with four accumulators for instruction-level parallelism. */
+export function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, len: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += a[ao + k] * b[bo + k];
+    s1 += a[ao + k + 1] * b[bo + k + 1];
+    s2 += a[ao + k + 2] * b[bo + k + 2];
+    s3 += a[ao + k + 3] * b[bo + k + 3];
+  }
+  for (; k < len; k++) s0 += a[ao + k] * b[bo + k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/** Σ_k a[ao+k] for k < len. */
+export function sum(a: Float64Array, ao: number, len: number): number {
+  let s0 = 0, s1 = 0;
+  let k = 0;
+  for (; k + 1 < len; k += 2) {
+    s0 += a[ao + k];
+    s1 += a[ao + k + 1];
+  }
+  if (k < len) s0 += a[ao + k];
+  return s0 + s1;
+}
+
+/** Σ a² over the whole array. */
+export function sumSquares(a: Float64Array): number {
+  return dot(a, 0, a, 0, a.length);
+}
+
+/**
+ * Row combinations: out[i,:] = init_i + Σ_j coef(i, j)·B[j,:] over `len` columns, for i < p, j < q.
+ * coef(i, j) = C[i*q + j] (or C[j*p + i] when `transposeC`); B row j starts at bOff + j*bStride;
+ * out row i at oOff + i*oStride. `init` is "zero", "keep" (accumulate) or a per-row constant array.
+ * Four rows of B are combined per pass so each out element is loaded and stored once per four.
+ */
+export function combineRows(
+  out: Float64Array, oOff: number, oStride: number,
+  C: Float64Array, transposeC: boolean, p: number, q: number,
+  B: Float64Array, bOff: number, bStride: number,
+  len: number,
+  init: 'zero' | 'keep' | Float64Array,
+): void {
+  for (let i = 0; i < p; i++) {
+    const o = oOff + i * oStride;
+    if (init === 'zero') out.fill(0, o, o + len);
+    else if (init !== 'keep') out.fill(init[i], o, o + len);
+    let j = 0;
+    for (; j + 3 < q; j += 4) {
+      const c0 = transposeC ? C[j * p + i] : C[i * q + j];
+      const c1 = transposeC ? C[(j + 1) * p + i] : C[i * q + j + 1];
+      const c2 = transposeC ? C[(j + 2) * p + i] : C[i * q + j + 2];
+      const c3 = transposeC ? C[(j + 3) * p + i] : C[i * q + j + 3];
+      const b0 = bOff + j * bStride, b1 = b0 + bStride, b2 = b1 + bStride, b3 = b2 + bStride;
+      for (let k = 0; k < len; k++) {
+        out[o + k] += c0 * B[b0 + k] + c1 * B[b1 + k] + c2 * B[b2 + k] + c3 * B[b3 + k];
+      }
+    }
+    for (; j < q; j++) {
+      const c0 = transposeC ? C[j * p + i] : C[i * q + j];
+      if (c0 === 0) continue;
+      const b0 = bOff + j * bStride;
+      for (let k = 0; k < len; k++) out[o + k] += c0 * B[b0 + k];
+    }
+  }
+}
+
+/**
+ * In-place Cholesky factorisation A = L Lᵀ of an SPD n×n matrix (lower triangle read and
+ * overwritten by L; the strict upper triangle is left as is). Throws if A is not positive definite.
+ */
+export function choleskyInPlace(a: Float64Array, n: number, what = 'matrix'): void {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let d = a[rj + j] - dot(a, rj, a, rj, j);
+    if (!(d > 0)) {
+      throw new Error(`${what} is not positive definite (pivot ${j} of ${n} is ${d})`);
+    }
+    d = Math.sqrt(d);
+    a[rj + j] = d;
+    const inv = 1 / d;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      a[ri + j] = (a[ri + j] - dot(a, ri, a, rj, j)) * inv;
+    }
+  }
+}
+
+/** Solves (L Lᵀ) x = b in place for one vector b stored at x[xo..xo+n). */
+export function choleskySolveVector(L: Float64Array, n: number, x: Float64Array, xo: number): void {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let s = x[xo + i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * x[xo + k];
+    x[xo + i] = s / L[ri + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[xo + i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[xo + k];
+    x[xo + i] = s / L[i * n + i];
+  }
+}
+
+/**
+ * Solves (L Lᵀ) X = B in place for many right-hand sides stored as the columns of a feature-major
+ * block: X row i (component i of every right-hand side) lives at x[xo + i*stride + c0 .. c1).
+ * Each elimination step is an axpy over the columns, so the loops run contiguously.
+ */
+export function choleskySolveColumns(
+  L: Float64Array, n: number, x: Float64Array, xo: number, stride: number, c0: number, c1: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const xi = xo + i * stride;
+    for (let k = 0; k < i; k++) {
+      const l = L[i * n + k];
+      if (l === 0) continue;
+      const xk = xo + k * stride;
+      for (let c = c0; c < c1; c++) x[xi + c] -= l * x[xk + c];
+    }
+    const inv = 1 / L[i * n + i];
+    for (let c = c0; c < c1; c++) x[xi + c] *= inv;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const xi = xo + i * stride;
+    for (let k = i + 1; k < n; k++) {
+      const l = L[k * n + i];
+      if (l === 0) continue;
+      const xk = xo + k * stride;
+      for (let c = c0; c < c1; c++) x[xi + c] -= l * x[xk + c];
+    }
+    const inv = 1 / L[i * n + i];
+    for (let c = c0; c < c1; c++) x[xi + c] *= inv;
+  }
+}
+
+/** Transposes a rows×cols row-major matrix into out (cols×rows). */
+export function transpose(a: Float64Array, rows: number, cols: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
+}
