@@ -1,0 +1,130 @@
+// Parameters of the method (ALGORITHM.md §5–§6): defaults, the paper's presets per data set,
+// the λ's they imply, and the one validation that every front end (CLI, page, API) calls.
+import type { Lambdas } from '../backends/backend.ts';
+import { ParameterError } from '../errors.ts';
+
+/** How the inner BCD loop stops: at the sweep cap (the paper's experiments), or by the ∂L certificate (3.6). */
+export type InnerStop = 'cap' | 'certificate';
+
+/** Every parameter of the ALM outer loop and the BCD inner loop. */
+export interface AlmParams {
+  /** Initial penalty γ0 > 0. */
+  gamma0: number;
+  /** Initial inner tolerance ε0 > 0. */
+  eps0: number;
+  /** Warm-start bound Γ > 0 (3.13): warm start when L(s^{k−1}) ≤ Γ. */
+  Gamma: number;
+  /** Proximal weight μ > 0 of the u-block. */
+  mu: number;
+  /** Regularisation scale τ ≥ 0: λ1 = τ/(rm), λ2 = τ/r², λ3 = τ/(rn), λ4 = τ/r, λ5 = τ/m. */
+  tau: number;
+  /** λ6 ≥ 0, the weight of ||u||². */
+  lambda6: number;
+  /** Sufficient-decrease factor of the violation, in (0, 1) (3.8). */
+  eta1: number;
+  /** Penalty growth factor 1/η2, η2 in (0, 1) (3.9). */
+  eta2: number;
+  /** Exponent of the multiplier norms in the penalty rule (3.9); > 0, the proof needs > 1. */
+  eta3: number;
+  /** Tolerance decrease factor ε_k = η4 ε_{k−1}, in (0, 1). */
+  eta4: number;
+  /** Outer iteration cap (≥ 1). */
+  outer: number;
+  /** Inner sweep cap per outer iteration (≥ 1). */
+  inner: number;
+  innerStop: InnerStop;
+  /** Sweeps between read-backs of the stopping certificate (≥ 1). */
+  checkEvery: number;
+  /** Upper cap on γ (the authors' code uses 1e4); Infinity for none. */
+  gammaMax: number;
+  /**
+   * Constraint violation treated as zero: at or below it γ is held, because the decrease
+   * test (3.8) can never pass once the violation sits at the rounding floor (ALGORITHM.md §5).
+   */
+  feasFloor: number;
+}
+
+/** Defaults: Table 2 of the paper as read in ALGORITHM.md §6 (the T=10 / S&P column). */
+export const DEFAULT_PARAMS: Readonly<AlmParams> = Object.freeze({
+  gamma0: 1,
+  eps0: 0.1,
+  Gamma: 1e6,
+  mu: 1e-7,
+  tau: 1,
+  lambda6: 1e-8,
+  eta1: 0.99,
+  eta2: 5 / 6,
+  eta3: 1.01,
+  eta4: 5 / 6,
+  outer: 50,
+  inner: 10,
+  innerStop: 'cap',
+  checkEvery: 10,
+  gammaMax: Infinity,
+  feasFloor: 1e-10,
+});
+
+/** The paper's settings for each of its three experiments (caps of Table 3). */
+export const PAPER_PRESETS: Readonly<Record<string, Partial<AlmParams>>> = Object.freeze({
+  'synthetic-small': { tau: 1, eta1: 0.99, eta2: 5 / 6, eta3: 1.01, eta4: 5 / 6, outer: 50, inner: 10 },
+  sp500: { tau: 1, eta1: 0.99, eta2: 5 / 6, eta3: 1.01, eta4: 5 / 6, outer: 200, inner: 500 },
+  'synthetic-large': { tau: 500, eta1: 0.9, eta2: 0.9, eta3: 1.015, eta4: 0.8, outer: 100, inner: 500 },
+});
+
+/** The paper's parameters for a data set (defaults where it has no preset), with overrides applied. */
+export function paramsFor(dataset: string | undefined, overrides: Partial<AlmParams> = {}): AlmParams {
+  const preset = dataset !== undefined ? PAPER_PRESETS[dataset] ?? {} : {};
+  return { ...DEFAULT_PARAMS, ...preset, ...stripUndefined(overrides) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** λ1…λ6 implied by τ, λ6 and the model shape (ALGORITHM.md §6). */
+export function lambdasFor(params: Pick<AlmParams, 'tau' | 'lambda6'>, r: number, n: number, m: number): Lambdas {
+  const { tau } = params;
+  return { l1: tau / (r * m), l2: tau / (r * r), l3: tau / (r * n), l4: tau / r, l5: tau / m, l6: params.lambda6 };
+}
+
+/** Checks every parameter; throws a ParameterError naming the first one out of range. */
+export function validateParams(p: AlmParams): AlmParams {
+  positive('gamma0', p.gamma0);
+  positive('eps0', p.eps0);
+  positive('Gamma', p.Gamma);
+  positive('mu', p.mu);
+  nonNegative('tau', p.tau);
+  nonNegative('lambda6', p.lambda6);
+  openUnit('eta1', p.eta1);
+  openUnit('eta2', p.eta2);
+  positive('eta3', p.eta3);
+  openUnit('eta4', p.eta4);
+  positiveInteger('outer', p.outer);
+  positiveInteger('inner', p.inner);
+  positiveInteger('checkEvery', p.checkEvery);
+  if (p.innerStop !== 'cap' && p.innerStop !== 'certificate') {
+    throw new ParameterError('innerStop', p.innerStop, 'one of cap, certificate');
+  }
+  if (!(p.gammaMax >= p.gamma0)) throw new ParameterError('gammaMax', p.gammaMax, `a number ≥ gamma0 (${p.gamma0}), or Infinity`);
+  nonNegative('feasFloor', p.feasFloor);
+  return p;
+}
+
+/** Checks the hidden size r: an integer ≥ 1. */
+export function validateHidden(r: number): number {
+  positiveInteger('hidden', r);
+  return r;
+}
+
+function positive(name: string, v: number): void {
+  if (!(Number.isFinite(v) && v > 0)) throw new ParameterError(name, v, 'a finite number > 0');
+}
+function nonNegative(name: string, v: number): void {
+  if (!(Number.isFinite(v) && v >= 0)) throw new ParameterError(name, v, 'a finite number ≥ 0');
+}
+function openUnit(name: string, v: number): void {
+  if (!(v > 0 && v < 1)) throw new ParameterError(name, v, 'a number in the open interval (0, 1)');
+}
+function positiveInteger(name: string, v: number): void {
+  if (!(Number.isInteger(v) && v >= 1)) throw new ParameterError(name, v, 'an integer ≥ 1');
+}
