@@ -106,11 +106,16 @@ export class CpuBackend implements BcdBackend {
 
   async sweep(count: number, gamma: number): Promise<void> {
     for (let s = 0; s < count; s++) {
-      this.updateW(gamma);
-      this.updateA();
+      this.updateZ(gamma);
       this.updateH(gamma);
       this.updateU(gamma);
     }
+  }
+
+  /** z-block: w = (W, V, b), then a = (A, c), each the exact minimiser of L given h and u. Public for tests. */
+  updateZ(gamma: number): void {
+    this.updateW(gamma);
+    this.updateA();
   }
 
   // ---- z-block ---------------------------------------------------------------------------
@@ -215,8 +220,8 @@ export class CpuBackend implements BcdBackend {
     combineRows(this.VXb, 0, T, this.V, false, r, n, this.XT, 0, T, T, this.b);
   }
 
-  /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). */
-  private updateH(gamma: number): void {
+  /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). Public for tests. */
+  updateH(gamma: number): void {
     const { T, r, m } = this;
     const S = T + 1;
     this.computeVXb();
@@ -270,8 +275,8 @@ export class CpuBackend implements BcdBackend {
     this.preValid = true;
   }
 
-  /** u-block (3.16): every entry minimises φ in closed form (ReLU, leaky) or by a 1-D search (ELU). */
-  private updateU(gamma: number): void {
+  /** u-block (3.16): every entry minimises φ in closed form (ReLU, leaky) or by a 1-D search (ELU). Public for tests. */
+  updateU(gamma: number): void {
     const { T, r } = this;
     const S = T + 1;
     this.computePre();
