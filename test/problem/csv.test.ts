@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DataError, UserInputError } from '../../src/errors.ts';
+import { loadCsvFile } from '../../src/problem/csv-file.ts';
+import { parseCsv, splitCsvRecords } from '../../src/problem/csv.ts';
+
+const src = { source: 'data.csv' };
+
+/** Asserts that parsing throws a DataError whose message contains every fragment. */
+function expectDataError(text: string, fragments: string[], options: Parameters<typeof parseCsv>[1] = src): void {
+  let caught: unknown;
+  try {
+    parseCsv(text, options);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(DataError);
+  for (const f of fragments) expect((caught as Error).message).toContain(f);
+}
+
+describe('parseCsv: happy paths', () => {
+  it('takes the last column as target and the others as inputs, time-major', () => {
+    const s = parseCsv('a,b,y\n1,2,3\n4,5,6\n7,8,9\n', src);
+    expect(s.T).toBe(3);
+    expect(s.n).toBe(2);
+    expect(s.m).toBe(1);
+    expect(s.inputNames).toEqual(['a', 'b']);
+    expect(s.targetNames).toEqual(['y']);
+    expect([...s.x]).toEqual([1, 2, 4, 5, 7, 8]);
+    expect([...s.y]).toEqual([3, 6, 9]);
+    expect(s.labels).toBeUndefined();
+  });
+
+  it('keeps a leading date column as labels', () => {
+    const s = parseCsv('date,x,y\n1973-02,0.5,1\n1973-03,-1.5e-2,2\n', src);
+    expect(s.labels).toEqual(['1973-02', '1973-03']);
+    expect(s.inputNames).toEqual(['x']);
+    expect([...s.x]).toEqual([0.5, -0.015]);
+  });
+
+  it('treats a first column named date as labels even when its values are numbers', () => {
+    const s = parseCsv('Date,x,y\n1973,1,2\n1974,3,4\n', src);
+    expect(s.labels).toEqual(['1973', '1974']);
+    expect(s.n).toBe(1);
+  });
+
+  it('drops an unnamed leading index column 0..T-1 or 1..T', () => {
+    for (const start of [0, 1]) {
+      const s = parseCsv(`,x,y\n${start},1,2\n${start + 1},3,4\n${start + 2},5,6\n`, src);
+      expect(s.labels).toBeUndefined();
+      expect(s.inputNames).toEqual(['x']);
+      expect([...s.y]).toEqual([2, 4, 6]);
+    }
+  });
+
+  it('keeps an unnamed leading column that is not a plain index as labels', () => {
+    const s = parseCsv(',x,y\n3,1,2\n7,3,4\n', src);
+    expect(s.labels).toEqual(['3', '7']);
+  });
+
+  it('handles CRLF line ends, a BOM, quoted fields with commas and escaped quotes, and blank lines', () => {
+    const text = '\uFEFF"when, exactly",x,"y ""1"""\r\n"Feb, 1973",1,2\r\n\r\n"Mar, 1973","3",4\r\n';
+    const s = parseCsv(text, src);
+    expect(s.labels).toEqual(['Feb, 1973', 'Mar, 1973']);
+    expect(s.targetNames).toEqual(['y "1"']);
+    expect([...s.x]).toEqual([1, 3]);
+    expect([...s.y]).toEqual([2, 4]);
+  });
+
+  it('takes several targets in the order given; the rest are inputs in file order', () => {
+    const s = parseCsv('a,b,c,d\n1,2,3,4\n5,6,7,8\n', { ...src, targets: ['d', 'b'] });
+    expect(s.targetNames).toEqual(['d', 'b']);
+    expect(s.inputNames).toEqual(['a', 'c']);
+    expect([...s.y]).toEqual([4, 2, 8, 6]);
+    expect([...s.x]).toEqual([1, 3, 5, 7]);
+  });
+
+  it('accepts signs, exponents, leading dots and surrounding spaces', () => {
+    const s = parseCsv('x,y\n +1.5 ,-.25\n2E3,1e-3\n', src);
+    expect([...s.x]).toEqual([1.5, 2000]);
+    expect([...s.y]).toEqual([-0.25, 0.001]);
+  });
+
+  it('counts physical lines across quoted newlines', () => {
+    const recs = splitCsvRecords('h1,h2\n"a\nb",1\n2,3\n');
+    expect(recs.map((r) => r.line)).toEqual([1, 2, 4]);
+    expect(recs[1].fields).toEqual(['a\nb', '1']);
+  });
+});
+
+describe('parseCsv: errors', () => {
+  it('names the line, column and text of a non-number', () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `${i},${i}`);
+    rows[15] = 'abc,3'; // line 17 (header = line 1)
+    const text = `TB,y\n${rows.join('\n')}\n`;
+    expectDataError(text, ['data.csv line 17, column "TB": "abc" is not a number']);
+  });
+
+  it('reports an empty cell as a missing value', () => {
+    expectDataError('x,y\n1,2\n3,\n', ['data.csv line 3, column "y": "" is not a number (missing value)']);
+  });
+
+  it('rejects NaN and Infinity with line and column', () => {
+    expectDataError('x,y\n1,2\nNaN,3\n', ['data.csv line 3, column "x"', '"NaN"', 'NaN and Infinity are not allowed']);
+    expectDataError('x,y\n1,2\n4,-Infinity\n', ['line 3, column "y"', '"-Infinity"']);
+    expectDataError('x,y\n1,inf\n4,5\n', ['line 2, column "y"']);
+    expectDataError('x,y\n1,1e400\n4,5\n', ['line 2, column "y"', '"1e400"', 'not a finite number']);
+  });
+
+  it('reports ragged rows with expected and actual field counts', () => {
+    expectDataError('a,b,y\n1,2,3\n4,5\n6,7,8\n', ['data.csv line 3 has 2 fields, expected 3']);
+    expectDataError('a,b,y\n1,2,3\n4,5,6,7\n', ['line 3 has 4 fields, expected 3']);
+  });
+
+  it('reports an empty file', () => {
+    expectDataError('', ['data.csv is empty']);
+    expectDataError('\n\r\n  \n', ['data.csv is empty']);
+  });
+
+  it('reports a header without enough rows, saying how many there are and are needed', () => {
+    expectDataError('x,y\n', ['data.csv has 0 data rows', 'at least 2 are needed']);
+    expectDataError('x,y\n1,2\n', ['data.csv has 1 data row after the header', 'at least 2 are needed']);
+  });
+
+  it('names a missing target column and lists the available ones', () => {
+    expectDataError('a,b,y\n1,2,3\n4,5,6\n', ['data.csv: target column "RV" not found', 'available columns: a, b, y'], {
+      ...src,
+      targets: ['RV'],
+    });
+  });
+
+  it('explains that the date column cannot be a target', () => {
+    expectDataError('date,x,y\n1973-02,1,2\n1973-03,3,4\n', ['target column "date" not found', 'date/label column'], {
+      ...src,
+      targets: ['date'],
+    });
+  });
+
+  it('rejects duplicate column names', () => {
+    expectDataError('a,b,a\n1,2,3\n4,5,6\n', ['column name "a" appears twice', 'columns 1 and 3']);
+  });
+
+  it('rejects a target listed twice', () => {
+    expectDataError('a,b,c\n1,2,3\n4,5,6\n', ['target column "c" is listed twice'], { ...src, targets: ['c', 'c'] });
+  });
+
+  it('rejects a file with no input column left', () => {
+    expectDataError('a,b\n1,2\n3,4\n', ['no input column is left', '"a", "b"'], { ...src, targets: ['a', 'b'] });
+    expectDataError('date,y\n1973-02,2\n1973-03,4\n', ['no input column is left']);
+  });
+
+  it('rejects an empty header name after the first column', () => {
+    expectDataError('a,,y\n1,2,3\n4,5,6\n', ['line 1: column 2 has an empty name']);
+  });
+
+  it('reports an unclosed quote with the line it opens on', () => {
+    expectDataError('x,y\n1,2\n"3,4\n', ['data.csv line 3: a quoted field is never closed']);
+  });
+
+  it('uses a generic source name when none is given', () => {
+    expect(() => parseCsv('x,y\n1,2\n', {})).toThrow(/^CSV input has 1 data row/);
+  });
+});
+
+describe('loadCsvFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alm-csv-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file and names it in errors', () => {
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, 'x,y\n1,2\n3,4\n');
+    expect(loadCsvFile(good).T).toBe(2);
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'x,y\n1,2\n3,oops\n');
+    expect(() => loadCsvFile(bad)).toThrow(`${bad} line 3, column "y": "oops" is not a number`);
+  });
+
+  it('reports a missing file as a UserInputError naming the path', () => {
+    const missing = join(dir, 'missing.csv');
+    expect(() => loadCsvFile(missing)).toThrow(UserInputError);
+    expect(() => loadCsvFile(missing)).toThrow(`file not found: ${missing}`);
+  });
+});
