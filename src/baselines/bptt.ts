@@ -1,0 +1,263 @@
+// Backpropagation through time for the Elman RNN of ALGORITHM.md §1 and the loss of §2
+// without the constraints:
+//
+//   L(A, W, V, b, c) = (1/S) Σ_{t ∈ window} ||y_t − A h_t − c||²
+//                      + λ1||A||² + λ2||W||² + λ3||V||² + λ4||b||² + λ5||c||²
+//
+// where the window is steps [from, to) (0-based; S = to − from) run forward from a given
+// hidden state h_{from−1} (zeros for the full training part, from = 0, to = T1).
+//
+// Mini-batches (the windowed variant). One series gives no natural samples, so a
+// mini-batch is a contiguous window of `batch` training steps. Its hidden state at the
+// window's start is carried in: it is the exact state h_{from−1} of the RNN run from h_0 = 0
+// with the current weights (see hiddenStateAt), treated as a constant — gradients are
+// truncated at the window's start (truncated BPTT). The window's loss is averaged over its
+// own length, so it estimates the same per-step mean as the full-batch loss, and the λ terms
+// enter every mini-batch in full. See src/baselines/README.md.
+//
+// Backward recursion, with e_t = A h_t + c − y_t and δ_t = ∂L/∂u_t (u_t the pre-activation):
+//   ∂L/∂A += (2/S) e_t h_tᵀ,  ∂L/∂c += (2/S) e_t
+//   δ_t = σ'(u_t) ⊙ ((2/S) Aᵀ e_t + Wᵀ δ_{t+1})
+//   ∂L/∂W += δ_t h_{t−1}ᵀ,  ∂L/∂V += δ_t x_tᵀ,  ∂L/∂b += δ_t
+import { activate, activateDerivative } from '../problem/activations.ts';
+import { zeroWeights, type Activation, type RnnWeights } from '../problem/types.ts';
+
+/** The ℓ2 weights λ1..λ5 of ALGORITHM.md §2 on A, W, V, b, c (0 = no penalty). */
+export interface Lambdas {
+  A: number;
+  W: number;
+  V: number;
+  b: number;
+  c: number;
+}
+
+/** No regularisation. */
+export const NO_LAMBDAS: Readonly<Lambdas> = Object.freeze({ A: 0, W: 0, V: 0, b: 0, c: 0 });
+
+/** Preallocated buffers for BPTT over windows of at most `maxSteps` steps. */
+export interface BpttWorkspace {
+  r: number;
+  n: number;
+  m: number;
+  maxSteps: number;
+  /** Hidden states h_{from−1}, h_from, …, h_{to−1}: (maxSteps + 1) × r. */
+  h: Float64Array;
+  /** σ'(u_t) for every step of the window: maxSteps × r. */
+  dsigma: Float64Array;
+  /** Scaled residuals (2/S) e_t: maxSteps × m. */
+  err: Float64Array;
+  /** δ_{t+1} and δ_t. */
+  deltaNext: Float64Array;
+  delta: Float64Array;
+}
+
+/** Loss and gradient of one evaluation; `grad` is the RnnWeights-shaped array set that was filled. */
+export interface BpttResult {
+  loss: number;
+  grad: RnnWeights;
+}
+
+/** Allocates work buffers for windows of up to `maxSteps` steps. */
+export function createBpttWorkspace(r: number, n: number, m: number, maxSteps: number): BpttWorkspace {
+  return {
+    r, n, m, maxSteps,
+    h: new Float64Array((maxSteps + 1) * r),
+    dsigma: new Float64Array(maxSteps * r),
+    err: new Float64Array(maxSteps * m),
+    deltaNext: new Float64Array(r),
+    delta: new Float64Array(r),
+  };
+}
+
+/** λ1||A||² + λ2||W||² + λ3||V||² + λ4||b||² + λ5||c||². */
+export function regularization(w: RnnWeights, lambdas: Lambdas): number {
+  return lambdas.A * sumSq(w.A) + lambdas.W * sumSq(w.W) + lambdas.V * sumSq(w.V)
+    + lambdas.b * sumSq(w.b) + lambdas.c * sumSq(w.c);
+}
+
+/** Full-batch loss over training steps [0, T1) from h_0 = 0, and its exact gradient. */
+export function bpttLossAndGradient(
+  w: RnnWeights, act: Activation, x: Float64Array, y: Float64Array, T1: number,
+  lambdas: Lambdas = NO_LAMBDAS, grad?: RnnWeights, ws?: BpttWorkspace,
+): BpttResult {
+  return bpttWindow(w, act, x, y, 0, T1, null, lambdas, grad, ws);
+}
+
+/**
+ * Loss over steps [from, to) averaged over to − from, run forward from the hidden state `h0`
+ * (h_{from−1}; null = zeros), plus the λ terms, and its gradient with h0 held constant.
+ */
+export function bpttWindow(
+  w: RnnWeights, act: Activation, x: Float64Array, y: Float64Array, from: number, to: number,
+  h0: Float64Array | null, lambdas: Lambdas = NO_LAMBDAS, grad?: RnnWeights, ws?: BpttWorkspace,
+): BpttResult {
+  const { r, n, m, W, V, b, A, c } = w;
+  const S = to - from;
+  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && S >= 1)) {
+    throw new RangeError(`bpttWindow: need integers 0 ≤ from < to, got from=${from}, to=${to}`);
+  }
+  if (x.length < to * n || y.length < to * m) {
+    throw new RangeError(`bpttWindow: series shorter than to=${to} steps`);
+  }
+  const work = ws ?? createBpttWorkspace(r, n, m, S);
+  if (work.r !== r || work.n !== n || work.m !== m || work.maxSteps < S) {
+    throw new RangeError(`bpttWindow: workspace is for r=${work.r}, n=${work.n}, m=${work.m}, ≤${work.maxSteps} steps; need r=${r}, n=${n}, m=${m}, ${S} steps`);
+  }
+  const g = grad ?? zeroWeights(r, n, m);
+  const { h, dsigma, err } = work;
+  const scale = 2 / S;
+
+  // Forward: h[(s+1)·r …] holds h at window step s; h[0 … r) is the carried-in state.
+  if (h0) h.set(h0.subarray(0, r), 0);
+  else h.fill(0, 0, r);
+  let sse = 0;
+  for (let s = 0; s < S; s++) {
+    const t = from + s;
+    const prev = s * r;
+    const cur = prev + r;
+    const xOff = t * n;
+    for (let i = 0; i < r; i++) {
+      let u = b[i];
+      const wi = i * r;
+      for (let j = 0; j < r; j++) u += W[wi + j] * h[prev + j];
+      const vi = i * n;
+      for (let j = 0; j < n; j++) u += V[vi + j] * x[xOff + j];
+      h[cur + i] = u;
+    }
+    activateWithDerivative(act, h, cur, dsigma, s * r, r);
+    const yOff = t * m;
+    const eOff = s * m;
+    for (let k = 0; k < m; k++) {
+      let p = c[k];
+      const ak = k * r;
+      for (let j = 0; j < r; j++) p += A[ak + j] * h[cur + j];
+      const e = p - y[yOff + k];
+      sse += e * e;
+      err[eOff + k] = scale * e;
+    }
+  }
+  const loss = sse / S + regularization(w, lambdas);
+
+  // Gradient: start from the λ terms, then accumulate backwards in time.
+  scaleInto(g.A, A, 2 * lambdas.A);
+  scaleInto(g.W, W, 2 * lambdas.W);
+  scaleInto(g.V, V, 2 * lambdas.V);
+  scaleInto(g.b, b, 2 * lambdas.b);
+  scaleInto(g.c, c, 2 * lambdas.c);
+  let delta = work.delta;
+  let deltaNext = work.deltaNext;
+  deltaNext.fill(0);
+  for (let s = S - 1; s >= 0; s--) {
+    const t = from + s;
+    const prev = s * r;
+    const cur = prev + r;
+    const eOff = s * m;
+    for (let k = 0; k < m; k++) {
+      const e = err[eOff + k];
+      g.c[k] += e;
+      const ak = k * r;
+      for (let j = 0; j < r; j++) g.A[ak + j] += e * h[cur + j];
+    }
+    // δ_t = σ'(u_t) ⊙ (Aᵀ e_t + Wᵀ δ_{t+1})
+    for (let j = 0; j < r; j++) delta[j] = 0;
+    for (let k = 0; k < m; k++) {
+      const e = err[eOff + k];
+      const ak = k * r;
+      for (let j = 0; j < r; j++) delta[j] += A[ak + j] * e;
+    }
+    if (s < S - 1) {
+      for (let i = 0; i < r; i++) {
+        const d = deltaNext[i];
+        if (d === 0) continue;
+        const wi = i * r;
+        for (let j = 0; j < r; j++) delta[j] += W[wi + j] * d;
+      }
+    }
+    const dOff = s * r;
+    const xOff = t * n;
+    for (let i = 0; i < r; i++) {
+      const d = delta[i] * dsigma[dOff + i];
+      delta[i] = d;
+      if (d === 0) continue;
+      g.b[i] += d;
+      const wi = i * r;
+      for (let j = 0; j < r; j++) g.W[wi + j] += d * h[prev + j];
+      const vi = i * n;
+      for (let j = 0; j < n; j++) g.V[vi + j] += d * x[xOff + j];
+    }
+    const tmp = deltaNext;
+    deltaNext = delta;
+    delta = tmp;
+  }
+  return { loss, grad: g };
+}
+
+/** Writes into `out` the hidden state h after running `steps` steps from h_0 = 0 (zeros for steps = 0). */
+export function hiddenStateAt(
+  w: RnnWeights, act: Activation, x: Float64Array, steps: number, out: Float64Array, tmp: Float64Array,
+): Float64Array {
+  const { r, n, W, V, b } = w;
+  out.fill(0, 0, r);
+  let prev = out;
+  let cur = tmp;
+  for (let t = 0; t < steps; t++) {
+    const xOff = t * n;
+    for (let i = 0; i < r; i++) {
+      let u = b[i];
+      const wi = i * r;
+      for (let j = 0; j < r; j++) u += W[wi + j] * prev[j];
+      const vi = i * n;
+      for (let j = 0; j < n; j++) u += V[vi + j] * x[xOff + j];
+      cur[i] = activate(act, u);
+    }
+    const swap = prev;
+    prev = cur;
+    cur = swap;
+  }
+  if (prev !== out) out.set(prev.subarray(0, r));
+  return out;
+}
+
+/** Euclidean norm of all gradient entries together. */
+export function globalNorm(g: RnnWeights): number {
+  return Math.sqrt(sumSq(g.W) + sumSq(g.V) + sumSq(g.b) + sumSq(g.A) + sumSq(g.c));
+}
+
+/** Replaces a[off … off+len) by σ(a) and writes σ'(a) into d[dOff …]. */
+function activateWithDerivative(act: Activation, a: Float64Array, off: number, d: Float64Array, dOff: number, len: number): void {
+  switch (act.kind) {
+    case 'relu':
+      for (let i = 0; i < len; i++) {
+        const u = a[off + i];
+        if (u > 0) d[dOff + i] = 1;
+        else { a[off + i] = 0; d[dOff + i] = 0; }
+      }
+      return;
+    case 'leaky': {
+      const omega = act.omega;
+      for (let i = 0; i < len; i++) {
+        const u = a[off + i];
+        if (u > 0) d[dOff + i] = 1;
+        else { a[off + i] = omega * u; d[dOff + i] = omega; }
+      }
+      return;
+    }
+    default:
+      for (let i = 0; i < len; i++) {
+        const u = a[off + i];
+        a[off + i] = activate(act, u);
+        d[dOff + i] = activateDerivative(act, u);
+      }
+  }
+}
+
+function sumSq(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s;
+}
+
+function scaleInto(out: Float64Array, a: Float64Array, k: number): void {
+  if (k === 0) out.fill(0);
+  else for (let i = 0; i < a.length; i++) out[i] = k * a[i];
+}

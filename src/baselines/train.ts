@@ -1,0 +1,198 @@
+// Training loop of the gradient baselines: BPTT gradients (bptt.ts) fed to one of the
+// optimisers (optimizers.ts), with per-epoch TrainErr / TestErr from the shared forward pass.
+//
+// An epoch is one pass over the training steps: one full-batch step for gd, gdc, gdnm (and
+// adam without `batch`), or ⌈T1/batch⌉ mini-batch steps for sgd (and adam with `batch`),
+// the windows visited in a seeded random order. Mini-batch construction: see bptt.ts.
+import { ParameterError } from '../errors.ts';
+import { evaluate, type TestHidden } from '../problem/model.ts';
+import { Rng } from '../problem/rng.ts';
+import { cloneWeights, zeroWeights, type Problem, type RnnWeights } from '../problem/types.ts';
+import {
+  bpttLossAndGradient, bpttWindow, createBpttWorkspace, hiddenStateAt, NO_LAMBDAS, regularization,
+  type Lambdas,
+} from './bptt.ts';
+import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './optimizers.ts';
+
+/** What a baseline needs of a problem (a full Problem fits). */
+export type BaselineProblem = Pick<Problem, 'series' | 'T1' | 'r' | 'activation'> & Partial<Pick<Problem, 'name'>>;
+
+/** Options of trainBaseline. */
+export interface BaselineOptions {
+  problem: BaselineProblem;
+  method: Method;
+  /** Learning rate η. */
+  lr: number;
+  /** Gradient-norm threshold (gdc only). */
+  clip?: number;
+  /** Momentum μ (gdnm only; default 0.9). */
+  momentum?: number;
+  /** Mini-batch window length in steps (sgd: default min(32, T1); adam: default full batch; others: full batch only). */
+  batch?: number;
+  /** Number of epochs. */
+  epochs: number;
+  /** λ1..λ5 on A, W, V, b, c; missing entries are 0. */
+  lambdas?: Partial<Lambdas>;
+  /** Adam settings (defaults: tfjs / Keras). */
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Starting weights (copied, not modified). */
+  initialWeights: RnnWeights;
+  /** Seed of the mini-batch order. */
+  seed?: number;
+  /** How TestErr's hidden state starts (default: carried on from training, as in the paper). */
+  testHidden?: TestHidden;
+  /** Called after every epoch, and once with epoch 0 for the initial weights. */
+  onEpoch?: (report: EpochReport) => void;
+  /** Stops training at the next epoch (or mini-batch) boundary. */
+  signal?: AbortSignal;
+}
+
+/** Progress after one epoch. */
+export interface EpochReport {
+  epoch: number;
+  /** The training objective: TrainErr + the λ terms. */
+  loss: number;
+  trainErr: number;
+  testErr: number;
+  /** Wall-clock seconds since training started. */
+  seconds: number;
+}
+
+/** Why training stopped. */
+export type BaselineStop = 'epochs' | 'aborted' | 'diverged';
+
+/** Result of trainBaseline. */
+export interface BaselineResult {
+  weights: RnnWeights;
+  /** Reports for epoch 0 (initial weights) through the last epoch run. */
+  history: EpochReport[];
+  stopped: BaselineStop;
+}
+
+/** Trains the Elman RNN of `problem` by BPTT with the chosen gradient method. */
+export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResult> {
+  const { problem } = opts;
+  const { series, T1, r, activation } = problem;
+  const { n, m, x, y } = series;
+  validate(opts);
+  const lambdas: Lambdas = { ...NO_LAMBDAS, ...opts.lambdas };
+  const optimizer = createOptimizer(optimizerSpec(opts));
+  const batch = batchLength(opts);
+  const weights = cloneWeights(opts.initialWeights);
+  const grad = zeroWeights(r, n, m);
+  const ws = createBpttWorkspace(r, n, m, batch);
+  const h0 = new Float64Array(r);
+  const hTmp = new Float64Array(r);
+  const windowStarts: number[] = [];
+  for (let s = 0; s < T1; s += batch) windowStarts.push(s);
+  const rng = new Rng(opts.seed ?? 0);
+  const evalProblem: Problem = { ...problem, name: problem.name ?? 'baseline' };
+  const start = performance.now();
+  let lastYield = start;
+  const history: EpochReport[] = [];
+
+  const report = (epoch: number): EpochReport => {
+    const errs = evaluate(weights, evalProblem, opts.testHidden ?? 'carry');
+    const rep: EpochReport = {
+      epoch,
+      loss: errs.trainErr + regularization(weights, lambdas),
+      trainErr: errs.trainErr,
+      testErr: errs.testErr,
+      seconds: (performance.now() - start) / 1000,
+    };
+    history.push(rep);
+    opts.onEpoch?.(rep);
+    return rep;
+  };
+
+  let stopped: BaselineStop = 'epochs';
+  if (!Number.isFinite(report(0).loss)) stopped = 'diverged';
+  for (let epoch = 1; epoch <= opts.epochs && stopped === 'epochs'; epoch++) {
+    if (opts.signal?.aborted) {
+      stopped = 'aborted';
+      break;
+    }
+    if (windowStarts.length === 1) {
+      bpttLossAndGradient(weights, activation, x, y, T1, lambdas, grad, ws);
+      optimizer.step(weights, grad);
+    } else {
+      shuffle(windowStarts, rng);
+      for (const from of windowStarts) {
+        const to = Math.min(from + batch, T1);
+        hiddenStateAt(weights, activation, x, from, h0, hTmp);
+        bpttWindow(weights, activation, x, y, from, to, h0, lambdas, grad, ws);
+        optimizer.step(weights, grad);
+        if (performance.now() - lastYield > 50) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+          if (opts.signal?.aborted) break;
+        }
+      }
+    }
+    const rep = report(epoch);
+    if (!Number.isFinite(rep.loss)) stopped = 'diverged';
+    if (performance.now() - lastYield > 50) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+  if (stopped === 'epochs' && opts.signal?.aborted) stopped = 'aborted';
+  return { weights, history, stopped };
+}
+
+function validate(opts: BaselineOptions): void {
+  const { problem } = opts;
+  const { series, T1, r } = problem;
+  if (!(METHODS as readonly string[]).includes(opts.method)) throw new ParameterError('method', opts.method, METHODS.join(', '));
+  if (!(Number.isInteger(T1) && T1 >= 1 && T1 <= series.T)) throw new ParameterError('T1', T1, `an integer in [1, ${series.T}]`);
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 0)) throw new ParameterError('epochs', opts.epochs, 'an integer ≥ 0');
+  const w = opts.initialWeights;
+  if (w.r !== r || w.n !== series.n || w.m !== series.m) {
+    throw new ParameterError('initialWeights', `r=${w.r}, n=${w.n}, m=${w.m}`, `weights for r=${r}, n=${series.n}, m=${series.m}`);
+  }
+  for (const [k, v] of Object.entries(opts.lambdas ?? {})) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new ParameterError(`lambdas.${k}`, v, 'a finite number ≥ 0');
+  }
+  if (opts.batch !== undefined) {
+    if (!(Number.isInteger(opts.batch) && opts.batch >= 1)) throw new ParameterError('batch', opts.batch, 'an integer ≥ 1');
+    if ((opts.method === 'gd' || opts.method === 'gdc' || opts.method === 'gdnm') && opts.batch < T1) {
+      throw new ParameterError('batch', opts.batch, `${opts.method} is full-batch: omit batch or give ≥ T1 = ${T1} (use sgd or adam for mini-batches)`);
+    }
+  }
+  if (opts.method === 'gdc' && opts.clip === undefined) throw new ParameterError('clip', undefined, 'a finite number > 0 (required by gdc)');
+}
+
+function optimizerSpec(opts: BaselineOptions): OptimizerSpec {
+  switch (opts.method) {
+    case 'gd':
+    case 'sgd':
+      return { method: opts.method, lr: opts.lr };
+    case 'gdc':
+      return { method: 'gdc', lr: opts.lr, clip: opts.clip as number };
+    case 'gdnm':
+      return { method: 'gdnm', lr: opts.lr, momentum: opts.momentum ?? 0.9 };
+    case 'adam':
+      return { method: 'adam', lr: opts.lr, beta1: opts.beta1, beta2: opts.beta2, epsilon: opts.epsilon };
+  }
+}
+
+function batchLength(opts: BaselineOptions): number {
+  const T1 = opts.problem.T1;
+  if (opts.batch !== undefined) return Math.min(opts.batch, T1);
+  return opts.method === 'sgd' ? Math.min(32, T1) : T1;
+}
+
+function shuffle(a: number[], rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
