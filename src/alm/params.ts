@@ -64,17 +64,38 @@ export const DEFAULT_PARAMS: Readonly<AlmParams> = Object.freeze({
   feasFloor: 1e-10,
 });
 
-/** The paper's settings for each of its three experiments (caps of Table 3). */
+/**
+ * The paper's settings for each of its three experiments (Table 2 and the caps of Table 3).
+ * τ lives with the data set (DatasetInfo.tau), since it belongs to the data, not the method.
+ */
 export const PAPER_PRESETS: Readonly<Record<string, Partial<AlmParams>>> = Object.freeze({
-  'synthetic-small': { tau: 1, eta1: 0.99, eta2: 5 / 6, eta3: 1.01, eta4: 5 / 6, outer: 50, inner: 10 },
-  sp500: { tau: 1, eta1: 0.99, eta2: 5 / 6, eta3: 1.01, eta4: 5 / 6, outer: 200, inner: 500 },
-  'synthetic-large': { tau: 500, eta1: 0.9, eta2: 0.9, eta3: 1.015, eta4: 0.8, outer: 100, inner: 500 },
+  'synthetic-small': { eta1: 0.99, eta2: 5 / 6, eta3: 1.01, eta4: 5 / 6, outer: 50, inner: 10 },
+  sp500: { eta1: 0.99, eta2: 5 / 6, eta3: 1.01, eta4: 5 / 6, outer: 200, inner: 500 },
+  'synthetic-large': { eta1: 0.9, eta2: 0.9, eta3: 1.015, eta4: 0.8, outer: 100, inner: 500 },
 });
 
-/** The paper's parameters for a data set (defaults where it has no preset), with overrides applied. */
-export function paramsFor(dataset: string | undefined, overrides: Partial<AlmParams> = {}): AlmParams {
+/**
+ * Caps for everyday runs (about a minute on one CPU core at most); the paper's caps are a
+ * flag away (`paperCaps`). Data sets without an entry use 50×100.
+ */
+export const QUICK_CAPS: Readonly<Record<string, Pick<AlmParams, 'outer' | 'inner'>>> = Object.freeze({
+  'synthetic-small': { outer: 50, inner: 10 },
+  sp500: { outer: 50, inner: 100 },
+  'synthetic-large': { outer: 20, inner: 50 },
+});
+
+/**
+ * The parameters for a data set: defaults, then the paper's preset for it (η's, and its caps when
+ * `paperCaps`, else QUICK_CAPS), then τ of the data set, then explicit overrides.
+ */
+export function paramsFor(
+  dataset: string | undefined,
+  options: { tau?: number; paperCaps?: boolean; overrides?: Partial<AlmParams> } = {},
+): AlmParams {
   const preset = dataset !== undefined ? PAPER_PRESETS[dataset] ?? {} : {};
-  return { ...DEFAULT_PARAMS, ...preset, ...stripUndefined(overrides) };
+  const caps = options.paperCaps ? {} : (dataset !== undefined ? QUICK_CAPS[dataset] : undefined) ?? { outer: 50, inner: 100 };
+  const tau = options.tau !== undefined ? { tau: options.tau } : {};
+  return { ...DEFAULT_PARAMS, ...preset, ...caps, ...tau, ...stripUndefined(options.overrides ?? {}) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

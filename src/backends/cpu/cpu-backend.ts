@@ -9,7 +9,7 @@ import { activate } from '../../problem/activations.ts';
 import type { Activation, RnnWeights } from '../../problem/types.ts';
 import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms, Lambdas } from '../backend.ts';
 import {
-  choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, dot, sum, sumSquares, transpose,
+  choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, rowProducts, sum, sumSquares, transpose,
 } from './linalg.ts';
 import { minimizeU, type UCoefficients } from './u-update.ts';
 
@@ -36,16 +36,18 @@ export class CpuBackend implements BcdBackend {
   private initial!: BcdState;
 
   // Work buffers (allocated once in load()).
-  private G!: Float64Array; private Rw!: Float64Array; // K×K, r×K
+  private G!: Float64Array; private Rw!: Float64Array; private RwT!: Float64Array; // K×K, r×K, K×r
   private H!: Float64Array; private Ra!: Float64Array; // (r+1)², m×(r+1)
   private D1!: Float64Array; private D2!: Float64Array; // r×r
-  private scaledAt!: Float64Array; // r×m: (2/T)Aᵀ
-  private VXb!: Float64Array; // r×T: V x_t + b
+  private scaledAt!: Float64Array; // r×m: Aᵀ, then (2/T)Aᵀ
+  private Wt!: Float64Array; // r×r: Wᵀ
+  private VXb!: Float64Array; // r×T: V x_t + b, valid when vxbValid
   private pre!: Float64Array; // r×T: Ψ(h)w = W h_{t−1} + V x_t + b, valid when preValid
   private work!: Float64Array; // r×T scratch
   private rhs!: Float64Array; // r×T
   private prevU!: Float64Array; // r×T: u before the last u-update (for the certificate)
   private preValid = false;
+  private vxbValid = false;
   private haveLastSweep = false;
 
   async load(problem: BcdProblem, initial: RnnWeights): Promise<void> {
@@ -62,20 +64,14 @@ export class CpuBackend implements BcdBackend {
     this.gramXX = new Float64Array(n * n);
     this.sumX = new Float64Array(n);
     this.sumY = new Float64Array(m);
-    for (let i = 0; i < n; i++) {
-      this.sumX[i] = sum(this.XT, i * T, T);
-      for (let j = 0; j <= i; j++) {
-        const v = dot(this.XT, i * T, this.XT, j * T, T);
-        this.gramXX[i * n + j] = v;
-        this.gramXX[j * n + i] = v;
-      }
-    }
+    rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
+    for (let i = 0; i < n; i++) this.sumX[i] = sum(this.XT, i * T, T);
     for (let k = 0; k < m; k++) this.sumY[k] = sum(this.YT, k * T, T);
 
     const K = this.K;
-    this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K);
+    this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K); this.RwT = new Float64Array(K * r);
     this.H = new Float64Array((r + 1) * (r + 1)); this.Ra = new Float64Array(m * (r + 1));
-    this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m);
+    this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m); this.Wt = new Float64Array(r * r);
     this.VXb = new Float64Array(r * T); this.pre = new Float64Array(r * T);
     this.work = new Float64Array(r * T); this.rhs = new Float64Array(r * T); this.prevU = new Float64Array(r * T);
 
@@ -125,11 +121,9 @@ export class CpuBackend implements BcdBackend {
     const { T, r, n, K } = this;
     const S = T + 1;
     const hp = this.hPad;
-    for (let i = 0; i < r; i++) {
-      for (let j = 0; j <= i; j++) G[i * K + j] = dot(hp, i * S, hp, j * S, T);
-      for (let j = 0; j < n; j++) G[(r + j) * K + i] = dot(this.XT, j * T, hp, i * S, T);
-      G[(K - 1) * K + i] = sum(hp, i * S, T);
-    }
+    rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
+    rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
+    for (let i = 0; i < r; i++) G[(K - 1) * K + i] = sum(hp, i * S, T);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
       G[(K - 1) * K + r + i] = this.sumX[i];
@@ -152,12 +146,9 @@ export class CpuBackend implements BcdBackend {
     const S = T + 1;
     const g = this.work;
     for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
-    for (let i = 0; i < r; i++) {
-      const row = i * K;
-      for (let k = 0; k < r; k++) this.Rw[row + k] = dot(g, i * T, this.hPad, k * S, T);
-      for (let k = 0; k < n; k++) this.Rw[row + r + k] = dot(g, i * T, this.XT, k * T, T);
-      this.Rw[row + K - 1] = sum(g, i * T, T);
-    }
+    rowProducts(this.Rw, 0, K, g, 0, T, r, this.hPad, 0, S, r, T);
+    rowProducts(this.Rw, r, K, g, 0, T, r, this.XT, 0, T, n, T);
+    for (let i = 0; i < r; i++) this.Rw[i * K + K - 1] = sum(g, i * T, T);
   }
 
   /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
@@ -166,14 +157,16 @@ export class CpuBackend implements BcdBackend {
     this.buildGramW(gamma, this.G);
     this.buildRhsW(gamma);
     choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
+    // G Mᵀ = Rwᵀ: the r right-hand sides as columns, so the substitutions run along rows.
+    const X = transpose(this.Rw, r, K, this.RwT);
+    choleskySolveColumns(this.G, K, X, 0, r, 0, r);
     for (let i = 0; i < r; i++) {
-      choleskySolveVector(this.G, K, this.Rw, i * K);
-      const row = i * K;
-      for (let j = 0; j < r; j++) this.W[i * r + j] = this.Rw[row + j];
-      for (let j = 0; j < n; j++) this.V[i * n + j] = this.Rw[row + r + j];
-      this.b[i] = this.Rw[row + K - 1];
+      for (let j = 0; j < r; j++) this.W[i * r + j] = X[j * r + i];
+      for (let j = 0; j < n; j++) this.V[i * n + j] = X[(r + j) * r + i];
+      this.b[i] = X[(K - 1) * r + i];
     }
     this.preValid = false;
+    this.vxbValid = false;
   }
 
   /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from the current h. */
@@ -181,22 +174,17 @@ export class CpuBackend implements BcdBackend {
     const { T, r, m } = this;
     const S = T + 1, R1 = r + 1;
     const hp = this.hPad, H = this.H;
+    rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
     for (let i = 0; i < r; i++) {
-      for (let j = 0; j <= i; j++) {
-        const v = dot(hp, i * S + 1, hp, j * S + 1, T);
-        H[i * R1 + j] = v;
-        H[j * R1 + i] = v;
-      }
+      for (let j = 0; j < i; j++) H[j * R1 + i] = H[i * R1 + j];
       const s = sum(hp, i * S + 1, T);
       H[r * R1 + i] = s;
       H[i * R1 + r] = s;
       H[i * R1 + i] += T * this.lambdas.l1;
     }
     H[r * R1 + r] = T + T * this.lambdas.l5;
-    for (let k = 0; k < m; k++) {
-      for (let i = 0; i < r; i++) this.Ra[k * R1 + i] = dot(this.YT, k * T, hp, i * S + 1, T);
-      this.Ra[k * R1 + r] = this.sumY[k];
-    }
+    rowProducts(this.Ra, 0, R1, this.YT, 0, T, m, hp, 1, S, r, T);
+    for (let k = 0; k < m; k++) this.Ra[k * R1 + r] = this.sumY[k];
   }
 
   /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
@@ -214,27 +202,31 @@ export class CpuBackend implements BcdBackend {
 
   // ---- h-block ---------------------------------------------------------------------------
 
-  /** VXb = V X + b (r×T) for the current z. */
-  private computeVXb(): void {
+  /** VXb = V X + b (r×T) for the current z; computed once per z-update. */
+  private ensureVXb(): void {
+    if (this.vxbValid) return;
     const { T, r, n } = this;
     combineRows(this.VXb, 0, T, this.V, false, r, n, this.XT, 0, T, T, this.b);
+    this.vxbValid = true;
   }
 
   /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). Public for tests. */
   updateH(gamma: number): void {
     const { T, r, m } = this;
     const S = T + 1;
-    this.computeVXb();
+    this.ensureVXb();
     // D2 = (2/T) AᵀA + γI, D1 = D2 + γ WᵀW.
     const scale = 2 / T;
+    // AᵀA and WᵀW as products of the rows of Aᵀ and Wᵀ (contiguous).
+    const At = transpose(this.A, m, r, this.scaledAt);
+    const Wt = transpose(this.W, r, r, this.Wt);
+    rowProducts(this.D2, 0, r, At, 0, m, r, At, 0, m, r, m, true);
+    rowProducts(this.D1, 0, r, Wt, 0, r, r, Wt, 0, r, r, r, true);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j <= i; j++) {
-        let aa = 0, ww = 0;
-        for (let k = 0; k < m; k++) aa += this.A[k * r + i] * this.A[k * r + j];
-        for (let k = 0; k < r; k++) ww += this.W[k * r + i] * this.W[k * r + j];
-        const d2 = scale * aa + (i === j ? gamma : 0);
+        const d2 = scale * this.D2[i * r + j] + (i === j ? gamma : 0);
+        const d1 = d2 + gamma * this.D1[i * r + j];
         this.D2[i * r + j] = d2; this.D2[j * r + i] = d2;
-        const d1 = d2 + gamma * ww;
         this.D1[i * r + j] = d1; this.D1[j * r + i] = d1;
       }
     }
@@ -251,7 +243,7 @@ export class CpuBackend implements BcdBackend {
       const o = i * T;
       for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
     }
-    for (let k = 0; k < m; k++) for (let i = 0; i < r; i++) this.scaledAt[i * m + k] = scale * this.A[k * r + i];
+    for (let i = 0; i < r * m; i++) this.scaledAt[i] *= scale;
     combineRows(rhs, 0, T, this.scaledAt, false, r, m, this.YT, 0, T, T, 'keep');
     // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
     combineRows(rhs, 0, T, this.W, true, r, r, work, 1, T, T - 1, 'keep');
@@ -269,7 +261,7 @@ export class CpuBackend implements BcdBackend {
   private computePre(): void {
     if (this.preValid) return;
     const { T, r } = this;
-    this.computeVXb();
+    this.ensureVXb();
     this.pre.set(this.VXb);
     combineRows(this.pre, 0, T, this.W, false, r, r, this.hPad, 0, T + 1, T, 'keep');
     this.preValid = true;
@@ -482,6 +474,7 @@ export class CpuBackend implements BcdBackend {
       }
     }
     this.preValid = false;
+    this.vxbValid = false;
     this.haveLastSweep = false;
   }
 

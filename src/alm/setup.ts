@@ -1,0 +1,64 @@
+// One description of a training run, shared by the CLI, the experiment runner and the demo:
+// which data, which model, which initialisation, which parameters. prepareRun turns it into
+// the Problem and initial weights that runAlm takes, the same way everywhere.
+import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
+import { formatActivation, parseActivation } from '../problem/activations.ts';
+import { initializeWeights, type Initializer } from '../problem/init.ts';
+import type { TestHidden } from '../problem/model.ts';
+import { Rng } from '../problem/rng.ts';
+import type { Activation, Problem, RnnWeights } from '../problem/types.ts';
+import { DataError } from '../errors.ts';
+import { validateHidden, validateParams, type AlmParams } from './params.ts';
+
+/** Everything that defines a run, in plain JSON (it is stored in checkpoints). */
+export interface RunConfig {
+  /** A registered data set name or a CSV path. */
+  dataset: string;
+  targets?: string[];
+  /** Hidden size r; the data set's default when absent. */
+  hidden?: number;
+  /** "relu", "leaky:ω" or "elu". */
+  activation: string;
+  init: Initializer;
+  seed: number;
+  trainFraction?: number;
+  standardize: StandardizeChoice;
+  testHidden: TestHidden;
+  params: AlmParams;
+}
+
+/** The seed of the initial weights, kept apart from the data seed so each can change alone. */
+export function initSeed(seed: number): number {
+  return (seed * 7919 + 104729) % 2147483647;
+}
+
+/** Builds the Problem and the initial weights of a run from its loaded data set. */
+export function prepareRun(config: RunConfig, loaded: LoadedDataset, initial?: RnnWeights): { problem: Problem; initial: RnnWeights } {
+  validateParams(config.params);
+  const activation: Activation = parseActivation(config.activation);
+  const r = validateHidden(config.hidden ?? loaded.defaults.r);
+  const { series } = loaded;
+  const problem: Problem = {
+    name: config.dataset,
+    series,
+    T1: loaded.T1,
+    r,
+    activation,
+    standardization: loaded.standardization,
+  };
+  if (initial) {
+    if (initial.r !== r || initial.n !== series.n || initial.m !== series.m) {
+      throw new DataError(
+        `initial model has r=${initial.r}, n=${initial.n}, m=${initial.m}; the data and --hidden need r=${r}, n=${series.n}, m=${series.m}`,
+      );
+    }
+    return { problem, initial };
+  }
+  return { problem, initial: initializeWeights(config.init, r, series.n, series.m, new Rng(initSeed(config.seed))) };
+}
+
+/** A one-line description of a run's model and data, for logs. */
+export function describeRun(config: RunConfig, problem: Problem): string {
+  const { series } = problem;
+  return `${problem.name}: T=${series.T} (train ${problem.T1}, test ${series.T - problem.T1}), n=${series.n}, m=${series.m}, r=${problem.r}, ${formatActivation(problem.activation)}, init ${config.init}, seed ${config.seed}`;
+}
