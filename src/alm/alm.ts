@@ -155,6 +155,7 @@ export async function runAlm(
         certificate = await backend.certificate(gamma);
         if (certificate <= loop.eps) break;
       }
+      await yieldToEventLoop();
       if (options.signal?.aborted && done < params.inner) {
         interrupted = true;
         break;
@@ -223,4 +224,24 @@ export async function runAlm(
     history: loop.history,
     loopState: loop,
   };
+}
+
+let lastYield = 0;
+
+/**
+ * Lets pending events (Ctrl-C, clicks, messages) run between batches of sweeps, which the CPU
+ * backend computes synchronously; at most every 50 ms, so it costs nothing measurable.
+ */
+async function yieldToEventLoop(): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield < 50) return;
+  lastYield = now;
+  await new Promise<void>((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    }
+  });
 }

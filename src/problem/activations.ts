@@ -1,4 +1,5 @@
 // Activation functions σ and their derivatives, for every kind the engine supports.
+import { ParameterError } from '../errors.ts';
 import type { Activation } from './types.ts';
 
 /** σ(u) for one value. */
@@ -34,11 +35,11 @@ export function parseActivation(text: string): Activation {
   if (leaky) {
     const omega = leaky[1] === undefined ? 0.01 : Number(leaky[1]);
     if (!(omega > 0 && omega < 1)) {
-      throw new RangeError(`activation leaky: ω must be in (0, 1), got ${leaky[1]}`);
+      throw new ParameterError('activation leaky:ω', leaky[1], 'ω must be in (0, 1)');
     }
     return { kind: 'leaky', omega };
   }
-  throw new RangeError(`activation must be relu, leaky:ω (0<ω<1) or elu, got "${text}"`);
+  throw new ParameterError('activation', `"${text}"`, 'one of relu, leaky:ω (0<ω<1), elu');
 }
 
 /** The text form accepted by parseActivation. */

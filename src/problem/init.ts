@@ -1,5 +1,6 @@
 // The five weight initialisations of the paper (§6 of ALGORITHM.md), as the authors' code
 // draws them: all normal, biases 0, fan_in = number of columns (r for W and A, n for V).
+import { ParameterError } from '../errors.ts';
 import type { Rng } from './rng.ts';
 import { zeroWeights, type RnnWeights } from './types.ts';
 
@@ -26,7 +27,7 @@ export function initStd(kind: Initializer, rows: number, cols: number): number {
 /** Checks an initialiser name; throws a message listing the valid ones. */
 export function parseInitializer(text: string): Initializer {
   if ((INITIALIZERS as readonly string[]).includes(text)) return text as Initializer;
-  throw new RangeError(`init must be one of ${INITIALIZERS.join(', ')}, got "${text}"`);
+  throw new ParameterError('init', `"${text}"`, `one of ${INITIALIZERS.join(', ')}`);
 }
 
 /** Draws W, V, A (in that order) from the initialiser; b = c = 0. */
