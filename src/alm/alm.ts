@@ -82,6 +82,8 @@ export interface AlmRunOptions {
   onSweeps?: (k: number, sweepsInIteration: number) => void;
   /** Aborting stops the run after the current batch of sweeps. */
   signal?: AbortSignal;
+  /** Awaited between batches of sweeps: a page pauses a run by returning a promise it resolves on resume. */
+  pauseGate?: () => Promise<void>;
   /** Continue from a checkpoint instead of starting at k = 0 (the backend state is restored too). */
   resume?: { loop: AlmLoopState; state: BcdState };
   /** How the test part's hidden state starts (default carry, the paper's formula). */
@@ -156,6 +158,7 @@ export async function runAlm(
         if (certificate <= loop.eps) break;
       }
       await yieldToEventLoop();
+      if (options.pauseGate) await options.pauseGate();
       if (options.signal?.aborted && done < params.inner) {
         interrupted = true;
         break;
