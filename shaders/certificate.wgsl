@@ -1,0 +1,56 @@
+// certificate.wgsl — the h- and u-parts of the stationarity certificate (ALGORITHM.md §4.5)
+// from the last sweep of a batch: with Δu = u^j − u^{j−1},
+//   g_t = −γ (Wᵀ Δu_{t+1} + σ(u^j_t) − σ(u^{j−1}_t)) = ∇_h L(s^j) − ∇_h L(z^j, h^j, u^{j−1}),
+// and the u-part −μ Δu. Prelude: common.wgsl (ACT), tile.wgsl.
+// Bindings: (1) u T×r, (2) uprev T×r (u before the last sweep), (3) z (Mᵀ at 0: W[k][i] =
+// z[i·r + k]), (4) red: partial sums [slot][P.statsRows].
+// Workgroup 16×16 = a 16×16 tile of (t, i), grid ceil(r/16) × ceil(T/16); the workgroup's
+// sums go to slot 8 (Σ g²) and slot 9 (Σ Δu²), row = its linear index.
+const LHS_K_FAST: bool = true;
+
+@group(0) @binding(1) var<storage, read> u: array<f32>;
+@group(0) @binding(2) var<storage, read> uprev: array<f32>;
+@group(0) @binding(3) var<storage, read> z: array<f32>;
+@group(0) @binding(4) var<storage, read_write> red: array<f32>;
+
+var<workgroup> s1: array<vec2<f32>, 256>;
+
+fn lhs(sel: u32, t: u32, k: u32) -> f32 {
+  if (t + 1u >= P.T || k >= P.r) { return 0.0; }
+  let e = (t + 1u) * P.r + k;
+  return u[e] - uprev[e];
+}
+
+fn rhs(sel: u32, k: u32, i: u32) -> f32 {
+  if (i >= P.r || k >= P.r) { return 0.0; }
+  return z[i * P.r + k];
+}
+
+@compute @workgroup_size(16, 16)
+fn hpart(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+         @builtin(local_invocation_index) li: u32) {
+  let rt = (P.r + TS - 1u) / TS;
+  let row0 = wg.y * TS;
+  let col0 = wg.x * TS;
+  let acc = tile_product(0u, row0, col0, 0u, P.r, lid.x, lid.y);
+  let t = row0 + lid.y;
+  let i = col0 + lid.x;
+  var v = vec2<f32>(0.0);
+  if (t < P.T && i < P.r) {
+    let e = t * P.r + i;
+    let du = u[e] - uprev[e];
+    let g = -P.gamma * ((acc.x + acc.y) + (sigma(u[e]) - sigma(uprev[e])));
+    v = vec2<f32>(g * g, du * du);
+  }
+  s1[li] = v;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (li < s) { s1[li] += s1[li + s]; }
+    workgroupBarrier();
+  }
+  if (li == 0u) {
+    let row = wg.y * rt + wg.x;
+    red[8u * P.statsRows + row] = s1[0].x;
+    red[9u * P.statsRows + row] = s1[0].y;
+  }
+}

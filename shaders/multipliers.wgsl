@@ -1,0 +1,109 @@
+// multipliers.wgsl — constraint residuals, the multiplier update (3.7) and the per-step terms of
+// the augmented Lagrangian, reduced per workgroup into partial sums (finished by reduce.wgsl).
+// Prelude: common.wgsl (ACT), tile.wgsl. override UPDATE: ξ += γ C1, ζ += γ C2 in `stats`.
+// Bindings: (1) h, (2) x, (3) u, (4) xi, (5) zeta (all T×r but x: T×n), (6) y T×m, (7) z
+// (Mᵀ at 0, Nᵀ at P.offN), (8) red: partial sums [slot][P.statsRows].
+// Entry `stats`, workgroup 16×16, grid P.nStatsX × ceil(T/16): column tiles below ceil(r/16)
+// form ψ_t = M p_t for a 16×16 tile of (t, i) and, per entry, C1 = u − ψ, C2 = h − σ(u);
+// the remaining column tiles form the fit residual e_t = y_t − N q_t. Slots: 0 ΣC1², 1 ΣC2²,
+// 2 ΣC1·ξ, 3 ΣC2·ζ (ξ, ζ before the update), 4 Σξ², 5 Σζ² (after it), 6 Σu², 7 Σe².
+override UPDATE: bool = false;
+const LHS_K_FAST: bool = true;
+
+@group(0) @binding(1) var<storage, read> h: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> u: array<f32>;
+@group(0) @binding(4) var<storage, read_write> xi: array<f32>;
+@group(0) @binding(5) var<storage, read_write> zeta: array<f32>;
+@group(0) @binding(6) var<storage, read> y: array<f32>;
+@group(0) @binding(7) var<storage, read> z: array<f32>;
+@group(0) @binding(8) var<storage, read_write> red: array<f32>;
+
+var<workgroup> s4a: array<vec4<f32>, 256>;
+var<workgroup> s4b: array<vec4<f32>, 256>;
+
+fn lhs(sel: u32, t: u32, k: u32) -> f32 {
+  if (t >= P.T) { return 0.0; }
+  if (sel == 0u) {
+    if (k < P.r) {
+      if (t == 0u) { return 0.0; }
+      return h[(t - 1u) * P.r + k];
+    }
+    if (k < P.r + P.n) { return x[t * P.n + (k - P.r)]; }
+    if (k == P.K - 1u) { return 1.0; }
+    return 0.0;
+  }
+  if (k < P.r) { return h[t * P.r + k]; }
+  if (k == P.r) { return 1.0; }
+  return 0.0;
+}
+
+fn rhs(sel: u32, k: u32, j: u32) -> f32 {
+  if (sel == 0u) {
+    if (j >= P.r || k >= P.K) { return 0.0; }
+    return z[k * P.r + j];
+  }
+  if (j >= P.m || k > P.r) { return 0.0; }
+  return z[P.offN + k * P.m + j];
+}
+
+fn reduce8(li: u32, a: vec4<f32>, b: vec4<f32>, row: u32) {
+  s4a[li] = a;
+  s4b[li] = b;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (li < s) {
+      s4a[li] += s4a[li + s];
+      s4b[li] += s4b[li + s];
+    }
+    workgroupBarrier();
+  }
+  if (li == 0u) {
+    let sr = P.statsRows;
+    red[0u * sr + row] = s4a[0].x;
+    red[1u * sr + row] = s4a[0].y;
+    red[2u * sr + row] = s4a[0].z;
+    red[3u * sr + row] = s4a[0].w;
+    red[4u * sr + row] = s4b[0].x;
+    red[5u * sr + row] = s4b[0].y;
+    red[6u * sr + row] = s4b[0].z;
+    red[7u * sr + row] = s4b[0].w;
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn stats(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+         @builtin(local_invocation_index) li: u32) {
+  let rt = (P.r + TS - 1u) / TS;
+  var sel = 0u;
+  var col0 = wg.x * TS;
+  var k1 = P.K;
+  if (wg.x >= rt) { sel = 1u; col0 = (wg.x - rt) * TS; k1 = P.r + 1u; }
+  let row0 = wg.y * TS;
+  let acc = tile_product(sel, row0, col0, 0u, k1, lid.x, lid.y);
+  let t = row0 + lid.y;
+  let j = col0 + lid.x;
+  var a = vec4<f32>(0.0);
+  var b = vec4<f32>(0.0);
+  if (sel == 0u && t < P.T && j < P.r) {
+    let e = t * P.r + j;
+    let uu = u[e];
+    let c1 = uu - (acc.x + acc.y);
+    let c2 = h[e] - sigma(uu);
+    var xv = xi[e];
+    var zv = zeta[e];
+    a = vec4<f32>(c1 * c1, c2 * c2, c1 * xv, c2 * zv);
+    if (UPDATE) {
+      xv = xv + P.gamma * c1;
+      zv = zv + P.gamma * c2;
+      xi[e] = xv;
+      zeta[e] = zv;
+    }
+    b = vec4<f32>(xv * xv, zv * zv, uu * uu, 0.0);
+  }
+  if (sel == 1u && t < P.T && j < P.m) {
+    let d = y[t * P.m + j] - (acc.x + acc.y);
+    b.w = d * d;
+  }
+  reduce8(li, a, b, wg.y * P.nStatsX + wg.x);
+}

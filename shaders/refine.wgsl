@@ -1,0 +1,57 @@
+// refine.wgsl — residuals R = B − A X of augmented systems, for iterative refinement of the
+// z-block solves and for the z-part of the stationarity certificate.
+// Prelude: common.wgsl. Bindings: (1) orig: the unfactored systems [A | B] (A symmetric,
+// stored in full); (2) a: the factorised systems, whose B columns receive R; (3) outb: the
+// current solutions X (n×nrhs at outOff); (4) systems: descriptors (as in cholesky.wgsl);
+// (5) red: per-workgroup partial sums, slot 10 + system index, row workgroup_id.x.
+// Workgroup 256 (grid: ceil(max n·nrhs / 256) × number of systems): one invocation per entry
+// (i, k) forms B[i][k] − Σ_j A[i][j] X[j][k] with a compensated dot product (exact products by
+// fma, TwoSum accumulation), then the workgroup sums (scale·R)² in a tree, where scale turns
+// the residual into the gradient of L: γ for the P-system (kind 0), 2/T for the Q-system.
+struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u32, p2: u32 };
+
+@group(0) @binding(1) var<storage, read> orig: array<f32>;
+@group(0) @binding(2) var<storage, read_write> a: array<f32>;
+@group(0) @binding(3) var<storage, read> outb: array<f32>;
+@group(0) @binding(4) var<storage, read> systems: array<Sys>;
+@group(0) @binding(5) var<storage, read_write> red: array<f32>;
+
+var<workgroup> sq: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let d = systems[wg.y];
+  let n = d.n;
+  let w = n + d.nrhs;
+  let e = wg.x * 256u + li;
+  var v = 0.0;
+  if (e < n * d.nrhs) {
+    let i = e / d.nrhs;
+    let k = e % d.nrhs;
+    var s = orig[d.off + i * w + n + k];
+    var c = 0.0;
+    for (var j = 0u; j < n; j++) {
+      let g = orig[d.off + i * w + j];
+      let xv = outb[d.outOff + j * d.nrhs + k];
+      let p = g * xv;
+      let pe = fma(g, xv, -p);
+      let t = s - p;
+      let z = t - s;
+      let err = (s - (t - z)) + (-p - z);
+      s = t;
+      c += err - pe;
+    }
+    let r = s + c;
+    a[d.off + i * w + n + k] = r;
+    var scale = P.gamma;
+    if (d.kind == 1u) { scale = 2.0 * P.invT; }
+    v = (scale * r) * (scale * r);
+  }
+  sq[li] = v;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (li < s) { sq[li] += sq[li + s]; }
+    workgroupBarrier();
+  }
+  if (li == 0u) { red[(10u + wg.y) * P.statsRows + wg.x] = sq[0]; }
+}

@@ -1,0 +1,24 @@
+// Host side of refine.wgsl: residuals of the z-block systems (refinement and certificate).
+import source from '../../../../shaders/refine.wgsl?raw';
+import type { GpuLayout } from '../layout.ts';
+import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
+
+/** Buffers of the residual kernel. */
+export interface RefineBuffers {
+  params: GPUBuffer;
+  orig: GPUBuffer;
+  sys: GPUBuffer;
+  out: GPUBuffer;
+  descriptors: GPUBuffer;
+  red: GPUBuffer;
+}
+
+/** Builds the dispatch that writes R = B − A X into the systems' right-hand sides (all systems at once). */
+export async function createRefine(device: GPUDevice, l: GpuLayout, nSystems: number, b: RefineBuffers): Promise<Recorder> {
+  const k = await createComputeKernel(device, {
+    label: 'refine residual', source, entryPoint: 'residual',
+    bindings: { 1: 'read-only-storage', 2: 'storage', 3: 'read-only-storage', 4: 'read-only-storage', 5: 'storage' },
+  });
+  const g = k.bind('refine residual bind group', { 0: b.params, 1: b.orig, 2: b.sys, 3: b.out, 4: b.descriptors, 5: b.red });
+  return dispatch(k, g, l.refineX, nSystems);
+}

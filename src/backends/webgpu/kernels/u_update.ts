@@ -1,0 +1,26 @@
+// Host side of u_update.wgsl: ψ = Ψ(h)w and the element-wise u-block minimiser.
+import source from '../../../../shaders/u_update.wgsl?raw';
+import type { GpuLayout } from '../layout.ts';
+import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
+
+/** Buffers of the u-update. */
+export interface UUpdateBuffers {
+  params: GPUBuffer;
+  h: GPUBuffer;
+  x: GPUBuffer;
+  u: GPUBuffer;
+  xi: GPUBuffer;
+  zeta: GPUBuffer;
+  z: GPUBuffer;
+}
+
+/** Builds the dispatch that overwrites u with the u-block minimiser. */
+export async function createUUpdate(device: GPUDevice, l: GpuLayout, act: number, b: UUpdateBuffers): Promise<Recorder> {
+  const ro = 'read-only-storage' as const;
+  const k = await createComputeKernel(device, {
+    label: 'u_update', source, tiled: true, entryPoint: 'update', constants: { ACT: act },
+    bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 5: ro, 6: ro },
+  });
+  const g = k.bind('u_update bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z });
+  return dispatch(k, g, Math.ceil(l.r / 16), l.rowTiles);
+}
