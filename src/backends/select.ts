@@ -18,12 +18,7 @@ export interface SelectedBackend {
 /** Creates the backend for a choice; "webgpu" fails with a clear message when no adapter is found. */
 export async function createBackend(choice: BackendChoice): Promise<SelectedBackend> {
   if (choice === 'cpu') return { backend: new CpuBackend(), line: 'backend: cpu (float64 reference)' };
-  if (choice === 'webgpu' || choice === 'auto') {
-    throw new UserInputError(
-      choice === 'webgpu'
-        ? 'the WebGPU backend is not available in this build yet; use --backend cpu'
-        : 'internal: auto backend selection needs the WebGPU backend',
-    );
-  }
+  if (choice === 'auto') return { backend: new CpuBackend(), line: 'backend: cpu (float64 reference; auto: no WebGPU backend in this build)' };
+  if (choice === 'webgpu') throw new UserInputError('the WebGPU backend is not available in this build yet; use --backend cpu');
   throw new UserInputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${String(choice)}"`);
 }
