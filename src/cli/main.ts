@@ -5,6 +5,8 @@ import { UserInputError } from '../errors.ts';
 /** Subcommands, loaded on demand so that `train` does not pay for the others' imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   train: { summary: 'train an Elman RNN with the ALM on a data set', load: () => import('./train.ts') },
+  experiment: { summary: "compare the ALM with the gradient baselines (the paper's Table 3, Figures 1-2)", load: () => import('./experiment.ts') },
+  export: { summary: 'convert a trained model file, e.g. to a TF.js LayersModel', load: () => import('./export.ts') },
 };
 
 function usage(): string {
@@ -21,6 +23,14 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) throw new UserInputError(`unknown command "${name}"\n\n${usage()}`);
   return (await command.load()).run(rest);
+}
+
+// A closed pipe (`alm-rnn train | head`) ends the command quietly, as for other Unix tools.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
 
 try {
