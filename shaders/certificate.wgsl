@@ -44,13 +44,11 @@ fn hpart(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
   }
   s1[li] = v;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (li < s) { s1[li] += s1[li + s]; }
-    workgroupBarrier();
-  }
-  if (li == 0u) {
-    let row = wg.y * rt + wg.x;
-    red[8u * P.statsRows + row] = s1[0].x;
-    red[9u * P.statsRows + row] = s1[0].y;
+  if (li < 64u) { s1[li] = (s1[li] + s1[li + 64u]) + (s1[li + 128u] + s1[li + 192u]); }
+  workgroupBarrier();
+  if (li < 2u) {
+    var acc = 0.0;
+    for (var q = 0u; q < 64u; q++) { acc += s1[q][li]; }
+    red[(8u + li) * P.statsRows + wg.y * rt + wg.x] = acc;
   }
 }

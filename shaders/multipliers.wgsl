@@ -19,8 +19,7 @@ const LHS_K_FAST: bool = true;
 @group(0) @binding(7) var<storage, read> z: array<f32>;
 @group(0) @binding(8) var<storage, read_write> red: array<f32>;
 
-var<workgroup> s4a: array<vec4<f32>, 256>;
-var<workgroup> s4b: array<vec4<f32>, 256>;
+var<workgroup> sred: array<f32, 2048>; // [component][invocation]
 
 fn lhs(sel: u32, t: u32, k: u32) -> f32 {
   if (t >= P.T) { return 0.0; }
@@ -47,27 +46,29 @@ fn rhs(sel: u32, k: u32, j: u32) -> f32 {
   return z[P.offN + k * P.m + j];
 }
 
+/** Sums a and b over the workgroup into slots 0…7, row `row` (256 → 32 → 1, two barriers). */
 fn reduce8(li: u32, a: vec4<f32>, b: vec4<f32>, row: u32) {
-  s4a[li] = a;
-  s4b[li] = b;
+  sred[li] = a.x;
+  sred[256u + li] = a.y;
+  sred[512u + li] = a.z;
+  sred[768u + li] = a.w;
+  sred[1024u + li] = b.x;
+  sred[1280u + li] = b.y;
+  sred[1536u + li] = b.z;
+  sred[1792u + li] = b.w;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (li < s) {
-      s4a[li] += s4a[li + s];
-      s4b[li] += s4b[li + s];
-    }
-    workgroupBarrier();
-  }
-  if (li == 0u) {
-    let sr = P.statsRows;
-    red[0u * sr + row] = s4a[0].x;
-    red[1u * sr + row] = s4a[0].y;
-    red[2u * sr + row] = s4a[0].z;
-    red[3u * sr + row] = s4a[0].w;
-    red[4u * sr + row] = s4b[0].x;
-    red[5u * sr + row] = s4b[0].y;
-    red[6u * sr + row] = s4b[0].z;
-    red[7u * sr + row] = s4b[0].w;
+  // 8 components × 32 partial sums of 8 entries each.
+  let comp = li / 32u;
+  let part = li % 32u;
+  var acc = 0.0;
+  for (var q = 0u; q < 8u; q++) { acc += sred[comp * 256u + part * 8u + q]; }
+  workgroupBarrier();
+  sred[comp * 256u + part] = acc;
+  workgroupBarrier();
+  if (li < 8u) {
+    var total = 0.0;
+    for (var q = 0u; q < 32u; q++) { total += sred[li * 256u + q]; }
+    red[li * P.statsRows + row] = total;
   }
 }
 

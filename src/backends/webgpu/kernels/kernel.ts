@@ -62,8 +62,26 @@ function shaderModule(device: GPUDevice, label: string, code: string): GPUShader
   return mod;
 }
 
-/** Compiles one entry point into a pipeline with an explicit layout (Params at binding 0). */
-export async function createComputeKernel(device: GPUDevice, spec: KernelSpec): Promise<ComputeKernel> {
+const kernelCache = new WeakMap<GPUDevice, Map<string, Promise<ComputeKernel>>>();
+
+/**
+ * Compiles one entry point into a pipeline with an explicit layout (Params at binding 0).
+ * Pipelines are cached per device, so loading another problem of the same activation reuses them.
+ */
+export function createComputeKernel(device: GPUDevice, spec: KernelSpec): Promise<ComputeKernel> {
+  let cache = kernelCache.get(device);
+  if (!cache) kernelCache.set(device, (cache = new Map()));
+  const key = JSON.stringify([spec.label, spec.source, spec.tiled ?? false, spec.entryPoint, spec.constants ?? {}, spec.bindings]);
+  let k = cache.get(key);
+  if (!k) {
+    k = buildKernel(device, spec);
+    cache.set(key, k);
+    k.catch(() => cache.delete(key));
+  }
+  return k;
+}
+
+async function buildKernel(device: GPUDevice, spec: KernelSpec): Promise<ComputeKernel> {
   const code = kernelSource(spec.source, spec.tiled);
   const module = shaderModule(device, `${spec.label} module`, code);
   const entries: GPUBindGroupLayoutEntry[] = [
