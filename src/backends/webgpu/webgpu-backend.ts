@@ -177,6 +177,8 @@ export class WebGpuBackend implements BcdBackend {
   private chain: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private staging: GPUBuffer | null = null;
+  /** Whether a sweep ran since load / reset / writeState (the certificate needs one). */
+  private haveLastSweep = false;
 
   constructor(device: GPUDevice, options: WebGpuBackendOptions = {}) {
     this.device = device;
@@ -349,6 +351,7 @@ export class WebGpuBackend implements BcdBackend {
       this.stats.sweepReadbacks = 0;
       this.stats.submits = 0;
       this.stats.dispatchesPerSweep = sweep.dispatches;
+      this.haveLastSweep = false;
       await q.onSubmittedWorkDone();
       this.raiseDeviceError();
     });
@@ -387,6 +390,7 @@ export class WebGpuBackend implements BcdBackend {
       this.stats.lastBatchMs = performance.now() - t0;
       this.stats.lastBatchSweeps = count;
       this.stats.sweeps += count;
+      this.haveLastSweep = true;
       this.raiseDeviceError();
     });
   }
@@ -438,6 +442,7 @@ export class WebGpuBackend implements BcdBackend {
   async certificate(gamma: number): Promise<number> {
     return this.serial(async () => {
       const L = this.need();
+      if (!this.haveLastSweep) return Infinity;
       this.writeGamma(L, gamma);
       const s = await this.scalars(L, 'certificate', [L.certZ, L.hcert]);
       const mu = L.problem.mu;
@@ -482,6 +487,7 @@ export class WebGpuBackend implements BcdBackend {
       enc.copyBufferToBuffer(L.buf.u0, 0, L.buf.u, 0, tr);
       enc.copyBufferToBuffer(L.buf.u0, 0, L.buf.uprev, 0, tr);
       enc.copyBufferToBuffer(L.buf.z0, 0, L.buf.z, 0, L.layout.weightsLen * 4);
+      this.haveLastSweep = false;
       this.device.queue.submit([enc.finish()]);
       this.stats.submits++;
       await this.device.queue.onSubmittedWorkDone();
@@ -534,6 +540,7 @@ export class WebGpuBackend implements BcdBackend {
       q.writeBuffer(L.buf.uprev, 0, u);
       q.writeBuffer(L.buf.xi, 0, Float32Array.from(state.xi));
       q.writeBuffer(L.buf.zeta, 0, Float32Array.from(state.zeta));
+      this.haveLastSweep = false;
       await q.onSubmittedWorkDone();
       this.raiseDeviceError();
     });
