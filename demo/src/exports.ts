@@ -1,0 +1,81 @@
+// What the page writes out: the model (the CLI's model file), the run history (JSON as the
+// CLI's --history writes it, and CSV), and the state (a checkpoint the page or the CLI resumes).
+import type { AlmIteration } from '../../src/alm/alm.ts';
+import { checkpointFromJson, checkpointToJson, type Checkpoint } from '../../src/alm/checkpoint.ts';
+import type { RunConfig } from '../../src/alm/setup.ts';
+import type { BackendInfo } from '../../src/backends/backend.ts';
+import { DataError } from '../../src/errors.ts';
+import { parseActivation } from '../../src/problem/activations.ts';
+import { modelToJson } from '../../src/problem/model-file.ts';
+import type { RnnWeights, Standardization } from '../../src/problem/types.ts';
+import type { CsvSource } from './protocol.ts';
+
+/** Model file text, byte for byte what `alm-rnn train --out` writes. */
+export function modelFileText(weights: RnnWeights, activation: string, standardization?: Standardization): string {
+  return JSON.stringify(modelToJson(weights, parseActivation(activation), standardization)) + '\n';
+}
+
+function jsonNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** History JSON, in the shape of the CLI's --history file. */
+export function historyJsonText(config: RunConfig, backend: BackendInfo | null, history: AlmIteration[]): string {
+  return JSON.stringify({ config, backend, history }, jsonNumbers, 1) + '\n';
+}
+
+const CSV_COLUMNS: (keyof AlmIteration)[] = [
+  'k', 'gamma', 'gammaNext', 'eps', 'feasVio', 'c1', 'c2', 'xiNorm', 'zetaNorm', 'lagrangian',
+  'sweeps', 'warm', 'certificate', 'atFloor', 'trainErr', 'testErr', 'seconds',
+];
+
+/** History as CSV: one row per outer iteration. */
+export function historyCsvText(history: AlmIteration[]): string {
+  const rows = [CSV_COLUMNS.join(',')];
+  for (const it of history) {
+    rows.push(CSV_COLUMNS.map((c) => {
+      const v = it[c];
+      return v === null || v === undefined ? '' : String(v);
+    }).join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+/** Checkpoint text; a user's CSV travels along in a "csv" field (the CLI ignores it and reads config.dataset). */
+export function stateFileText(cp: Checkpoint, csv?: CsvSource): string {
+  const text = checkpointToJson(cp);
+  return csv ? `${text.slice(0, -1)},"csv":${JSON.stringify({ name: csv.name, text: csv.text })}}` : text;
+}
+
+/** Parses a state file; throws a DataError naming what is wrong. */
+export function parseStateFile(text: string, source: string): { checkpoint: Checkpoint; csv?: CsvSource } {
+  const checkpoint = checkpointFromJson(text, source);
+  const raw = JSON.parse(text) as { csv?: unknown };
+  let csv: CsvSource | undefined;
+  if (raw.csv !== undefined) {
+    const c = raw.csv as Partial<CsvSource>;
+    if (typeof c !== 'object' || c === null || typeof c.name !== 'string' || typeof c.text !== 'string') {
+      throw new DataError(`${source}: field "csv" must be {"name": string, "text": string}`);
+    }
+    csv = { name: c.name, text: c.text };
+  }
+  return { checkpoint, csv };
+}
+
+/** Offers `text` as a download named `name`. */
+export function download(name: string, text: string, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** A file-name-safe form of a data set name. */
+export function slug(name: string): string {
+  return name.replace(/\.csv$/i, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+}

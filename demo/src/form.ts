@@ -1,0 +1,294 @@
+// The settings form: data, model, ALM parameters and backend. Reads the fields into a RunConfig
+// through the engine's own validation (the same messages as the CLI) and marks each invalid
+// field with its message.
+import { PAPER_PRESETS, paramsFor, validateHidden, validateParams, type AlmParams } from '../../src/alm/params.ts';
+import type { RunConfig } from '../../src/alm/setup.ts';
+import { ParameterError, UserInputError } from '../../src/errors.ts';
+import { parseActivation } from '../../src/problem/activations.ts';
+import { csvDatasetInfo, DATASETS, isDatasetName, type DatasetInfo, type StandardizeChoice } from '../../src/problem/datasets.ts';
+import type { Initializer } from '../../src/problem/init.ts';
+import type { TestHidden } from '../../src/problem/model.ts';
+import type { BackendChoice } from './protocol.ts';
+
+type NumericParam = { [K in keyof AlmParams]: AlmParams[K] extends number ? K : never }[keyof AlmParams];
+
+interface ParamField {
+  key: NumericParam;
+  label: string;
+  hint?: string;
+  integer?: boolean;
+}
+
+/** The numeric ALM parameters shown in the form, in order. */
+const PARAM_FIELDS: ParamField[] = [
+  { key: 'outer', label: 'outer iterations', integer: true },
+  { key: 'inner', label: 'sweeps per iteration', integer: true },
+  { key: 'tau', label: 'τ', hint: 'λ1…λ5 = τ/(rm), τ/r², τ/(rn), τ/r, τ/m' },
+  { key: 'gamma0', label: 'γ0', hint: 'initial penalty' },
+  { key: 'eps0', label: 'ε0', hint: 'initial inner tolerance' },
+  { key: 'Gamma', label: 'Γ', hint: 'warm start while L ≤ Γ' },
+  { key: 'mu', label: 'μ', hint: 'proximal weight of the u-block' },
+  { key: 'lambda6', label: 'λ6', hint: 'weight of ‖u‖²' },
+  { key: 'eta1', label: 'η1', hint: 'sufficient decrease of the violation' },
+  { key: 'eta2', label: 'η2', hint: 'penalty growth 1/η2' },
+  { key: 'eta3', label: 'η3', hint: 'exponent of the penalty rule (1.01; 1.015 for T=500)' },
+  { key: 'eta4', label: 'η4', hint: 'tolerance decrease' },
+  { key: 'gammaMax', label: 'γ max', hint: 'cap on γ (Infinity for none; the authors use 1e4)' },
+  { key: 'feasFloor', label: 'FeasVio floor', hint: 'violation treated as 0: γ is held there' },
+  { key: 'checkEvery', label: 'sweeps per batch', integer: true, hint: 'between progress reports, pause checks and read-backs' },
+];
+
+/** Sweeps per batch in the page: smaller than the CLI's 10 so that pause and progress answer sooner. */
+export const DEMO_CHECK_EVERY = 5;
+
+/** Field name → message, for every field that is invalid. */
+export type FieldErrors = Map<string, string>;
+
+function el<T extends HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`demo: element #${id} is missing`);
+  return e as T;
+}
+
+/** Formats a number for a text field without noise (1/1.2 → 0.8333333333333334 stays exact). */
+export function formatNumber(v: number): string {
+  if (v === Infinity) return 'Infinity';
+  return String(v);
+}
+
+/** Parses a text field as the CLI parses a number flag (inf allowed); the message names the field. */
+function parseNumber(name: string, raw: string, integer: boolean): number {
+  const text = raw.trim();
+  const v = /^[-+]?inf(inity)?$/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
+  if (text === '' || Number.isNaN(v)) throw new UserInputError(`${name} must be a number, got "${raw}"`);
+  if (integer && !Number.isInteger(v)) throw new UserInputError(`${name} must be an integer, got "${raw}"`);
+  return v;
+}
+
+/** The data set's facts and defaults (a CSV file gets the generic ones). */
+export function datasetInfo(choice: string, csvName?: string): DatasetInfo {
+  return isDatasetName(choice) ? DATASETS[choice] : csvDatasetInfo(csvName ?? 'file.csv');
+}
+
+/** The settings form of the page. */
+export class SettingsForm {
+  readonly dataset = el<HTMLSelectElement>('f-dataset');
+  readonly csvInput = el<HTMLInputElement>('f-csv');
+  readonly targets = el<HTMLInputElement>('f-targets');
+  readonly trainFraction = el<HTMLInputElement>('f-trainFraction');
+  readonly standardize = el<HTMLSelectElement>('f-standardize');
+  readonly hidden = el<HTMLInputElement>('f-hidden');
+  readonly activation = el<HTMLSelectElement>('f-activation');
+  readonly omega = el<HTMLInputElement>('f-omega');
+  readonly init = el<HTMLSelectElement>('f-init');
+  readonly seed = el<HTMLInputElement>('f-seed');
+  readonly testHidden = el<HTMLSelectElement>('f-testHidden');
+  readonly innerStop = el<HTMLSelectElement>('f-innerStop');
+  private readonly paramInputs = new Map<NumericParam, HTMLInputElement>();
+  private readonly presetNote = el<HTMLParagraphElement>('preset-note');
+
+  constructor() {
+    const box = el<HTMLDivElement>('param-fields');
+    for (const f of PARAM_FIELDS) {
+      const label = document.createElement('label');
+      label.className = 'row';
+      label.title = f.hint ?? '';
+      const span = document.createElement('span');
+      span.textContent = f.label;
+      const input = document.createElement('input');
+      input.type = 'text';
+      input.id = `f-${f.key}`;
+      input.inputMode = f.integer ? 'numeric' : 'decimal';
+      label.append(span, input);
+      const err = document.createElement('small');
+      err.className = 'field-error';
+      err.id = `e-${f.key}`;
+      err.hidden = true;
+      box.append(label, err);
+      this.paramInputs.set(f.key, input);
+    }
+    this.activation.addEventListener('change', () => this.syncVisibility());
+  }
+
+  /** Every element whose change may alter the run's settings. */
+  inputs(): HTMLElement[] {
+    return [
+      this.dataset, this.targets, this.trainFraction, this.standardize, this.hidden, this.activation, this.omega,
+      this.init, this.seed, this.testHidden, this.innerStop, ...this.paramInputs.values(),
+    ];
+  }
+
+  /** The selected data set name, or "csv". */
+  datasetChoice(): string {
+    return this.dataset.value;
+  }
+
+  backend(): BackendChoice {
+    return el<HTMLInputElement>('f-backend-cpu').checked ? 'cpu' : 'webgpu';
+  }
+
+  setBackend(choice: BackendChoice): void {
+    el<HTMLInputElement>(`f-backend-${choice}`).checked = true;
+  }
+
+  /** Shows the fields that apply (CSV file and targets, leaky slope). */
+  syncVisibility(): void {
+    const csv = this.dataset.value === 'csv';
+    el('csv-row').hidden = !csv;
+    el('targets-row').hidden = !csv;
+    el('omega-row').hidden = this.activation.value !== 'leaky';
+  }
+
+  /** Puts the data set's defaults in the model and ALM fields: r, τ, and its quick caps and η's. */
+  applyDatasetDefaults(choice: string, csvName?: string): void {
+    const info = datasetInfo(choice, csvName);
+    this.hidden.value = String(info.r);
+    this.fillParams(paramsFor(isDatasetName(choice) ? choice : undefined, { tau: info.tau, overrides: { checkEvery: DEMO_CHECK_EVERY } }));
+    this.presetNote.textContent = 'Defaults: Table 2 of the paper for this data set, with caps for a quick run.';
+  }
+
+  /** The paper's preset for the data set: its η's and its caps (Table 2 / Table 3). */
+  applyPaperPreset(choice: string, csvName?: string): void {
+    const info = datasetInfo(choice, csvName);
+    const name = isDatasetName(choice) ? choice : undefined;
+    this.fillParams(paramsFor(name, { tau: info.tau, paperCaps: true, overrides: { checkEvery: DEMO_CHECK_EVERY } }));
+    this.hidden.value = String(info.r);
+    this.presetNote.textContent = name && PAPER_PRESETS[name]
+      ? `The paper's settings for ${name}: ${this.paramInputs.get('outer')!.value} outer × ${this.paramInputs.get('inner')!.value} inner.`
+      : 'The paper has no preset for a CSV file: Table 2 defaults.';
+  }
+
+  private fillParams(p: AlmParams): void {
+    for (const [key, input] of this.paramInputs) input.value = formatNumber(p[key]);
+    this.innerStop.value = p.innerStop;
+  }
+
+  /** Fills every field from a run description (a resumed run). */
+  fill(config: RunConfig): void {
+    this.dataset.value = isDatasetName(config.dataset) ? config.dataset : 'csv';
+    this.targets.value = (config.targets ?? []).join(',');
+    this.trainFraction.value = String(config.trainFraction ?? datasetInfo(this.dataset.value).trainFraction);
+    this.standardize.value = config.standardize;
+    const act = parseActivation(config.activation);
+    this.activation.value = act.kind;
+    if (act.kind === 'leaky') this.omega.value = String(act.omega);
+    this.hidden.value = String(config.hidden ?? datasetInfo(this.dataset.value, config.dataset).r);
+    this.init.value = config.init;
+    this.seed.value = String(config.seed);
+    this.testHidden.value = config.testHidden;
+    this.fillParams(config.params);
+    this.syncVisibility();
+  }
+
+  /** Reads the data fields (those that change the series). */
+  readData(): { targets?: string[]; trainFraction: number; standardize: StandardizeChoice; seed: number; errors: FieldErrors } {
+    const errors: FieldErrors = new Map();
+    const targets = this.dataset.value === 'csv'
+      ? this.targets.value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+      : [];
+    let trainFraction = NaN;
+    try {
+      trainFraction = parseNumber('train-fraction', this.trainFraction.value, false);
+      if (!(trainFraction > 0 && trainFraction < 1)) throw new ParameterError('train-fraction', trainFraction, 'a number strictly between 0 and 1');
+    } catch (e) {
+      errors.set('trainFraction', (e as Error).message);
+    }
+    let seed = NaN;
+    try {
+      seed = parseNumber('seed', this.seed.value, true);
+      if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new ParameterError('seed', seed, 'an integer ≥ 0');
+    } catch (e) {
+      errors.set('seed', (e as Error).message);
+    }
+    return {
+      targets: targets.length > 0 ? targets : undefined,
+      trainFraction,
+      standardize: this.standardize.value as StandardizeChoice,
+      seed,
+      errors,
+    };
+  }
+
+  /**
+   * Reads the whole form into a RunConfig. Each field is checked alone (so that every bad one is
+   * marked, each with the engine's message), then the parameters together (e.g. γ max ≥ γ0).
+   */
+  read(datasetName: string): { config?: RunConfig; errors: FieldErrors } {
+    const data = this.readData();
+    const errors = data.errors;
+    const choice = this.dataset.value;
+    const base = paramsFor(isDatasetName(choice) ? choice : undefined, { tau: datasetInfo(choice).tau });
+    const params: AlmParams = { ...base, innerStop: this.innerStop.value === 'certificate' ? 'certificate' : 'cap' };
+    for (const f of PARAM_FIELDS) {
+      try {
+        const v = parseNumber(f.key, this.paramInputs.get(f.key)!.value, f.integer ?? false);
+        // Alone: γ max is only checked against γ0 below, with the γ0 of the form.
+        const probe = f.key === 'gammaMax' ? { ...base, gamma0: Number.MIN_VALUE, gammaMax: v } : { ...base, gammaMax: Infinity, [f.key]: v };
+        validateParams(probe);
+        params[f.key] = v;
+      } catch (e) {
+        errors.set(f.key, (e as Error).message);
+      }
+    }
+    if (!PARAM_FIELDS.some((f) => errors.has(f.key))) {
+      try {
+        validateParams(params);
+      } catch (e) {
+        const name = e instanceof ParameterError ? e.parameter : 'outer';
+        errors.set(name, (e as Error).message);
+      }
+    }
+    let hidden = NaN;
+    try {
+      hidden = validateHidden(parseNumber('hidden', this.hidden.value, true));
+    } catch (e) {
+      errors.set('hidden', (e as Error).message);
+    }
+    let activation = this.activation.value;
+    if (activation === 'leaky') {
+      activation = `leaky:${this.omega.value.trim()}`;
+      try {
+        parseActivation(activation);
+      } catch (e) {
+        errors.set('omega', e instanceof UserInputError ? e.message : String(e));
+      }
+    }
+    if (errors.size > 0) return { errors };
+    const config: RunConfig = {
+      dataset: datasetName,
+      targets: data.targets,
+      hidden,
+      activation,
+      init: this.init.value as Initializer,
+      seed: data.seed,
+      trainFraction: data.trainFraction,
+      standardize: data.standardize,
+      testHidden: this.testHidden.value as TestHidden,
+      params,
+    };
+    return { config, errors };
+  }
+
+  /** Marks the invalid fields with their messages and clears the others. */
+  mark(errors: FieldErrors): void {
+    const names = ['trainFraction', 'seed', 'hidden', 'omega', ...PARAM_FIELDS.map((f) => f.key)];
+    for (const name of names) {
+      const input = document.getElementById(`f-${name}`) as HTMLInputElement | null;
+      const msg = document.getElementById(`e-${name}`);
+      const text = errors.get(name);
+      input?.classList.toggle('invalid', text !== undefined);
+      input?.setAttribute('aria-invalid', String(text !== undefined));
+      if (msg) {
+        msg.hidden = text === undefined;
+        msg.textContent = text ?? '';
+      }
+    }
+  }
+
+  /** Enables or disables every setting (while a run is going). */
+  setDisabled(disabled: boolean): void {
+    for (const e of el<HTMLFormElement>('settings').querySelectorAll('input, select, button')) {
+      (e as HTMLInputElement).disabled = disabled;
+    }
+  }
+}

@@ -1,0 +1,581 @@
+// The demo page: settings, data preview, run control, live plots and exports. Training runs in
+// a module Web Worker (worker.ts) for both backends, so this thread only draws.
+import type { AlmIteration } from '../../src/alm/alm.ts';
+import type { Checkpoint } from '../../src/alm/checkpoint.ts';
+import type { RunConfig } from '../../src/alm/setup.ts';
+import type { BackendInfo } from '../../src/backends/backend.ts';
+import { isSoftwareAdapter, summarizeAdapter, type GpuAdapterSummary } from '../../src/backends/webgpu/device.ts';
+import { ParameterError } from '../../src/errors.ts';
+import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
+import type { RnnWeights } from '../../src/problem/types.ts';
+import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
+import { SettingsForm, type FieldErrors } from './form.ts';
+import { LivePlots, PreviewPlot } from './plots.ts';
+import type { BackendChoice, CsvSource, FromWorker, RunProblemInfo, ToWorker } from './protocol.ts';
+import { clearRun, hasStorage, loadRun, type SavedRun } from './storage.ts';
+import './style.css';
+
+function el<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`demo: element #${id} is missing`);
+  return e as T;
+}
+
+function show(id: string, text: string | null): void {
+  const e = el(id);
+  e.hidden = text === null;
+  e.textContent = text ?? '';
+}
+
+function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - 60 * m)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function fmt(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
+}
+
+const form = new SettingsForm();
+const plots = new LivePlots(el);
+const preview = new PreviewPlot(el('preview'));
+
+// ---------------------------------------------------------------- data
+
+/** The user's CSV file, once read. */
+let csv: CsvSource | undefined;
+/** The data set the form describes, loaded; undefined while it has an error. */
+let data: LoadedDataset | undefined;
+/** Field errors that come from loading the data (train fraction against T). */
+let dataFieldErrors: FieldErrors = new Map();
+
+/** The name a run records for the data: a registered name or the CSV file's name. */
+function datasetName(): string {
+  return form.datasetChoice() === 'csv' ? csv?.name ?? 'file.csv' : form.datasetChoice();
+}
+
+/** (Re)loads the data set the form describes, shows its summary and preview, or the error next to the input. */
+function reloadData(): void {
+  const choice = form.datasetChoice();
+  const d = form.readData();
+  dataFieldErrors = new Map();
+  show('csv-error', null);
+  data = undefined;
+  const summary = el('data-summary');
+  summary.classList.remove('error');
+  if (d.errors.size > 0) {
+    summary.textContent = 'fix the marked fields to load the data';
+    preview.clear();
+    return;
+  }
+  if (choice === 'csv' && !csv) {
+    summary.textContent = 'Choose a CSV file: a header row, then one row per time step; numeric columns are inputs, the last (or the listed target columns) the targets.';
+    preview.clear();
+    return;
+  }
+  try {
+    const options = { seed: d.seed, targets: d.targets, trainFraction: d.trainFraction, standardize: d.standardize };
+    data = choice === 'csv' ? loadDatasetFromCsvText(csv!.text, csv!.name, options) : loadDataset(choice, options);
+  } catch (err) {
+    const message = (err as Error).message;
+    summary.textContent = 'The data could not be loaded.';
+    if (err instanceof ParameterError && err.parameter === 'train-fraction') dataFieldErrors.set('trainFraction', message);
+    else if (choice === 'csv') show('csv-error', message);
+    else {
+      summary.textContent = message;
+      summary.classList.add('error');
+    }
+    preview.clear();
+    return;
+  }
+  const { series, T1 } = data;
+  const names = series.targetNames;
+  summary.textContent =
+    `T = ${series.T} steps (train ${T1}, test ${series.T - T1}), n = ${series.n} inputs, m = ${series.m} ` +
+    `target${series.m === 1 ? '' : 's'} (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})` +
+    `${data.standardization ? ', standardised' : ''}. Preview: ${names[0]}.`;
+  preview.show(series.y, series.T, series.m, T1);
+}
+
+/** Reads the whole form, marks every invalid field, and enables Start only when all is well. */
+function validate(): RunConfig | undefined {
+  const { config, errors } = form.read(datasetName());
+  for (const [k, v] of dataFieldErrors) if (!errors.has(k)) errors.set(k, v);
+  form.mark(errors);
+  const ok = errors.size === 0 && data !== undefined;
+  if (!isRunning()) el<HTMLButtonElement>('btn-start').disabled = !ok;
+  show('form-error', errors.size > 0 ? `${errors.size} setting${errors.size === 1 ? ' is' : 's are'} invalid: see the marked field${errors.size === 1 ? '' : 's'}.` : null);
+  return ok ? config : undefined;
+}
+
+form.dataset.addEventListener('change', () => {
+  form.syncVisibility();
+  form.applyDatasetDefaults(form.datasetChoice(), csv?.name);
+  reloadData();
+  validate();
+});
+for (const e of [form.targets, form.trainFraction, form.standardize, form.seed]) {
+  e.addEventListener('change', () => {
+    reloadData();
+    validate();
+  });
+}
+for (const e of form.inputs()) e.addEventListener('input', () => validate());
+form.activation.addEventListener('change', () => validate());
+form.csvInput.addEventListener('change', async () => {
+  const file = form.csvInput.files?.[0];
+  csv = file ? { name: file.name, text: await file.text() } : undefined;
+  if (csv) form.applyDatasetDefaults('csv', csv.name);
+  reloadData();
+  validate();
+});
+el('btn-paper').addEventListener('click', () => {
+  form.applyPaperPreset(form.datasetChoice(), csv?.name);
+  validate();
+});
+el('btn-reset').addEventListener('click', () => {
+  form.applyDatasetDefaults(form.datasetChoice(), csv?.name);
+  validate();
+});
+
+// ---------------------------------------------------------------- backend
+
+let adapter: GpuAdapterSummary | null = null;
+/** True when the page found no WebGPU: the WebGPU choice stays disabled. */
+let webgpuDisabled = false;
+
+/** Looks for a WebGPU adapter to show (and to choose the default backend). */
+async function probeGpu(): Promise<void> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  let why = '';
+  if (!gpu) why = 'this browser has no WebGPU (navigator.gpu is missing)';
+  else {
+    try {
+      const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (a) adapter = summarizeAdapter(a);
+      else why = 'the browser found no WebGPU adapter';
+    } catch (err) {
+      why = `requesting a WebGPU adapter failed: ${(err as Error).message}`;
+    }
+  }
+  const webgpuRadio = el<HTMLInputElement>('f-backend-webgpu');
+  if (!adapter) {
+    webgpuRadio.disabled = true;
+    webgpuDisabled = true;
+    form.setBackend('cpu');
+    el('adapter').textContent = 'WebGPU: not available.';
+    const notice = el('backend-notice');
+    notice.hidden = false;
+    notice.dataset.kind = 'no-webgpu';
+    notice.textContent = `WebGPU is not available: ${why}. Runs use the CPU backend (float64) in a Web Worker instead; ` +
+      'in Chrome, WebGPU needs a secure context (https or localhost) and a supported GPU.';
+    return;
+  }
+  const software = isSoftwareAdapter(adapter);
+  const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' · ') || 'unnamed adapter';
+  el('adapter').textContent = `WebGPU adapter: ${name}${adapter.isFallback ? ' (fallback adapter)' : ''}${software ? ', software' : ', hardware'}.`;
+  if (software) {
+    const notice = el('backend-notice');
+    notice.hidden = false;
+    notice.dataset.kind = 'software';
+    notice.replaceChildren(
+      'This adapter is a software renderer (SwiftShader): WebGPU runs on the CPU here, and the CPU backend is usually much faster. ',
+    );
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.id = 'btn-use-cpu';
+    b.textContent = 'Use the CPU backend';
+    b.addEventListener('click', () => form.setBackend('cpu'));
+    notice.append(b);
+  }
+}
+
+// ---------------------------------------------------------------- running
+
+type RunState = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'stopping' | 'done' | 'stopped' | 'error';
+
+interface Run {
+  config: RunConfig;
+  csv?: CsvSource;
+  backend: BackendInfo | null;
+  problem: RunProblemInfo | null;
+  history: AlmIteration[];
+  outer: number;
+  inner: number;
+  /** Sweeps of the completed outer iterations. */
+  sweeps: number;
+  /** Sweeps of the iteration in flight. */
+  inFlight: number;
+  /** Seconds the run had before this session (a resumed run). */
+  baseSeconds: number;
+  /** performance.now() when this session started, and the pause time to leave out. */
+  sessionStart: number;
+  pausedAt: number | null;
+  pausedMs: number;
+  /** Progress fraction when this session started (for the time estimate). */
+  startFraction: number;
+  weights: RnnWeights | null;
+  saved: boolean;
+  summary: string;
+}
+
+let state: RunState = 'idle';
+let worker: Worker | null = null;
+let run: Run | null = null;
+let ticker: ReturnType<typeof setInterval> | null = null;
+
+function isRunning(): boolean {
+  return state === 'starting' || state === 'running' || state === 'pausing' || state === 'paused' || state === 'stopping';
+}
+
+function setState(next: RunState, text?: string): void {
+  state = next;
+  const status = el('run-status');
+  status.dataset.state = next;
+  const labels: Record<RunState, string> = {
+    idle: 'ready', starting: 'starting…', running: 'running', pausing: 'pausing after this batch of sweeps…',
+    paused: 'paused', stopping: 'stopping after this batch of sweeps…', done: 'finished', stopped: 'stopped', error: 'failed',
+  };
+  status.textContent = text ?? labels[next];
+  const running = isRunning();
+  el<HTMLButtonElement>('btn-start').disabled = running;
+  el<HTMLButtonElement>('btn-pause').disabled = next !== 'running';
+  el<HTMLButtonElement>('btn-resume').disabled = next !== 'paused';
+  el<HTMLButtonElement>('btn-stop').disabled = !(next === 'running' || next === 'paused' || next === 'pausing' || next === 'starting');
+  form.setDisabled(running);
+  if (!running && webgpuDisabled) el<HTMLInputElement>('f-backend-webgpu').disabled = true;
+  el<HTMLInputElement>('f-import-state').disabled = running;
+  el<HTMLButtonElement>('btn-continue').disabled = running;
+  el<HTMLButtonElement>('btn-discard').disabled = running;
+  updateExports();
+  if (!running) validate();
+}
+
+function updateExports(): void {
+  const hasHistory = run !== null && run.history.length > 0;
+  el<HTMLButtonElement>('btn-export-model').disabled = !run?.weights;
+  el<HTMLButtonElement>('btn-export-history-json').disabled = !hasHistory;
+  el<HTMLButtonElement>('btn-export-history-csv').disabled = !hasHistory;
+  el<HTMLButtonElement>('btn-export-state').disabled = !(run?.saved || savedRun);
+}
+
+function fraction(r: Run): number {
+  const k = r.history.length > 0 ? r.history[r.history.length - 1].k : 0;
+  return Math.min(1, (k + (r.inFlight > 0 ? r.inFlight / r.inner : 0)) / r.outer);
+}
+
+function activeSeconds(r: Run): number {
+  const now = performance.now();
+  const paused = r.pausedMs + (r.pausedAt !== null ? now - r.pausedAt : 0);
+  return Math.max(0, (now - r.sessionStart - paused) / 1000);
+}
+
+/** Redraws the progress bar and its line. */
+function drawProgress(): void {
+  if (!run) return;
+  const f = fraction(run);
+  const k = run.history.length > 0 ? run.history[run.history.length - 1].k : 0;
+  const current = isRunning() && k < run.outer ? k + 1 : k;
+  const session = activeSeconds(run);
+  const elapsed = run.baseSeconds + session;
+  const gained = f - run.startFraction;
+  const left = isRunning() && gained > 0 ? (session / gained) * (1 - f) : NaN;
+  const bar = el<HTMLProgressElement>('progress');
+  bar.value = f;
+  const total = run.outer * run.inner;
+  el('progress-text').textContent =
+    `outer ${current}/${run.outer} · sweeps ${run.sweeps + run.inFlight}/${total}` +
+    `${run.config.params.innerStop === 'certificate' ? ' (at most)' : ''} · ${fmtSeconds(elapsed)} elapsed` +
+    (isRunning() ? ` · ${Number.isFinite(left) ? `about ${fmtSeconds(left)} left` : 'estimating time left…'}` : '');
+}
+
+function drawLatest(it: AlmIteration): void {
+  el('latest').textContent =
+    `k = ${it.k}: FeasVio ${fmt(it.feasVio)}, L ${fmt(it.lagrangian)}, γ ${fmt(it.gamma)} → ${fmt(it.gammaNext)}, ` +
+    `TrainErr ${fmt(it.trainErr)}, TestErr ${fmt(it.testErr)}${it.warm || it.k === 1 ? '' : ' (restarted from s⁰)'}`;
+}
+
+function fillOutputs(names: string[]): void {
+  const select = el<HTMLSelectElement>('fit-output');
+  const keep = Math.min(select.selectedIndex, names.length - 1);
+  select.replaceChildren(...names.map((n, i) => new Option(`${i + 1}: ${n}`, String(i))));
+  select.selectedIndex = Math.max(0, keep);
+  plots.setOutput(select.selectedIndex);
+}
+el<HTMLSelectElement>('fit-output').addEventListener('change', (e) => plots.setOutput((e.target as HTMLSelectElement).selectedIndex));
+
+function onMessage(msg: FromWorker): void {
+  if (!run) return;
+  switch (msg.type) {
+    case 'notice':
+      show('run-notice', msg.message);
+      break;
+    case 'started': {
+      run.backend = msg.backend;
+      run.problem = msg.problem;
+      run.history = [...msg.loop.history];
+      run.sweeps = msg.loop.sweeps;
+      run.baseSeconds = msg.loop.seconds;
+      run.outer = msg.outer;
+      run.inner = msg.inner;
+      run.sessionStart = performance.now();
+      run.startFraction = fraction(run);
+      plots.reset(run.history);
+      plots.setTruth(msg.problem.y, msg.problem.T, msg.problem.T1, msg.problem.m);
+      fillOutputs(msg.problem.targetNames);
+      if (run.history.length > 0) drawLatest(run.history[run.history.length - 1]);
+      setState('running', `running on ${msg.backend.description}`);
+      run.summary = msg.backend.description;
+      drawProgress();
+      break;
+    }
+    case 'sweeps':
+      run.inFlight = msg.done;
+      drawProgress();
+      break;
+    case 'paused':
+      run.pausedAt = performance.now();
+      setState('paused');
+      drawProgress();
+      break;
+    case 'resumed':
+      if (run.pausedAt !== null) run.pausedMs += performance.now() - run.pausedAt;
+      run.pausedAt = null;
+      if (state === 'paused' || state === 'pausing') setState('running', `running on ${run.summary}`);
+      break;
+    case 'iteration':
+      run.history.push(msg.it);
+      run.sweeps += msg.it.sweeps;
+      run.inFlight = 0;
+      plots.addIteration(msg.it);
+      drawLatest(msg.it);
+      drawProgress();
+      updateExports();
+      break;
+    case 'weights':
+      run.weights = msg.weights;
+      run.saved ||= msg.saved;
+      plots.setFit(msg.yHat);
+      updateExports();
+      break;
+    case 'done': {
+      run.weights = msg.weights;
+      run.inFlight = 0;
+      run.pausedAt = null;
+      plots.setFit(msg.yHat);
+      const how = msg.stopReason === 'stopped' ? 'stopped' : msg.stopReason === 'converged' ? 'converged' : 'finished';
+      finishRun(msg.stopReason === 'stopped' ? 'stopped' : 'done',
+        `${how}: ${plural(msg.outerIterations, 'outer iteration')}, ${plural(msg.sweeps, 'sweep')} in ${fmtSeconds(msg.seconds)}; ` +
+        `TrainErr ${fmt(msg.trainErr)}, TestErr ${fmt(msg.testErr)}, FeasVio ${fmt(msg.feasVio)}, γ ${fmt(msg.gamma)}`);
+      break;
+    }
+    case 'error':
+      show('run-error', msg.userError ? msg.message : `The run failed: ${msg.message}`);
+      finishRun('error');
+      break;
+  }
+}
+
+/** Ends the session with the worker and offers to continue from the saved state. */
+function finishRun(next: RunState, text?: string): void {
+  worker?.terminate();
+  worker = null;
+  if (ticker !== null) clearInterval(ticker);
+  ticker = null;
+  setState(next, text);
+  drawProgress();
+  void refreshSaved();
+}
+
+/** Starts a run in a new worker (a new run, or the continuation of a checkpoint). */
+function startRun(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint): void {
+  show('run-error', null);
+  show('run-notice', null);
+  el('saved-run').hidden = true;
+  run = {
+    config, csv: runCsv, backend: null, problem: null, history: [], outer: config.params.outer, inner: config.params.inner,
+    sweeps: 0, inFlight: 0, baseSeconds: 0, sessionStart: performance.now(), pausedAt: null, pausedMs: 0, startFraction: 0,
+    weights: null, saved: false, summary: '',
+  };
+  if (!resume) {
+    plots.reset([]);
+    el('latest').textContent = '';
+    savedRun = null;
+  }
+  setState('starting');
+  // A new run replaces the stored one: clear it before the worker can write its first iterate.
+  const cleared = resume || !hasStorage() ? Promise.resolve() : clearRun().catch(() => undefined);
+  void cleared.then(() => launchWorker(config, runCsv, backend, resume));
+}
+
+function launchWorker(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint): void {
+  if (state !== 'starting' && state !== 'stopping') return;
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'alm-rnn training' });
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
+  worker.onerror = (ev) => {
+    ev.preventDefault();
+    show('run-error', `The training worker failed: ${ev.message || 'it could not be started'}`);
+    finishRun('error');
+  };
+  const msg: ToWorker = { type: 'start', config, csv: runCsv, backend, resume };
+  worker.postMessage(msg);
+  if (state === 'stopping') worker.postMessage({ type: 'stop' } satisfies ToWorker);
+  ticker = setInterval(drawProgress, 500);
+  drawProgress();
+}
+
+function send(msg: ToWorker): void {
+  worker?.postMessage(msg);
+}
+
+el('btn-start').addEventListener('click', () => {
+  const config = validate();
+  if (!config) return;
+  startRun(config, form.datasetChoice() === 'csv' ? csv : undefined, form.backend());
+});
+el('btn-pause').addEventListener('click', () => {
+  send({ type: 'pause' });
+  setState('pausing');
+});
+el('btn-resume').addEventListener('click', () => send({ type: 'resume' }));
+el('btn-stop').addEventListener('click', () => {
+  send({ type: 'stop' });
+  setState('stopping');
+});
+
+// ---------------------------------------------------------------- saved state and exports
+
+/** The run kept in browser storage, or an imported state file, offered for continuation. */
+let savedRun: (SavedRun & { source: string }) | null = null;
+
+async function refreshSaved(): Promise<void> {
+  try {
+    const saved = await loadRun();
+    savedRun = saved ? { ...saved, source: 'browser storage' } : null;
+  } catch {
+    savedRun = null;
+  }
+  offerSaved();
+}
+
+function offerSaved(): void {
+  updateExports();
+  const banner = el('saved-run');
+  if (!savedRun || isRunning()) {
+    banner.hidden = true;
+    return;
+  }
+  const { checkpoint, source } = savedRun;
+  const { loop, config } = checkpoint;
+  const last = loop.history[loop.history.length - 1];
+  const when = source === 'browser storage' ? `, saved ${new Date(savedRun.savedAt).toLocaleString()}` : '';
+  const justRun = run !== null && source === 'browser storage' && run.config.dataset === config.dataset && run.history.length === loop.k;
+  el('saved-run-text').textContent =
+    `${justRun ? 'This run is saved in the browser and can go on' : source === 'browser storage' ? 'Saved run' : `State from ${source}`}: ${config.dataset}, ` +
+    `${loop.k} of ${config.params.outer} outer iterations (${loop.sweeps} sweeps)` +
+    (last ? `, TrainErr ${fmt(last.trainErr)}, TestErr ${fmt(last.testErr)}` : '') + when + '.';
+  el<HTMLInputElement>('resume-outer').value = String(loop.k < config.params.outer ? config.params.outer : loop.k + 10);
+  banner.hidden = false;
+}
+
+el('btn-continue').addEventListener('click', () => {
+  if (!savedRun) return;
+  const { checkpoint } = savedRun;
+  const text = el<HTMLInputElement>('resume-outer').value.trim();
+  const outer = Number(text);
+  if (!(Number.isInteger(outer) && outer >= 1)) {
+    show('run-error', new ParameterError('outer', text === '' ? '""' : text, 'an integer ≥ 1').message);
+    return;
+  }
+  const config: RunConfig = { ...checkpoint.config, params: { ...checkpoint.config.params, outer } };
+  // Show the run's own settings and data in the form.
+  form.fill(config);
+  if (savedRun.csv) csv = savedRun.csv;
+  reloadData();
+  const backend: BackendChoice = webgpuDisabled ? 'cpu' : form.backend();
+  startRun(config, savedRun.csv, backend, checkpoint);
+});
+el('btn-discard').addEventListener('click', async () => {
+  const stored = savedRun?.source === 'browser storage';
+  savedRun = null;
+  offerSaved();
+  if (stored) await clearRun().catch(() => undefined);
+});
+
+el('f-import-state').addEventListener('change', async (ev) => {
+  const input = ev.target as HTMLInputElement;
+  const file = input.files?.[0];
+  show('import-error', null);
+  if (!file) return;
+  try {
+    const { checkpoint, csv: embedded } = parseStateFile(await file.text(), file.name);
+    const needsCsv = !['synthetic-small', 'synthetic-large', 'sp500', 'welch-goyal'].includes(checkpoint.config.dataset);
+    let source = embedded;
+    if (needsCsv && !source) {
+      if (csv && csv.name === checkpoint.config.dataset) source = csv;
+      else throw new Error(`${file.name} was trained on the CSV file ${checkpoint.config.dataset}, which it does not contain: choose that file under Data first, then import the state again`);
+    }
+    savedRun = { checkpoint, csv: source, backend: form.backend(), savedAt: Date.now(), source: file.name };
+    offerSaved();
+  } catch (err) {
+    show('import-error', (err as Error).message);
+  } finally {
+    input.value = '';
+  }
+});
+
+el('btn-export-model').addEventListener('click', () => {
+  if (!run?.weights || !run.problem) return;
+  download(`alm-rnn-model-${slug(run.config.dataset)}.json`, modelFileText(run.weights, run.problem.activation, run.problem.standardization));
+});
+el('btn-export-history-json').addEventListener('click', () => {
+  if (!run) return;
+  download(`alm-rnn-history-${slug(run.config.dataset)}.json`, historyJsonText(run.config, run.backend, run.history));
+});
+el('btn-export-history-csv').addEventListener('click', () => {
+  if (!run) return;
+  download(`alm-rnn-history-${slug(run.config.dataset)}.csv`, historyCsvText(run.history), 'text/csv');
+});
+el('btn-export-state').addEventListener('click', async () => {
+  show('import-error', null);
+  let saved: SavedRun | undefined = savedRun ?? undefined;
+  if (isRunning() || !saved) saved = await loadRun().catch(() => undefined);
+  if (!saved) {
+    show('import-error', 'No state to export yet: it is written after each completed outer iteration.');
+    return;
+  }
+  const cp = saved.checkpoint;
+  download(`alm-rnn-state-${slug(cp.config.dataset)}-k${cp.loop.k}.json`, stateFileText(cp, saved.csv));
+});
+
+// ---------------------------------------------------------------- start-up
+
+/** Read-only hooks for the page's browser tests. */
+(window as unknown as { almDemo: unknown }).almDemo = {
+  state: () => state,
+  counts: () => plots.counts(),
+  iterations: () => run?.history.length ?? 0,
+  sweeps: () => (run ? run.sweeps + run.inFlight : 0),
+  ready: false,
+};
+
+async function init(): Promise<void> {
+  form.syncVisibility();
+  form.applyDatasetDefaults(form.datasetChoice());
+  reloadData();
+  setState('idle');
+  await probeGpu();
+  if (hasStorage()) await refreshSaved();
+  (window as unknown as { almDemo: { ready: boolean } }).almDemo.ready = true;
+}
+
+void init();

@@ -1,0 +1,84 @@
+// The messages between the page (main thread) and the training worker. The worker owns the
+// backend and the ALM loop; the page only sends commands and draws what comes back.
+import type { AlmIteration, AlmLoopState, StopReason } from '../../src/alm/alm.ts';
+import type { Checkpoint } from '../../src/alm/checkpoint.ts';
+import type { RunConfig } from '../../src/alm/setup.ts';
+import type { BackendInfo } from '../../src/backends/backend.ts';
+import type { RnnWeights, Standardization } from '../../src/problem/types.ts';
+
+/** Where the sweeps run. */
+export type BackendChoice = 'webgpu' | 'cpu';
+
+/** A CSV file chosen in the page, carried with a run so the worker (and a resume) can load it. */
+export interface CsvSource {
+  name: string;
+  text: string;
+}
+
+/** Page → worker. */
+export type ToWorker =
+  | {
+      type: 'start';
+      config: RunConfig;
+      csv?: CsvSource;
+      backend: BackendChoice;
+      /** Continue this checkpoint (its config is `config`, except possibly the outer cap). */
+      resume?: Checkpoint;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+/** Shape and data of the problem a run trains on, sent once when it starts. */
+export interface RunProblemInfo {
+  T: number;
+  T1: number;
+  n: number;
+  m: number;
+  r: number;
+  targetNames: string[];
+  /** Targets of the whole series (T×m), for the fit plot. */
+  y: Float64Array;
+  activation: string;
+  standardization?: Standardization;
+}
+
+/** Worker → page. */
+export type FromWorker =
+  | { type: 'notice'; message: string }
+  | {
+      type: 'started';
+      backend: BackendInfo;
+      problem: RunProblemInfo;
+      /** Loop state the run starts from (k = 0 for a new run). */
+      loop: Pick<AlmLoopState, 'k' | 'sweeps' | 'seconds' | 'history'>;
+      outer: number;
+      inner: number;
+    }
+  | { type: 'sweeps'; k: number; done: number }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'iteration'; it: AlmIteration }
+  | {
+      type: 'weights';
+      k: number;
+      weights: RnnWeights;
+      /** Predictions over the whole series (T×m) from these weights. */
+      yHat: Float64Array;
+      /** Whether the state was written to browser storage. */
+      saved: boolean;
+    }
+  | {
+      type: 'done';
+      stopReason: StopReason;
+      trainErr: number;
+      testErr: number;
+      feasVio: number;
+      outerIterations: number;
+      sweeps: number;
+      seconds: number;
+      gamma: number;
+      weights: RnnWeights;
+      yHat: Float64Array;
+    }
+  | { type: 'error'; message: string; userError: boolean };

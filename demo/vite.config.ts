@@ -1,0 +1,22 @@
+// Vite configuration of the demo page: `npm run demo` serves it, `npm run demo:build` writes
+// static files to demo/dist that any web server can serve (relative URLs, no server code).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const demoRoot = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export default defineConfig({
+  root: demoRoot,
+  base: './',
+  // The page imports the engine from ../src and the WGSL kernels from ../shaders.
+  server: { fs: { allow: [repoRoot] } },
+  worker: { format: 'es' },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The bundled data sets (CSV text) and the engine make one large chunk; that is expected.
+    chunkSizeWarningLimit: 2048,
+  },
+});

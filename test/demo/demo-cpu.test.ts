@@ -1,0 +1,183 @@
+// The demo page without WebGPU: the CPU backend runs in a Web Worker with a visible notice;
+// bad input is reported at the field (a malformed CSV with the CLI's message, parameters out
+// of range); a finished run exports its history and state, and continues after a reload from
+// browser storage and from an exported state file.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, ElementHandle } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointFromJson } from '../../src/alm/checkpoint.ts';
+import { loadDatasetFromCsvText } from '../../src/problem/datasets.ts';
+import { runCli } from '../helpers/cli.ts';
+import {
+  ARTIFACTS, buildAndServe, captureDownloads, hasChromium, hook, launchBrowser, openDemo, setField, waitForState,
+  type ServedDemo, type WatchedPage,
+} from './helpers.ts';
+
+/** The message the CLI prints (after "alm-rnn: ") for a CSV text, or '' when it loads. */
+function cliMessage(text: string, name: string): string {
+  try {
+    loadDatasetFromCsvText(text, name, { standardize: 'whole' });
+    return '';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+describe.skipIf(!hasChromium)('demo page without WebGPU', () => {
+  let served: ServedDemo;
+  let browser: Browser;
+  let demo: WatchedPage;
+  const files = mkdtempSync(join(tmpdir(), 'alm-rnn-demo-files-'));
+
+  beforeAll(async () => {
+    served = await buildAndServe();
+    browser = await launchBrowser({ webgpu: false });
+    demo = await openDemo(browser, served.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+
+  it('loads with no console errors and says that it falls back to the CPU backend', async () => {
+    const { page, errors } = demo;
+    expect(errors).toEqual([]);
+    const notice = await page.$eval('#backend-notice', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent ?? '' }));
+    expect(notice.hidden).toBe(false);
+    expect(notice.text).toMatch(/^WebGPU is not available: .*Runs use the CPU backend \(float64\) in a Web Worker/);
+    expect(await page.$eval('#f-backend-cpu', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    expect(await page.$eval('#f-backend-webgpu', (e) => (e as HTMLInputElement).disabled)).toBe(true);
+  });
+
+  it('shows a malformed CSV file\'s error next to the file input, with the CLI\'s message', async () => {
+    const { page } = demo;
+    await page.select('#f-dataset', 'csv');
+    expect(await page.$eval('#csv-row', (e) => (e as HTMLElement).hidden)).toBe(false);
+    const bad = 'date,x1,x2,y\n2020-01,1,2,3\n2020-02,4,oops,6\n2020-03,7,8,9\n';
+    const badPath = join(files, 'bad.csv');
+    writeFileSync(badPath, bad);
+    const input = (await page.$('#f-csv')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(badPath);
+    await page.waitForFunction(() => !(document.getElementById('csv-error') as HTMLElement).hidden, { timeout: 10_000 });
+    const shown = await page.$eval('#csv-error', (e) => e.textContent);
+    const expected = cliMessage(bad, 'bad.csv');
+    expect(expected).toMatch(/^bad\.csv line 3.*"oops" is not a number/);
+    expect(shown).toBe(expected);
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+
+    // A good file clears the message and shows the series.
+    const goodPath = join(files, 'good.csv');
+    writeFileSync(goodPath, 'date,x1,x2,y\n' + Array.from({ length: 30 }, (_, t) => `d${t},${Math.sin(t)},${Math.cos(t)},${Math.sin(t + 1)}`).join('\n') + '\n');
+    await input.uploadFile(goodPath);
+    await page.waitForFunction(() => (document.getElementById('csv-error') as HTMLElement).hidden, { timeout: 10_000 });
+    expect(await page.$eval('#data-summary', (e) => e.textContent)).toMatch(/^T = 30 steps \(train 27, test 3\), n = 2 inputs, m = 1 target \(y\)/);
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+
+    // It trains, and its exported state carries the file, so it can be continued elsewhere.
+    const nextDownload = await captureDownloads(page);
+    await setField(page, 'f-hidden', '3');
+    await setField(page, 'f-outer', '2');
+    await setField(page, 'f-inner', '3');
+    await page.click('#btn-start');
+    expect(await waitForState(page, ['done'], 30_000)).toBe('done');
+    expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(/^finished: 2 outer iterations, 6 sweeps/);
+    await page.click('#btn-export-state');
+    const state = await nextDownload();
+    expect(state.name).toBe('alm-rnn-state-good-k2.json');
+    const parsed = JSON.parse(state.text) as { csv: { name: string; text: string } };
+    expect(parsed.csv.name).toBe('good.csv');
+    expect(checkpointFromJson(state.text).config).toMatchObject({ dataset: 'good.csv', hidden: 3 });
+    await page.select('#f-dataset', 'synthetic-large');
+  });
+
+  it('marks out-of-range settings at their fields and blocks Start until they are fixed', async () => {
+    const { page } = demo;
+    await setField(page, 'f-eta1', '1.5');
+    await setField(page, 'f-hidden', 'ten');
+    const marked = await page.$$eval('input.invalid', (es) => es.map((e) => e.id).sort());
+    expect(marked).toEqual(['f-eta1', 'f-hidden']);
+    expect(await page.$eval('#e-eta1', (e) => e.textContent)).toBe('eta1 = 1.5 is out of range: a number in the open interval (0, 1)');
+    expect(await page.$eval('#e-hidden', (e) => e.textContent)).toBe('hidden must be a number, got "ten"');
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    await page.click('#btn-reset');
+    await setField(page, 'f-hidden', '100');
+    expect(await page.$$eval('input.invalid', (es) => es.length)).toBe(0);
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    // The paper's preset for synthetic-large: 100 × 500 and its η's.
+    await page.click('#btn-paper');
+    expect(await page.$eval('#f-outer', (e) => (e as HTMLInputElement).value)).toBe('100');
+    expect(await page.$eval('#f-inner', (e) => (e as HTMLInputElement).value)).toBe('500');
+    expect(await page.$eval('#f-eta3', (e) => (e as HTMLInputElement).value)).toBe('1.015');
+    await page.click('#btn-reset');
+  });
+
+  it('runs synthetic-large on the CPU worker, exports history and state, and continues after a reload', async () => {
+    const { page, errors } = demo;
+    let nextDownload = await captureDownloads(page);
+    await setField(page, 'f-outer', '8');
+    await setField(page, 'f-inner', '10');
+    await page.click('#btn-start');
+    await waitForState(page, ['running'], 30_000);
+    expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(/running on cpu/);
+    expect(await waitForState(page, ['done'], 120_000)).toBe('done');
+    expect(await hook(page, 'counts')).toEqual({ feasVio: 8, lagrangian: 8, errors: 8, errorsTime: 8, gamma: 8, fit: 50 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-cpu-finished.png') });
+
+    await page.click('#btn-export-history-csv');
+    const csv = (await nextDownload()).text.trim().split('\n');
+    expect(csv[0]).toBe('k,gamma,gammaNext,eps,feasVio,c1,c2,xiNorm,zetaNorm,lagrangian,sweeps,warm,certificate,atFloor,trainErr,testErr,seconds');
+    expect(csv.slice(1).map((row) => Number(row.split(',')[0]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(csv.slice(1).every((row) => row.split(',')[10] === '10')).toBe(true);
+
+    // Reload: the run is offered from browser storage and continues at k = 9.
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForFunction(() => (window as unknown as { almDemo?: { ready: boolean } }).almDemo?.ready === true, { timeout: 30_000 });
+    expect(await page.$eval('#saved-run', (e) => (e as HTMLElement).hidden)).toBe(false);
+    expect(await page.$eval('#saved-run-text', (e) => e.textContent)).toMatch(/^Saved run: synthetic-large, 8 of 8 outer iterations \(80 sweeps\)/);
+    await setField(page, 'resume-outer', '9');
+    await page.click('#btn-continue');
+    expect(await waitForState(page, ['done'], 60_000)).toBe('done');
+    expect(await hook(page, 'counts')).toMatchObject({ feasVio: 9, errors: 9 });
+    expect(await page.$eval('#progress-text', (e) => e.textContent)).toMatch(/^outer 9\/9 · sweeps 90\/90/);
+
+    // Export the state, forget the stored one, import the file and continue to k = 10.
+    nextDownload = await captureDownloads(page);
+    await page.click('#btn-export-state');
+    const state = await nextDownload();
+    expect(state.name).toBe('alm-rnn-state-synthetic-large-k9.json');
+    const cp = checkpointFromJson(state.text, state.name);
+    expect(cp.loop.k).toBe(9);
+    expect(cp.loop.history.map((h) => h.k)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await page.click('#btn-discard');
+    expect(await page.$eval('#saved-run', (e) => (e as HTMLElement).hidden)).toBe(true);
+    const statePath = join(files, state.name);
+    writeFileSync(statePath, state.text);
+    const importer = (await page.$('#f-import-state')) as ElementHandle<HTMLInputElement>;
+    await importer.uploadFile(statePath);
+    await page.waitForFunction(() => !(document.getElementById('saved-run') as HTMLElement).hidden, { timeout: 10_000 });
+    expect(await page.$eval('#saved-run-text', (e) => e.textContent)).toMatch(/^State from alm-rnn-state-synthetic-large-k9\.json: synthetic-large, 9 of 9/);
+    await setField(page, 'resume-outer', '10');
+    await page.click('#btn-continue');
+    expect(await waitForState(page, ['done'], 60_000)).toBe('done');
+    expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(/^finished: 10 outer iterations, 100 sweeps/);
+    expect(await hook(page, 'counts')).toMatchObject({ feasVio: 10, errors: 10, fit: 50 });
+    expect(errors).toEqual([]);
+
+    // The CLI continues the same exported state to the same 10th iterate.
+    await page.click('#btn-export-history-json');
+    const pageHistory = JSON.parse((await nextDownload()).text) as { history: { k: number; trainErr: number; testErr: number }[] };
+    const cli = await runCli(['train', '--resume', statePath, '--outer', '10', '--backend', 'cpu', '--json']);
+    expect(cli.stderr).toMatch(/resuming after outer iteration 9/);
+    expect(cli.code).toBe(0);
+    const summary = JSON.parse(cli.stdout) as { trainErr: number; testErr: number; outerIterations: number };
+    expect(summary.outerIterations).toBe(10);
+    const last = pageHistory.history[9];
+    expect(last.k).toBe(10);
+    expect(summary.trainErr).toBeCloseTo(last.trainErr, 9);
+    expect(summary.testErr).toBeCloseTo(last.testErr, 9);
+  }, 170_000);
+});
