@@ -4,7 +4,7 @@
 // and the u-part −μ Δu. Prelude: common.wgsl (ACT), tile.wgsl.
 // Bindings: (1) u T×r, (2) uprev T×r (u before the last sweep), (3) z (Mᵀ at 0: W[k][i] =
 // z[i·r + k]), (4) red: partial sums [slot][P.statsRows].
-// Workgroup 16×16 = a 16×16 tile of (t, i), grid ceil(r/16) × ceil(T/16); the workgroup's
+// Workgroup 16×16 = a 32×32 tile of (t, i), grid ceil(r/32) × ceil(T/32); the workgroup's
 // sums go to slot 8 (Σ g²) and slot 9 (Σ Δu²), row = its linear index.
 const LHS_K_FAST: bool = true;
 
@@ -33,14 +33,16 @@ fn hpart(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
   let row0 = wg.y * TS;
   let col0 = wg.x * TS;
   let acc = tile_product(0u, row0, col0, 0u, P.r, lid.x, lid.y);
-  let t = row0 + lid.y;
-  let i = col0 + lid.x;
   var v = vec2<f32>(0.0);
-  if (t < P.T && i < P.r) {
-    let e = t * P.r + i;
-    let du = u[e] - uprev[e];
-    let g = -P.gamma * ((acc.x + acc.y) + (sigma(u[e]) - sigma(uprev[e])));
-    v = vec2<f32>(g * g, du * du);
+  for (var q = 0u; q < 4u; q++) {
+    let t = row0 + lid.y + tile_dr(q);
+    let i = col0 + lid.x + tile_dc(q);
+    if (t < P.T && i < P.r) {
+      let e = t * P.r + i;
+      let du = u[e] - uprev[e];
+      let g = -P.gamma * (acc[q] + (sigma(u[e]) - sigma(uprev[e])));
+      v += vec2<f32>(g * g, du * du);
+    }
   }
   s1[li] = v;
   workgroupBarrier();

@@ -8,8 +8,8 @@
 // Bindings: (1) h T×r, (2) x T×n, (3) u T×r, (4) xi T×r, (5) y T×m, (6) part: partial sums
 // [segment][row][col] (row stride Wd = Kp + nrhs), (7) sys: the system, factorised later in
 // place, (8) orig: an untouched copy for refinement residuals.
-// Entry `partial`: workgroup 16×16 = one 16×16 tile of the Kp×Wd product for one segment of
-// segLen steps (grid Kp/16 × Wd/16 × nSeg); tiles wholly above the diagonal of the symmetric
+// Entry `partial`: workgroup 16×16 = one 32×32 tile of the Kp×Wd product for one segment of
+// segLen steps (grid Kp/32 × Wd/32 × nSeg); tiles wholly above the diagonal of the symmetric
 // part are skipped. Entry `finish`: workgroup 256, one invocation per entry of the system:
 // compensated sum over segments, the lower triangle mirrored, the diagonal term added.
 override WHICH: u32 = 0u;
@@ -71,10 +71,12 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
   let t0 = wg.z * seg_len();
   let t1 = min(t0 + seg_len(), P.T);
   let acc = tile_product(0u, row0, col0, t0, t1, lid.x, lid.y);
-  let i = row0 + lid.y;
-  let j = col0 + lid.x;
-  if (i < kp && j < wd) {
-    part[(wg.z * kp + i) * wd + j] = acc.x + acc.y;
+  for (var q = 0u; q < 4u; q++) {
+    let i = row0 + lid.y + tile_dr(q);
+    let j = col0 + lid.x + tile_dc(q);
+    if (i < kp && j < wd) {
+      part[(wg.z * kp + i) * wd + j] = acc[q];
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 // Prelude: common.wgsl, tile.wgsl. Bindings: (1) y T×m, (2) x T×n, (3) u T×r, (4) xi T×r,
 // (5) zeta T×r, (6) z: weights and h-block solutions (X1 at P.offH1, r×P.nrhs1; X2 at P.offH2,
 // r×P.nrhs2), (7) h: output T×r.
-// Workgroup 16×16 = a 16×16 tile of (t, i); grid ceil(r/16) × (P.hRegTiles + 1): the regular
+// Workgroup 16×16 = a 32×32 tile of (t, i); grid ceil(r/32) × (P.hRegTiles + 1): the regular
 // row tiles cover t < T−1 with D1, the extra last tile row computes t = T−1 alone with D2.
 const LHS_K_FAST: bool = true;
 
@@ -52,9 +52,11 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
   var sel = 0u;
   if (last) { row0 = P.T - 1u; sel = 1u; }
   let acc = tile_product(sel, row0, wg.x * TS, 0u, P.nrhs1, lid.x, lid.y);
-  let t = row0 + lid.y;
-  let i = wg.x * TS + lid.x;
-  var ok = i < P.r;
-  if (last) { ok = ok && lid.y == 0u; } else { ok = ok && t + 1u < P.T; }
-  if (ok) { h[t * P.r + i] = acc.x + acc.y; }
+  for (var q = 0u; q < 4u; q++) {
+    let t = row0 + lid.y + tile_dr(q);
+    let i = wg.x * TS + lid.x + tile_dc(q);
+    var ok = i < P.r;
+    if (last) { ok = ok && t == P.T - 1u; } else { ok = ok && t + 1u < P.T; }
+    if (ok) { h[t * P.r + i] = acc[q]; }
+  }
 }

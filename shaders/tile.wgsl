@@ -1,42 +1,66 @@
 // tile.wgsl — the tiled-product core, prepended (after common.wgsl) by every kernel that
-// multiplies along a long index: gram (over time), u_update, h_update, multipliers.
+// multiplies along a long index: gram (over time), u_update, h_update, multipliers, certificate.
 // The including shader defines
 //   const LHS_K_FAST: bool   — true when lhs(…, k) is contiguous in k (load layout only),
 //   fn lhs(sel: u32, row: u32, k: u32) -> f32  and  fn rhs(sel: u32, k: u32, col: u32) -> f32,
 // both returning 0 outside their ranges.
-// Workgroup 16×16: invocation (lx, ly) computes output (row0 + ly, col0 + lx) =
-// Σ_{k∈[k0,k1)} lhs(row, k)·rhs(k, col). Blocks of 16 k pass through workgroup memory; each
-// block's 16 terms are summed with fma and the block sums are accumulated with Neumaier's
-// compensated sum, returned as (sum, compensation). k0, k1 must be workgroup-uniform.
-const TS: u32 = 16u;
-var<workgroup> tA: array<array<f32, 16>, 16>; // [k][row]
-var<workgroup> tB: array<array<f32, 16>, 16>; // [k][col]
+// Workgroup 16×16 computes a 32×32 output tile: invocation (lx, ly) owns the four outputs
+// (row0 + ly + 16a, col0 + lx + 16b), a, b ∈ {0, 1}, returned in order q = 2a + b. Blocks of
+// KB = 32 values of k pass through workgroup memory (8 KiB); each block's 32 terms are summed
+// with fma and block sums are accumulated with Neumaier's compensated sum.
+// k0, k1 must be workgroup-uniform. After the call the tile arrays are free (the last
+// statement is a barrier), so kernels may reuse tA/tB for their own reductions.
+const TS: u32 = 32u;
+const KB: u32 = 32u;
+var<workgroup> tA: array<array<f32, 32>, 32>; // [k][row]
+var<workgroup> tB: array<array<f32, 32>, 32>; // [k][col]
 
-fn tile_product(sel: u32, row0: u32, col0: u32, k0: u32, k1: u32, lx: u32, ly: u32) -> vec2<f32> {
-  var acc = vec2<f32>(0.0, 0.0);
-  for (var kb = k0; kb < k1; kb += TS) {
-    if (LHS_K_FAST) {
-      let ka = kb + lx;
+fn tile_product(sel: u32, row0: u32, col0: u32, k0: u32, k1: u32, lx: u32, ly: u32) -> array<f32, 4> {
+  let li = ly * 16u + lx;
+  var s = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  var c = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  for (var kb = k0; kb < k1; kb += KB) {
+    for (var q = 0u; q < 4u; q++) {
+      let e = li + 256u * q;
+      var ka = 0u;
+      var ra = 0u;
+      if (LHS_K_FAST) { ka = e % KB; ra = e / KB; } else { ra = e % TS; ka = e / TS; }
       var va = 0.0;
-      if (ka < k1) { va = lhs(sel, row0 + ly, ka); }
-      tA[lx][ly] = va;
-    } else {
-      let ka = kb + ly;
-      var va = 0.0;
-      if (ka < k1) { va = lhs(sel, row0 + lx, ka); }
-      tA[ly][lx] = va;
-    }
-    let kk = kb + ly;
-    var vb = 0.0;
-    if (kk < k1) { vb = rhs(sel, kk, col0 + lx); }
-    tB[ly][lx] = vb;
-    workgroupBarrier();
-    var part = 0.0;
-    for (var q = 0u; q < TS; q++) {
-      part = fma(tA[q][ly], tB[q][lx], part);
+      if (kb + ka < k1) { va = lhs(sel, row0 + ra, kb + ka); }
+      tA[ka][ra] = va;
+      let kk = e / TS;
+      let cb = e % TS;
+      var vb = 0.0;
+      if (kb + kk < k1) { vb = rhs(sel, kb + kk, col0 + cb); }
+      tB[kk][cb] = vb;
     }
     workgroupBarrier();
-    acc = comp_add(acc, part);
+    var p0 = 0.0;
+    var p1 = 0.0;
+    var p2 = 0.0;
+    var p3 = 0.0;
+    for (var q = 0u; q < KB; q++) {
+      let a0 = tA[q][ly];
+      let a1 = tA[q][ly + 16u];
+      let b0 = tB[q][lx];
+      let b1 = tB[q][lx + 16u];
+      p0 = fma(a0, b0, p0);
+      p1 = fma(a0, b1, p1);
+      p2 = fma(a1, b0, p2);
+      p3 = fma(a1, b1, p3);
+    }
+    workgroupBarrier();
+    let parts = array<f32, 4>(p0, p1, p2, p3);
+    for (var q = 0u; q < 4u; q++) {
+      let t = s[q] + parts[q];
+      if (abs(s[q]) >= abs(parts[q])) { c[q] += (s[q] - t) + parts[q]; } else { c[q] += (parts[q] - t) + s[q]; }
+      s[q] = t;
+    }
   }
-  return acc;
+  return array<f32, 4>(s[0] + c[0], s[1] + c[1], s[2] + c[2], s[3] + c[3]);
 }
+
+/** Row offset (0 or 16) of output q of an invocation. */
+fn tile_dr(q: u32) -> u32 { return (q / 2u) * 16u; }
+/** Column offset (0 or 16) of output q of an invocation. */
+fn tile_dc(q: u32) -> u32 { return (q % 2u) * 16u; }

@@ -7,7 +7,7 @@
 // ≤ 3 pieces, safeguarded Newton (NEWTON_STEPS steps) on the convex ones, best candidate.
 // u⁺ (the u > 0 branch) wins ties. Prelude: common.wgsl (ACT), tile.wgsl.
 // Bindings: (1) h T×r, (2) x T×n, (3) u T×r (read θ3, write the new u), (4) xi, (5) zeta,
-// (6) z: Mᵀ (K×r) at 0. Workgroup 16×16 = a 16×16 tile of (t, i); grid ceil(r/16) × ceil(T/16).
+// (6) z: Mᵀ (K×r) at 0. Workgroup 16×16 = a 32×32 tile of (t, i); grid ceil(r/32) × ceil(T/32).
 const LHS_K_FAST: bool = true;
 const NEWTON_STEPS: u32 = 32u;
 
@@ -142,12 +142,13 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
   let row0 = wg.y * TS;
   let col0 = wg.x * TS;
   let acc = tile_product(0u, row0, col0, 0u, P.K, lid.x, lid.y);
-  let t = row0 + lid.y;
-  let i = col0 + lid.x;
-  if (t < P.T && i < P.r) {
-    let e = t * P.r + i;
-    let psi = acc.x + acc.y;
-    let th = Theta(psi - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
-    u[e] = u_new(th);
+  for (var q = 0u; q < 4u; q++) {
+    let t = row0 + lid.y + tile_dr(q);
+    let i = col0 + lid.x + tile_dc(q);
+    if (t < P.T && i < P.r) {
+      let e = t * P.r + i;
+      let th = Theta(acc[q] - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
+      u[e] = u_new(th);
+    }
   }
 }

@@ -43,7 +43,7 @@ export interface GpuLayout extends GpuDims {
   partQLen: number;
   /** Regular row tiles of h_update (t < T−1); one more tile row handles t = T−1. */
   hRegTiles: number;
-  /** Column tiles of the stats kernel: ceil(r/16) constraint tiles + ceil(m/16) fit tiles. */
+  /** Column tiles of the stats kernel: ceil(r/32) constraint tiles + ceil(m/32) fit tiles. */
   nStatsX: number;
   rowTiles: number;
   refineX: number;
@@ -56,31 +56,32 @@ export interface GpuLayout extends GpuDims {
 /** Number of read-back scalar slots (see reduce.wgsl). */
 export const NSLOT = 17;
 
-const TILE = 16;
+/** Output tile edge of the tiled kernels (tile.wgsl TS). */
+export const TILE = 32;
 /** Byte budget for the per-segment partial sums of each Gram reduction. */
 const PARTIAL_BUDGET = 64 * 1024 * 1024;
-/** Workgroups the Gram reduction aims for (enough to fill a large GPU). */
-const GRAM_TARGET_WORKGROUPS = 1024;
+/** Workgroups the Gram reduction aims for on a hardware GPU (enough to fill a large one). */
+export const GRAM_TARGET_WORKGROUPS = 1024;
 
-function segments(T: number, rows: number, cols: number, maxBinding: number): [number, number] {
+function segments(T: number, rows: number, cols: number, maxBinding: number, target: number): [number, number] {
   const tiles = Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
   const perSeg = rows * cols * 4;
   const memCap = Math.max(1, Math.floor(Math.min(PARTIAL_BUDGET, maxBinding) / perSeg));
-  let nSeg = Math.min(Math.ceil(GRAM_TARGET_WORKGROUPS / tiles), Math.ceil(T / 32), memCap);
+  let nSeg = Math.min(Math.ceil(target / tiles), Math.ceil(T / 32), memCap);
   nSeg = Math.max(1, nSeg);
   const segLen = alignUp(Math.ceil(T / nSeg), TILE);
   return [segLen, Math.ceil(T / segLen)];
 }
 
-/** Plans the device layout of a problem. */
-export function planLayout(d: GpuDims, maxStorageBinding = 128 * 1024 * 1024): GpuLayout {
+/** Plans the device layout of a problem; `gramTarget` is how many workgroups the Gram reductions aim for. */
+export function planLayout(d: GpuDims, maxStorageBinding = 128 * 1024 * 1024, gramTarget = GRAM_TARGET_WORKGROUPS): GpuLayout {
   const { T, r, n, m } = d;
   const K = r + n + 1;
   const Wp = K + r;
   const Kq = r + 1;
   const Wq = Kq + m;
-  const [segLenP, nSegP] = segments(T, K, Wp, maxStorageBinding);
-  const [segLenQ, nSegQ] = segments(T, Kq, Wq, maxStorageBinding);
+  const [segLenP, nSegP] = segments(T, K, Wp, maxStorageBinding, gramTarget);
+  const [segLenQ, nSegQ] = segments(T, Kq, Wq, maxStorageBinding, gramTarget);
   const offN = K * r;
   const weightsLen = offN + Kq * m;
   const nrhs1 = 3 * r + m + n;
@@ -134,8 +135,8 @@ export class GpuLimitError extends Error {
   }
 }
 
-/** Workgroup memory the largest kernel declares (multipliers `stats`: two 16×16 tiles + 2×256 vec4). */
-export const WORKGROUP_BYTES = 2 * 16 * 16 * 4 + 2 * 256 * 16;
+/** Workgroup memory the largest kernel declares (certificate: two 32×32 tiles + 256 vec2). */
+export const WORKGROUP_BYTES = 2 * 32 * 32 * 4 + 256 * 8;
 
 /** The storage buffers of a layout (name, bytes), for limit checks and reports. */
 export function bufferSizes(l: GpuLayout): Array<[string, number]> {
@@ -169,7 +170,7 @@ export function checkLimits(l: GpuLayout, limits: GPUSupportedLimits): void {
     ['Gram tiles over rows', Math.ceil(l.K / TILE)],
     ['Gram tiles over columns', Math.ceil(l.Wp / TILE)],
     ['Gram segments', Math.max(l.nSegP, l.nSegQ)],
-    ['time tiles (T/16)', l.rowTiles + 1],
+    ['time tiles (T/32)', l.rowTiles + 1],
     ['stats column tiles', l.nStatsX],
   ];
   for (const [name, count] of grids) {

@@ -6,7 +6,7 @@ import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms } f
 import { activate } from '../../problem/activations.ts';
 import type { RnnWeights } from '../../problem/types.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquireOptions, type GpuAdapterSummary } from './device.ts';
-import { checkLimits, NSLOT, planLayout, type GpuLayout } from './layout.ts';
+import { checkLimits, GRAM_TARGET_WORKGROUPS, NSLOT, planLayout, type GpuLayout } from './layout.ts';
 import { createCertificate } from './kernels/certificate.ts';
 import { createCholesky } from './kernels/cholesky.ts';
 import { activationCode, packParams, PARAMS_BYTES } from './kernels/common.ts';
@@ -87,11 +87,16 @@ interface Loaded {
   buf: Buffers;
   all: GPUBuffer[];
   sweep: Recorder;
+  /** The sweep's parts in order (for profiling). */
+  sweepSteps: Recorder[];
   certZ: Recorder;
   mult: Multipliers;
   hcert: Recorder;
   reduce: Recorder;
 }
+
+/** Gram workgroup target on software adapters (SwiftShader runs workgroups on a few CPU threads). */
+const SOFTWARE_GRAM_TARGET = 16;
 
 /** Builds s^0 from the initial weights in float64: u_t = W h_{t−1} + V x_t + b, h_t = σ(u_t). */
 export function initialAuxiliaries(p: BcdProblem, w: RnnWeights): { h: Float64Array; u: Float64Array } {
@@ -170,6 +175,8 @@ export class WebGpuBackend implements BcdBackend {
   private readonly device: GPUDevice;
   private readonly refineSteps: number;
   private readonly ownsDevice: boolean;
+  /** Workgroups the Gram reductions aim for: many on a GPU, few on a CPU-emulated adapter. */
+  private readonly gramTarget: number;
   private loaded: Loaded | null = null;
   private lostError: GpuDeviceLostError | null = null;
   private deviceError: GpuDeviceError | null = null;
@@ -187,6 +194,7 @@ export class WebGpuBackend implements BcdBackend {
     const a = options.adapterInfo;
     const software = isSoftwareAdapter(a);
     const name = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : 'unknown adapter';
+    this.gramTarget = software ? SOFTWARE_GRAM_TARGET : GRAM_TARGET_WORKGROUPS;
     this.info = { kind: 'webgpu', description: `webgpu (float32): ${name}${software ? ' [software]' : ''}`, software };
     this.lost = device.lost.then((info) => {
       const err = new GpuDeviceLostError(`WebGPU device lost (${info.reason}): ${info.message}`);
@@ -255,7 +263,7 @@ export class WebGpuBackend implements BcdBackend {
       checkProblem(problem, initial);
       this.freeLoaded();
       const device = this.device;
-      const l = planLayout(problem, device.limits.maxStorageBufferBindingSize);
+      const l = planLayout(problem, device.limits.maxStorageBufferBindingSize, this.gramTarget);
       checkLimits(l, device.limits);
       const S = Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC;
       const all: GPUBuffer[] = [];
@@ -319,7 +327,8 @@ export class WebGpuBackend implements BcdBackend {
       });
       const zSteps: Recorder[] = [gramP, gramQ, cholZ.factorSolve];
       for (let i = 0; i < this.refineSteps; i++) zSteps.push(refine, cholZ.resolve);
-      const sweep = sequence('BCD sweep', [...zSteps, hSystem, cholH.factorSolve, hUpdate, uUpdate]);
+      const sweepSteps = [...zSteps, hSystem, cholH.factorSolve, hUpdate, uUpdate];
+      const sweep = sequence('BCD sweep', sweepSteps);
       const certZ = sequence('certificate z-part', [gramP, gramQ, refine]);
 
       // Data and s^0.
@@ -344,7 +353,7 @@ export class WebGpuBackend implements BcdBackend {
         for (const b of all) b.destroy();
         throw new GpuDeviceError(`WebGPU backend setup failed: ${err.message}`);
       }
-      this.loaded = { layout: l, problem, buf, all, sweep, certZ, mult, hcert, reduce };
+      this.loaded = { layout: l, problem, buf, all, sweep, sweepSteps, certZ, mult, hcert, reduce };
       this.stats.sweeps = 0;
       this.stats.dispatches = 0;
       this.stats.readbacks = 0;
@@ -392,6 +401,31 @@ export class WebGpuBackend implements BcdBackend {
       this.stats.sweeps += count;
       this.haveLastSweep = true;
       this.raiseDeviceError();
+    });
+  }
+
+  /**
+   * Wall time of each step of one sweep, each submitted alone and waited for (so the figures
+   * include a submit's overhead). Advances the state by one sweep.
+   */
+  async profileSweep(gamma: number): Promise<Array<{ label: string; ms: number }>> {
+    return this.serial(async () => {
+      const L = this.need();
+      this.writeGamma(L, gamma);
+      const out: Array<{ label: string; ms: number }> = [];
+      for (const step of L.sweepSteps) {
+        const enc = this.device.createCommandEncoder({ label: `profile ${step.label}` });
+        this.recordPass(enc, step.label, [step]);
+        const t0 = performance.now();
+        this.device.queue.submit([enc.finish()]);
+        this.stats.submits++;
+        await this.device.queue.onSubmittedWorkDone();
+        out.push({ label: step.label, ms: performance.now() - t0 });
+      }
+      this.stats.sweeps++;
+      this.haveLastSweep = false;
+      this.raiseDeviceError();
+      return out;
     });
   }
 

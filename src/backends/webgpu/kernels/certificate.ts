@@ -1,6 +1,6 @@
 // Host side of certificate.wgsl: the h- and u-parts of the stationarity certificate.
 import source from '../../../../shaders/certificate.wgsl?raw';
-import type { GpuLayout } from '../layout.ts';
+import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 
 /** Builds the dispatch that writes Σg² and ΣΔu² partial sums (slots 8, 9) from u and uprev. */
@@ -13,5 +13,5 @@ export async function createCertificate(
     bindings: { 1: ro, 2: ro, 3: ro, 4: 'storage' },
   });
   const g = k.bind('certificate h-part bind group', { 0: b.params, 1: b.u, 2: b.uprev, 3: b.z, 4: b.red });
-  return dispatch(k, g, Math.ceil(l.r / 16), l.rowTiles);
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
 }

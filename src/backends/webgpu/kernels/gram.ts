@@ -1,6 +1,6 @@
 // Host side of gram.wgsl: the z-block normal equations reduced over time.
 import source from '../../../../shaders/gram.wgsl?raw';
-import type { GpuLayout } from '../layout.ts';
+import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, sequence, type Recorder } from './kernel.ts';
 
 /** Buffers the Gram kernels read and write. */
@@ -38,7 +38,7 @@ export async function createGram(device: GPUDevice, l: GpuLayout, which: 'P' | '
   const g2 = finishK.bind(`gram ${which} finish bind group`, { 0: b.params, 6: b.part, 7: b.sys, 8: b.orig });
   const [fx, fy] = grid1d(Math.ceil((rows * cols) / 256));
   return sequence(`gram ${which}`, [
-    dispatch(partialK, g1, Math.ceil(rows / 16), Math.ceil(cols / 16), nSeg),
+    dispatch(partialK, g1, Math.ceil(rows / TILE), Math.ceil(cols / TILE), nSeg),
     dispatch(finishK, g2, fx, fy),
   ]);
 }

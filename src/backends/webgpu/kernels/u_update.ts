@@ -1,6 +1,6 @@
 // Host side of u_update.wgsl: ψ = Ψ(h)w and the element-wise u-block minimiser.
 import source from '../../../../shaders/u_update.wgsl?raw';
-import type { GpuLayout } from '../layout.ts';
+import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 
 /** Buffers of the u-update. */
@@ -22,5 +22,5 @@ export async function createUUpdate(device: GPUDevice, l: GpuLayout, act: number
     bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 5: ro, 6: ro },
   });
   const g = k.bind('u_update bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z });
-  return dispatch(k, g, Math.ceil(l.r / 16), l.rowTiles);
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
 }
