@@ -1,17 +1,18 @@
 // gram.wgsl — z-block normal equations (ALGORITHM.md §4.1, §4.2) as augmented row-major
-// systems [matrix | right-hand sides], reduced over time in segments.
-// Prelude: common.wgsl, tile.wgsl. override WHICH:
-//   0: P-system, Kp = K = r+n+1 rows, p_t = [h_{t−1}; x_t; 1]:
-//      [P Pᵀ + (2/γ)Λ_w | P (U + Ξ/γ)ᵀ]   (the §4.1 system divided by γ; solution Mᵀ, K×r)
-//   1: Q-system, Kp = r+1 rows, q_t = [h_t; 1]:
-//      [Q Qᵀ + T Λ_a | Q Yᵀ]               (solution Nᵀ, (r+1)×m)
+// systems [matrix | right-hand sides], reduced over time in segments, in the centred basis of
+// center.wgsl: with S = I − m̂ e_lastᵀ (m̂ the shift, 0 in the last entry), P̃ = S P, Q̃ = S Q,
+// override WHICH:
+//   0: P-system, Kp = K = r+n+1 rows, p̃_t = [h_{t−1} − h̄; x_t − x̄; 1]:
+//      [P̃ P̃ᵀ + (2/γ) S Λ_w Sᵀ | P̃ (U + Ξ/γ)ᵀ]   (§4.1 divided by γ; solution M̃ᵀ, K×r)
+//   1: Q-system, Kp = r+1 rows, q̃_t = [h_t − h̄; 1]:
+//      [Q̃ Q̃ᵀ + T S Λ_a Sᵀ | Q̃ Yᵀ]               (solution Ñᵀ, (r+1)×m)
 // Bindings: (1) h T×r, (2) x T×n, (3) u T×r, (4) xi T×r, (5) y T×m, (6) part: partial sums
 // [segment][row][col] (row stride Wd = Kp + nrhs), (7) sys: the system, factorised later in
-// place, (8) orig: an untouched copy for refinement residuals.
+// place, (8) orig: an untouched copy for refinement residuals, (9) shift [h̄; x̄; 0].
 // Entry `partial`: workgroup 16×16 = one 32×32 tile of the Kp×Wd product for one segment of
 // segLen steps (grid Kp/32 × Wd/32 × nSeg); tiles wholly above the diagonal of the symmetric
 // part are skipped. Entry `finish`: workgroup 256, one invocation per entry of the system:
-// compensated sum over segments, the lower triangle mirrored, the diagonal term added.
+// compensated sum over segments, the lower triangle mirrored, the regulariser S Λ Sᵀ added.
 override WHICH: u32 = 0u;
 const LHS_K_FAST: bool = false;
 
@@ -23,25 +24,27 @@ const LHS_K_FAST: bool = false;
 @group(0) @binding(6) var<storage, read_write> part: array<f32>;
 @group(0) @binding(7) var<storage, read_write> sys: array<f32>;
 @group(0) @binding(8) var<storage, read_write> orig: array<f32>;
+@group(0) @binding(9) var<storage, read> shift: array<f32>;
 
 fn rows() -> u32 { if (WHICH == 0u) { return P.K; } return P.r + 1u; }
 fn cols() -> u32 { if (WHICH == 0u) { return P.K + P.r; } return P.r + 1u + P.m; }
 fn seg_len() -> u32 { if (WHICH == 0u) { return P.segLenP; } return P.segLenQ; }
 fn n_seg() -> u32 { if (WHICH == 0u) { return P.nSegP; } return P.nSegQ; }
 
-/** Entry i of p_t (WHICH 0) or q_t (WHICH 1), 0-based t. */
+/** Entry i of p̃_t (WHICH 0) or q̃_t (WHICH 1), 0-based t; 0 past the end of the series. */
 fn vec_t(t: u32, i: u32) -> f32 {
   if (t >= P.T) { return 0.0; }
   if (WHICH == 0u) {
     if (i < P.r) {
-      if (t == 0u) { return 0.0; }
-      return h[(t - 1u) * P.r + i];
+      var hv = 0.0;
+      if (t > 0u) { hv = h[(t - 1u) * P.r + i]; }
+      return hv - shift[i];
     }
-    if (i < P.r + P.n) { return x[t * P.n + (i - P.r)]; }
+    if (i < P.r + P.n) { return x[t * P.n + (i - P.r)] - shift[i]; }
     if (i == P.K - 1u) { return 1.0; }
     return 0.0;
   }
-  if (i < P.r) { return h[t * P.r + i]; }
+  if (i < P.r) { return h[t * P.r + i] - shift[i]; }
   if (i == P.r) { return 1.0; }
   return 0.0;
 }
@@ -80,8 +83,8 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
   }
 }
 
-/** Diagonal term of the system's matrix, row i. */
-fn diag_term(i: u32) -> f32 {
+/** Λ_i of the system's regulariser (Λ_w scaled by 2/γ, or Λ_a scaled by T). */
+fn lambda_i(i: u32) -> f32 {
   if (WHICH == 0u) {
     var l = P.l4;
     if (i < P.r) { l = P.l2; } else if (i < P.r + P.n) { l = P.l3; }
@@ -90,6 +93,21 @@ fn diag_term(i: u32) -> f32 {
   let tt = f32(P.T);
   if (i < P.r) { return tt * P.l1; }
   return tt * P.l5;
+}
+
+/** Entry i of s = S e_last = [−m̂; 1]. */
+fn s_i(i: u32, kp: u32) -> f32 {
+  if (i + 1u == kp) { return 1.0; }
+  return -shift[i];
+}
+
+/** Entry (i, j) of S Λ Sᵀ = Λ + λ_last (s sᵀ − e_last e_lastᵀ). */
+fn reg_term(i: u32, j: u32, kp: u32) -> f32 {
+  let last = kp - 1u;
+  var v = lambda_i(last) * s_i(i, kp) * s_i(j, kp);
+  if (i == last && j == last) { v = 0.0; }
+  if (i == j) { v += lambda_i(i); }
+  return v;
 }
 
 @compute @workgroup_size(256)
@@ -109,7 +127,7 @@ fn finish(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     acc = comp_add(acc, part[(s * kp + si) * wd + sj]);
   }
   var v = acc.x + acc.y;
-  if (i == j) { v += diag_term(i); }
+  if (j < kp) { v += reg_term(i, j, kp); }
   sys[e] = v;
   orig[e] = v;
 }

@@ -3,11 +3,14 @@
 // Prelude: common.wgsl. Bindings: (1) orig: the unfactored systems [A | B] (A symmetric,
 // stored in full); (2) a: the factorised systems, whose B columns receive R; (3) outb: the
 // current solutions X (n×nrhs at outOff); (4) systems: descriptors (as in cholesky.wgsl);
-// (5) red: per-workgroup partial sums, slot 10 + system index, row workgroup_id.x.
+// (5) red: per-workgroup partial sums, slot 10 + system index, row workgroup_id.x; (6) shift
+// m̂ of center.wgsl (the z-block systems are centred: R̃ = S R).
 // Workgroup 256 (grid: ceil(max n·nrhs / 256) × number of systems): one invocation per entry
-// (i, k) forms B[i][k] − Σ_j A[i][j] X[j][k] with a compensated dot product (exact products by
-// fma, TwoSum accumulation), then the workgroup sums (scale·R)² in a tree, where scale turns
-// the residual into the gradient of L: γ for the P-system (kind 0), 2/T for the Q-system.
+// (i, k) forms R̃[i][k] = B[i][k] − Σ_j A[i][j] X[j][k] with a compensated dot product
+// (TwoSum accumulation; products exact where fma is fused), writes it for the re-solve, and
+// adds the squared gradient entry (scale · R[i][k])² of the uncentred residual
+// R = S⁻¹R̃ (R_i = R̃_i + m̂_i R̃_last) to a tree sum, where scale turns the residual into the
+// gradient of L: γ for the P-system (kind 0), 2/T for the Q-system (kind 1).
 struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u32, p2: u32 };
 
 @group(0) @binding(1) var<storage, read> orig: array<f32>;
@@ -15,8 +18,29 @@ struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u
 @group(0) @binding(3) var<storage, read> outb: array<f32>;
 @group(0) @binding(4) var<storage, read> systems: array<Sys>;
 @group(0) @binding(5) var<storage, read_write> red: array<f32>;
+@group(0) @binding(6) var<storage, read> shift: array<f32>;
 
 var<workgroup> sq: array<f32, 256>;
+
+/** Entry (i, k) of R̃ = B − A X for system d. */
+fn resid(d: Sys, i: u32, k: u32) -> f32 {
+  let n = d.n;
+  let w = n + d.nrhs;
+  var s = orig[d.off + i * w + n + k];
+  var c = 0.0;
+  for (var j = 0u; j < n; j++) {
+    let g = orig[d.off + i * w + j];
+    let xv = outb[d.outOff + j * d.nrhs + k];
+    let p = g * xv;
+    let pe = fma(g, xv, -p);
+    let t = s - p;
+    let z = t - s;
+    let err = (s - (t - z)) + (-p - z);
+    s = t;
+    c += err - pe;
+  }
+  return s + c;
+}
 
 @compute @workgroup_size(256)
 fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -28,21 +52,10 @@ fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
   if (e < n * d.nrhs) {
     let i = e / d.nrhs;
     let k = e % d.nrhs;
-    var s = orig[d.off + i * w + n + k];
-    var c = 0.0;
-    for (var j = 0u; j < n; j++) {
-      let g = orig[d.off + i * w + j];
-      let xv = outb[d.outOff + j * d.nrhs + k];
-      let p = g * xv;
-      let pe = fma(g, xv, -p);
-      let t = s - p;
-      let z = t - s;
-      let err = (s - (t - z)) + (-p - z);
-      s = t;
-      c += err - pe;
-    }
-    let r = s + c;
-    a[d.off + i * w + n + k] = r;
+    let rt = resid(d, i, k);
+    a[d.off + i * w + n + k] = rt;
+    var r = rt;
+    if (d.kind <= 1u && i + 1u < n) { r = rt + shift[i] * resid(d, n - 1u, k); }
     var scale = P.gamma;
     if (d.kind == 1u) { scale = 2.0 * P.invT; }
     v = (scale * r) * (scale * r);

@@ -7,6 +7,7 @@ import { activate } from '../../problem/activations.ts';
 import type { RnnWeights } from '../../problem/types.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquireOptions, type GpuAdapterSummary } from './device.ts';
 import { checkLimits, GRAM_TARGET_WORKGROUPS, NSLOT, planLayout, type GpuLayout } from './layout.ts';
+import { createCenter } from './kernels/center.ts';
 import { createCertificate } from './kernels/certificate.ts';
 import { createCholesky } from './kernels/cholesky.ts';
 import { activationCode, packParams, PARAMS_BYTES } from './kernels/common.ts';
@@ -72,6 +73,8 @@ interface Buffers {
   u0: GPUBuffer;
   z: GPUBuffer;
   z0: GPUBuffer;
+  shift: GPUBuffer;
+  xz: GPUBuffer;
   partP: GPUBuffer;
   partQ: GPUBuffer;
   sysZ: GPUBuffer;
@@ -284,6 +287,8 @@ export class WebGpuBackend implements BcdBackend {
         u0: this.buffer('u of s^0', T * r, S, all),
         z: this.buffer('z: weights and h-block solutions', l.zLen, S, all),
         z0: this.buffer('z of s^0', l.weightsLen, S, all),
+        shift: this.buffer('centring shift [h̄; x̄; 0]', l.K, S, all),
+        xz: this.buffer('centred z-block solutions', l.weightsLen, S, all),
         partP: this.buffer('Gram partial sums P', l.partPLen, S, all),
         partQ: this.buffer('Gram partial sums Q', l.partQLen, S, all),
         sysZ: this.buffer('z-block systems (factorised)', l.sysZLen, S, all),
@@ -295,7 +300,7 @@ export class WebGpuBackend implements BcdBackend {
       const act = activationCode(problem.activation);
       const bytesP = l.K * l.Wp * 4;
       const bytesQ = l.Kq * l.Wq * 4;
-      const common = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, y: buf.y };
+      const common = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, y: buf.y, shift: buf.shift };
       const zSystems = [
         { off: 0, n: l.K, nrhs: r, outOff: 0, kind: 0 },
         { off: l.sysQOff, n: l.Kq, nrhs: m, outOff: l.offN, kind: 1 },
@@ -304,13 +309,14 @@ export class WebGpuBackend implements BcdBackend {
         { off: 0, n: r, nrhs: l.nrhs1, outOff: l.offH1, kind: 2 },
         { off: l.sysH2Off, n: r, nrhs: l.nrhs2, outOff: l.offH2, kind: 3 },
       ];
-      const [gramP, gramQ, cholZ, cholH, hSystem, hUpdate, uUpdate, mult, hcert, reduce] = await Promise.all([
+      const [center, gramP, gramQ, cholZ, cholH, hSystem, hUpdate, uUpdate, mult, hcert, reduce] = await Promise.all([
+        createCenter(device, l, { params: buf.params, h: buf.h, shift: buf.shift, xz: buf.xz, z: buf.z }),
         createGram(device, l, 'P', { ...common, part: buf.partP, sys: { buffer: buf.sysZ, offset: 0, size: bytesP }, orig: { buffer: buf.origZ, offset: 0, size: bytesP } }),
         createGram(device, l, 'Q', {
           ...common, part: buf.partQ,
           sys: { buffer: buf.sysZ, offset: l.sysQOff * 4, size: bytesQ }, orig: { buffer: buf.origZ, offset: l.sysQOff * 4, size: bytesQ },
         }),
-        createCholesky(device, 'z-block', zSystems, buf.params, buf.sysZ, buf.z),
+        createCholesky(device, 'z-block', zSystems, buf.params, buf.sysZ, buf.xz),
         createCholesky(device, 'h-block', hSystems, buf.params, buf.sysH, buf.z),
         createHSystem(device, l, buf.params, buf.z, buf.sysH),
         createHUpdate(device, l, act, { params: buf.params, y: buf.y, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z, h: buf.h }),
@@ -323,13 +329,14 @@ export class WebGpuBackend implements BcdBackend {
       ]);
       all.push(cholZ.descriptors, cholH.descriptors);
       const refine = await createRefine(device, l, 2, {
-        params: buf.params, orig: buf.origZ, sys: buf.sysZ, out: buf.z, descriptors: cholZ.descriptors, red: buf.red,
+        params: buf.params, orig: buf.origZ, sys: buf.sysZ, out: buf.xz, descriptors: cholZ.descriptors, red: buf.red, shift: buf.shift,
       });
-      const zSteps: Recorder[] = [gramP, gramQ, cholZ.factorSolve];
+      const zSteps: Recorder[] = [center.means, gramP, gramQ, cholZ.factorSolve];
       for (let i = 0; i < this.refineSteps; i++) zSteps.push(refine, cholZ.resolve);
+      zSteps.push(center.uncenter);
       const sweepSteps = [...zSteps, hSystem, cholH.factorSolve, hUpdate, uUpdate];
       const sweep = sequence('BCD sweep', sweepSteps);
-      const certZ = sequence('certificate z-part', [gramP, gramQ, refine]);
+      const certZ = sequence('certificate z-part', [center.means, gramP, gramQ, center.center, refine]);
 
       // Data and s^0.
       const q = device.queue;
@@ -343,6 +350,13 @@ export class WebGpuBackend implements BcdBackend {
       for (const [b, v] of [[buf.h, h0], [buf.h0, h0], [buf.u, u0], [buf.u0, u0], [buf.uprev, u0], [buf.z, z0], [buf.z0, z0]] as const) {
         q.writeBuffer(b, 0, v);
       }
+      const shift = new Float32Array(l.K);
+      for (let j = 0; j < n; j++) {
+        let sx = 0;
+        for (let t = 0; t < T; t++) sx += problem.x[t * n + j];
+        shift[r + j] = sx / T;
+      }
+      q.writeBuffer(buf.shift, 0, shift);
       const zeros = new Float32Array(T * r);
       q.writeBuffer(buf.xi, 0, zeros);
       q.writeBuffer(buf.zeta, 0, zeros);

@@ -113,11 +113,12 @@ it('refinement: residual R = B − A X, re-solve adds the correction', async () 
   const orig = upload(device, aug, 'orig');
   const out = storage(device, n * k, 'solution');
   const red = storage(device, 12 * l.statsRows, 'red');
-  trash.push(params, a, orig, out, red);
-  const sys = [{ off: 0, n, nrhs: k, outOff: 0, kind: 0 }];
+  const shift = storage(device, n, 'shift');
+  trash.push(params, a, orig, out, red, shift);
+  const sys = [{ off: 0, n, nrhs: k, outOff: 0, kind: 2 }];
   const chol = await createCholesky(device, 'refine test', sys, params, a, out);
   trash.push(chol.descriptors);
-  const refine = await createRefine(device, l, 1, { params, orig, sys: a, out, descriptors: chol.descriptors, red });
+  const refine = await createRefine(device, l, 1, { params, orig, sys: a, out, descriptors: chol.descriptors, red, shift });
   await run(device, [chol.factorSolve]);
   const x0 = await read(device, out, n * k);
   await run(device, [refine]);
