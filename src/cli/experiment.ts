@@ -1,0 +1,247 @@
+// `alm-rnn experiment`: the paper's comparison (Table 3, Figures 1–2) on one data set — ALM
+// and the gradient baselines from every initialisation, repeated with different seeds — with
+// a progress bar, results saved after every run, Ctrl-C keeping what finished, and --resume.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
+import { UserInputError } from '../errors.ts';
+import { parseActivation } from '../problem/activations.ts';
+import { DATASET_NAMES } from '../problem/datasets.ts';
+import { INITIALIZERS, type Initializer } from '../problem/init.ts';
+import { EXPERIMENT_FILES, prepareExperiment, runExperiment, type ExperimentProgress } from '../experiments/runner.ts';
+import { readResults } from '../experiments/results.ts';
+import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type ExperimentSpec } from '../experiments/settings.ts';
+import { almVerdict } from '../experiments/report.ts';
+import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
+import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { formatSeconds } from './progress.ts';
+
+const OPTIONS: OptionSpec = {
+  dataset: { type: 'string' }, methods: { type: 'string' }, inits: { type: 'string' }, repeats: { type: 'string' },
+  out: { type: 'string' }, resume: { type: 'string' }, quick: { type: 'boolean' },
+  seed: { type: 'string' }, 'data-seed': { type: 'string' },
+  outer: { type: 'string' }, inner: { type: 'string' }, tau: { type: 'string' },
+  epochs: { type: 'string' }, 'sgd-batch': { type: 'string' }, momentum: { type: 'string' }, 'baseline-reg': { type: 'string' },
+  'lr-grid': { type: 'string' }, 'clip-grid': { type: 'string' }, 'select-repeats': { type: 'string' }, 'validation-steps': { type: 'string' },
+  targets: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' },
+  standardize: { type: 'string' }, 'test-hidden': { type: 'string' },
+  backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+};
+
+/** Flags that may accompany --resume; everything else comes from the stored results. */
+const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend']);
+
+const HELP = `usage: alm-rnn experiment --dataset NAME --out DIR [options]
+       alm-rnn experiment --resume DIR [--repeats N] [--backend B]
+
+Compares the ALM with the gradient baselines as in the paper's Table 3: every method from every
+initialisation, repeated with different seeds. The baselines' learning rate (and GDC's clipping
+norm) are first chosen per method × initialisation on a validation split of the training part:
+fit on the training part without its last V steps, score the mean squared error on those V steps
+(V = a tenth of the training part by default), mean over --select-repeats seeds. The test part is
+never used for the choice.
+
+Writes DIR/${EXPERIMENT_FILES.results} (every run; rewritten after each), DIR/${EXPERIMENT_FILES.report} (Table 3,
+best initialisation per method, selected hyperparameters), DIR/${EXPERIMENT_FILES.fig1} (Figure 1) and
+DIR/${EXPERIMENT_FILES.fig2} (Figure 2). Ctrl-C stops after the run in flight's next check and keeps
+the finished runs; --resume DIR continues.
+
+what to run
+  --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file
+  --methods LIST            ${EXPERIMENT_METHODS.join(',')} (default: all)
+  --inits LIST              ${INITIALIZERS.join(',')} (default: all)
+  --repeats N               repeats per method × initialisation (default 10; quick 2)
+  --quick                   the quick preset: small caps, grids and repeats (seconds, for CI)
+  --seed N                  repeat j uses seed N+j for its initial weights (default 1)
+  --data-seed N             seed of the synthetic data, fixed across repeats (default 1)
+
+the paper's settings (defaults per data set; see src/experiments/README.md)
+  --outer N --inner N       ALM caps (synthetic-small 50×10, sp500 200×500, synthetic-large 100×500)
+  --tau τ                   ALM regularisation scale (default: the data set's)
+  --epochs N                baseline epochs (500, 5000, 1000)
+  --sgd-batch N             SGD window (2, 50, 100)
+  --momentum μ              GDNM momentum (default 0.9)
+  --baseline-reg none|same  baselines without regularisation (default, as Keras) or with the ALM's λ1…λ5
+  --lr-grid LIST            default 1e-4,1e-3,1e-2,1e-1,1
+  --clip-grid LIST          default 0.5,1,1.5,2,3,4,5,6
+  --select-repeats N        seeds per grid point (default 3; quick 1)
+  --validation-steps V      length of the validation part (default: a tenth of the training part)
+
+data and model
+  --targets A,B  --hidden r  --activation relu|leaky:ω|elu
+  --standardize whole|train|none   (default whole, as the paper)
+  --test-hidden carry|reset        (default carry, as the paper)
+
+running
+  --out DIR                 output folder (must not hold an experiment already; use --resume)
+  --resume DIR              continue the experiment in DIR (may raise --repeats)
+  --backend ${BACKEND_CHOICES.join('|')}   where the ALM's sweeps run (default cpu: the baselines run on the CPU
+                            too, so wall times compare like for like)
+`;
+
+/** Runs the experiment command; returns the exit code (0 complete, 130 stopped). */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, OPTIONS);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const backendChoice: BackendChoice = choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'cpu';
+  let spec: ExperimentSpec;
+  let outDir: string;
+  const resumeDir = stringFlag(values, 'resume');
+  if (resumeDir !== undefined) {
+    const extra = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
+    if (extra.length > 0) {
+      throw new UserInputError(`--${extra[0]} cannot be combined with --resume: the settings come from ${join(resumeDir, EXPERIMENT_FILES.results)} (only --repeats and --backend may be given)`);
+    }
+    const stored = readResults(join(resumeDir, EXPERIMENT_FILES.results));
+    const repeats = integerFlag(values, 'repeats');
+    if (repeats !== undefined && repeats < stored.spec.repeats) {
+      throw new UserInputError(`--repeats ${repeats} is below the stored experiment's ${stored.spec.repeats}; it can only grow`);
+    }
+    spec = { ...stored.spec, repeats: repeats ?? stored.spec.repeats };
+    outDir = resumeDir;
+  } else {
+    const dataset = stringFlag(values, 'dataset');
+    if (dataset === undefined) throw new UserInputError('--dataset is required (or --resume DIR); see --help');
+    const out = stringFlag(values, 'out');
+    if (out === undefined) throw new UserInputError('--out DIR is required (or --resume DIR); see --help');
+    if (existsSync(join(out, EXPERIMENT_FILES.results))) {
+      throw new UserInputError(`${out} already holds an experiment: continue it with --resume ${out}, or choose another --out folder`);
+    }
+    spec = prepareExperiment(inputFromFlags(values, dataset)).spec;
+    outDir = out;
+  }
+
+  if (spec.methods.includes('alm')) (await createBackend(backendChoice)).backend.dispose(); // fail early if unavailable
+  const controller = new AbortController();
+  const bar = new ExperimentBar(process.stderr);
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    bar.clear();
+    process.stderr.write('\nstopping: the run in flight is dropped, finished runs are kept (Ctrl-C again to quit at once)…\n');
+  };
+  process.on('SIGINT', onSigint);
+  const log = (line: string): void => {
+    bar.clear();
+    process.stderr.write(`${line}\n`);
+  };
+  log(`experiment ${spec.dataset}: ${spec.methods.length} methods × ${spec.inits.length} initialisations × ${spec.repeats} repeats → ${outDir}`
+    + (resumeDir !== undefined ? ' (resuming)' : ''));
+  let outcome;
+  try {
+    outcome = await runExperiment(spec, {
+      outDir,
+      resume: resumeDir !== undefined,
+      signal: controller.signal,
+      command: commandLine(argv),
+      createBackend: async () => (await createBackend(backendChoice)).backend,
+      onProgress: (p) => bar.draw(p),
+      onSelectionDone: (s, done, total) => log(`[select ${done}/${total}] ${METHOD_LABELS[s.method]} ${INIT_LABELS[s.init]}: lr ${s.lr}`
+        + `${s.clip !== undefined ? `, clip ${s.clip}` : ''} (validation error ${s.valErr === null ? 'diverged' : s.valErr.toPrecision(4)}, ${formatSeconds(s.seconds)})`),
+      onRunDone: (r, done, total) => log(`[run ${done}/${total}] ${METHOD_LABELS[r.method]} ${INIT_LABELS[r.init]} #${r.repeat + 1}: `
+        + `TrainErr ${fmt(r.trainErr)} TestErr ${fmt(r.testErr)} (${formatSeconds(r.seconds)}${r.stop === 'diverged' ? ', diverged' : ''})`),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar.clear();
+  }
+  const { results, files, stopped } = outcome;
+  const verdict = almVerdict(results).filter((l) => l !== '');
+  process.stdout.write(
+    `${stopped ? 'stopped' : 'done'}: ${results.runs.length} runs in ${outDir}\n`
+      + (verdict.length > 0 ? `${verdict[0]}\n` : '')
+      + `report: ${files.report}\nresults: ${files.results}\n`
+      + (files.fig1 ? `figure 1: ${files.fig1}\n` : '') + (files.fig2 ? `figure 2: ${files.fig2}\n` : '')
+      + (stopped ? `continue with: alm-rnn experiment --resume ${outDir}\n` : ''),
+  );
+  return stopped ? 130 : 0;
+}
+
+function inputFromFlags(values: Record<string, string | boolean | undefined>, dataset: string): ExperimentInput {
+  const activation = stringFlag(values, 'activation');
+  if (activation !== undefined) parseActivation(activation);
+  return {
+    dataset,
+    preset: values.quick ? 'quick' : 'paper',
+    methods: choiceList(values, 'methods', EXPERIMENT_METHODS) as ExperimentMethod[] | undefined,
+    inits: choiceList(values, 'inits', INITIALIZERS) as Initializer[] | undefined,
+    repeats: integerFlag(values, 'repeats'),
+    seed: integerFlag(values, 'seed'),
+    dataSeed: integerFlag(values, 'data-seed'),
+    outer: integerFlag(values, 'outer'),
+    inner: integerFlag(values, 'inner'),
+    tau: numberFlag(values, 'tau'),
+    epochs: integerFlag(values, 'epochs'),
+    sgdBatch: integerFlag(values, 'sgd-batch'),
+    momentum: numberFlag(values, 'momentum'),
+    baselineRegularization: choiceFlag(values, 'baseline-reg', ['none', 'same'] as const),
+    lrGrid: numberList(values, 'lr-grid'),
+    clipGrid: numberList(values, 'clip-grid'),
+    selectRepeats: integerFlag(values, 'select-repeats'),
+    validationSteps: integerFlag(values, 'validation-steps'),
+    targets: listFlag(values, 'targets'),
+    hidden: integerFlag(values, 'hidden'),
+    activation,
+    standardize: choiceFlag(values, 'standardize', ['whole', 'train', 'none'] as const),
+    testHidden: choiceFlag(values, 'test-hidden', ['carry', 'reset'] as const),
+  };
+}
+
+function choiceList(values: Record<string, string | boolean | undefined>, name: string, choices: readonly string[]): string[] | undefined {
+  const list = listFlag(values, name);
+  if (list === undefined) return undefined;
+  if (list.length === 0) throw new UserInputError(`--${name} needs at least one of ${choices.join(', ')}`);
+  for (const x of list) {
+    if (!choices.includes(x)) throw new UserInputError(`--${name}: "${x}" is not one of ${choices.join(', ')}`);
+  }
+  return list;
+}
+
+function numberList(values: Record<string, string | boolean | undefined>, name: string): number[] | undefined {
+  const list = listFlag(values, name);
+  if (list === undefined) return undefined;
+  return list.map((t) => {
+    const v = Number(t);
+    if (t === '' || !Number.isFinite(v) || v <= 0) throw new UserInputError(`--${name}: "${t}" is not a number > 0`);
+    return v;
+  });
+}
+
+function commandLine(argv: string[]): string {
+  return ['alm-rnn experiment', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' ');
+}
+
+function fmt(x: number | null): string {
+  return x === null ? 'diverged' : x.toPrecision(4);
+}
+
+/** The progress bar over the experiment's units, redrawn in place on a terminal (nothing otherwise). */
+class ExperimentBar {
+  private shown = false;
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  draw(p: ExperimentProgress): void {
+    if (!this.out.isTTY) return;
+    const width = 28;
+    const overall = p.total > 0 ? Math.min(1, (p.done + p.fraction) / p.total) : 1;
+    const filled = Math.round(overall * width);
+    const phase = p.phase === 'select' ? 'selection' : 'runs';
+    const left = p.etaSeconds === null ? '?' : `~${formatSeconds(p.etaSeconds)}`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${phase} ${p.done}/${p.total}  ${p.label} ${Math.round(p.fraction * 100)}%  `
+      + `${formatSeconds(p.elapsedSeconds)} elapsed, ${left} left`;
+    const cols = this.out.columns ?? 120;
+    this.out.write(`\r\x1b[2K${line.length > cols - 1 ? line.slice(0, cols - 1) : line}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) {
+      this.out.write('\r\x1b[2K');
+      this.shown = false;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
+// `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
+import { existsSync, statSync } from 'node:fs';
+import { writeTfjsModel } from '../baselines/tfjs-export.ts';
+import { DataError, UserInputError } from '../errors.ts';
+import { readTextFile } from '../problem/csv-file.ts';
+import { modelFromJson } from '../problem/model-file.ts';
+import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
+
+const FORMATS = ['tfjs'] as const;
+
+const OPTIONS: OptionSpec = {
+  format: { type: 'string' }, 'raw-units': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+};
+
+const HELP = `usage: alm-rnn export --format tfjs MODEL.json DIR [--raw-units]
+
+Writes the model file MODEL.json (written by \`alm-rnn train --out\`) as a TF.js LayersModel:
+DIR/model.json and DIR/weights.bin, a Sequential of SimpleRNN(r, return_sequences) and Dense(m).
+Load it with tf.loadLayersModel('file://DIR/model.json') (tfjs-node) or over http, and run it
+on a [batch, T, n] tensor from a zero state.
+
+  --format tfjs    the only format so far
+  --raw-units      fold the model's standardisation into the weights, so the exported model maps
+                   raw inputs to raw targets (default: it works in the standardised units it was
+                   trained in; the standardisation is stored in userDefinedMetadata)
+
+A model with a leaky-ReLU activation cannot be exported: TF.js's SimpleRNN has no such activation.
+`;
+
+/** Runs the export command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const format = choiceFlag(values, 'format', FORMATS);
+  if (format === undefined) throw new UserInputError(`--format is required (one of ${FORMATS.join(', ')}); see --help`);
+  if (positionals.length !== 2) {
+    throw new UserInputError(`expected a model file and an output folder (alm-rnn export --format ${format} MODEL.json DIR), got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+  }
+  const [modelPath, dir] = positionals;
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserInputError(`${dir} exists and is not a folder`);
+  let obj: unknown;
+  const text = readTextFile(modelPath);
+  try {
+    obj = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`${modelPath} is not a model file: not valid JSON (${(err as Error).message})`);
+  }
+  let model;
+  try {
+    model = modelFromJson(obj);
+  } catch (err) {
+    if (err instanceof DataError) throw new DataError(`${modelPath}: ${err.message}`);
+    throw err;
+  }
+  const { modelPath: written, weightsPath } = await writeTfjsModel(model, dir, { rawUnits: values['raw-units'] === true });
+  const { r, n, m } = model.weights;
+  console.log(`wrote ${written} and ${weightsPath} (SimpleRNN ${r} units, ${model.activation.kind}, ${n} inputs → Dense ${m}; `
+    + `${values['raw-units'] ? 'raw units' : model.standardization ? 'standardised units' : 'units as trained'})`);
+  return 0;
+}

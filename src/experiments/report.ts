@@ -1,0 +1,158 @@
+// The Markdown report of an experiment (README.md in its folder): the table in the shape of
+// the paper's Table 3, the best initialisation per method, ALM against the baselines, the
+// selected hyperparameters (the paper's Table 4), and the settings and command that made it.
+import type { ExperimentResults } from './results.ts';
+import { describeSettings } from './settings.ts';
+import { bestInitPerMethod, cellStats, INIT_LABELS, METHOD_LABELS, testScore, type CellStats, type Moments } from './stats.ts';
+
+/** Renders the whole report; `files` names the plot files it links to. */
+export function renderReport(results: ExperimentResults, files: { fig1: string; fig2: string }): string {
+  const { spec, data } = results;
+  const cells = cellStats(results);
+  const expected = spec.methods.length * spec.inits.length * spec.repeats;
+  const lines: string[] = [];
+  lines.push(`# Experiment: ${spec.dataset} (${spec.preset} preset)`, '');
+  if (results.status !== 'complete') {
+    lines.push(`**Status: ${results.status}** — ${results.runs.length} of ${expected} runs finished; the tables use the finished ones.`, '');
+  }
+  lines.push('Made by', '', '```', ...results.commands, '```', '');
+  lines.push(
+    `- Data: T = ${data.T} steps, training part ${data.T1} (selection: fit on the first ${data.fitSteps}, validate on the last ${data.validationSteps}), `
+      + `test part ${data.T - data.T1}; n = ${data.n}, m = ${data.m}, hidden r = ${data.r}, ${spec.activation}, standardised: ${spec.standardize}, `
+      + `TestErr with the hidden state ${spec.testHidden === 'carry' ? 'carried on from training' : 'reset to 0'}, data seed ${spec.dataSeed}.`,
+    ...(data.reference ? [
+      `- Reference predictors without an RNN (TrainErr / TestErr): the training mean ${num(data.reference.mean.trainErr)} / ${num(data.reference.mean.testErr)}; `
+        + `least squares of y_t on x_t with an intercept ${num(data.reference.ols.trainErr)} / ${num(data.reference.ols.testErr)}.`,
+    ] : []),
+    `- Runs: ${spec.methods.length} methods × ${spec.inits.length} initialisations × ${spec.repeats} repeats (repeat j uses seed ${spec.seed} + j for the initial weights; `
+      + 'every method starts repeat j of an initialisation from the same weights).',
+    ...describeSettings(spec).map((l) => `- ${l}.`),
+    `- Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}; ALM backend: ${results.backend}.`,
+    '',
+  );
+
+  lines.push(`## Table 3: mean ± standard deviation over the repeats`, '');
+  lines.push(
+    'Bold: the lowest mean in its column (among the methods, for that initialisation and measure). '
+      + '★: the lowest of the whole table for that measure. Standard deviations are sample ones (n − 1). '
+      + 'A cell with diverged runs (non-finite final error) says how many; its mean is over the others.',
+    '',
+  );
+  lines.push(...table3(results, cells), '');
+
+  const best = bestInitPerMethod(results, cells);
+  lines.push('## Best initialisation per method (lowest mean TestErr)', '');
+  lines.push('| method | initialisation | TrainErr | TestErr | runs | seconds per run | learning rate | clipping norm |', '|---|---|---|---|---|---|---|---|');
+  for (const method of spec.methods) {
+    const c = best.get(method);
+    if (!c) continue;
+    const sel = results.selections.find((s) => s.method === method && s.init === c.init);
+    lines.push(`| ${METHOD_LABELS[method]} | ${INIT_LABELS[c.init]} | ${pm(c.trainErr)} | ${pm(c.testErr)} | ${c.runs.length} | ${c.seconds.toFixed(2)} | `
+      + `${sel ? sel.lr : '—'} | ${sel?.clip ?? '—'} |`);
+  }
+  lines.push('');
+
+  const verdict = almVerdict(results, cells);
+  if (verdict.length > 0) lines.push('## ALM against the baselines (TestErr)', '', ...verdict, '');
+
+  if (results.selections.length > 0) {
+    lines.push('## Selected hyperparameters (the paper\'s Table 4), with the mean validation error', '');
+    lines.push(`| method | ${spec.inits.map((i) => INIT_LABELS[i]).join(' | ')} |`, `|---|${spec.inits.map(() => '---').join('|')}|`);
+    for (const method of spec.methods) {
+      if (method === 'alm') continue;
+      const row = spec.inits.map((init) => {
+        const s = results.selections.find((x) => x.method === method && x.init === init);
+        if (!s) return '—';
+        return `${s.lr}${s.clip !== undefined ? ` (clip ${s.clip})` : ''}, val ${s.valErr === null ? 'diverged' : num(s.valErr)}`;
+      });
+      lines.push(`| ${METHOD_LABELS[method]} | ${row.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## Figures', '');
+  if (spec.methods.includes('alm')) {
+    lines.push(`Figure 1: FeasVio of the ALM against the outer iteration, every run (colour: initialisation).`, '', `![FeasVio against outer iteration](${files.fig1})`, '');
+  }
+  lines.push(
+    'Figure 2: TrainErr and TestErr against wall-clock seconds, one line per method: the median-TestErr run of its best initialisation. '
+      + 'Both axes are logarithmic; the first point of each line is after its first outer iteration or epoch.',
+    '',
+    `![Error against wall time](${files.fig2})`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+function table3(results: ExperimentResults, cells: CellStats[]): string[] {
+  const { spec } = results;
+  const out = [`| method | | ${spec.inits.map((i) => INIT_LABELS[i]).join(' | ')} |`, `|---|---|${spec.inits.map(() => '---').join('|')}|`];
+  const bestIn = (init: string, measure: 'trainErr' | 'testErr'): number =>
+    Math.min(...cells.filter((c) => c.init === init && c.diverged === 0).map((c) => c[measure]?.mean ?? Infinity));
+  const bestAll = (measure: 'trainErr' | 'testErr'): number =>
+    Math.min(...cells.filter((c) => c.diverged === 0).map((c) => c[measure]?.mean ?? Infinity));
+  for (const method of spec.methods) {
+    for (const measure of ['trainErr', 'testErr'] as const) {
+      const row = spec.inits.map((init) => {
+        const c = cells.find((x) => x.method === method && x.init === init)!;
+        if (c.runs.length === 0) return '—';
+        const m = c[measure];
+        let text = m === null ? 'diverged' : pm(m);
+        if (m !== null && c.diverged === 0 && m.mean === bestIn(init, measure)) text = `**${text}**`;
+        if (m !== null && c.diverged === 0 && m.mean === bestAll(measure)) text += ' ★';
+        if (c.diverged > 0 && m !== null) text += ` (${c.diverged}/${c.runs.length} diverged)`;
+        return text;
+      });
+      out.push(`| ${measure === 'trainErr' ? METHOD_LABELS[method] : ''} | ${measure === 'trainErr' ? 'TrainErr' : 'TestErr'} | ${row.join(' | ')} |`);
+    }
+  }
+  return out;
+}
+
+/** Sentences comparing the ALM's TestErr with the best baseline's, per initialisation and overall. */
+export function almVerdict(results: ExperimentResults, cells = cellStats(results)): string[] {
+  const { spec } = results;
+  if (!spec.methods.includes('alm') || spec.methods.length < 2) return [];
+  const lines: string[] = [];
+  let wins = 0;
+  let columns = 0;
+  for (const init of spec.inits) {
+    const alm = cells.find((c) => c.method === 'alm' && c.init === init)!;
+    const others = cells.filter((c) => c.method !== 'alm' && c.init === init && c.runs.length > 0);
+    if (alm.runs.length === 0 || others.length === 0) continue;
+    const bestOther = others.reduce((a, b) => (testScore(b) < testScore(a) ? b : a));
+    columns++;
+    const win = testScore(alm) < testScore(bestOther);
+    if (win) wins++;
+    lines.push(`- ${INIT_LABELS[init]}: ALM ${pm(alm.testErr)} vs best baseline ${METHOD_LABELS[bestOther.method]} ${pm(bestOther.testErr)}: ALM ${win ? 'lower' : 'not lower'}.`);
+  }
+  const best = bestInitPerMethod(results, cells);
+  const alm = best.get('alm');
+  const baselines = [...best.values()].filter((c) => c.method !== 'alm');
+  if (alm && baselines.length > 0) {
+    const bestBase = baselines.reduce((a, b) => (testScore(b) < testScore(a) ? b : a));
+    const beaten = baselines.filter((c) => testScore(alm) < testScore(c)).length;
+    lines.unshift(
+      `ALM has the lower mean TestErr in ${wins} of ${columns} initialisation columns. `
+        + `Best against best: ALM (${INIT_LABELS[alm.init]}) ${pm(alm.testErr)} vs ${METHOD_LABELS[bestBase.method]} (${INIT_LABELS[bestBase.init]}) ${pm(bestBase.testErr)}; `
+        + `the ALM's best beats the best initialisation of ${beaten} of ${baselines.length} baselines.`,
+      '',
+    );
+  }
+  return lines;
+}
+
+/** "mean ± std" with the paper's kind of precision. */
+export function pm(m: Moments | null): string {
+  if (m === null) return 'diverged';
+  return `${num(m.mean)} ± ${num(m.std, 2)}`;
+}
+
+/** A number with `digits` significant digits, in exponent form when very small or large. */
+export function num(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a < 1e-3 || a >= 1e5) return x.toExponential(digits - 2);
+  return String(Number(x.toPrecision(digits)));
+}

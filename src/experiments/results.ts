@@ -1,0 +1,196 @@
+// The results file of an experiment (results.json, format "alm-rnn/experiment@1"): the resolved
+// spec, the hyperparameter selections, and one record per finished run with its final errors
+// and a thinned error curve. It is rewritten (atomically) after every selection and every run,
+// so a stopped experiment keeps what it finished and `--resume` continues from it.
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../alm/checkpoint-file.ts';
+import { DataError } from '../errors.ts';
+import type { Initializer } from '../problem/init.ts';
+import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
+
+/** The format tag of results.json. */
+export const RESULTS_FORMAT = 'alm-rnn/experiment@1';
+
+/** One point of an error curve: after epoch `step` (baselines) or outer iteration `step` (ALM; 0 = initial weights). */
+export interface CurvePoint {
+  step: number;
+  seconds: number;
+  /** null when the value was not finite (a diverged run). */
+  trainErr: number | null;
+  testErr: number | null;
+  /** ALM only: FeasVio and the penalty γ used in this iteration. */
+  feasVio?: number;
+  gamma?: number;
+}
+
+/** One finished run of one method from one initialisation and seed. */
+export interface RunRecord {
+  /** "method/init/repeat". */
+  key: string;
+  method: ExperimentMethod;
+  init: Initializer;
+  /** 0-based repeat index. */
+  repeat: number;
+  /** The seed of the initial weights (and of SGD's window order). */
+  seed: number;
+  /** Baselines: the selected learning rate (and clipping norm for GDC). */
+  lr?: number;
+  clip?: number;
+  /** Final errors; null when not finite (diverged). */
+  trainErr: number | null;
+  testErr: number | null;
+  /** Wall-clock seconds of the training itself (data loading and set-up excluded). */
+  seconds: number;
+  /** Outer iterations (ALM) or epochs (baselines) completed. */
+  iterations: number;
+  /** ALM: total BCD sweeps and final FeasVio. */
+  sweeps?: number;
+  feasVio?: number;
+  /** Why the run ended: ALM "outer-cap" | "converged"; baselines "epochs" | "diverged". */
+  stop: string;
+  curve: CurvePoint[];
+}
+
+/** One grid point of a hyperparameter selection. */
+export interface SelectionCandidate {
+  lr: number;
+  clip?: number;
+  /** Validation error per selection seed (null: diverged). */
+  valErrs: (number | null)[];
+  /** Their mean (null when any diverged). */
+  valErr: number | null;
+}
+
+/** The hyperparameters chosen for one baseline × initialisation on the validation split. */
+export interface SelectionRecord {
+  /** "method/init". */
+  key: string;
+  method: ExperimentMethod;
+  init: Initializer;
+  lr: number;
+  clip?: number;
+  valErr: number | null;
+  candidates: SelectionCandidate[];
+  seconds: number;
+}
+
+/** Facts about the data the experiment ran on. */
+export interface ExperimentData {
+  T: number;
+  T1: number;
+  n: number;
+  m: number;
+  r: number;
+  /** Steps the selection trains on (T1 − validationSteps). */
+  fitSteps: number;
+  validationSteps: number;
+  /** Errors of the training-mean and OLS predictors (no RNN), for scale. */
+  reference?: { mean: { trainErr: number; testErr: number }; ols: { trainErr: number; testErr: number } };
+}
+
+/** Everything an experiment produced so far. */
+export interface ExperimentResults {
+  format: typeof RESULTS_FORMAT;
+  spec: ExperimentSpec;
+  /** The command line(s) that made the results, one per session (start, resumes). */
+  commands: string[];
+  data: ExperimentData;
+  /** The ALM backend, e.g. "cpu (float64 reference)". */
+  backend: string;
+  machine: { cpu: string; cores: number; node: string; platform: string };
+  status: 'running' | 'stopped' | 'complete';
+  started: string;
+  updated: string;
+  selections: SelectionRecord[];
+  runs: RunRecord[];
+}
+
+/** The key of a run record. */
+export function runKey(method: string, init: string, repeat: number): string {
+  return `${method}/${init}/${repeat}`;
+}
+
+/** The key of a selection record. */
+export function selectionKey(method: string, init: string): string {
+  return `${method}/${init}`;
+}
+
+/** A finite number, or null (JSON has no NaN or Infinity). */
+export function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Serialises results: one run or selection per line, so diffs and greps stay readable. */
+export function resultsToJson(results: ExperimentResults): string {
+  const { selections, runs, ...head } = results;
+  const headText = JSON.stringify(head, nonFiniteAsText, 2);
+  const list = (xs: unknown[]): string => (xs.length === 0 ? '[]' : `[\n    ${xs.map((x) => JSON.stringify(x)).join(',\n    ')}\n  ]`);
+  return `${headText.slice(0, -2)},\n  "selections": ${list(selections)},\n  "runs": ${list(runs)}\n}\n`;
+}
+
+/** Writes results.json atomically. */
+export function writeResults(path: string, results: ExperimentResults): void {
+  writeFileAtomic(path, resultsToJson(results));
+}
+
+/** Reads results.json; a missing file or wrong content is a DataError naming the path. */
+export function readResults(path: string): ExperimentResults {
+  if (!existsSync(path)) throw new DataError(`no experiment results at ${path} (nothing to resume)`);
+  let obj: unknown;
+  try {
+    obj = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new DataError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return checkResults(obj, path);
+}
+
+/** Checks the shape of parsed results; throws a DataError naming the field. */
+export function checkResults(obj: unknown, source: string): ExperimentResults {
+  const o = obj as Partial<ExperimentResults> | null;
+  if (typeof o !== 'object' || o === null) throw new DataError(`${source}: expected a JSON object`);
+  if (o.format !== RESULTS_FORMAT) throw new DataError(`${source}: field "format" must be "${RESULTS_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (typeof o.spec !== 'object' || o.spec === null) throw new DataError(`${source}: field "spec" is missing`);
+  if (!Array.isArray(o.runs)) throw new DataError(`${source}: field "runs" must be an array`);
+  if (!Array.isArray(o.selections)) throw new DataError(`${source}: field "selections" must be an array`);
+  if (!Array.isArray(o.commands)) throw new DataError(`${source}: field "commands" must be an array`);
+  reviveNonFinite(o.spec as unknown as Record<string, unknown>);
+  for (const [i, r] of o.runs.entries()) {
+    if (typeof r?.key !== 'string' || typeof r.method !== 'string' || !Array.isArray(r.curve)) {
+      throw new DataError(`${source}: runs[${i}] is not a run record (key, method, curve)`);
+    }
+  }
+  return o as ExperimentResults;
+}
+
+/** JSON replacer: Infinity (e.g. the ALM's γ cap "none") is written as the text "Infinity", not as null. */
+function nonFiniteAsText(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** Turns the texts "Infinity", "-Infinity" and "NaN" in a parsed spec back into numbers, in place. */
+function reviveNonFinite(obj: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === 'Infinity' || v === '-Infinity' || v === 'NaN') obj[k] = Number(v);
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) reviveNonFinite(v as Record<string, unknown>);
+  }
+}
+
+/** Keeps at most `max` points of a curve, evenly spread, always with the first and the last. */
+export function thinCurve<T>(points: T[], max: number): T[] {
+  if (points.length <= max) return points;
+  const out: T[] = [];
+  let last = -1;
+  for (let i = 0; i < max; i++) {
+    const idx = Math.round((i * (points.length - 1)) / (max - 1));
+    if (idx !== last) out.push(points[idx]);
+    last = idx;
+  }
+  return out;
+}
+
+/** Rounds to `digits` significant digits (for curve points, to keep results.json small). */
+export function sig(x: number | null, digits = 6): number | null {
+  if (x === null || !Number.isFinite(x) || x === 0) return x === null || !Number.isFinite(x) ? null : 0;
+  return Number(x.toPrecision(digits));
+}

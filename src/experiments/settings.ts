@@ -1,0 +1,249 @@
+// What an experiment runs: data, methods, initialisations, repeats, the ALM's parameters, the
+// baselines' budget and the hyperparameter grids. The paper's three settings (ALGORITHM.md §6
+// and the captions of Table 3) are presets; a quick preset keeps CI runs to seconds. Every
+// choice is resolved into one plain-JSON ExperimentSpec, stored with the results so a run can
+// be resumed and a table traced back to exactly what made it.
+import { paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
+import { METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../baselines/optimizers.ts';
+import { ParameterError, UserInputError } from '../errors.ts';
+import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
+import { INITIALIZERS, type Initializer } from '../problem/init.ts';
+import type { TestHidden } from '../problem/model.ts';
+
+/** Every method an experiment can compare: the ALM and the five gradient baselines. */
+export const EXPERIMENT_METHODS = ['alm', ...BASELINE_METHODS] as const;
+export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
+export type { BaselineMethod };
+
+/** The paper's learning-rate grid (§5.4). */
+export const PAPER_LR_GRID: readonly number[] = Object.freeze([1e-4, 1e-3, 1e-2, 1e-1, 1]);
+/** The paper's clipping-norm grid for GDC (§5.4). */
+export const PAPER_CLIP_GRID: readonly number[] = Object.freeze([0.5, 1, 1.5, 2, 3, 4, 5, 6]);
+
+/** The settings a preset fixes (everything but the data and the method/initialisation lists). */
+export interface ExperimentSettings {
+  /** ALM caps: outer iterations × inner sweeps. */
+  outer: number;
+  inner: number;
+  /** Epochs of every gradient baseline (the paper: 500, 5000, 1000). */
+  epochs: number;
+  /** Mini-batch window of SGD (the paper: 2, 50, 100). Adam, like Keras's default fit here, is full batch. */
+  sgdBatch: number;
+  /** Repetitions of each method × initialisation with different seeds (the paper: 10). */
+  repeats: number;
+  /** Seeds per grid point when selecting hyperparameters on the validation split. */
+  selectRepeats: number;
+  lrGrid: number[];
+  clipGrid: number[];
+}
+
+/** Name of a preset. */
+export type PresetName = 'paper' | 'quick';
+
+/** Per data set: the paper's caps for the ALM and epochs / batch for the baselines (Table 3 captions, §5.4). */
+const PAPER_SETTINGS: Record<string, Omit<ExperimentSettings, 'lrGrid' | 'clipGrid' | 'repeats' | 'selectRepeats'>> = {
+  'synthetic-small': { outer: 50, inner: 10, epochs: 500, sgdBatch: 2 },
+  sp500: { outer: 200, inner: 500, epochs: 5000, sgdBatch: 50 },
+  'synthetic-large': { outer: 100, inner: 500, epochs: 1000, sgdBatch: 100 },
+};
+/** For data sets the paper does not have (welch-goyal, CSV files): the S&P settings at everyday caps. */
+const OTHER_SETTINGS = { outer: 50, inner: 100, epochs: 1000, sgdBatch: 50 };
+
+/** The settings of a preset for a data set. */
+export function presetSettings(dataset: string, preset: PresetName): ExperimentSettings {
+  const paper = PAPER_SETTINGS[dataset] ?? OTHER_SETTINGS;
+  if (preset === 'paper') {
+    return { ...paper, repeats: 10, selectRepeats: 3, lrGrid: [...PAPER_LR_GRID], clipGrid: [...PAPER_CLIP_GRID] };
+  }
+  return {
+    outer: Math.min(paper.outer, 8),
+    inner: Math.min(paper.inner, 10),
+    epochs: Math.min(paper.epochs, 30),
+    sgdBatch: paper.sgdBatch,
+    repeats: 2,
+    selectRepeats: 1,
+    lrGrid: [1e-3, 1e-2, 1e-1],
+    clipGrid: [1, 4],
+  };
+}
+
+/** How the baselines are regularised: not at all (Keras's default), or with the ALM's λ1…λ5. */
+export type BaselineRegularization = 'none' | 'same';
+
+/** Everything that defines an experiment, resolved; stored in results.json. */
+export interface ExperimentSpec {
+  dataset: string;
+  targets?: string[];
+  /** Hidden size r (the data set's default when absent). */
+  hidden?: number;
+  activation: string;
+  standardize: StandardizeChoice;
+  testHidden: TestHidden;
+  /** Seed of the synthetic data generator (the data stay fixed across repeats). */
+  dataSeed: number;
+  /** Repeat j (0-based) uses seed + j for its initial weights and SGD's window order. */
+  seed: number;
+  methods: ExperimentMethod[];
+  inits: Initializer[];
+  repeats: number;
+  preset: PresetName;
+  /** The ALM's parameters, caps included. */
+  alm: AlmParams;
+  baseline: {
+    epochs: number;
+    sgdBatch: number;
+    /** Nesterov momentum of GDNM. */
+    momentum: number;
+    regularization: BaselineRegularization;
+  };
+  selection: {
+    lrGrid: number[];
+    clipGrid: number[];
+    /** The last `validationSteps` steps of the training part are the validation part. */
+    validationSteps: number;
+    /** Seeds per grid point; selection seed s (0-based) is seed + SELECTION_SEED_OFFSET + s. */
+    repeats: number;
+  };
+}
+
+/** Offset that keeps the selection's seeds apart from the repeats' seeds. */
+export const SELECTION_SEED_OFFSET = 1_000_000;
+
+/** What a caller may choose; everything absent comes from the preset or the data set. */
+export interface ExperimentInput {
+  dataset: string;
+  targets?: string[];
+  hidden?: number;
+  activation?: string;
+  standardize?: StandardizeChoice;
+  testHidden?: TestHidden;
+  dataSeed?: number;
+  seed?: number;
+  methods?: ExperimentMethod[];
+  inits?: Initializer[];
+  preset?: PresetName;
+  repeats?: number;
+  selectRepeats?: number;
+  outer?: number;
+  inner?: number;
+  epochs?: number;
+  sgdBatch?: number;
+  lrGrid?: number[];
+  clipGrid?: number[];
+  validationSteps?: number;
+  tau?: number;
+  momentum?: number;
+  baselineRegularization?: BaselineRegularization;
+}
+
+/** The default validation part: the last tenth of the training part (at least one step), the paper's 9:1 ratio. */
+export function defaultValidationSteps(T1: number): number {
+  return Math.max(1, Math.round(T1 / 10));
+}
+
+/** Resolves an input against its preset and the loaded data set, and validates it. */
+export function resolveSpec(input: ExperimentInput, loaded: LoadedDataset): ExperimentSpec {
+  const preset = input.preset ?? 'paper';
+  const base = presetSettings(input.dataset, preset);
+  const caps = { outer: input.outer ?? base.outer, inner: input.inner ?? base.inner };
+  const alm = paramsFor(PAPER_SETTINGS[input.dataset] ? input.dataset : undefined, {
+    tau: input.tau ?? loaded.defaults.tau,
+    paperCaps: true,
+    overrides: caps,
+  });
+  const spec: ExperimentSpec = {
+    dataset: input.dataset,
+    ...(input.targets && input.targets.length > 0 ? { targets: input.targets } : {}),
+    ...(input.hidden !== undefined ? { hidden: input.hidden } : {}),
+    activation: input.activation ?? 'relu',
+    standardize: input.standardize ?? 'whole',
+    testHidden: input.testHidden ?? 'carry',
+    dataSeed: input.dataSeed ?? 1,
+    seed: input.seed ?? 1,
+    methods: dedupe(input.methods ?? [...EXPERIMENT_METHODS]),
+    inits: dedupe(input.inits ?? [...INITIALIZERS]),
+    repeats: input.repeats ?? base.repeats,
+    preset,
+    alm,
+    baseline: {
+      epochs: input.epochs ?? base.epochs,
+      sgdBatch: input.sgdBatch ?? base.sgdBatch,
+      momentum: input.momentum ?? 0.9,
+      regularization: input.baselineRegularization ?? 'none',
+    },
+    selection: {
+      lrGrid: input.lrGrid ?? base.lrGrid,
+      clipGrid: input.clipGrid ?? base.clipGrid,
+      validationSteps: input.validationSteps ?? defaultValidationSteps(loaded.T1),
+      repeats: input.selectRepeats ?? base.selectRepeats,
+    },
+  };
+  return validateSpec(spec, loaded.T1);
+}
+
+/** Checks a spec (also one read back from results.json); throws a UserInputError naming the field. */
+export function validateSpec(spec: ExperimentSpec, T1: number): ExperimentSpec {
+  if (spec.methods.length === 0) throw new UserInputError('methods: give at least one of ' + EXPERIMENT_METHODS.join(', '));
+  for (const m of spec.methods) {
+    if (!(EXPERIMENT_METHODS as readonly string[]).includes(m)) {
+      throw new ParameterError('methods', m, `one of ${EXPERIMENT_METHODS.join(', ')}`);
+    }
+  }
+  if (spec.inits.length === 0) throw new UserInputError('inits: give at least one of ' + INITIALIZERS.join(', '));
+  for (const i of spec.inits) {
+    if (!(INITIALIZERS as readonly string[]).includes(i)) throw new ParameterError('inits', i, `one of ${INITIALIZERS.join(', ')}`);
+  }
+  integerAtLeast('repeats', spec.repeats, 1);
+  integerAtLeast('seed', spec.seed, 0);
+  integerAtLeast('dataSeed', spec.dataSeed, 0);
+  validateParams(spec.alm);
+  integerAtLeast('epochs', spec.baseline.epochs, 1);
+  integerAtLeast('sgdBatch', spec.baseline.sgdBatch, 1);
+  if (!(spec.baseline.momentum >= 0 && spec.baseline.momentum < 1)) {
+    throw new ParameterError('momentum', spec.baseline.momentum, 'a number in [0, 1)');
+  }
+  if (spec.baseline.regularization !== 'none' && spec.baseline.regularization !== 'same') {
+    throw new ParameterError('baselineRegularization', spec.baseline.regularization, 'none or same');
+  }
+  positiveList('lrGrid', spec.selection.lrGrid);
+  positiveList('clipGrid', spec.selection.clipGrid);
+  integerAtLeast('selectRepeats', spec.selection.repeats, 1);
+  const V = spec.selection.validationSteps;
+  if (!(Number.isInteger(V) && V >= 1 && V <= T1 - 2)) {
+    throw new ParameterError('validationSteps', V, `an integer in [1, ${T1 - 2}] (the training part has ${T1} steps; at least 2 must remain to fit on)`);
+  }
+  return spec;
+}
+
+/** The ALM parameters with the caps of a spec (for the README and logs). */
+export function describeSettings(spec: ExperimentSpec): string[] {
+  const a = spec.alm;
+  const b = spec.baseline;
+  const s = spec.selection;
+  return [
+    `ALM: ${a.outer} outer × ${a.inner} inner sweeps; γ0=${a.gamma0}, ε0=${a.eps0}, Γ=${a.Gamma}, μ=${a.mu}, τ=${a.tau}, λ6=${a.lambda6}, `
+      + `η1=${round(a.eta1)}, η2=${round(a.eta2)}, η3 (exponent)=${a.eta3}, η4=${round(a.eta4)}, γ cap ${a.gammaMax}, violation floor ${a.feasFloor}`,
+    `Baselines: ${b.epochs} epochs; GD/GDC/GDNM/Adam full batch, SGD windows of ${b.sgdBatch} steps; GDNM momentum ${b.momentum}; `
+      + (b.regularization === 'none' ? 'no regularisation (Keras default)' : 'the ALM\'s λ1…λ5'),
+    `Selection: learning rates {${s.lrGrid.join(', ')}}, GDC clipping norms {${s.clipGrid.join(', ')}}; `
+      + `trained on the training part minus its last ${s.validationSteps} steps, scored by the mean squared error on those ${s.validationSteps} steps `
+      + `(hidden state carried in), mean over ${s.repeats} seed${s.repeats === 1 ? '' : 's'} per grid point, chosen per method × initialisation`,
+  ];
+}
+
+function round(x: number): string {
+  return String(Math.round(x * 1e6) / 1e6);
+}
+
+function dedupe<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function integerAtLeast(name: string, v: number, min: number): void {
+  if (!(Number.isInteger(v) && v >= min)) throw new ParameterError(name, v, `an integer ≥ ${min}`);
+}
+
+function positiveList(name: string, xs: number[]): void {
+  if (!Array.isArray(xs) || xs.length === 0) throw new ParameterError(name, xs, 'a non-empty list of numbers > 0');
+  for (const x of xs) if (!(Number.isFinite(x) && x > 0)) throw new ParameterError(name, x, 'finite numbers > 0');
+}

@@ -1,0 +1,185 @@
+// The experiment runner end to end in quick mode: the table, the JSON with every run and the
+// two SVG figures are produced and well-formed; a stopped experiment keeps its finished runs
+// and a resumed one ends exactly where an unbroken one does.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserInputError } from '../../src/errors.ts';
+import { checkResults, readResults, type ExperimentResults } from '../../src/experiments/results.ts';
+import { EXPERIMENT_FILES, prepareExperiment, runExperiment, validationProblem } from '../../src/experiments/runner.ts';
+import type { ExperimentInput } from '../../src/experiments/settings.ts';
+import { prepareRun } from '../../src/alm/setup.ts';
+import { checkWellFormedSvg } from './xml.ts';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'alm-exp-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Run results without the wall-clock fields, which differ between runs. */
+function timeless(results: ExperimentResults): unknown {
+  return {
+    selections: results.selections.map(({ seconds: _s, ...rest }) => rest),
+    runs: [...results.runs]
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .map(({ seconds: _s, curve, ...rest }) => ({ ...rest, curve: curve.map(({ seconds: _t, ...p }) => p) })),
+  };
+}
+
+describe('runExperiment, quick preset', () => {
+  it('writes results.json with every run, a Table 3 report and two well-formed SVG figures', async () => {
+    const out = tempDir();
+    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick' });
+    expect(spec.methods).toEqual(['alm', 'gd', 'gdc', 'gdnm', 'sgd', 'adam']);
+    expect(spec.inits).toHaveLength(5);
+    const progress: number[] = [];
+    const outcome = await runExperiment(spec, { outDir: out, command: 'test', onRunDone: (_r, done) => progress.push(done) });
+    expect(outcome.stopped).toBe(false);
+    expect(progress).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+
+    const results = readResults(join(out, EXPERIMENT_FILES.results));
+    expect(results.status).toBe('complete');
+    expect(results.commands).toEqual(['test']);
+    expect(results.runs).toHaveLength(6 * 5 * 2);
+    expect(new Set(results.runs.map((r) => r.key)).size).toBe(60);
+    expect(results.selections).toHaveLength(5 * 5);
+    for (const s of results.selections) {
+      expect(s.candidates).toHaveLength(s.method === 'gdc' ? 3 * 2 : 3);
+      expect(spec.selection.lrGrid).toContain(s.lr);
+      expect(s.clip !== undefined).toBe(s.method === 'gdc');
+    }
+    for (const r of results.runs) {
+      expect(r.seed).toBe(spec.seed + r.repeat);
+      expect(r.curve.length).toBeGreaterThan(1);
+      expect(r.curve[0].step).toBe(0);
+      if (r.method === 'alm') {
+        expect(r.iterations).toBe(spec.alm.outer);
+        expect(r.sweeps).toBe(spec.alm.outer * spec.alm.inner);
+        expect(r.curve.slice(1).every((p) => typeof p.feasVio === 'number')).toBe(true);
+      } else {
+        const sel = results.selections.find((s) => s.method === r.method && s.init === r.init)!;
+        expect(r.lr).toBe(sel.lr);
+        expect(r.clip).toBe(sel.clip);
+        if (r.stop === 'epochs') expect(r.iterations).toBe(spec.baseline.epochs);
+      }
+      if (r.stop !== 'diverged') {
+        expect(Number.isFinite(r.trainErr)).toBe(true);
+        expect(Number.isFinite(r.testErr)).toBe(true);
+      }
+    }
+    // The final errors are those of the last curve point.
+    const alm = results.runs.find((r) => r.method === 'alm')!;
+    expect(alm.curve[alm.curve.length - 1].testErr).toBeCloseTo(alm.testErr!, 4);
+
+    const report = readFileSync(join(out, EXPERIMENT_FILES.report), 'utf8');
+    const table = report.split('\n').filter((l) => /^\| (ALM|GD|GDC|GDNM|SGD|Adam|) +\| (TrainErr|TestErr) \|/.test(l));
+    expect(table).toHaveLength(12);
+    expect(report).toContain('| method | | He | N(0,1e-3) | N(0,1e-1) | Glorot | LeCun |');
+    for (const line of table) expect(line.split('|').length).toBe(2 + 1 + 5 + 1);
+    // Each column has one bold (best) TrainErr and one bold TestErr, unless tied.
+    const bolds = table.join('\n').match(/\*\*/g)?.length ?? 0;
+    expect(bolds).toBeGreaterThanOrEqual(2 * 2 * 5);
+    expect(report).toMatch(/ALM has the lower mean TestErr in \d of 5 initialisation columns/);
+    expect(report).toContain('## Selected hyperparameters');
+
+    for (const file of [EXPERIMENT_FILES.fig1, EXPERIMENT_FILES.fig2]) {
+      const svg = readFileSync(join(out, file), 'utf8');
+      expect(checkWellFormedSvg(svg)).toBeGreaterThan(50);
+      expect(svg).toContain('<path');
+    }
+    expect(readFileSync(join(out, EXPERIMENT_FILES.fig1), 'utf8')).toContain('FeasVio');
+    const fig2 = readFileSync(join(out, EXPERIMENT_FILES.fig2), 'utf8');
+    for (const label of ['TrainErr', 'TestErr', 'ALM (', 'SGD (']) expect(fig2).toContain(label);
+  });
+
+  it('keeps the finished runs when stopped, and a resumed experiment equals an unbroken one', async () => {
+    const input: ExperimentInput = { dataset: 'synthetic-small', preset: 'quick', methods: ['alm', 'gdc', 'sgd'], inits: ['he', 'glorot'] };
+    const { spec } = prepareExperiment(input);
+
+    const whole = tempDir();
+    await runExperiment(spec, { outDir: whole });
+    const reference = readResults(join(whole, EXPERIMENT_FILES.results));
+
+    const broken = tempDir();
+    const controller = new AbortController();
+    const first = await runExperiment(spec, {
+      outDir: broken,
+      command: 'first',
+      signal: controller.signal,
+      onRunDone: (_r, done) => {
+        if (done === 5) controller.abort();
+      },
+    });
+    expect(first.stopped).toBe(true);
+    const partial = readResults(join(broken, EXPERIMENT_FILES.results));
+    expect(partial.status).toBe('stopped');
+    expect(partial.runs).toHaveLength(5);
+    expect(partial.selections).toHaveLength(2 * 2);
+    // The partial report is written too, and says it is partial.
+    expect(readFileSync(join(broken, EXPERIMENT_FILES.report), 'utf8')).toContain('**Status: stopped** — 5 of 12 runs finished');
+
+    const seen: string[] = [];
+    const second = await runExperiment(spec, { outDir: broken, resume: true, command: 'second', onRunDone: (r) => seen.push(r.key) });
+    expect(second.stopped).toBe(false);
+    expect(seen).toHaveLength(12 - 5);
+    for (const k of partial.runs.map((r) => r.key)) expect(seen).not.toContain(k);
+    const resumed = readResults(join(broken, EXPERIMENT_FILES.results));
+    expect(resumed.status).toBe('complete');
+    expect(resumed.commands).toEqual(['first', 'second']);
+    expect(timeless(resumed)).toEqual(timeless(reference));
+  });
+
+  it('stopped during the selection, resumes the selection', async () => {
+    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['gd', 'gdc'], inits: ['lecun'], repeats: 1 });
+    const out = tempDir();
+    const controller = new AbortController();
+    const first = await runExperiment(spec, { outDir: out, signal: controller.signal, onSelectionDone: () => controller.abort() });
+    expect(first.stopped).toBe(true);
+    expect(readResults(join(out, EXPERIMENT_FILES.results)).selections.map((s) => s.key)).toEqual(['gd/lecun']);
+    const second = await runExperiment(spec, { outDir: out, resume: true });
+    expect(second.results.selections.map((s) => s.key)).toEqual(['gd/lecun', 'gdc/lecun']);
+    expect(second.results.runs).toHaveLength(2);
+  });
+
+  it('refuses to resume a different experiment, and lets repeats grow', async () => {
+    const base: ExperimentInput = { dataset: 'synthetic-small', preset: 'quick', methods: ['alm'], inits: ['he'], repeats: 1 };
+    const out = tempDir();
+    await runExperiment(prepareExperiment(base).spec, { outDir: out });
+    await expect(runExperiment(prepareExperiment({ ...base, outer: 3 }).spec, { outDir: out, resume: true }))
+      .rejects.toThrow(/holds a different experiment \(alm\.outer: stored 8, asked 3\)/);
+    await expect(runExperiment(prepareExperiment({ ...base, outer: 3 }).spec, { outDir: out, resume: true }))
+      .rejects.toBeInstanceOf(UserInputError);
+    const more = await runExperiment(prepareExperiment({ ...base, repeats: 3 }).spec, { outDir: out, resume: true });
+    expect(more.results.runs.map((r) => r.repeat)).toEqual([0, 1, 2]);
+    expect(more.results.spec.repeats).toBe(3);
+  });
+
+  it('rejects a results file of another format', () => {
+    expect(() => checkResults({ format: 'something-else' }, 'x.json')).toThrow(/field "format" must be "alm-rnn\/experiment@1"/);
+    expect(() => checkResults({ format: 'alm-rnn/experiment@1', spec: {}, commands: [], selections: [], runs: [{}] }, 'x.json'))
+      .toThrow(/runs\[0\] is not a run record/);
+  });
+});
+
+describe('validationProblem', () => {
+  it('is the training part alone, with its last V steps held out', () => {
+    const { spec, loaded } = prepareExperiment({ dataset: 'sp500', preset: 'quick' });
+    const { problem } = prepareRun({
+      dataset: 'sp500', activation: 'relu', init: 'he', seed: 1, standardize: 'whole', testHidden: 'carry', params: spec.alm,
+    }, loaded);
+    expect(problem.T1).toBe(393);
+    expect(spec.selection.validationSteps).toBe(39);
+    const v = validationProblem(problem, spec.selection.validationSteps);
+    expect(v.series.T).toBe(393);
+    expect(v.T1).toBe(393 - 39);
+    expect(v.series.x.length).toBe(393 * problem.series.n);
+    expect(v.series.y.length).toBe(393 * problem.series.m);
+    expect(Array.from(v.series.y)).toEqual(Array.from(problem.series.y.subarray(0, 393)));
+  });
+});
