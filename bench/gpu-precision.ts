@@ -50,9 +50,19 @@ function relDiff(a: ArrayLike<number>, e: ArrayLike<number>): number {
   return den === 0 ? num : num / den;
 }
 
+/** Per matrix max|Δ|/max|w|, and `all`: ||Δw||₂/||w||₂ over every weight. */
 function weightDiffs(a: RnnWeights, e: RnnWeights): Record<string, number> {
   const d: Record<string, number> = {};
-  for (const k of ['W', 'V', 'b', 'A', 'c'] as const) d[k] = relDiff(a[k], e[k]);
+  let num = 0;
+  let den = 0;
+  for (const k of ['W', 'V', 'b', 'A', 'c'] as const) {
+    d[k] = relDiff(a[k], e[k]);
+    for (let i = 0; i < e[k].length; i++) {
+      num += (a[k][i] - e[k][i]) ** 2;
+      den += e[k][i] ** 2;
+    }
+  }
+  d.all = Math.sqrt(num / den);
   return d;
 }
 
@@ -181,9 +191,9 @@ if (!only || only === 'synthetic-large') {
   const batchMsPerSweep = g.stats.lastBatchMs / 10;
   const stats = { ...g.stats };
   g.dispose();
-  console.log('| sweeps | W | V | b | A | c |   (max|Δ|/max|w|, GPU vs float64, γ = γ0)');
-  console.log('|---|---|---|---|---|---|');
-  for (const row of perSweep) console.log(`| ${row.sweep} | ${fmt(row.W)} | ${fmt(row.V)} | ${fmt(row.b)} | ${fmt(row.A)} | ${fmt(row.c)} |`);
+  console.log('| sweeps | W | V | b | A | c | all (‖Δw‖/‖w‖) |   (per matrix max|Δ|/max|w|, GPU vs float64, γ = γ0)');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of perSweep) console.log(`| ${row.sweep} | ${fmt(row.W)} | ${fmt(row.V)} | ${fmt(row.b)} | ${fmt(row.A)} | ${fmt(row.c)} | ${fmt(row.all)} |`);
   console.log(`GPU: ${(gpuMs / 20).toFixed(0)} ms/sweep one at a time, ${batchMsPerSweep.toFixed(0)} ms/sweep in a batch of 10; ${stats.dispatchesPerSweep} dispatches/sweep`);
   // (b) a short ALM run: 4 outer × 5 inner (20 sweeps, γ and multipliers move).
   const p = await almPair(problem, params, initial);

@@ -40,7 +40,7 @@ fn hpart(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
     if (t < P.T && i < P.r) {
       let e = t * P.r + i;
       let du = u[e] - uprev[e];
-      let g = -P.gamma * (acc[q] + (sigma(u[e]) - sigma(uprev[e])));
+      let g = -P.gamma * ((acc[q].x + acc[q].y) + (sigma(u[e]) - sigma(uprev[e])));
       v += vec2<f32>(g * g, du * du);
     }
   }

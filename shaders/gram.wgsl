@@ -78,7 +78,7 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
     let i = row0 + lid.y + tile_dr(q);
     let j = col0 + lid.x + tile_dc(q);
     if (i < kp && j < wd) {
-      part[(wg.z * kp + i) * wd + j] = acc[q];
+      part[(wg.z * kp + i) * wd + j] = (acc[q].x + acc[q].y);
     }
   }
 }

@@ -57,6 +57,6 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
     let i = wg.x * TS + lid.x + tile_dc(q);
     var ok = i < P.r;
     if (last) { ok = ok && t == P.T - 1u; } else { ok = ok && t + 1u < P.T; }
-    if (ok) { h[t * P.r + i] = acc[q]; }
+    if (ok) { h[t * P.r + i] = (acc[q].x + acc[q].y); }
   }
 }

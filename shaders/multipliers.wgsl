@@ -93,7 +93,7 @@ fn stats(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
     if (sel == 0u && t < P.T && j < P.r) {
       let e = t * P.r + j;
       let uu = u[e];
-      let c1 = uu - acc[q];
+      let c1 = (uu - acc[q].x) - acc[q].y;
       let c2 = h[e] - sigma(uu);
       var xv = xi[e];
       var zv = zeta[e];
@@ -107,7 +107,7 @@ fn stats(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
       b += vec4<f32>(xv * xv, zv * zv, uu * uu, 0.0);
     }
     if (sel == 1u && t < P.T && j < P.m) {
-      let d = y[t * P.m + j] - acc[q];
+      let d = (y[t * P.m + j] - acc[q].x) - acc[q].y;
       b.w += d * d;
     }
   }

@@ -147,7 +147,7 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
     let i = col0 + lid.x + tile_dc(q);
     if (t < P.T && i < P.r) {
       let e = t * P.r + i;
-      let th = Theta(acc[q] - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
+      let th = Theta((acc[q].x + acc[q].y) - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
       u[e] = u_new(th);
     }
   }

@@ -52,7 +52,7 @@ function normal(rng: Rng, len: number, std: number): Float64Array {
 export function randomFixture(dims: Dims, seed: number, act: Activation = { kind: 'relu' }, gamma = 3.5): Fixture {
   const rng = new Rng(seed);
   const { T, r, n, m } = dims;
-  const h = normal(rng, T * r, 1).map((v) => Math.max(0, v + 0.3));
+  const h = f32(normal(rng, T * r, 1).map((v) => Math.max(0, v + 0.3)));
   const w: RnnWeights = {
     r, n, m,
     W: normal(rng, r * r, 0.4), V: normal(rng, r * n, 0.5), b: normal(rng, r, 0.2),

@@ -16,6 +16,7 @@ import { createHSystem } from './kernels/h_system.ts';
 import { createHUpdate } from './kernels/h_update.ts';
 import { MAP_READ_MODE, sequence, Usage, type Recorder } from './kernels/kernel.ts';
 import { createMultipliers, type Multipliers } from './kernels/multipliers.ts';
+import { exactDotMode } from './kernels/probe.ts';
 import { createReduce } from './kernels/reduce.ts';
 import { createRefine } from './kernels/refine.ts';
 import { createUUpdate } from './kernels/u_update.ts';
@@ -298,6 +299,7 @@ export class WebGpuBackend implements BcdBackend {
         out: this.buffer('reduced scalars', 2 * NSLOT, S, all),
       };
       const act = activationCode(problem.activation);
+      const exact = await exactDotMode(device);
       const bytesP = l.K * l.Wp * 4;
       const bytesQ = l.Kq * l.Wq * 4;
       const common = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, y: buf.y, shift: buf.shift };
@@ -320,11 +322,11 @@ export class WebGpuBackend implements BcdBackend {
         createCholesky(device, 'h-block', hSystems, buf.params, buf.sysH, buf.z),
         createHSystem(device, l, buf.params, buf.z, buf.sysH),
         createHUpdate(device, l, act, { params: buf.params, y: buf.y, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z, h: buf.h }),
-        createUUpdate(device, l, act, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z }),
-        createMultipliers(device, l, act, {
+        createUUpdate(device, l, act, exact, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z }),
+        createMultipliers(device, l, act, exact, {
           params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, y: buf.y, z: buf.z, red: buf.red,
         }),
-        createCertificate(device, l, act, { params: buf.params, u: buf.u, uprev: buf.uprev, z: buf.z, red: buf.red }),
+        createCertificate(device, l, act, exact, { params: buf.params, u: buf.u, uprev: buf.uprev, z: buf.z, red: buf.red }),
         createReduce(device, l, buf.params, buf.red, buf.z, buf.out),
       ]);
       all.push(cholZ.descriptors, cholH.descriptors);

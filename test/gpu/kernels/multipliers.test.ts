@@ -38,7 +38,8 @@ describe.each(AWKWARD_SIZES)('multipliers at T=$T r=$r n=$n m=$m', (dims) => {
     const { T, r, m } = dims;
     const l = fx.layout;
     const code = activationCode(act);
-    const mult = await createMultipliers(device, l, code, { params: b.params, h: b.h, x: b.x, u: b.u, xi: b.xi, zeta: b.zeta, y: b.y, z: b.z, red: b.red });
+    const mode = 2;
+    const mult = await createMultipliers(device, l, code, mode, { params: b.params, h: b.h, x: b.x, u: b.u, xi: b.xi, zeta: b.zeta, y: b.y, z: b.z, red: b.red });
     const reduce = await createReduce(device, l, b.params, b.red, b.z, b.out);
 
     // Reference sums.
@@ -75,7 +76,7 @@ describe.each(AWKWARD_SIZES)('multipliers at T=$T r=$r n=$n m=$m', (dims) => {
     // Certificate h/u part with a perturbed previous u.
     const uprev = f32(fx.u.map((v, e) => v + 0.01 * Math.sin(e)));
     const uprevBuf = upload(device, uprev, 'uprev');
-    const cert = await createCertificate(device, l, code, { params: b.params, u: b.u, uprev: uprevBuf, z: b.z, red: b.red });
+    const cert = await createCertificate(device, l, code, mode, { params: b.params, u: b.u, uprev: uprevBuf, z: b.z, red: b.red });
     await run(device, [cert, reduce]);
     s = await slots(device, b.out);
     uprevBuf.destroy();

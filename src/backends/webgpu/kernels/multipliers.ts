@@ -25,16 +25,16 @@ export interface Multipliers {
   statsUpdate: Recorder;
 }
 
-/** Builds the multiplier-family dispatches. */
-export async function createMultipliers(device: GPUDevice, l: GpuLayout, act: number, b: MultiplierBuffers): Promise<Multipliers> {
+/** Builds the multiplier-family dispatches; `exactDot` is tile.wgsl's EXACT_DOT (probe.ts). */
+export async function createMultipliers(device: GPUDevice, l: GpuLayout, act: number, exactDot: number, b: MultiplierBuffers): Promise<Multipliers> {
   const ro = 'read-only-storage' as const;
   const bindings = { 1: ro, 2: ro, 3: ro, 4: 'storage', 5: 'storage', 6: ro, 7: ro, 8: 'storage' } as const;
   const [sk, suk] = await Promise.all([
     createComputeKernel(device, {
-      label: 'multipliers stats', source, tiled: true, entryPoint: 'stats', constants: { ACT: act, UPDATE: 0 }, bindings,
+      label: 'multipliers stats', source, tiled: true, entryPoint: 'stats', constants: { ACT: act, UPDATE: 0, EXACT_DOT: exactDot }, bindings,
     }),
     createComputeKernel(device, {
-      label: 'multipliers stats+update', source, tiled: true, entryPoint: 'stats', constants: { ACT: act, UPDATE: 1 }, bindings,
+      label: 'multipliers stats+update', source, tiled: true, entryPoint: 'stats', constants: { ACT: act, UPDATE: 1, EXACT_DOT: exactDot }, bindings,
     }),
   ]);
   const res = { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.y, 7: b.z, 8: b.red };

@@ -14,11 +14,11 @@ export interface UUpdateBuffers {
   z: GPUBuffer;
 }
 
-/** Builds the dispatch that overwrites u with the u-block minimiser. */
-export async function createUUpdate(device: GPUDevice, l: GpuLayout, act: number, b: UUpdateBuffers): Promise<Recorder> {
+/** Builds the dispatch that overwrites u with the u-block minimiser; `exactDot` is tile.wgsl's EXACT_DOT (probe.ts). */
+export async function createUUpdate(device: GPUDevice, l: GpuLayout, act: number, exactDot: number, b: UUpdateBuffers): Promise<Recorder> {
   const ro = 'read-only-storage' as const;
   const k = await createComputeKernel(device, {
-    label: 'u_update', source, tiled: true, entryPoint: 'update', constants: { ACT: act },
+    label: 'u_update', source, tiled: true, entryPoint: 'update', constants: { ACT: act, EXACT_DOT: exactDot },
     bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 5: ro, 6: ro },
   });
   const g = k.bind('u_update bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z });
