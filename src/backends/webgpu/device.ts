@@ -81,11 +81,54 @@ async function canUseSwiftShader(): Promise<boolean> {
   return (await nodeFs()).existsSync(SWIFTSHADER_ICD);
 }
 
-/** Node: without GPU device nodes, points Vulkan at SwiftShader before Dawn starts. */
+/** Where NVIDIA's driver installs its Vulkan ICD description (distribution and container layouts). */
+const NVIDIA_ICD_FILES = [
+  '/usr/share/vulkan/icd.d/nvidia_icd.json',
+  '/etc/vulkan/icd.d/nvidia_icd.json',
+  '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json',
+];
+
+/**
+ * Node: picks the Vulkan driver before Dawn starts. Without GPU device nodes, SwiftShader. On a
+ * headless NVIDIA machine (no DISPLAY), NVIDIA's ICD names libGLX_nvidia, which gives no
+ * device without an X server; the same driver loads through libEGL_nvidia, so a copy of the
+ * ICD that names it is written to the temporary directory and used instead.
+ */
 async function prepareNodeVulkan(): Promise<void> {
-  if (!(await canUseSwiftShader())) return;
+  const env = nodeEnv();
   const fs = await nodeFs();
-  if (!GPU_DEVICE_NODES.some((p) => fs.existsSync(p))) nodeEnv().VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (env.XDG_RUNTIME_DIR === undefined) {
+    // Vulkan's window-system probing complains on stderr without one; a private empty dir will do.
+    const dir = `${env.TMPDIR ?? '/tmp'}/alm-rnn-runtime-${process.getuid?.() ?? 0}`;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      env.XDG_RUNTIME_DIR = dir;
+    } catch {
+      // Only cosmetic: the warning stays.
+    }
+  }
+  if (env.VK_ICD_FILENAMES !== undefined || env.VK_DRIVER_FILES !== undefined) return;
+  const hasGpuNode = GPU_DEVICE_NODES.some((p) => fs.existsSync(p));
+  if (!hasGpuNode) {
+    if (fs.existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    return;
+  }
+  if (env.DISPLAY || !fs.existsSync('/dev/nvidiactl')) return;
+  for (const file of NVIDIA_ICD_FILES) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      if (!text.includes('libGLX_nvidia')) return;
+      const dir = `${env.TMPDIR ?? '/tmp'}/alm-rnn-vulkan-${process.pid}`;
+      fs.mkdirSync(dir, { recursive: true });
+      const egl = `${dir}/nvidia_icd_egl.json`;
+      fs.writeFileSync(egl, text.replace(/libGLX_nvidia\.so\.0/g, 'libEGL_nvidia.so.0'));
+      env.VK_ICD_FILENAMES = egl;
+    } catch {
+      // Leave Vulkan's own choice in place; acquireGpu reports if no adapter results.
+    }
+    return;
+  }
 }
 
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
