@@ -4,7 +4,8 @@
 // the Gram reductions are contiguous dot products over time and the batched h-solves and
 // W·H products are contiguous row operations. h is padded with a leading zero column
 // (h_0 = 0): row i of `hPad` is [h_0,i, h_1,i, …, h_T,i], so P's h-rows are hPad[·, 0..T)
-// and Q's h-rows are hPad[·, 1..T].
+// and Q's h-rows are hPad[·, 1..T]. The Gram products additionally use time-major copies of P
+// and Q (one row p_t or q_t per step), so that they too are row combinations over time.
 import { activate } from '../../problem/activations.ts';
 import type { Activation, RnnWeights } from '../../problem/types.ts';
 import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms, Lambdas } from '../backend.ts';
@@ -23,8 +24,8 @@ export class CpuBackend implements BcdBackend {
   private mu = 0;
 
   // Data, feature-major: XT n×T, YT m×T; constant parts of the w-Gram (x·xᵀ block, x sums).
-  private XT!: Float64Array; private YT!: Float64Array;
-  private gramXX!: Float64Array; private sumX!: Float64Array; private sumY!: Float64Array;
+  private XT!: Float64Array; private YT!: Float64Array; private Xtm!: Float64Array; // Xtm: x as given, T×n
+  private gramXX!: Float64Array; private sumX!: Float64Array;
 
   // State.
   private W!: Float64Array; private V!: Float64Array; private b!: Float64Array;
@@ -36,6 +37,7 @@ export class CpuBackend implements BcdBackend {
   private initial!: BcdState;
 
   // Work buffers (allocated once in load()).
+  private Ptm!: Float64Array; private Qtm!: Float64Array; // T×K rows p_t = [h_{t−1}; x_t; 1], T×(r+1) rows q_t = [h_t; 1]
   private G!: Float64Array; private Rw!: Float64Array; private RwT!: Float64Array; // K×K, r×K, K×r
   private H!: Float64Array; private Ra!: Float64Array; // (r+1)², m×(r+1)
   private D1!: Float64Array; private D2!: Float64Array; // r×r
@@ -61,14 +63,14 @@ export class CpuBackend implements BcdBackend {
     this.mu = problem.mu;
     this.XT = transpose(problem.x, T, n, new Float64Array(n * T));
     this.YT = transpose(problem.y, T, m, new Float64Array(m * T));
+    this.Xtm = problem.x.slice(0, T * n);
     this.gramXX = new Float64Array(n * n);
     this.sumX = new Float64Array(n);
-    this.sumY = new Float64Array(m);
     rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
     for (let i = 0; i < n; i++) this.sumX[i] = sum(this.XT, i * T, T);
-    for (let k = 0; k < m; k++) this.sumY[k] = sum(this.YT, k * T, T);
 
     const K = this.K;
+    this.Ptm = new Float64Array(T * K); this.Qtm = new Float64Array(T * (r + 1));
     this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K); this.RwT = new Float64Array(K * r);
     this.H = new Float64Array((r + 1) * (r + 1)); this.Ra = new Float64Array(m * (r + 1));
     this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m); this.Wt = new Float64Array(r * r);
@@ -116,39 +118,48 @@ export class CpuBackend implements BcdBackend {
 
   // ---- z-block ---------------------------------------------------------------------------
 
-  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h. */
+  /** Ptm and Qtm, the time-major rows p_t = [h_{t−1}; x_t; 1] and q_t = [h_t; 1], from the current h. */
+  private buildTimeMajor(): void {
+    const { T, r, n, K } = this;
+    const S = T + 1, R1 = r + 1;
+    const P = this.Ptm, Q = this.Qtm, hp = this.hPad;
+    for (let t = 0; t < T; t++) {
+      const pt = t * K, qt = t * R1;
+      for (let i = 0; i < r; i++) {
+        P[pt + i] = hp[i * S + t];
+        Q[qt + i] = hp[i * S + t + 1];
+      }
+      for (let j = 0; j < n; j++) P[pt + r + j] = this.Xtm[t * n + j];
+      P[pt + K - 1] = 1;
+      Q[qt + r] = 1;
+    }
+  }
+
+  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h; also refreshes Ptm and Qtm. */
   private buildGramW(gamma: number, G: Float64Array): void {
     const { T, r, n, K } = this;
     const S = T + 1;
-    const hp = this.hPad;
-    rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
-    rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
-    for (let i = 0; i < r; i++) G[(K - 1) * K + i] = sum(hp, i * S, T);
+    this.buildTimeMajor();
+    // The h rows [h·hᵀ, h·xᵀ, h·1] in one pass over time; the x·xᵀ block and x sums are constant.
+    combineRows(G, 0, K, r, this.hPad, 0, S, 1, T, this.Ptm, 0, K, K, 'zero');
+    for (let i = 0; i < r; i++) for (let j = r; j < K; j++) G[j * K + i] = G[i * K + j];
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
+      for (let j = 0; j < n; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
+      G[(r + i) * K + K - 1] = this.sumX[i];
       G[(K - 1) * K + r + i] = this.sumX[i];
     }
     G[K * K - 1] = T;
     const { l2, l3, l4 } = this.lambdas;
-    for (let i = 0; i < K; i++) {
-      for (let j = 0; j <= i; j++) {
-        const v = gamma * G[i * K + j];
-        G[i * K + j] = v;
-        G[j * K + i] = v;
-      }
-      G[i * K + i] += 2 * (i < r ? l2 : i < r + n ? l3 : l4);
-    }
+    for (let i = 0; i < K * K; i++) G[i] *= gamma;
+    for (let i = 0; i < K; i++) G[i * K + i] += 2 * (i < r ? l2 : i < r + n ? l3 : l4);
   }
 
-  /** Rw = (γU + Ξ) Pᵀ (r×K); uses `work` for γU + Ξ. */
+  /** Rw = (γU + Ξ) Pᵀ (r×K) from Ptm (buildGramW refreshes it); uses `work` for γU + Ξ. */
   private buildRhsW(gamma: number): void {
-    const { T, r, n, K } = this;
-    const S = T + 1;
+    const { T, r, K } = this;
     const g = this.work;
     for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
-    rowProducts(this.Rw, 0, K, g, 0, T, r, this.hPad, 0, S, r, T);
-    rowProducts(this.Rw, r, K, g, 0, T, r, this.XT, 0, T, n, T);
-    for (let i = 0; i < r; i++) this.Rw[i * K + K - 1] = sum(g, i * T, T);
+    combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, K, K, 'zero');
   }
 
   /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
@@ -169,22 +180,18 @@ export class CpuBackend implements BcdBackend {
     this.vxbValid = false;
   }
 
-  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from the current h. */
+  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from Qtm (buildGramW refreshes it). */
   private buildSystemA(): void {
     const { T, r, m } = this;
     const S = T + 1, R1 = r + 1;
-    const hp = this.hPad, H = this.H;
-    rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
+    const H = this.H;
+    combineRows(H, 0, R1, r, this.hPad, 1, S, 1, T, this.Qtm, 0, R1, R1, 'zero');
     for (let i = 0; i < r; i++) {
-      for (let j = 0; j < i; j++) H[j * R1 + i] = H[i * R1 + j];
-      const s = sum(hp, i * S + 1, T);
-      H[r * R1 + i] = s;
-      H[i * R1 + r] = s;
+      H[r * R1 + i] = H[i * R1 + r];
       H[i * R1 + i] += T * this.lambdas.l1;
     }
     H[r * R1 + r] = T + T * this.lambdas.l5;
-    rowProducts(this.Ra, 0, R1, this.YT, 0, T, m, hp, 1, S, r, T);
-    for (let k = 0; k < m; k++) this.Ra[k * R1 + r] = this.sumY[k];
+    combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, R1, R1, 'zero');
   }
 
   /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
@@ -206,7 +213,7 @@ export class CpuBackend implements BcdBackend {
   private ensureVXb(): void {
     if (this.vxbValid) return;
     const { T, r, n } = this;
-    combineRows(this.VXb, 0, T, this.V, false, r, n, this.XT, 0, T, T, this.b);
+    combineRows(this.VXb, 0, T, r, this.V, 0, n, 1, n, this.XT, 0, T, T, this.b);
     this.vxbValid = true;
   }
 
@@ -244,9 +251,9 @@ export class CpuBackend implements BcdBackend {
       for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
     }
     for (let i = 0; i < r * m; i++) this.scaledAt[i] *= scale;
-    combineRows(rhs, 0, T, this.scaledAt, false, r, m, this.YT, 0, T, T, 'keep');
+    combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
     // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
-    combineRows(rhs, 0, T, this.W, true, r, r, work, 1, T, T - 1, 'keep');
+    combineRows(rhs, 0, T, r, this.W, 0, 1, r, r, work, 1, T, T - 1, 'keep');
     choleskyInPlace(this.D1, r, 'the h-block matrix D1');
     choleskyInPlace(this.D2, r, 'the h-block matrix D2');
     choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
@@ -263,7 +270,7 @@ export class CpuBackend implements BcdBackend {
     const { T, r } = this;
     this.ensureVXb();
     this.pre.set(this.VXb);
-    combineRows(this.pre, 0, T, this.W, false, r, r, this.hPad, 0, T + 1, T, 'keep');
+    combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, T + 1, T, 'keep');
     this.preValid = true;
   }
 
