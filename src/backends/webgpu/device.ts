@@ -23,6 +23,8 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
   /** Node only: extra Dawn flags for `create()`, e.g. ['backend=vulkan']. */
   dawnFlags?: string[];
+  /** Features to enable where the adapter offers them (the bench asks for 'timestamp-query'); the rest are left out. */
+  optionalFeatures?: GPUFeatureName[];
 }
 
 /** No WebGPU adapter could be obtained; the message says why and what to try. */
@@ -182,6 +184,7 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Acquired
   const lim = adapter.limits;
   const device = await adapter.requestDevice({
     label: 'alm-rnn device',
+    requiredFeatures: (options.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
       maxBufferSize: lim.maxBufferSize,
