@@ -12,3 +12,18 @@ export function sweepFlops(r: number, n: number, m: number, T: number): number {
   const u = 2 * T * (r * r + r * n);
   return zW + zA + hMatrices + hSolves + u;
 }
+
+/**
+ * Bytes one sweep must move at least (a model, not a measurement): every T-long array a block
+ * update reads is read once and every one it writes is written once, plus the small K×K, r×r
+ * systems once each. Per step t: z-block Grams read h, x, u, ξ (P) and h, y (Q); the h-update
+ * reads y, x, u, ξ, ζ, h and writes h; the u-update reads h, x, u, ξ, ζ and writes u.
+ * `bytesPerValue` is 8 for the float64 CPU backend and 4 for WebGPU (f32).
+ */
+export function sweepBytes(r: number, n: number, m: number, T: number, bytesPerValue: number): number {
+  const K = r + n + 1;
+  const R1 = r + 1;
+  const perStep = 3 * r + n + (r + m) + (m + n + 4 * r) + (n + 5 * r);
+  const systems = 2 * (K * (K + r) + R1 * (R1 + m)) + 2 * r * (2 * r + (3 * r + m + n) + (r + m));
+  return (T * perStep + systems) * bytesPerValue;
+}

@@ -18,5 +18,7 @@ export default defineConfig({
     target: 'es2022',
     // The bundled data sets (CSV text) and the engine make one large chunk; that is expected.
     chunkSizeWarningLimit: 2048,
+    // Two pages: the demo, and the benchmark (bench.html, the harness of bench/ in the browser).
+    rolldownOptions: { input: { main: `${demoRoot}index.html`, bench: `${demoRoot}bench.html` } },
   },
 });
