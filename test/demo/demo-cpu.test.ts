@@ -11,7 +11,7 @@ import { checkpointFromJson } from '../../src/alm/checkpoint.ts';
 import { loadDatasetFromCsvText } from '../../src/problem/datasets.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
-  ARTIFACTS, buildAndServe, captureDownloads, hasChromium, hook, launchBrowser, openDemo, setField, waitForState,
+  ARTIFACTS, buildAndServe, captureDownloads, hook, launchBrowser, openDemo, setField, waitForState,
   type ServedDemo, type WatchedPage,
 } from './helpers.ts';
 
@@ -25,7 +25,7 @@ function cliMessage(text: string, name: string): string {
   }
 }
 
-describe.skipIf(!hasChromium)('demo page without WebGPU', () => {
+describe('demo page without WebGPU', () => {
   let served: ServedDemo;
   let browser: Browser;
   let demo: WatchedPage;

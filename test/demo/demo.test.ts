@@ -11,11 +11,11 @@ import { loadDataset } from '../../src/problem/datasets.ts';
 import { evaluate } from '../../src/problem/model.ts';
 import { modelFromJson } from '../../src/problem/model-file.ts';
 import {
-  ARTIFACTS, buildAndServe, captureDownloads, hasChromium, hook, launchBrowser, openDemo, setField, waitForState,
+  ARTIFACTS, buildAndServe, captureDownloads, hook, launchBrowser, openDemo, setField, waitForState,
   type ServedDemo, type WatchedPage,
 } from './helpers.ts';
 
-describe.skipIf(!hasChromium)('demo page on WebGPU', () => {
+describe('demo page on WebGPU', () => {
   let served: ServedDemo;
   let browser: Browser;
   let demo: WatchedPage;

@@ -13,8 +13,6 @@ export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const ARTIFACTS = join(REPO, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Whether Chromium is installed (the tests skip with a reason otherwise). */
-export const hasChromium = existsSync(CHROMIUM);
 
 /** Flags that give headless Chromium a WebGPU adapter (SwiftShader on a machine without a GPU). */
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--enable-features=Vulkan'];
