@@ -1,7 +1,7 @@
 // Helpers of the demo page's browser tests: build the page once with Vite, serve the static
 // build on a free localhost port with `vite preview`, drive Debian's Chromium with
 // puppeteer-core, collect console errors and downloads.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
