@@ -1,6 +1,6 @@
 // The messages between the page (main thread) and the training worker. The worker owns the
 // backend and the ALM loop; the page only sends commands and draws what comes back.
-import type { AlmIteration, AlmLoopState, StopReason } from '../../src/alm/alm.ts';
+import type { AlmIteration, AlmLoopState, AlmSummary } from '../../src/alm/alm.ts';
 import type { Checkpoint } from '../../src/alm/checkpoint.ts';
 import type { RunConfig } from '../../src/alm/setup.ts';
 import type { BackendInfo } from '../../src/backends/backend.ts';
@@ -68,17 +68,9 @@ export type FromWorker =
       /** Whether the state was written to browser storage. */
       saved: boolean;
     }
-  | {
+  | (AlmSummary & {
       type: 'done';
-      stopReason: StopReason;
-      trainErr: number;
-      testErr: number;
-      feasVio: number;
-      outerIterations: number;
-      sweeps: number;
-      seconds: number;
-      gamma: number;
       weights: RnnWeights;
       yHat: Float64Array;
-    }
+    })
   | { type: 'error'; message: string; userError: boolean };

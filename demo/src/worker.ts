@@ -2,7 +2,7 @@
 // backend), runs the ALM loop and reports every step to the page, so the page never blocks.
 // Pause goes through runAlm's pauseGate, stop through its AbortSignal; after every outer
 // iteration the whole state is saved to IndexedDB for a resume after a reload.
-import { runAlm } from '../../src/alm/alm.ts';
+import { runAlm, summarizeResult } from '../../src/alm/alm.ts';
 import type { Checkpoint } from '../../src/alm/checkpoint.ts';
 import { prepareRun, type RunConfig } from '../../src/alm/setup.ts';
 import type { BcdBackend } from '../../src/backends/backend.ts';
@@ -151,14 +151,7 @@ async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post(
       {
         type: 'done',
-        stopReason: result.stopReason,
-        trainErr: result.trainErr,
-        testErr: result.testErr,
-        feasVio: result.feasVio,
-        outerIterations: result.outerIterations,
-        sweeps: result.sweeps,
-        seconds: result.seconds,
-        gamma: result.loopState.gamma,
+        ...summarizeResult(result),
         weights: result.weights,
         yHat,
       },

@@ -72,6 +72,18 @@ export interface AlmResult {
   loopState: AlmLoopState;
 }
 
+/** The scalars of an AlmResult that every front end reports. */
+export type AlmSummary = Pick<AlmResult, 'trainErr' | 'testErr' | 'feasVio' | 'outerIterations' | 'sweeps' | 'seconds' | 'stopReason'> & {
+  /** γ after the last completed outer iteration. */
+  gamma: number;
+};
+
+/** The reported scalars of a result. */
+export function summarizeResult(result: AlmResult): AlmSummary {
+  const { trainErr, testErr, feasVio, outerIterations, sweeps, seconds, stopReason } = result;
+  return { trainErr, testErr, feasVio, outerIterations, sweeps, seconds, stopReason, gamma: result.loopState.gamma };
+}
+
 /** Options of runAlm. */
 export interface AlmRunOptions {
   /** Called after every completed outer iteration. */

@@ -1,7 +1,7 @@
 // `alm-rnn train`: trains an Elman RNN with the ALM on a data set and reports progress, the
 // final errors and (optionally) the model, the history and checkpoints.
 import { writeFileSync } from 'node:fs';
-import { runAlm, type AlmResult, type AlmRunOptions } from '../alm/alm.ts';
+import { runAlm, summarizeResult, type AlmResult, type AlmRunOptions } from '../alm/alm.ts';
 import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
@@ -158,14 +158,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const summary = {
-    trainErr: result.trainErr,
-    testErr: result.testErr,
-    feasVio: result.feasVio,
-    outerIterations: result.outerIterations,
-    sweeps: result.sweeps,
-    seconds: result.seconds,
-    stopReason: result.stopReason,
-    gamma: result.loopState.gamma,
+    ...summarizeResult(result),
     backend: backend.info.description,
     dataset: config.dataset,
     T: problem.series.T, T1: problem.T1, n: problem.series.n, m: problem.series.m, r: problem.r,
