@@ -1,17 +1,30 @@
-// cholesky.wgsl — in-place Cholesky factorisation and solve of SPD systems stored augmented,
-// row-major [A | B] (n rows, n + nrhs columns), in a storage buffer (never in workgroup memory,
-// so n is bounded by buffer size only). Prelude: common.wgsl (binding 0 unused here).
-// Bindings: (1) a: the augmented systems; the lower triangle is overwritten by L and B by
-// the solution; (2) outb: solutions, n×nrhs row-major at sys.outOff; (3) sys: one descriptor
-// per system.
-// One workgroup of 256 invocations per system (workgroup_id.x indexes sys). Entry
-// `factor_solve`, step j: invocation 0 forms L[j][j]; all invocations scale column j and row j
-// of B; then they update the trailing lower triangle and B together (this is the forward
-// substitution L Y = B riding along the factorisation). Then backward substitution Lᵀ X = Y,
-// column by column, and X is copied to outb. Entry `resolve`: forward and backward
-// substitution with the factor already in a (for iterative refinement: B holds a residual)
-// and X is added to outb.
-struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u32, p2: u32 };
+// cholesky.wgsl — Cholesky factorisation of SPD systems and the triangular solves with the
+// factors, for systems stored augmented, row-major [A | B] (n rows, w = n + nrhs columns), in a
+// storage buffer. Prelude: common.wgsl (binding 0 unused here).
+// Bindings (all entries): (1) a: the augmented systems; (2) outb: solutions, n×nrhs row-major
+// at sys.outOff; (3) systems: one `Sys` descriptor per system (shared with refine.wgsl).
+// Descriptor fields used here: off, n, nrhs, outOff (as in refine.wgsl); cols = right-hand-side
+// columns per solve workgroup (≥ 1); firstBlock = the solve grid's first workgroup of this system
+// (increasing with the system index); flags: bit 0 the solve works in `a` (global memory) instead
+// of workgroup memory, bit 1 the factorisation reads column j from `a` instead of workgroup memory.
+// Pivots are sqrt(max(a_jj, TINY)): a non-positive pivot gives a tiny but finite factor.
+//
+// Entry `factor` — workgroup 256, grid = number of systems (workgroup_id.x = system). One
+// workgroup factorises A = L Lᵀ in place, right-looking; step j: every invocation forms the
+// pivot, they scale column j (writing L[i][j] below the diagonal, its mirror a[j][i] = L[i][j]
+// above it, and a copy in workgroup memory), then update the trailing lower triangle, folded into
+// a rectangle so that all 256 invocations have work. B is not touched. Afterwards the lower
+// triangle and diagonal of A hold L and the strict upper triangle holds Lᵀ, so column j of L
+// (row j of Lᵀ) and row j of L are both contiguous.
+//
+// Entries `solve` and `solve_add` — workgroup 256, grid: solve blocks (Σ ceil(nrhs/cols) over
+// the systems) spread over x and y (workgroup id = x + y·nx; ids past the last block return).
+// One workgroup takes `cols` right-hand-side columns of one system, loads them from B (into
+// workgroup memory, or works on them in place in B when flags bit 0 is set) and runs forward
+// substitution L Y = B then backward substitution Lᵀ X = Y for them, one barrier per step.
+// Invocation li handles column li % cols and rows li / cols + k·⌊256/cols⌋. `solve` writes X to
+// outb, `solve_add` adds X to outb (iterative refinement: B holds the residual).
+struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, firstBlock: u32, flags: u32 };
 
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> outb: array<f32>;
@@ -19,97 +32,152 @@ struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u
 
 const WG: u32 = 256u;
 const TINY: f32 = 1.0e-30;
+const SOLVE_GLOBAL: u32 = 1u;
+const FACTOR_GLOBAL: u32 = 2u;
+/** f32 values of workgroup memory: the factor's column copy and the solve's right-hand sides. */
+override FACTOR_FLOATS: u32 = 2048u;
+override SOLVE_FLOATS: u32 = 4096u;
+
+var<workgroup> colj: array<f32, FACTOR_FLOATS>;
+var<workgroup> xs: array<f32, SOLVE_FLOATS>;
 
 fn at(d: Sys, i: u32, j: u32) -> u32 { return d.off + i * (d.n + d.nrhs) + j; }
 
-fn backward(d: Sys, li: u32) {
+@compute @workgroup_size(256)
+fn factor(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let d = systems[wg.x];
   let n = d.n;
+  let colInWg = (d.flags & FACTOR_GLOBAL) == 0u;
+  for (var j = 0u; j < n; j++) {
+    // Everyone reads a[j][j] before the barrier; invocation 0 writes the pivot back after it.
+    let piv = sqrt(max(a[at(d, j, j)], TINY));
+    for (var i = j + 1u + li; i < n; i += WG) {
+      let l = a[at(d, i, j)] / piv;
+      a[at(d, i, j)] = l;
+      a[at(d, j, i)] = l;
+      if (colInWg) { colj[i] = l; }
+    }
+    storageBarrier();
+    workgroupBarrier();
+    if (li == 0u) { a[at(d, j, j)] = piv; }
+    // Trailing lower triangle (rows and columns j+1…n−1, diagonal included): with mb rows, row
+    // p (p + 1 entries) pairs with row mb−1−p (mb − p entries), a rectangle of mb + 1 columns.
+    let mb = n - j - 1u;
+    let wr = mb + 1u;
+    let tot = mb * wr / 2u;
+    for (var e = li; e < tot; e += WG) {
+      let p = e / wr;
+      let q = e - p * wr;
+      var ii = mb - 1u - p;
+      var kk = q;
+      if (q >= mb - p) { ii = p; kk = q - (mb - p); }
+      let i = j + 1u + ii;
+      let k = j + 1u + kk;
+      var lij: f32;
+      var lkj: f32;
+      if (colInWg) { lij = colj[i]; lkj = colj[k]; } else { lij = a[at(d, i, j)]; lkj = a[at(d, k, j)]; }
+      a[at(d, i, k)] -= lij * lkj;
+    }
+    storageBarrier();
+    workgroupBarrier();
+  }
+}
+
+/** Index of the system whose solve blocks include workgroup `id` (firstBlock increases). */
+fn system_of(id: u32) -> u32 {
+  var s = 0u;
+  let ns = arrayLength(&systems);
+  for (var q = 1u; q < ns; q++) {
+    if (id >= systems[q].firstBlock) { s = q; }
+  }
+  return s;
+}
+
+/** Where right-hand-side entry (i, c) of this block lives (xs, or column c0 + c of B in a). */
+fn xidx(d: Sys, inA: bool, c0: u32, i: u32, c: u32) -> u32 {
+  if (inA) { return at(d, i, d.n + c0 + c); }
+  return i * d.cols + c;
+}
+
+fn xget(d: Sys, inA: bool, c0: u32, i: u32, c: u32) -> f32 {
+  let k = xidx(d, inA, c0, i, c);
+  if (inA) { return a[k]; }
+  return xs[k];
+}
+
+fn xset(d: Sys, inA: bool, c0: u32, i: u32, c: u32, v: f32) {
+  let k = xidx(d, inA, c0, i, c);
+  if (inA) { a[k] = v; } else { xs[k] = v; }
+}
+
+fn sync(inA: bool) {
+  if (inA) { storageBarrier(); } else { workgroupBarrier(); }
+}
+
+fn trisolve(id: u32, li: u32, add: bool) {
+  let d = systems[system_of(id)];
+  let blk = id - d.firstBlock;
+  let C = d.cols;
+  if (blk * C >= d.nrhs) { return; }
+  let n = d.n;
+  let c0 = blk * C;
+  let nc = min(C, d.nrhs - c0);
+  let inA = (d.flags & SOLVE_GLOBAL) != 0u;
+  let G = WG / C;
+  let c = li % C;
+  let r0 = li / C;
+  let live = r0 < G && c < nc;
+  if (!inA) {
+    for (var e = li; e < n * C; e += WG) {
+      let i = e / C;
+      let cc = e - i * C;
+      var v = 0.0;
+      if (cc < nc) { v = a[at(d, i, n + c0 + cc)]; }
+      xs[e] = v;
+    }
+    workgroupBarrier();
+  }
+  // Forward L Y = B, column-oriented with the division deferred: step j subtracts
+  // L[i][j]·(x_j / L[j][j]) from the rows below j (L[i][j] = a[j][i], row j of Lᵀ).
+  for (var j = 0u; j < n; j++) {
+    if (live) {
+      let yj = xget(d, inA, c0, j, c) / a[at(d, j, j)];
+      for (var i = j + 1u + r0; i < n; i += G) {
+        xset(d, inA, c0, i, c, xget(d, inA, c0, i, c) - a[at(d, j, i)] * yj);
+      }
+    }
+    sync(inA);
+  }
+  if (live) {
+    for (var i = r0; i < n; i += G) { xset(d, inA, c0, i, c, xget(d, inA, c0, i, c) / a[at(d, i, i)]); }
+  }
+  sync(inA);
+  // Backward Lᵀ X = Y: step j (from the last row) subtracts L[j][i]·(y_j / L[j][j]) from rows i < j.
   for (var jj = 0u; jj < n; jj++) {
     let j = n - 1u - jj;
-    let piv = a[at(d, j, j)];
-    for (var k = li; k < d.nrhs; k += WG) {
-      a[at(d, j, n + k)] = a[at(d, j, n + k)] / piv;
+    if (live) {
+      let xj = xget(d, inA, c0, j, c) / a[at(d, j, j)];
+      for (var i = r0; i < j; i += G) {
+        xset(d, inA, c0, i, c, xget(d, inA, c0, i, c) - a[at(d, j, i)] * xj);
+      }
     }
-    storageBarrier();
-    let tot = j * d.nrhs;
-    for (var e = li; e < tot; e += WG) {
-      let i = e / d.nrhs;
-      let k = e % d.nrhs;
-      a[at(d, i, n + k)] -= a[at(d, j, i)] * a[at(d, j, n + k)];
+    sync(inA);
+  }
+  if (live) {
+    for (var i = r0; i < n; i += G) {
+      let v = xget(d, inA, c0, i, c) / a[at(d, i, i)];
+      let o = d.outOff + i * d.nrhs + c0 + c;
+      if (add) { outb[o] += v; } else { outb[o] = v; }
     }
-    storageBarrier();
   }
 }
 
 @compute @workgroup_size(256)
-fn factor_solve(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let d = systems[wg.x];
-  let n = d.n;
-  for (var j = 0u; j < n; j++) {
-    if (li == 0u) {
-      a[at(d, j, j)] = sqrt(max(a[at(d, j, j)], TINY));
-    }
-    storageBarrier();
-    let piv = a[at(d, j, j)];
-    let below = n - j - 1u;
-    let cnt = below + d.nrhs;
-    for (var e = li; e < cnt; e += WG) {
-      if (e < below) {
-        let i = j + 1u + e;
-        a[at(d, i, j)] = a[at(d, i, j)] / piv;
-      } else {
-        let k = n + (e - below);
-        a[at(d, j, k)] = a[at(d, j, k)] / piv;
-      }
-    }
-    storageBarrier();
-    let cols = below + d.nrhs;
-    let tot = below * cols;
-    for (var e = li; e < tot; e += WG) {
-      let ii = e / cols;
-      let kk = e % cols;
-      let i = j + 1u + ii;
-      if (kk < below) {
-        let k = j + 1u + kk;
-        if (k <= i) {
-          a[at(d, i, k)] -= a[at(d, i, j)] * a[at(d, k, j)];
-        }
-      } else {
-        let k = n + (kk - below);
-        a[at(d, i, k)] -= a[at(d, i, j)] * a[at(d, j, k)];
-      }
-    }
-    storageBarrier();
-  }
-  backward(d, li);
-  let tot = n * d.nrhs;
-  for (var e = li; e < tot; e += WG) {
-    outb[d.outOff + e] = a[at(d, e / d.nrhs, n + e % d.nrhs)];
-  }
+fn solve(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  trisolve(wg.x + wg.y * nwg.x, li, false);
 }
 
 @compute @workgroup_size(256)
-fn resolve(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let d = systems[wg.x];
-  let n = d.n;
-  for (var j = 0u; j < n; j++) {
-    let piv = a[at(d, j, j)];
-    for (var k = li; k < d.nrhs; k += WG) {
-      a[at(d, j, n + k)] = a[at(d, j, n + k)] / piv;
-    }
-    storageBarrier();
-    let below = n - j - 1u;
-    let tot = below * d.nrhs;
-    for (var e = li; e < tot; e += WG) {
-      let i = j + 1u + e / d.nrhs;
-      let k = e % d.nrhs;
-      a[at(d, i, n + k)] -= a[at(d, i, j)] * a[at(d, j, n + k)];
-    }
-    storageBarrier();
-  }
-  backward(d, li);
-  let tot = n * d.nrhs;
-  for (var e = li; e < tot; e += WG) {
-    outb[d.outOff + e] += a[at(d, e / d.nrhs, n + e % d.nrhs)];
-  }
+fn solve_add(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  trisolve(wg.x + wg.y * nwg.x, li, true);
 }

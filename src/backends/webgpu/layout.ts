@@ -135,8 +135,19 @@ export class GpuLimitError extends Error {
   }
 }
 
-/** Workgroup memory the largest kernel declares (certificate: two 32×32 tiles + 256 vec2). */
-export const WORKGROUP_BYTES = 2 * 32 * 32 * 4 + 256 * 8;
+/** f32 of workgroup memory for the Cholesky factor's copy of column j (cholesky.wgsl `factor`; larger n reads the column from the systems buffer). */
+export const FACTOR_FLOATS = 2048;
+/** f32 of workgroup memory for a solve block's right-hand sides (cholesky.wgsl `solve`: n × cols; larger n solves in the systems buffer). */
+export const SOLVE_FLOATS = 4096;
+
+/**
+ * Workgroup memory the largest kernel declares: the triangular solve's 4096 f32 (16 KiB, the
+ * default limit); the certificate's two 32×32 tiles + 256 vec2 and the factor's column copy are less.
+ */
+export const WORKGROUP_BYTES = Math.max(2 * 32 * 32 * 4 + 256 * 8, FACTOR_FLOATS * 4, SOLVE_FLOATS * 4);
+
+/** Workgroups per grid dimension that the dispatches assume (WebGPU's minimum limit; grid1d splits at it). */
+const GRID_DIM = 65535;
 
 /** The storage buffers of a layout (name, bytes), for limit checks and reports. */
 export function bufferSizes(l: GpuLayout): Array<[string, number]> {
@@ -172,6 +183,8 @@ export function checkLimits(l: GpuLayout, limits: GPUSupportedLimits): void {
     ['Gram segments', Math.max(l.nSegP, l.nSegQ)],
     ['time tiles (T/32)', l.rowTiles + 1],
     ['stats column tiles', l.nStatsX],
+    // At worst one workgroup per right-hand-side column, spread over x and y by grid1d.
+    ['triangular-solve workgroups (grid rows of 65 535)', Math.ceil(Math.max(l.r + l.m, l.nrhs1 + l.nrhs2) / GRID_DIM)],
   ];
   for (const [name, count] of grids) {
     if (count > maxDim) throw new GpuLimitError('maxComputeWorkgroupsPerDimension', count, maxDim, `${what} (${name})`);

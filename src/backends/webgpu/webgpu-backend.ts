@@ -181,6 +181,8 @@ export class WebGpuBackend implements BcdBackend {
   private readonly ownsDevice: boolean;
   /** Workgroups the Gram reductions aim for: many on a GPU, few on a CPU-emulated adapter. */
   private readonly gramTarget: number;
+  /** How the triangular solves split their columns into workgroups (see cholesky.ts). */
+  private readonly solveSpread: 'wide' | 'narrow';
   private loaded: Loaded | null = null;
   private lostError: GpuDeviceLostError | null = null;
   private deviceError: GpuDeviceError | null = null;
@@ -199,6 +201,7 @@ export class WebGpuBackend implements BcdBackend {
     const software = isSoftwareAdapter(a);
     const name = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : 'unknown adapter';
     this.gramTarget = software ? SOFTWARE_GRAM_TARGET : GRAM_TARGET_WORKGROUPS;
+    this.solveSpread = software ? 'narrow' : 'wide';
     this.info = { kind: 'webgpu', description: `webgpu (float32): ${name}${software ? ' [software]' : ''}`, software };
     this.lost = device.lost.then((info) => {
       const err = new GpuDeviceLostError(`WebGPU device lost (${info.reason}): ${info.message}`);
@@ -318,8 +321,8 @@ export class WebGpuBackend implements BcdBackend {
           ...common, part: buf.partQ,
           sys: { buffer: buf.sysZ, offset: l.sysQOff * 4, size: bytesQ }, orig: { buffer: buf.origZ, offset: l.sysQOff * 4, size: bytesQ },
         }),
-        createCholesky(device, 'z-block', zSystems, buf.params, buf.sysZ, buf.xz),
-        createCholesky(device, 'h-block', hSystems, buf.params, buf.sysH, buf.z),
+        createCholesky(device, 'z-block', zSystems, buf.params, buf.sysZ, buf.xz, { spread: this.solveSpread }),
+        createCholesky(device, 'h-block', hSystems, buf.params, buf.sysH, buf.z, { spread: this.solveSpread }),
         createHSystem(device, l, buf.params, buf.z, buf.sysH),
         createHUpdate(device, l, act, { params: buf.params, y: buf.y, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z, h: buf.h }),
         createUUpdate(device, l, act, exact, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z }),
@@ -333,10 +336,10 @@ export class WebGpuBackend implements BcdBackend {
       const refine = await createRefine(device, l, 2, {
         params: buf.params, orig: buf.origZ, sys: buf.sysZ, out: buf.xz, descriptors: cholZ.descriptors, red: buf.red, shift: buf.shift,
       });
-      const zSteps: Recorder[] = [center.means, gramP, gramQ, cholZ.factorSolve];
-      for (let i = 0; i < this.refineSteps; i++) zSteps.push(refine, cholZ.resolve);
+      const zSteps: Recorder[] = [center.means, gramP, gramQ, cholZ.factor, cholZ.solve];
+      for (let i = 0; i < this.refineSteps; i++) zSteps.push(refine, cholZ.solveAdd);
       zSteps.push(center.uncenter);
-      const sweepSteps = [...zSteps, hSystem, cholH.factorSolve, hUpdate, uUpdate];
+      const sweepSteps = [...zSteps, hSystem, cholH.factor, cholH.solve, hUpdate, uUpdate];
       const sweep = sequence('BCD sweep', sweepSteps);
       const certZ = sequence('certificate z-part', [center.means, gramP, gramQ, center.center, refine]);
 

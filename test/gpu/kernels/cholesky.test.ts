@@ -1,22 +1,30 @@
-// cholesky.wgsl and refine.wgsl against float64: factorise-and-solve of several augmented SPD
-// systems in one dispatch (sizes 1…70, right-hand sides 1…40), the re-solve that adds a
-// correction, and the residual kernel. Well-conditioned systems (cond ≲ 50): the f32 solution
-// must match the float64 one within 2e-5 of max|X|.
+// cholesky.wgsl and refine.wgsl against float64: the factorisation (L below the diagonal, Lᵀ
+// mirrored above it, B untouched) and the triangular solves of several augmented SPD systems of
+// different sizes in one dispatch (n = 1 … 257, right-hand sides 1 … 449), with the columns
+// split into workgroups both ways the backend does ('wide' for a GPU, 'narrow' for a software
+// adapter), the global-memory paths (forced by a small workgroup-memory budget), a 2-D solve
+// grid (forced by a short grid row), the TINY pivot guard, the re-solve that adds a correction, and the residual kernel.
+// Tolerances: well-conditioned systems (eigenvalues in about [1, 17]); the f32 factor must match
+// the float64 one within 1e-6·max|L|·√(n/32) (at least 1e-6·max|L|) and the solution the float64
+// one within 3e-6·max|X|·√(n/32) (at least 3e-6·max|X|): f32 rounding grows like √n over n
+// steps. Measured: at most 0.08 and 0.2 of these bounds.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCholesky, type SpdSystem } from '../../../src/backends/webgpu/kernels/cholesky.ts';
+import { createCholesky, planSolves, type SolvePlanOptions, type SpdSystem } from '../../../src/backends/webgpu/kernels/cholesky.ts';
 import { createRefine } from '../../../src/backends/webgpu/kernels/refine.ts';
 import { packParams } from '../../../src/backends/webgpu/kernels/common.ts';
-import { planLayout } from '../../../src/backends/webgpu/layout.ts';
+import { planLayout, SOLVE_FLOATS, WORKGROUP_BYTES } from '../../../src/backends/webgpu/layout.ts';
 import { Rng } from '../../../src/problem/rng.ts';
 import { expectAllClose } from '../../helpers/allclose.ts';
 import { maxAbs, solveSpd } from '../../helpers/gpu-fixture.ts';
-import { f32, read, run, storage, uniform, upload, useGpu } from '../../helpers/gpu.ts';
+import { f32, read, run, storage, uniform, upload, useGpu, withErrorScope } from '../../helpers/gpu.ts';
 
 const ctx = useGpu();
 const trash: GPUBuffer[] = [];
 afterEach(() => trash.splice(0).forEach((b) => b.destroy()));
 
-/** A random SPD n×n matrix with eigenvalues in about [1, 50], and an n×k right-hand side. */
+const NO_LAMBDAS = { l1: 0, l2: 0, l3: 0, l4: 0, l5: 0, l6: 0 };
+
+/** A random SPD n×n matrix with eigenvalues in about [1, 17], and an n×k right-hand side. */
 function randomSystem(rng: Rng, n: number, k: number): { A: Float64Array; B: Float64Array } {
   const G = rng.fillNormal(new Float64Array(n * n), 1);
   const A = new Float64Array(n * n);
@@ -39,45 +47,160 @@ function augment(A: Float64Array, B: Float64Array, n: number, k: number): Float6
   return out;
 }
 
-const SHAPES: Array<[number, number][]> = [
-  [[1, 1], [3, 2]],
-  [[7, 5], [33, 1], [18, 40]],
-  [[70, 17], [2, 3]],
-];
-
-describe.each(SHAPES)('cholesky on systems %j', (...shapes) => {
-  it('factorises and solves every system of the dispatch', async () => {
-    const device = ctx.gpu.device;
-    const rng = new Rng(shapes.length * 7 + shapes[0][0]);
-    const systems: SpdSystem[] = [];
-    const data: number[] = [];
-    const refs: Float64Array[] = [];
-    let outOff = 0;
-    for (const [n, k] of shapes) {
-      const { A, B } = randomSystem(rng, n, k);
-      systems.push({ off: data.length, n, nrhs: k, outOff, kind: 2 });
-      data.push(...augment(A, B, n, k));
-      refs.push(solveSpd(A, B, n, k));
-      outOff += n * k + 3; // gaps: outputs must land exactly at outOff
+/** The float64 Cholesky factor (lower triangle, zeros above). */
+function factor64(A: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = A[j * n + j];
+    for (let q = 0; q < j; q++) d -= L[j * n + q] ** 2;
+    L[j * n + j] = Math.sqrt(d);
+    for (let i = j + 1; i < n; i++) {
+      let s = A[i * n + j];
+      for (let q = 0; q < j; q++) s -= L[i * n + q] * L[j * n + q];
+      L[i * n + j] = s / L[j * n + j];
     }
-    const a = upload(device, data, 'systems');
-    const out = upload(device, new Float64Array(outOff).fill(-7), 'solutions');
-    const params = uniform(device, packParams(planLayout({ T: 1, r: 1, n: 1, m: 1 }), { l1: 0, l2: 0, l3: 0, l4: 0, l5: 0, l6: 0 }, 1, { kind: 'relu' }, 1));
-    trash.push(a, out, params);
-    const chol = await createCholesky(device, 'test', systems, params, a, out);
-    trash.push(chol.descriptors);
-    expect(chol.factorSolve.dispatches).toBe(1);
-    await run(device, [chol.factorSolve]);
-    const got = await read(device, out, outOff);
-    systems.forEach((s, i) => {
-      const x = got.subarray(s.outOff, s.outOff + s.n * s.nrhs);
-      expectAllClose(x, refs[i], { rtol: 0, atol: 2e-5 * maxAbs(refs[i]) }, `system ${i} (n=${s.n}, nrhs=${s.nrhs})`);
-      expect(got[s.outOff + s.n * s.nrhs], 'gap after the solution is untouched').toBe(-7);
-    });
+  }
+  return L;
+}
+
+const growth = (n: number) => Math.max(1, Math.sqrt(n / 32));
+const paramsFor = (device: GPUDevice) =>
+  uniform(device, packParams(planLayout({ T: 1, r: 1, n: 1, m: 1 }), NO_LAMBDAS, 1, { kind: 'relu' }, 1));
+
+/**
+ * Factorises and solves `shapes` ([n, nrhs] each) in one factor and one solve dispatch and
+ * checks the factor, the mirrored Lᵀ, the untouched B (workgroup-memory path), the solutions
+ * and the gaps between them.
+ */
+async function checkSystems(shapes: Array<[number, number]>, seed: number, opts: SolvePlanOptions): Promise<void> {
+  const device = ctx.gpu.device;
+  const rng = new Rng(seed);
+  const systems: SpdSystem[] = [];
+  const data: number[] = [];
+  const mats: Array<{ A: Float64Array; B: Float64Array }> = [];
+  let outOff = 0;
+  for (const [n, k] of shapes) {
+    const sys = randomSystem(rng, n, k);
+    mats.push(sys);
+    systems.push({ off: data.length, n, nrhs: k, outOff, kind: 2 });
+    for (const v of augment(sys.A, sys.B, n, k)) data.push(v);
+    outOff += n * k + 3; // gaps: outputs must land exactly at outOff
+  }
+  const a = upload(device, data, 'systems');
+  const out = upload(device, new Float64Array(outOff).fill(-7), 'solutions');
+  const params = paramsFor(device);
+  trash.push(a, out, params);
+  const chol = await withErrorScope(device, () => createCholesky(device, 'test', systems, params, a, out, opts));
+  trash.push(chol.descriptors);
+  expect(chol.factor.dispatches + chol.solve.dispatches).toBe(2);
+  await withErrorScope(device, () => run(device, [chol.factor, chol.solve]));
+  const got = await read(device, out, outOff);
+  const fac = await read(device, a, data.length);
+  chol.plan.systems.forEach((s, q) => {
+    const { n, nrhs: k } = s;
+    const what = `system ${q} (n=${n}, nrhs=${k}, cols=${s.cols}${s.solveInA ? ', solve in global memory' : ''}${s.factorInA ? ', factor column in global memory' : ''})`;
+    const L = factor64(mats[q].A, n);
+    const gotL = new Float64Array(n * n);
+    const mirror = new Float64Array(n * n);
+    const w = n + k;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) gotL[i * n + j] = fac[s.off + i * w + j];
+      for (let j = 0; j < i; j++) mirror[i * n + j] = fac[s.off + j * w + i];
+    }
+    expectAllClose(gotL, L, { rtol: 0, atol: 1e-6 * growth(n) * maxAbs(L) }, `${what}: L`);
+    for (let i = 0; i < n; i++) gotL[i * n + i] = 0;
+    expectAllClose(mirror, gotL, { rtol: 0, atol: 0 }, `${what}: Lᵀ above the diagonal`);
+    if (!s.solveInA) {
+      const B = new Float64Array(n * k);
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) B[i * k + c] = fac[s.off + i * w + n + c];
+      expectAllClose(B, mats[q].B, { rtol: 0, atol: 0 }, `${what}: B untouched`);
+    }
+    const ref = solveSpd(mats[q].A, mats[q].B, n, k);
+    const x = got.subarray(s.outOff, s.outOff + n * k);
+    expectAllClose(x, ref, { rtol: 0, atol: 3e-6 * growth(n) * maxAbs(ref) }, `${what}: X`);
+    expect(got[s.outOff + n * k], `${what}: the gap after the solution is untouched`).toBe(-7);
+  });
+}
+
+/** Shapes per way of splitting: every size with both; 449 right-hand sides at n = 257 only 'narrow' (few workgroups: SwiftShader runs 'wide' 449-workgroup grids slowly). */
+const SHAPES: Record<'wide' | 'narrow', Array<Array<[number, number]>>> = {
+  wide: [
+    [[1, 1], [2, 3], [31, 449]],
+    [[33, 3], [181, 100], [2, 1]],
+    [[257, 40], [31, 1]],
+  ],
+  narrow: [
+    [[1, 1], [2, 3], [31, 449]],
+    [[33, 3], [181, 100], [2, 1]],
+    [[257, 449], [31, 1]],
+  ],
+};
+
+describe.each(['wide', 'narrow'] as const)('cholesky factor + solve, %s column blocks', (spread) => {
+  it.each(SHAPES[spread].map((s) => [s]))('systems %j in one dispatch', async (shapes) => {
+    await checkSystems(shapes, shapes.length * 7 + shapes[0][0], { spread });
   });
 });
 
-it('refinement: residual R = B − A X, re-solve adds the correction', async () => {
+it('global-memory paths: columns too large for workgroup memory, mixed with one that fits', async () => {
+  const opts = { spread: 'narrow' as const, solveFloats: 64, factorFloats: 16 };
+  const shapes: Array<[number, number]> = [[31, 5], [3, 2], [70, 40]];
+  const plan = planSolves(shapes.map(([n, k]) => ({ off: 0, n, nrhs: k, outOff: 0, kind: 2 })), opts);
+  expect(plan.systems.map((s) => [s.solveInA, s.factorInA])).toEqual([[false, true], [false, false], [true, true]]);
+  await checkSystems(shapes, 11, opts);
+});
+
+it('a solve grid over x and y (rows of the grid wrap, the padding workgroup returns)', async () => {
+  const shapes: Array<[number, number]> = [[2, 6], [3, 5]];
+  const opts = { maxCols: 1, maxGridX: 4 };
+  const plan = planSolves(shapes.map(([n, k]) => ({ off: 0, n, nrhs: k, outOff: 0, kind: 2 })), opts);
+  expect(plan.blocks).toBe(11);
+  expect(plan.grid).toEqual([4, 3]);
+  // The default wraps only past 65 535 blocks (a whole T = 100 000 worth of columns fits).
+  expect(planSolves([{ off: 0, n: 2, nrhs: 100_000, outOff: 0, kind: 2 }], { maxCols: 1 }).grid).toEqual([50_000, 2]);
+  await checkSystems(shapes, 3, opts);
+});
+
+describe('planSolves', () => {
+  it('keeps every block within workgroup memory or marks it global, and numbers the blocks in order', () => {
+    const systems: SpdSystem[] = [[181, 100], [101, 30], [100, 410], [1025, 512], [5000, 3]].map(([n, k]) => ({ off: 0, n, nrhs: k, outOff: 0, kind: 0 }));
+    for (const spread of ['wide', 'narrow'] as const) {
+      const plan = planSolves(systems, { spread });
+      let first = 0;
+      for (const s of plan.systems) {
+        expect(s.cols).toBeGreaterThanOrEqual(1);
+        expect(s.cols).toBeLessThanOrEqual(Math.min(256, s.nrhs));
+        expect(s.solveInA).toBe(s.n > SOLVE_FLOATS);
+        if (!s.solveInA) expect(s.n * s.cols).toBeLessThanOrEqual(SOLVE_FLOATS);
+        expect(s.firstBlock).toBe(first);
+        expect(s.blocks).toBe(Math.ceil(s.nrhs / s.cols));
+        first += s.blocks;
+      }
+      expect(plan.blocks).toBe(first);
+    }
+    // The solve's workgroup memory is WebGPU's default limit, not more.
+    expect(WORKGROUP_BYTES).toBeLessThanOrEqual(16384);
+  });
+});
+
+it('pivot guard: a non-positive pivot becomes sqrt(TINY), the solve stays finite', async () => {
+  const device = ctx.gpu.device;
+  const data = [0, 0, 1, 0, 0, 2]; // [0 0 | 1; 0 0 | 2]
+  const a = upload(device, data, 'singular system');
+  const out = storage(device, 2, 'solution');
+  const params = paramsFor(device);
+  trash.push(a, out, params);
+  const chol = await createCholesky(device, 'pivot test', [{ off: 0, n: 2, nrhs: 1, outOff: 0, kind: 2 }], params, a, out);
+  trash.push(chol.descriptors);
+  await run(device, [chol.factor, chol.solve]);
+  const piv = Math.fround(Math.sqrt(Math.fround(1e-30)));
+  const fac = await read(device, a, 6);
+  expectAllClose([fac[0], fac[4]], [piv, piv], { rtol: 1e-6, atol: 0 }, 'guarded pivots');
+  const x = await read(device, out, 2);
+  expectAllClose(x, [1 / piv ** 2, 2 / piv ** 2], { rtol: 1e-5, atol: 0 }, 'X with guarded pivots');
+});
+
+it('refinement: residual R = B − A X, the adding re-solve reduces the error', async () => {
   const device = ctx.gpu.device;
   const rng = new Rng(5);
   const n = 24;
@@ -108,7 +231,7 @@ it('refinement: residual R = B − A X, re-solve adds the correction', async () 
   const ref = solveSpd(Af, B, n, k);
   const aug = augment(Af, B, n, k);
   const l = planLayout({ T: 1, r: k, n: n - k - 1, m: 1 }); // refineX covers n·k outputs
-  const params = uniform(device, packParams(l, { l1: 0, l2: 0, l3: 0, l4: 0, l5: 0, l6: 0 }, 1, { kind: 'relu' }, 2));
+  const params = uniform(device, packParams(l, NO_LAMBDAS, 1, { kind: 'relu' }, 2));
   const a = upload(device, aug, 'systems');
   const orig = upload(device, aug, 'orig');
   const out = storage(device, n * k, 'solution');
@@ -116,10 +239,12 @@ it('refinement: residual R = B − A X, re-solve adds the correction', async () 
   const shift = storage(device, n, 'shift');
   trash.push(params, a, orig, out, red, shift);
   const sys = [{ off: 0, n, nrhs: k, outOff: 0, kind: 2 }];
-  const chol = await createCholesky(device, 'refine test', sys, params, a, out);
+  // Two columns per block: the re-solve runs in three workgroups.
+  const chol = await createCholesky(device, 'refine test', sys, params, a, out, { maxCols: 2 });
   trash.push(chol.descriptors);
+  expect(chol.plan.blocks).toBe(3);
   const refine = await createRefine(device, l, 1, { params, orig, sys: a, out, descriptors: chol.descriptors, red, shift });
-  await run(device, [chol.factorSolve]);
+  await run(device, [chol.factor, chol.solve]);
   const x0 = await read(device, out, n * k);
   await run(device, [refine]);
   // The residual kernel against float64 at the current X.
@@ -135,7 +260,7 @@ it('refinement: residual R = B − A X, re-solve adds the correction', async () 
       expect(Math.abs(r[i * (n + k) + n + c] - s), `R[${i}][${c}]`).toBeLessThanOrEqual(2e-6 * mag);
     }
   }
-  await run(device, [chol.resolve]);
+  await run(device, [chol.solveAdd]);
   const x1 = await read(device, out, n * k);
   const e0 = maxAbs(x0.map((v, i) => v - ref[i]));
   const e1 = maxAbs(x1.map((v, i) => v - ref[i]));

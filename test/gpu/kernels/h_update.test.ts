@@ -1,4 +1,4 @@
-// h_system.wgsl + cholesky.wgsl + h_update.wgsl against float64: the h-block of §4.3,
+// h_system.wgsl + cholesky.wgsl (factor, solve) + h_update.wgsl against float64: the h-block of §4.3,
 //   D1 h_t = (2/T)Aᵀ(y_t − c) + Wᵀ(γ(u_{t+1} − V x_{t+1} − b) + ξ_{t+1}) + γσ(u_t) − ζ_t  (t < T)
 //   D2 h_T = (2/T)Aᵀ(y_T − c) + γσ(u_T) − ζ_T,
 // for ReLU, leaky ReLU and ELU. D ⪰ γI is well conditioned: tolerance 1e-5 of max|h|.
@@ -73,7 +73,7 @@ describe.each(AWKWARD_SIZES)('h-block at T=$T r=$r n=$n m=$m', (dims) => {
       { off: l.sysH2Off, n: l.r, nrhs: l.nrhs2, outOff: l.offH2, kind: 3 },
     ], b.params, b.sysH, b.z);
     const upd = await createHUpdate(device, l, activationCode(act), { params: b.params, y: b.y, x: b.x, u: b.u, xi: b.xi, zeta: b.zeta, z: b.z, h: b.h });
-    await run(device, [form, chol.factorSolve, upd]);
+    await run(device, [form, chol.factor, chol.solve, upd]);
     chol.descriptors.destroy();
     const ref = referenceH(fx);
     const got = await read(device, b.h, dims.T * dims.r);

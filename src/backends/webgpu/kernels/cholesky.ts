@@ -1,6 +1,9 @@
-// Host side of cholesky.wgsl: factorise-and-solve of augmented SPD systems, one workgroup each.
+// Host side of cholesky.wgsl: Cholesky factorisation of augmented SPD systems (one workgroup
+// each) and the triangular solves with the factors, spread over (system, block of right-hand-side
+// columns) workgroups in one dispatch.
 import source from '../../../../shaders/cholesky.wgsl?raw';
-import { createComputeKernel, dispatch, Usage, type Recorder } from './kernel.ts';
+import { FACTOR_FLOATS, SOLVE_FLOATS } from '../layout.ts';
+import { createComputeKernel, dispatch, grid1d, Usage, type Recorder } from './kernel.ts';
 
 /** One augmented system [A | B] in the systems buffer (offsets and sizes in f32 elements). */
 export interface SpdSystem {
@@ -13,37 +16,113 @@ export interface SpdSystem {
   kind: number;
 }
 
-/** Packs system descriptors as the `Sys` structs of the shaders (8 u32 each). */
-export function packSystems(systems: SpdSystem[]): Uint32Array<ArrayBuffer> {
+/** A system with its share of the solve grid. */
+export interface PlannedSystem extends SpdSystem {
+  /** Right-hand-side columns per solve workgroup (1 … 256). */
+  cols: number;
+  /** The solve grid's first workgroup for this system. */
+  firstBlock: number;
+  /** Solve blocks: ceil(nrhs / cols). */
+  blocks: number;
+  /** The solve works on B in the systems buffer (n·cols does not fit its workgroup memory). */
+  solveInA: boolean;
+  /** The factorisation reads column j from the systems buffer (n exceeds its workgroup copy). */
+  factorInA: boolean;
+}
+
+/** How the solve columns are split into workgroups. */
+export interface SolvePlanOptions {
+  /**
+   * 'wide' (a hardware GPU, the default): few columns per workgroup, so that each substitution
+   * step is at most about two passes of the 256 invocations and the blocks spread over the
+   * GPU. 'narrow' (a software adapter, whose workgroups run on a few CPU threads): as many
+   * columns as fit, so the fewest workgroups (each step costs a barrier per workgroup).
+   */
+  spread?: 'wide' | 'narrow';
+  /** f32 of workgroup memory for a block's columns (default SOLVE_FLOATS; tests lower it to force the global path). */
+  solveFloats?: number;
+  /** f32 of workgroup memory for the factor's column copy (default FACTOR_FLOATS; likewise). */
+  factorFloats?: number;
+  /** Upper bound on the columns per workgroup (tests: many small blocks). */
+  maxCols?: number;
+  /** Workgroups per grid row before the grid wraps into y (default 65 535; tests lower it). */
+  maxGridX?: number;
+}
+
+/** The solve grid of a set of systems. */
+export interface SolvePlan {
+  systems: PlannedSystem[];
+  /** Solve workgroups in all (the grid may have a few more, which return at once). */
+  blocks: number;
+  /** The solve dispatch's grid (x, y), each ≤ maxGridX; x·y ≥ blocks. */
+  grid: [number, number];
+}
+
+/** Chooses columns per workgroup and the grid layout of the solve dispatch. */
+export function planSolves(systems: SpdSystem[], opts: SolvePlanOptions = {}): SolvePlan {
+  const solveFloats = opts.solveFloats ?? SOLVE_FLOATS;
+  const factorFloats = opts.factorFloats ?? FACTOR_FLOATS;
+  let first = 0;
+  const planned = systems.map((s): PlannedSystem => {
+    if (!(Number.isInteger(s.n) && s.n >= 1 && Number.isInteger(s.nrhs) && s.nrhs >= 1)) {
+      throw new RangeError(`cholesky: a system needs n ≥ 1 and nrhs ≥ 1, got n=${s.n}, nrhs=${s.nrhs}`);
+    }
+    const want = opts.spread === 'narrow' ? 256 : Math.floor(256 / Math.ceil(s.n / 2));
+    const fitCols = Math.floor(solveFloats / s.n);
+    const solveInA = fitCols < 1;
+    const cols = Math.max(1, Math.min(want, s.nrhs, 256, opts.maxCols ?? 256, solveInA ? 256 : fitCols));
+    const blocks = Math.ceil(s.nrhs / cols);
+    const p: PlannedSystem = { ...s, cols, firstBlock: first, blocks, solveInA, factorInA: s.n > factorFloats };
+    first += blocks;
+    return p;
+  });
+  return { systems: planned, blocks: first, grid: grid1d(first, opts.maxGridX) };
+}
+
+/** Packs planned system descriptors as the `Sys` structs of the shaders (8 u32 each). */
+export function packSystems(systems: PlannedSystem[]): Uint32Array<ArrayBuffer> {
   const d = new Uint32Array(systems.length * 8);
-  systems.forEach((s, i) => d.set([s.off, s.n, s.nrhs, s.outOff, s.kind, 0, 0, 0], i * 8));
+  systems.forEach((s, i) => {
+    const flags = (s.solveInA ? 1 : 0) | (s.factorInA ? 2 : 0);
+    d.set([s.off, s.n, s.nrhs, s.outOff, s.kind, s.cols, s.firstBlock, flags], i * 8);
+  });
   return d;
 }
 
-/** Recorders for one set of systems: factorise + solve (overwrite), and re-solve (add). */
+/** Recorders for one set of systems. */
 export interface Cholesky {
-  factorSolve: Recorder;
-  resolve: Recorder;
+  /** Factorises every system in place (L below, Lᵀ above the diagonal); B is untouched. */
+  factor: Recorder;
+  /** Solves L Lᵀ X = B for every system and writes X to the output. */
+  solve: Recorder;
+  /** The same solve, adding X to the output (refinement: B holds a residual). */
+  solveAdd: Recorder;
   /** The descriptor buffer (shared with refine.ts). */
   descriptors: GPUBuffer;
+  plan: SolvePlan;
 }
 
-/** Builds the factorise-and-solve and re-solve dispatches for `systems` stored in `a`, solutions into `out`. */
+/** Builds the factor and solve dispatches for `systems` stored in `a`, solutions into `out`. */
 export async function createCholesky(
   device: GPUDevice, label: string, systems: SpdSystem[], params: GPUBuffer, a: GPUBuffer, out: GPUBuffer,
+  opts: SolvePlanOptions = {},
 ): Promise<Cholesky> {
   const bindings = { 1: 'storage', 2: 'storage', 3: 'read-only-storage' } as const;
-  const [fk, rk] = await Promise.all([
-    createComputeKernel(device, { label: `cholesky factor_solve (${label})`, source, entryPoint: 'factor_solve', bindings }),
-    createComputeKernel(device, { label: `cholesky resolve (${label})`, source, entryPoint: 'resolve', bindings }),
-  ]);
-  const packed = packSystems(systems);
+  const constants = { FACTOR_FLOATS, SOLVE_FLOATS };
+  const kernel = (entryPoint: string) =>
+    createComputeKernel(device, { label: `cholesky ${entryPoint} (${label})`, source, entryPoint, constants, bindings });
+  const [fk, sk, ak] = await Promise.all([kernel('factor'), kernel('solve'), kernel('solve_add')]);
+  const plan = planSolves(systems, opts);
+  const packed = packSystems(plan.systems);
   const descriptors = device.createBuffer({ label: `${label} system descriptors`, size: packed.byteLength, usage: Usage.STORAGE | Usage.COPY_DST });
   device.queue.writeBuffer(descriptors, 0, packed);
   const res = { 0: params, 1: a, 2: out, 3: descriptors };
+  const [gx, gy] = plan.grid;
   return {
-    factorSolve: dispatch(fk, fk.bind(`cholesky factor_solve (${label}) bind group`, res), systems.length),
-    resolve: dispatch(rk, rk.bind(`cholesky resolve (${label}) bind group`, res), systems.length),
+    factor: dispatch(fk, fk.bind(`cholesky factor (${label}) bind group`, res), systems.length),
+    solve: dispatch(sk, sk.bind(`cholesky solve (${label}) bind group`, res), gx, gy),
+    solveAdd: dispatch(ak, ak.bind(`cholesky solve_add (${label}) bind group`, res), gx, gy),
     descriptors,
+    plan,
   };
 }

@@ -125,9 +125,8 @@ async function buildKernel(device: GPUDevice, spec: KernelSpec): Promise<Compute
   };
 }
 
-/** Splits a 1-D workgroup count over x and y so that neither exceeds 65 535. */
-export function grid1d(workgroups: number): [number, number] {
-  const max = 65535;
+/** Splits a 1-D workgroup count over x and y so that neither exceeds `max` (65 535, WebGPU's minimum limit). */
+export function grid1d(workgroups: number, max = 65535): [number, number] {
   if (workgroups <= max) return [Math.max(1, workgroups), 1];
   const y = Math.ceil(workgroups / max);
   return [Math.ceil(workgroups / y), y];
