@@ -21,9 +21,11 @@
 // the systems) spread over x and y (workgroup id = x + y·nx; ids past the last block return).
 // One workgroup takes `cols` right-hand-side columns of one system, loads them from B (into
 // workgroup memory, or works on them in place in B when flags bit 0 is set) and runs forward
-// substitution L Y = B then backward substitution Lᵀ X = Y for them, one barrier per step.
-// Invocation li handles column li % cols and rows li / cols + k·⌊256/cols⌋. `solve` writes X to
-// outb, `solve_add` adds X to outb (iterative refinement: B holds the residual).
+// substitution L Y = B then backward substitution Lᵀ X = Y for them, by blocks of NB rows: per
+// block, invocation c < cols solves the NB×NB diagonal block for column c, then invocation li
+// updates column li % cols of rows li / cols + k·⌊256/cols⌋ outside the block (two barriers a
+// block). `solve` writes X to outb, `solve_add` adds X to outb (iterative refinement: B holds
+// the residual).
 struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, firstBlock: u32, flags: u32 };
 
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
@@ -34,6 +36,9 @@ const WG: u32 = 256u;
 const TINY: f32 = 1.0e-30;
 const SOLVE_GLOBAL: u32 = 1u;
 const FACTOR_GLOBAL: u32 = 2u;
+/** Rows per block of the substitutions (two barriers per block; at most NB_MAX). */
+override NB: u32 = 16u;
+const NB_MAX: u32 = 32u;
 /** f32 values of workgroup memory: the factor's column copy and the solve's right-hand sides. */
 override FACTOR_FLOATS: u32 = 2048u;
 override SOLVE_FLOATS: u32 = 4096u;
@@ -114,6 +119,15 @@ fn sync(inA: bool) {
   if (inA) { storageBarrier(); } else { workgroupBarrier(); }
 }
 
+/** Column c of the solved rows j0…j1−1 (at most NB), in registers for the update of the other rows. */
+fn block_values(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) -> array<f32, NB_MAX> {
+  var yb: array<f32, NB_MAX>;
+  for (var q = 0u; q < NB; q++) {
+    if (j0 + q < j1) { yb[q] = xget(d, inA, c0, j0 + q, c); }
+  }
+  return yb;
+}
+
 fn trisolve(id: u32, li: u32, add: bool) {
   let d = systems[system_of(id)];
   let blk = id - d.firstBlock;
@@ -127,6 +141,7 @@ fn trisolve(id: u32, li: u32, add: bool) {
   let c = li % C;
   let r0 = li / C;
   let live = r0 < G && c < nc;
+  let w = n + d.nrhs;
   if (!inA) {
     for (var e = li; e < n * C; e += WG) {
       let i = e / C;
@@ -137,35 +152,63 @@ fn trisolve(id: u32, li: u32, add: bool) {
     }
     workgroupBarrier();
   }
-  // Forward L Y = B, column-oriented with the division deferred: step j subtracts
-  // L[i][j]·(x_j / L[j][j]) from the rows below j (L[i][j] = a[j][i], row j of Lᵀ).
-  for (var j = 0u; j < n; j++) {
+  // Forward L Y = B by blocks of NB rows: (1) one invocation per column solves the NB×NB
+  // diagonal block (L[p][J] = a[J][p], the mirrored Lᵀ); (2) all invocations subtract the block's
+  // contribution from the rows below, reading row J of Lᵀ (contiguous across invocations).
+  for (var j0 = 0u; j0 < n; j0 += NB) {
+    let j1 = min(j0 + NB, n);
+    if (li < nc) {
+      for (var J = j0; J < j1; J++) {
+        let y = xget(d, inA, c0, J, li) / a[at(d, J, J)];
+        xset(d, inA, c0, J, li, y);
+        for (var p = J + 1u; p < j1; p++) { xset(d, inA, c0, p, li, xget(d, inA, c0, p, li) - a[at(d, J, p)] * y); }
+      }
+    }
+    sync(inA);
     if (live) {
-      let yj = xget(d, inA, c0, j, c) / a[at(d, j, j)];
-      for (var i = j + 1u + r0; i < n; i += G) {
-        xset(d, inA, c0, i, c, xget(d, inA, c0, i, c) - a[at(d, j, i)] * yj);
+      let yb = block_values(d, inA, c0, c, j0, j1);
+      for (var i = j1 + r0; i < n; i += G) {
+        var s = xget(d, inA, c0, i, c);
+        let base = at(d, j0, i);
+        for (var q = 0u; q < NB; q++) {
+          if (j0 + q < j1) { s -= a[base + q * w] * yb[q]; }
+        }
+        xset(d, inA, c0, i, c, s);
       }
     }
     sync(inA);
   }
-  if (live) {
-    for (var i = r0; i < n; i += G) { xset(d, inA, c0, i, c, xget(d, inA, c0, i, c) / a[at(d, i, i)]); }
-  }
-  sync(inA);
-  // Backward Lᵀ X = Y: step j (from the last row) subtracts L[j][i]·(y_j / L[j][j]) from rows i < j.
-  for (var jj = 0u; jj < n; jj++) {
-    let j = n - 1u - jj;
+  // Backward Lᵀ X = Y by blocks from the bottom: (1) the diagonal block (Lᵀ[p][J] = L[J][p] =
+  // a[J][p]); (2) the rows above subtract it, reading row J of L (contiguous across invocations).
+  for (var b = 0u; b < n; b += NB) {
+    let j1 = n - b;
+    let j0 = select(0u, j1 - NB, j1 > NB);
+    if (li < nc) {
+      for (var JJ = j1; JJ > j0; JJ--) {
+        let J = JJ - 1u;
+        let xv = xget(d, inA, c0, J, li) / a[at(d, J, J)];
+        xset(d, inA, c0, J, li, xv);
+        for (var p = j0; p < J; p++) { xset(d, inA, c0, p, li, xget(d, inA, c0, p, li) - a[at(d, J, p)] * xv); }
+      }
+    }
+    sync(inA);
     if (live) {
-      let xj = xget(d, inA, c0, j, c) / a[at(d, j, j)];
-      for (var i = r0; i < j; i += G) {
-        xset(d, inA, c0, i, c, xget(d, inA, c0, i, c) - a[at(d, j, i)] * xj);
+      let yb = block_values(d, inA, c0, c, j0, j1);
+      for (var i = r0; i < j0; i += G) {
+        var s = xget(d, inA, c0, i, c);
+        let base = at(d, j0, i);
+        for (var qq = 0u; qq < NB; qq++) {
+          let q = NB - 1u - qq;
+          if (j0 + q < j1) { s -= a[base + q * w] * yb[q]; }
+        }
+        xset(d, inA, c0, i, c, s);
       }
     }
     sync(inA);
   }
   if (live) {
     for (var i = r0; i < n; i += G) {
-      let v = xget(d, inA, c0, i, c) / a[at(d, i, i)];
+      let v = xget(d, inA, c0, i, c);
       let o = d.outOff + i * d.nrhs + c0 + c;
       if (add) { outb[o] += v; } else { outb[o] = v; }
     }

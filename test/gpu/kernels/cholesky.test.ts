@@ -1,6 +1,6 @@
 // cholesky.wgsl and refine.wgsl against float64: the factorisation (L below the diagonal, Lᵀ
 // mirrored above it, B untouched) and the triangular solves of several augmented SPD systems of
-// different sizes in one dispatch (n = 1 … 257, right-hand sides 1 … 449), with the columns
+// different sizes in one dispatch (n = 1 … 257 and 1025, right-hand sides 1 … 449), with the columns
 // split into workgroups both ways the backend does ('wide' for a GPU, 'narrow' for a software
 // adapter), the global-memory paths (forced by a small workgroup-memory budget), a 2-D solve
 // grid (forced by a short grid row), the TINY pivot guard, the re-solve that adds a correction, and the residual kernel.
@@ -133,13 +133,14 @@ const SHAPES: Record<'wide' | 'narrow', Array<Array<[number, number]>>> = {
     [[1, 1], [2, 3], [31, 449]],
     [[33, 3], [181, 100], [2, 1]],
     [[257, 449], [31, 1]],
+    [[1025, 3]], // K = r + n + 1 at r = n = 512: 3 columns fill 3075 of the 4096 f32
   ],
 };
 
 describe.each(['wide', 'narrow'] as const)('cholesky factor + solve, %s column blocks', (spread) => {
   it.each(SHAPES[spread].map((s) => [s]))('systems %j in one dispatch', async (shapes) => {
     await checkSystems(shapes, shapes.length * 7 + shapes[0][0], { spread });
-  });
+  }, 120_000); // n = 1025 takes about 30 s on SwiftShader (one workgroup factorises)
 });
 
 it('global-memory paths: columns too large for workgroup memory, mixed with one that fits', async () => {

@@ -108,7 +108,9 @@ export async function createCholesky(
   opts: SolvePlanOptions = {},
 ): Promise<Cholesky> {
   const bindings = { 1: 'storage', 2: 'storage', 3: 'read-only-storage' } as const;
-  const constants = { FACTOR_FLOATS, SOLVE_FLOATS };
+  // Rows per substitution block: a software adapter pays most for barriers, a GPU for the
+  // serial diagonal-block solve of one invocation per column.
+  const constants = { FACTOR_FLOATS, SOLVE_FLOATS, NB: opts.spread === 'narrow' ? 32 : 16 };
   const kernel = (entryPoint: string) =>
     createComputeKernel(device, { label: `cholesky ${entryPoint} (${label})`, source, entryPoint, constants, bindings });
   const [fk, sk, ak] = await Promise.all([kernel('factor'), kernel('solve'), kernel('solve_add')]);
