@@ -1,0 +1,69 @@
+// initial_state.wgsl — the feasible starting point s^0 of the ALM (ALGORITHM.md §5, step 1)
+// from the weights in z: h_0 = 0, u_t = W h_{t−1} + V x_t + b, h_t = σ(u_t), t = 1..T.
+// Prelude: common.wgsl (ACT; P.T, P.r, P.n, P.K).
+// Bindings: (1) x T×n; (2) z: Mᵀ = [W V b]ᵀ (K×r) at 0, so W[i][j] = z[j·r + i] and a row i
+// of M is read with stride r — consecutive invocations i read consecutive words; (3) u T×r and
+// (4) h T×r, both written (row-major, time-major).
+// Entry `inputs` (the parallel part): one invocation per (t, i) writes u_t[i] = V x_t + b;
+// workgroups of 256 over ceil(T·r / 256), the grid wrapped into y past 65 535.
+// Entry `recurrence` (the sequential part): ONE workgroup of 256 walks t = 1..T; invocation li
+// owns the rows i ≡ li (mod 256): u_t[i] += Σ_j W[i][j] h_{t−1}[j], h_t[i] =
+// σ(u_t[i]), sums compensated (Neumaier). h_{t−1} comes from workgroup memory (two halves,
+// alternating, one barrier a step) when r ≤ SHARED_R, else from the h buffer (storageBarrier).
+// The products use the stored f32 h_{t−1}, so s^0 is feasible to f32 rounding in the
+// backend's own arithmetic, whatever the spectral radius of W.
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> z: array<f32>;
+@group(0) @binding(3) var<storage, read_write> u: array<f32>;
+@group(0) @binding(4) var<storage, read_write> h: array<f32>;
+
+const WG: u32 = 256u;
+const SHARED_R: u32 = 1024u;
+
+var<workgroup> hs: array<f32, 2048>;
+
+@compute @workgroup_size(256)
+fn inputs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let e = (wg.y * nwg.x + wg.x) * WG + li;
+  let r = P.r;
+  if (e >= P.T * r) { return; }
+  let t = e / r;
+  let i = e % r;
+  var acc = vec2<f32>(z[(P.K - 1u) * r + i], 0.0);
+  for (var j = 0u; j < P.n; j++) {
+    acc = comp_add(acc, z[(r + j) * r + i] * x[t * P.n + j]);
+  }
+  u[e] = acc.x + acc.y;
+}
+
+@compute @workgroup_size(256)
+fn recurrence(@builtin(local_invocation_index) li: u32) {
+  let r = P.r;
+  let inShared = r <= SHARED_R;
+  // t = 1: h_0 = 0, so u_1 is its input part.
+  for (var i = li; i < r; i += WG) {
+    let v = sigma(u[i]);
+    h[i] = v;
+    if (inShared) { hs[i] = v; }
+  }
+  if (inShared) { workgroupBarrier(); } else { storageBarrier(); }
+  for (var t = 1u; t < P.T; t++) {
+    let prevHalf = ((t - 1u) % 2u) * SHARED_R;
+    let curHalf = (t % 2u) * SHARED_R;
+    for (var i = li; i < r; i += WG) {
+      var acc = vec2<f32>(u[t * r + i], 0.0);
+      for (var j = 0u; j < r; j++) {
+        var hj: f32;
+        if (inShared) { hj = hs[prevHalf + j]; } else { hj = h[(t - 1u) * r + j]; }
+        acc = comp_add(acc, z[j * r + i] * hj);
+      }
+      let s = acc.x + acc.y;
+      u[t * r + i] = s;
+      let v = sigma(s);
+      h[t * r + i] = v;
+      if (inShared) { hs[curHalf + i] = v; }
+    }
+    // Uniform branch (P.r is a uniform): every invocation takes the same barrier.
+    if (inShared) { workgroupBarrier(); } else { storageBarrier(); }
+  }
+}
