@@ -3,7 +3,6 @@
 // are built once per problem; a batch of sweeps is one command encoder and one submit; the
 // orchestrator sees only the few scalars it asks for.
 import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms } from '../backend.ts';
-import { activate } from '../../problem/activations.ts';
 import type { RnnWeights } from '../../problem/types.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquireOptions, type GpuAdapterSummary } from './device.ts';
 import { checkLimits, GRAM_TARGET_WORKGROUPS, NSLOT, planLayout, type GpuLayout } from './layout.ts';
@@ -14,6 +13,7 @@ import { activationCode, packParams, PARAMS_BYTES } from './kernels/common.ts';
 import { createGram } from './kernels/gram.ts';
 import { createHSystem } from './kernels/h_system.ts';
 import { createHUpdate } from './kernels/h_update.ts';
+import { createInitialState } from './kernels/initial_state.ts';
 import { MAP_READ_MODE, sequence, Usage, type Recorder } from './kernels/kernel.ts';
 import { createMultipliers, type Multipliers } from './kernels/multipliers.ts';
 import { exactDotMode } from './kernels/probe.ts';
@@ -101,23 +101,6 @@ interface Loaded {
 
 /** Gram workgroup target on software adapters (SwiftShader runs workgroups on a few CPU threads). */
 const SOFTWARE_GRAM_TARGET = 16;
-
-/** Builds s^0 from the initial weights in float64: u_t = W h_{t−1} + V x_t + b, h_t = σ(u_t). */
-export function initialAuxiliaries(p: BcdProblem, w: RnnWeights): { h: Float64Array; u: Float64Array } {
-  const { T, r, n } = p;
-  const h = new Float64Array(T * r);
-  const u = new Float64Array(T * r);
-  for (let t = 0; t < T; t++) {
-    for (let i = 0; i < r; i++) {
-      let s = w.b[i];
-      if (t > 0) for (let j = 0; j < r; j++) s += w.W[i * r + j] * h[(t - 1) * r + j];
-      for (let j = 0; j < n; j++) s += w.V[i * n + j] * p.x[t * n + j];
-      u[t * r + i] = s;
-      h[t * r + i] = activate(p.activation, s);
-    }
-  }
-  return { h, u };
-}
 
 /** Packs weights into the device layout: Mᵀ = [W V b]ᵀ (K×r) then Nᵀ = [A c]ᵀ ((r+1)×m). */
 export function weightsToDevice(w: RnnWeights, l: GpuLayout): Float32Array<ArrayBuffer> {
@@ -314,7 +297,7 @@ export class WebGpuBackend implements BcdBackend {
         { off: 0, n: r, nrhs: l.nrhs1, outOff: l.offH1, kind: 2 },
         { off: l.sysH2Off, n: r, nrhs: l.nrhs2, outOff: l.offH2, kind: 3 },
       ];
-      const [center, gramP, gramQ, cholZ, cholH, hSystem, hUpdate, uUpdate, mult, hcert, reduce] = await Promise.all([
+      const [center, gramP, gramQ, cholZ, cholH, hSystem, hUpdate, uUpdate, mult, hcert, reduce, initialState] = await Promise.all([
         createCenter(device, l, { params: buf.params, h: buf.h, shift: buf.shift, xz: buf.xz, z: buf.z }),
         createGram(device, l, 'P', { ...common, part: buf.partP, sys: { buffer: buf.sysZ, offset: 0, size: bytesP }, orig: { buffer: buf.origZ, offset: 0, size: bytesP } }),
         createGram(device, l, 'Q', {
@@ -331,6 +314,7 @@ export class WebGpuBackend implements BcdBackend {
         }),
         createCertificate(device, l, act, exact, { params: buf.params, u: buf.u, uprev: buf.uprev, z: buf.z, red: buf.red }),
         createReduce(device, l, buf.params, buf.red, buf.z, buf.out),
+        createInitialState(device, l, act, { params: buf.params, x: buf.x, z: buf.z, u: buf.u, h: buf.h }),
       ]);
       all.push(cholZ.descriptors, cholH.descriptors);
       const refine = await createRefine(device, l, 2, {
@@ -348,13 +332,18 @@ export class WebGpuBackend implements BcdBackend {
       q.writeBuffer(buf.params, 0, packParams(l, problem.lambdas, problem.mu, problem.activation, 1));
       q.writeBuffer(buf.x, 0, Float32Array.from(problem.x));
       q.writeBuffer(buf.y, 0, Float32Array.from(problem.y));
-      const s0 = initialAuxiliaries(problem, initial);
-      const h0 = Float32Array.from(s0.h);
-      const u0 = Float32Array.from(s0.u);
       const z0 = weightsToDevice(initial, l);
-      for (const [b, v] of [[buf.h, h0], [buf.h0, h0], [buf.u, u0], [buf.u0, u0], [buf.uprev, u0], [buf.z, z0], [buf.z0, z0]] as const) {
-        q.writeBuffer(b, 0, v);
-      }
+      q.writeBuffer(buf.z, 0, z0);
+      q.writeBuffer(buf.z0, 0, z0);
+      // s^0 on the device (a T·r² recurrence: too slow in JavaScript for long series), kept in h0/u0 for resets.
+      const s0enc = device.createCommandEncoder({ label: 's^0' });
+      this.recordPass(s0enc, 's^0', [initialState]);
+      const tr = T * r * 4;
+      s0enc.copyBufferToBuffer(buf.h, 0, buf.h0, 0, tr);
+      s0enc.copyBufferToBuffer(buf.u, 0, buf.u0, 0, tr);
+      s0enc.copyBufferToBuffer(buf.u, 0, buf.uprev, 0, tr);
+      q.submit([s0enc.finish()]);
+      this.stats.submits++;
       const shift = new Float32Array(l.K);
       for (let j = 0; j < n; j++) {
         let sx = 0;

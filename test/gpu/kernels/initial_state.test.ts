@@ -1,13 +1,13 @@
 // initial_state.wgsl against float64: s^0 (u_t = W h_{t−1} + V x_t + b, h_t = σ(u_t)) for ReLU,
 // leaky ReLU and ELU at awkward sizes, a hidden size past the workgroup-memory path, and a
-// long series. Two checks: (1) against the float64 recurrence (initialAuxiliaries) with a
+// long series. Two checks: (1) against the float64 reference's s^0 (the CPU backend's) with a
 // contracting W, where f32 and float64 trajectories stay close: |Δ| ≤ 1e-5·max|u|; (2)
 // feasibility of the device's own f32 state with any W: the constraint residuals formed in
 // float64 from the read-back h and u are at f32 rounding, ≤ 2e-6·max|u| per entry.
 import { afterEach, describe, expect, it } from 'vitest';
 import { activationCode } from '../../../src/backends/webgpu/kernels/common.ts';
 import { createInitialState } from '../../../src/backends/webgpu/kernels/initial_state.ts';
-import { initialAuxiliaries } from '../../../src/backends/webgpu/webgpu-backend.ts';
+import { CpuBackend } from '../../../src/backends/cpu/cpu-backend.ts';
 import { activate } from '../../../src/problem/activations.ts';
 import type { Activation } from '../../../src/problem/types.ts';
 import { expectAllClose } from '../../helpers/allclose.ts';
@@ -47,7 +47,10 @@ describe.each(ACTIVATIONS)('initial_state ($kind)', (act) => {
   it.each(SIZES)('matches the float64 recurrence at T=$T r=$r n=$n', async (dims) => {
     const fx = fixture(dims, 40 + dims.r, act, 0.8);
     const got = await deviceS0(fx);
-    const ref = initialAuxiliaries({ ...dims, x: fx.x, y: fx.y, activation: act, lambdas: fx.lambdas, mu: fx.mu }, fx.w);
+    const cpu = new CpuBackend();
+    await cpu.load({ ...dims, x: fx.x, y: fx.y, activation: act, lambdas: fx.lambdas, mu: fx.mu }, fx.w);
+    const ref = await cpu.readState();
+    cpu.dispose();
     const scale = Math.max(maxAbs(ref.u), 1e-30);
     expectAllClose(got.u, ref.u, { rtol: 0, atol: 1e-5 * scale }, 'u');
     expectAllClose(got.h, ref.h, { rtol: 0, atol: 1e-5 * scale }, 'h');
