@@ -146,42 +146,33 @@ function describe(label: string, w: RnnWeights) {
     }
   }
   // Extrapolation: how far test pre-activations leave the unit's training range, in units of that range.
-  let worstExcess = 0;
-  let testStepsOutside = 0;
+  const lo = new Float64Array(r).fill(Infinity);
+  const hi = new Float64Array(r).fill(-Infinity);
   let unitsNeverActiveInTraining = 0;
   let unitsActiveInTestOnly = 0;
+  let worstExcess = 0;
   for (let i = 0; i < r; i++) {
-    let lo = Infinity;
-    let hi = -Infinity;
     let activeTrain = false;
     for (let t = 0; t < T1; t++) {
       const v = u[t * r + i];
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
+      lo[i] = Math.min(lo[i], v);
+      hi[i] = Math.max(hi[i], v);
       if (v > 0) activeTrain = true;
     }
     if (!activeTrain) unitsNeverActiveInTraining++;
     let activeTest = false;
+    const range = Math.max(hi[i] - lo[i], 1e-12);
     for (let t = T1; t < T; t++) {
       const v = u[t * r + i];
       if (v > 0) activeTest = true;
-      const range = Math.max(hi - lo, 1e-12);
-      worstExcess = Math.max(worstExcess, (v - hi) / range, (lo - v) / range);
+      worstExcess = Math.max(worstExcess, (v - hi[i]) / range, (lo[i] - v) / range);
     }
     if (activeTest && !activeTrain) unitsActiveInTestOnly++;
   }
+  let testStepsOutside = 0;
   for (let t = T1; t < T; t++) {
     let outside = false;
-    for (let i = 0; i < r && !outside; i++) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let s = 0; s < T1; s++) {
-        lo = Math.min(lo, u[s * r + i]);
-        hi = Math.max(hi, u[s * r + i]);
-      }
-      const v = u[t * r + i];
-      if (v > hi || v < lo) outside = true;
-    }
+    for (let i = 0; i < r && !outside; i++) outside = u[t * r + i] > hi[i] || u[t * r + i] < lo[i];
     if (outside) testStepsOutside++;
   }
   // Where the test error sits: the squared errors of the test steps, largest first.
@@ -194,13 +185,14 @@ function describe(label: string, w: RnnWeights) {
   const total = stepErr.reduce((s, e) => s + e.se, 0);
   stepErr.sort((a, b) => b.se - a.se);
   const top3Share = (stepErr[0].se + stepErr[1].se + stepErr[2].se) / total;
+  const reg = regularization(w, almLambdas);
   return {
     label,
     trainErr: errs.trainErr,
     testErr: errs.testErr,
     testErrReset: reset.testErr,
-    objectiveTau1: errs.trainErr + regularization(w, almLambdas),
-    regTau1: regularization(w, almLambdas),
+    objectiveTau1: errs.trainErr + reg,
+    regTau1: reg,
     balancedObjectiveTau1: balanced.objective,
     balancingScale: { min: Math.min(...balanced.scale), max: Math.max(...balanced.scale) },
     norms: { W: Math.sqrt(sumSq(w.W)), V: Math.sqrt(sumSq(w.V)), b: Math.sqrt(sumSq(w.b)), A: Math.sqrt(sumSq(w.A)), c: Math.sqrt(sumSq(w.c)) },
