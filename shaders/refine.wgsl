@@ -5,13 +5,17 @@
 // current solutions X (n×nrhs at outOff); (4) systems: descriptors (as in cholesky.wgsl);
 // (5) red: per-workgroup partial sums, slot 10 + system index, row workgroup_id.x; (6) shift
 // m̂ of center.wgsl (the z-block systems are centred: R̃ = S R).
-// Workgroup 256 (grid: ceil(max n·nrhs / 256) × number of systems): one invocation per entry
+// Workgroup 256 (grid: ceil(max n·nrhs / 256) × number of systems, from descriptor
+// FIRST_SYSTEM on; a sweep refines only the Q-system here, the P-system from its data residual
+// in gram.wgsl WHICH 2; the certificate uses both): one invocation per entry
 // (i, k) forms R̃[i][k] = B[i][k] − Σ_j A[i][j] X[j][k] with a compensated dot product
 // (TwoSum accumulation; products exact where fma is fused), writes it for the re-solve, and
 // adds the squared gradient entry (scale · R[i][k])² of the uncentred residual
 // R = S⁻¹R̃ (R_i = R̃_i + m̂_i R̃_last) to a tree sum, where scale turns the residual into the
 // gradient of L: γ for the P-system (kind 0), 2/T for the Q-system (kind 1).
 struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u32, p2: u32 };
+
+override FIRST_SYSTEM: u32 = 0u;
 
 @group(0) @binding(1) var<storage, read> orig: array<f32>;
 @group(0) @binding(2) var<storage, read_write> a: array<f32>;
@@ -44,7 +48,8 @@ fn resid(d: Sys, i: u32, k: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let d = systems[wg.y];
+  let si = wg.y + FIRST_SYSTEM;
+  let d = systems[si];
   let n = d.n;
   let w = n + d.nrhs;
   let e = wg.x * 256u + li;
@@ -66,5 +71,5 @@ fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
     if (li < s) { sq[li] += sq[li + s]; }
     workgroupBarrier();
   }
-  if (li == 0u) { red[(10u + wg.y) * P.statsRows + wg.x] = sq[0]; }
+  if (li == 0u) { red[(10u + si) * P.statsRows + wg.x] = sq[0]; }
 }

@@ -7,7 +7,11 @@
 // ≤ 3 pieces, safeguarded Newton (NEWTON_STEPS steps) on the convex ones, best candidate.
 // u⁺ (the u > 0 branch) wins ties. Prelude: common.wgsl (ACT), tile.wgsl.
 // Bindings: (1) h T×r, (2) x T×n, (3) u T×r (read θ3, write the new u), (4) xi, (5) zeta,
-// (6) z: Mᵀ (K×r) at 0. Workgroup 16×16 = a 32×32 tile of (t, i); grid ceil(r/32) × ceil(T/32).
+// (6) z: Mᵀ (K×r) at 0, (7) wres: T×r, written by `residual`. Workgroup 16×16 = a 32×32
+// tile of (t, i); grid ceil(r/32) × ceil(T/32).
+// Entry `residual`: the same product, then wres = u + ξ/γ − ψ (the data residual E of the
+// w-part of the z-block, from which gram.wgsl (WHICH 2) forms the refinement right-hand side;
+// with EXACT_DOT the product is accurate to about one rounding of ψ itself).
 const LHS_K_FAST: bool = true;
 const NEWTON_STEPS: u32 = 32u;
 
@@ -17,6 +21,7 @@ const NEWTON_STEPS: u32 = 32u;
 @group(0) @binding(4) var<storage, read> xi: array<f32>;
 @group(0) @binding(5) var<storage, read> zeta: array<f32>;
 @group(0) @binding(6) var<storage, read> z: array<f32>;
+@group(0) @binding(7) var<storage, read_write> wres: array<f32>;
 
 fn lhs(sel: u32, t: u32, k: u32) -> f32 {
   if (t >= P.T) { return 0.0; }
@@ -149,6 +154,21 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
       let e = t * P.r + i;
       let th = Theta((acc[q].x + acc[q].y) - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
       u[e] = u_new(th);
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row0 = wg.y * TS;
+  let col0 = wg.x * TS;
+  let acc = tile_product(0u, row0, col0, 0u, P.K, lid.x, lid.y);
+  for (var q = 0u; q < 4u; q++) {
+    let t = row0 + lid.y + tile_dr(q);
+    let i = col0 + lid.x + tile_dc(q);
+    if (t < P.T && i < P.r) {
+      let e = t * P.r + i;
+      wres[e] = ((u[e] + xi[e] / P.gamma) - acc[q].x) - acc[q].y;
     }
   }
 }

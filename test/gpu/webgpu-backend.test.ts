@@ -1,20 +1,24 @@
 // The WebGPU backend as a whole (Node + Dawn; SwiftShader without a GPU): the golden float64
 // states, whole ALM runs against the float64 CPU backend from the same initial point, the
-// state round trip, the per-sweep dispatch/read-back budget, and the limit check.
+// w-part solve on real (ill-conditioned) data, the state round trip, the per-sweep
+// dispatch/read-back budget, and the limit check.
 // Tolerances (f32 against float64): golden states after 1 and 5 sweeps 2e-5 of each array's
 // max; ALM runs of a few outer iterations 1e-3 relative on TrainErr/TestErr/FeasVio and
-// 2e-3 of max|w| on the weights.
+// 2e-3 of max|w| on the weights. The w-part solve on sp500: weights within 3e-6 of max|M| of
+// the float64 solve from the same f32 state (f32 rounding is 6e-8; without the refinement from
+// the data the error is ~3e-5, which the test also checks, so that it can fail).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlm, type AlmResult } from '../../src/alm/alm.ts';
-import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
+import { DEFAULT_PARAMS, lambdasFor, paramsFor, type AlmParams } from '../../src/alm/params.ts';
 import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
 import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
 import { checkLimits, GpuLimitError, planLayout } from '../../src/backends/webgpu/layout.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
+import { loadDataset } from '../../src/problem/datasets.ts';
 import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
-import type { Activation, Problem } from '../../src/problem/types.ts';
+import type { Activation, Problem, RnnWeights } from '../../src/problem/types.ts';
 import { expectAllClose } from '../helpers/allclose.ts';
 import { flat, goldenProblem, goldenState, goldenWeights, loadGolden, type GoldenState } from '../helpers/golden.ts';
 import { maxAbs } from '../helpers/gpu-fixture.ts';
@@ -139,6 +143,57 @@ describe('whole ALM runs against the float64 CPU backend', () => {
     const gc = await backend.certificate(gpuRun.loopState.gamma);
     const cc = await cpu.certificate(cpuRun.loopState.gamma);
     expect(rel(gc, cc), `certificate ${gc} vs ${cc}`).toBeLessThan(0.05);
+  });
+});
+
+describe('the w-part solve on real data', () => {
+  it('refines from the data residual to near f32 rounding on sp500 (where the normal equations alone lose two digits)', async () => {
+    // A state three outer iterations into the paper's sp500 run (float64), rounded to f32.
+    const loaded = loadDataset('sp500', { standardize: 'whole' });
+    const params = paramsFor('sp500', { tau: loaded.defaults.tau, overrides: { outer: 3, inner: 100 } });
+    const { r } = loaded.defaults;
+    const { n, m } = loaded.series;
+    const T = loaded.T1;
+    const problem: Problem = { name: 'sp500', series: loaded.series, T1: T, r, activation: { kind: 'relu' } };
+    const initial = initializeWeights('lecun', r, n, m, new Rng(1));
+    const cpu = new CpuBackend();
+    const run = await runAlm(cpu, problem, params, initial);
+    const gamma = run.loopState.gamma;
+    const f = (a: Float64Array) => Float64Array.from(a, Math.fround);
+    const s = await cpu.readState();
+    const state: BcdState = {
+      weights: { ...s.weights, W: f(s.weights.W), V: f(s.weights.V), b: f(s.weights.b), A: f(s.weights.A), c: f(s.weights.c) },
+      h: f(s.h), u: f(s.u), xi: f(s.xi), zeta: f(s.zeta),
+    };
+    const bcd = {
+      T, n, m, r, x: loaded.series.x.subarray(0, T * n), y: loaded.series.y.subarray(0, T * m),
+      activation: problem.activation, lambdas: lambdasFor(params, r, n, m), mu: params.mu,
+    };
+    /** The weights after one sweep from `state` (the z-block reads h, u, ξ as written). */
+    const afterSweep = async (b: BcdBackend): Promise<RnnWeights> => {
+      await b.load(bcd, initial);
+      await b.writeState(state);
+      await b.sweep(1, gamma);
+      return b.readWeights();
+    };
+    const exact = await afterSweep(new CpuBackend());
+    const errorOf = (w: RnnWeights) => {
+      let d = 0;
+      let mx = 0;
+      for (const k of ['W', 'V', 'b'] as const) {
+        for (let i = 0; i < w[k].length; i++) {
+          d = Math.max(d, Math.abs(w[k][i] - exact[k][i]));
+          mx = Math.max(mx, Math.abs(exact[k][i]));
+        }
+      }
+      return d / mx;
+    };
+    const refined = errorOf(await afterSweep(backend));
+    const plain = new WebGpuBackend(gpu.device, { adapterInfo: gpu.adapterInfo, refineSteps: 0 });
+    const unrefined = errorOf(await afterSweep(plain));
+    plain.dispose();
+    expect(unrefined, 'the problem is hard enough to need the refinement').toBeGreaterThan(1e-5);
+    expect(refined, `refined ${refined} vs unrefined ${unrefined}`).toBeLessThan(3e-6);
   });
 });
 

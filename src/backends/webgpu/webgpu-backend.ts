@@ -19,13 +19,16 @@ import { createMultipliers, type Multipliers } from './kernels/multipliers.ts';
 import { exactDotMode } from './kernels/probe.ts';
 import { createReduce } from './kernels/reduce.ts';
 import { createRefine } from './kernels/refine.ts';
-import { createUUpdate } from './kernels/u_update.ts';
+import { createUUpdate, createWResidual } from './kernels/u_update.ts';
 
 /** Options of the WebGPU backend. */
 export interface WebGpuBackendOptions {
   /** The adapter the device came from (for `info`). */
   adapterInfo?: GpuAdapterSummary;
-  /** Iterative-refinement steps after each z-block solve (default 1). */
+  /**
+   * Iterative-refinement steps after each z-block solve (default 1): the P-system (W, V, b)
+   * from its data residual, the Q-system (A, c) from its stored normal equations.
+   */
   refineSteps?: number;
   /** Destroy the device in dispose() (default false: the caller owns it). */
   ownsDevice?: boolean;
@@ -70,6 +73,7 @@ interface Buffers {
   xi: GPUBuffer;
   zeta: GPUBuffer;
   uprev: GPUBuffer;
+  wres: GPUBuffer;
   h0: GPUBuffer;
   u0: GPUBuffer;
   z: GPUBuffer;
@@ -270,6 +274,7 @@ export class WebGpuBackend implements BcdBackend {
         xi: this.buffer('ξ (T×r)', T * r, S, all),
         zeta: this.buffer('ζ (T×r)', T * r, S, all),
         uprev: this.buffer('u before the last sweep (T×r)', T * r, S, all),
+        wres: this.buffer('data residual of the w-part (T×r)', T * r, S, all),
         h0: this.buffer('h of s^0', T * r, S, all),
         u0: this.buffer('u of s^0', T * r, S, all),
         z: this.buffer('z: weights and h-block solutions', l.zLen, S, all),
@@ -288,7 +293,8 @@ export class WebGpuBackend implements BcdBackend {
       const exact = await exactDotMode(device);
       const bytesP = l.K * l.Wp * 4;
       const bytesQ = l.Kq * l.Wq * 4;
-      const common = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, y: buf.y, shift: buf.shift };
+      const common = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, y: buf.y, shift: buf.shift, wres: buf.wres, xz: buf.xz };
+      const sysP = { buffer: buf.sysZ, offset: 0, size: bytesP };
       const zSystems = [
         { off: 0, n: l.K, nrhs: r, outOff: 0, kind: 0 },
         { off: l.sysQOff, n: l.Kq, nrhs: m, outOff: l.offN, kind: 1 },
@@ -297,9 +303,10 @@ export class WebGpuBackend implements BcdBackend {
         { off: 0, n: r, nrhs: l.nrhs1, outOff: l.offH1, kind: 2 },
         { off: l.sysH2Off, n: r, nrhs: l.nrhs2, outOff: l.offH2, kind: 3 },
       ];
-      const [center, gramP, gramQ, cholZ, cholH, hSystem, hUpdate, uUpdate, mult, hcert, reduce, initialState] = await Promise.all([
+      const [center, gramP, gramPResidual, gramQ, cholZ, cholH, hSystem, hUpdate, uUpdate, wResidual, mult, hcert, reduce, initialState] = await Promise.all([
         createCenter(device, l, { params: buf.params, h: buf.h, shift: buf.shift, xz: buf.xz, z: buf.z }),
-        createGram(device, l, 'P', { ...common, part: buf.partP, sys: { buffer: buf.sysZ, offset: 0, size: bytesP }, orig: { buffer: buf.origZ, offset: 0, size: bytesP } }),
+        createGram(device, l, 'P', { ...common, part: buf.partP, sys: sysP, orig: { buffer: buf.origZ, offset: 0, size: bytesP } }),
+        createGram(device, l, 'P-residual', { ...common, part: buf.partP, sys: sysP, orig: { buffer: buf.origZ, offset: 0, size: bytesP } }),
         createGram(device, l, 'Q', {
           ...common, part: buf.partQ,
           sys: { buffer: buf.sysZ, offset: l.sysQOff * 4, size: bytesQ }, orig: { buffer: buf.origZ, offset: l.sysQOff * 4, size: bytesQ },
@@ -309,6 +316,7 @@ export class WebGpuBackend implements BcdBackend {
         createHSystem(device, l, buf.params, buf.z, buf.sysH),
         createHUpdate(device, l, act, { params: buf.params, y: buf.y, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z, h: buf.h }),
         createUUpdate(device, l, act, exact, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z }),
+        createWResidual(device, l, exact, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, z: buf.z, wres: buf.wres }),
         createMultipliers(device, l, act, exact, {
           params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, y: buf.y, z: buf.z, red: buf.red,
         }),
@@ -317,12 +325,14 @@ export class WebGpuBackend implements BcdBackend {
         createInitialState(device, l, act, { params: buf.params, x: buf.x, z: buf.z, u: buf.u, h: buf.h }),
       ]);
       all.push(cholZ.descriptors, cholH.descriptors);
-      const refine = await createRefine(device, l, 2, {
+      const refineBuffers = {
         params: buf.params, orig: buf.origZ, sys: buf.sysZ, out: buf.xz, descriptors: cholZ.descriptors, red: buf.red, shift: buf.shift,
-      });
-      const zSteps: Recorder[] = [center.means, gramP, gramQ, cholZ.factor, cholZ.solve];
-      for (let i = 0; i < this.refineSteps; i++) zSteps.push(refine, cholZ.solveAdd);
-      zSteps.push(center.uncenter);
+      };
+      const [refine, refineQ] = await Promise.all([createRefine(device, l, 2, refineBuffers), createRefine(device, l, 1, refineBuffers, 1)]);
+      // Refinement: the P-system's residual from the data (E = U + Ξ/γ − Ψ(h)w needs the
+      // uncentred weights, hence the uncenter before it), the Q-system's from its normal equations.
+      const zSteps: Recorder[] = [center.means, gramP, gramQ, cholZ.factor, cholZ.solve, center.uncenter];
+      for (let i = 0; i < this.refineSteps; i++) zSteps.push(wResidual, gramPResidual, refineQ, cholZ.solveAdd, center.uncenter);
       const sweepSteps = [...zSteps, hSystem, cholH.factor, cholH.solve, hUpdate, uUpdate];
       const sweep = sequence('BCD sweep', sweepSteps);
       const certZ = sequence('certificate z-part', [center.means, gramP, gramQ, center.center, refine]);

@@ -24,3 +24,14 @@ export async function createUUpdate(device: GPUDevice, l: GpuLayout, act: number
   const g = k.bind('u_update bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z });
   return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
 }
+
+/** Builds the dispatch that writes the w-part's data residual wres = u + ξ/γ − Ψ(h)w (u_update.wgsl `residual`). */
+export async function createWResidual(device: GPUDevice, l: GpuLayout, exactDot: number, b: Omit<UUpdateBuffers, 'zeta'> & { wres: GPUBuffer }): Promise<Recorder> {
+  const ro = 'read-only-storage' as const;
+  const k = await createComputeKernel(device, {
+    label: 'refine w-part data residual', source, tiled: true, entryPoint: 'residual', constants: { EXACT_DOT: exactDot },
+    bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 6: ro, 7: 'storage' },
+  });
+  const g = k.bind('w-part data residual bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 6: b.z, 7: b.wres });
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
+}
