@@ -6,16 +6,20 @@
 // (4) h T×r, both written (row-major, time-major).
 // Entry `inputs` (the parallel part): one invocation per (t, i) writes u_t[i] = V x_t + b;
 // workgroups of 256 over ceil(T·r / 256), the grid wrapped into y past 65 535.
-// Entry `recurrence` (the sequential part): ONE workgroup of 256 walks t = 1..T; invocation li
-// owns the rows i ≡ li (mod 256): u_t[i] += Σ_j W[i][j] h_{t−1}[j], h_t[i] =
-// σ(u_t[i]), sums compensated (Neumaier). h_{t−1} comes from workgroup memory (two halves,
-// alternating, one barrier a step) when r ≤ SHARED_R, else from the h buffer (storageBarrier).
+// Entry `recurrence` (the sequential part): ONE workgroup of 256 walks the steps of one chunk
+// [chunk.x, chunk.y) (0-based t; binding (5), one uniform range per dispatch, so that no single
+// dispatch runs long enough to meet a browser's GPU watchdog); invocation li owns the rows
+// i ≡ li (mod 256): u_t[i] += Σ_j W[i][j] h_{t−1}[j], h_t[i] = σ(u_t[i]), sums compensated
+// (Neumaier). h_{t−1} comes from workgroup memory (two halves, alternating, one barrier a step)
+// when r ≤ SHARED_R, else from the h buffer (storageBarrier); a chunk that does not start at
+// t = 0 first loads h_{t−1} from the h buffer, so the result does not depend on the chunking.
 // The products use the stored f32 h_{t−1}, so s^0 is feasible to f32 rounding in the
 // backend's own arithmetic, whatever the spectral radius of W.
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> z: array<f32>;
 @group(0) @binding(3) var<storage, read_write> u: array<f32>;
 @group(0) @binding(4) var<storage, read_write> h: array<f32>;
+@group(0) @binding(5) var<uniform> chunk: vec4<u32>;
 
 const WG: u32 = 256u;
 const SHARED_R: u32 = 1024u;
@@ -40,14 +44,22 @@ fn inputs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
 fn recurrence(@builtin(local_invocation_index) li: u32) {
   let r = P.r;
   let inShared = r <= SHARED_R;
-  // t = 1: h_0 = 0, so u_1 is its input part.
-  for (var i = li; i < r; i += WG) {
-    let v = sigma(u[i]);
-    h[i] = v;
-    if (inShared) { hs[i] = v; }
+  let t1 = min(chunk.y, P.T);
+  var t0 = chunk.x;
+  if (t0 == 0u) {
+    // t = 0: h_{−1} = 0, so u_0 is its input part.
+    for (var i = li; i < r; i += WG) {
+      let v = sigma(u[i]);
+      h[i] = v;
+      if (inShared) { hs[i] = v; }
+    }
+    t0 = 1u;
+  } else if (inShared) {
+    let prevHalf = ((t0 - 1u) % 2u) * SHARED_R;
+    for (var i = li; i < r; i += WG) { hs[prevHalf + i] = h[(t0 - 1u) * r + i]; }
   }
   if (inShared) { workgroupBarrier(); } else { storageBarrier(); }
-  for (var t = 1u; t < P.T; t++) {
+  for (var t = t0; t < t1; t++) {
     let prevHalf = ((t - 1u) % 2u) * SHARED_R;
     let curHalf = (t % 2u) * SHARED_R;
     for (var i = li; i < r; i += WG) {

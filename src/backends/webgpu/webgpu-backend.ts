@@ -324,7 +324,7 @@ export class WebGpuBackend implements BcdBackend {
         createReduce(device, l, buf.params, buf.red, buf.z, buf.out),
         createInitialState(device, l, act, { params: buf.params, x: buf.x, z: buf.z, u: buf.u, h: buf.h }),
       ]);
-      all.push(cholZ.descriptors, cholH.descriptors);
+      all.push(cholZ.descriptors, cholH.descriptors, initialState.chunks);
       const refineBuffers = {
         params: buf.params, orig: buf.origZ, sys: buf.sysZ, out: buf.xz, descriptors: cholZ.descriptors, red: buf.red, shift: buf.shift,
       };
@@ -347,7 +347,7 @@ export class WebGpuBackend implements BcdBackend {
       q.writeBuffer(buf.z0, 0, z0);
       // s^0 on the device (a T·r² recurrence: too slow in JavaScript for long series), kept in h0/u0 for resets.
       const s0enc = device.createCommandEncoder({ label: 's^0' });
-      this.recordPass(s0enc, 's^0', [initialState]);
+      this.recordPass(s0enc, 's^0', [initialState.recorder]);
       const tr = T * r * 4;
       s0enc.copyBufferToBuffer(buf.h, 0, buf.h0, 0, tr);
       s0enc.copyBufferToBuffer(buf.u, 0, buf.u0, 0, tr);
