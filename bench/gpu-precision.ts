@@ -96,6 +96,8 @@ async function almPair(problem: Problem, params: AlmParams, initial: RnnWeights)
       sweepMs += g64.stats.lastBatchMs;
       sweepCount += g64.stats.lastBatchSweeps;
     },
+    // Progress on stderr: a software adapter takes minutes per outer iteration at these sizes.
+    onIteration: (it) => process.stderr.write(`  webgpu k=${it.k}/${params.outer}: FeasVio ${it.feasVio.toExponential(2)} (float64 ${c.history[it.k - 1]?.feasVio.toExponential(2)}), ${(sweepMs / Math.max(1, sweepCount)).toFixed(1)} ms/sweep\n`),
   });
   const gpuSeconds = (performance.now() - t0) / 1000;
   const stats = { ...g64.stats };
@@ -110,6 +112,7 @@ function trajectory(c: AlmResult, g: AlmResult) {
     feasVioGpu: g.history[i]?.feasVio,
     gammaCpu: h.gammaNext,
     gammaGpu: g.history[i]?.gammaNext,
+    atFloorGpu: g.history[i]?.atFloor,
     trainErrCpu: h.trainErr,
     trainErrGpu: g.history[i]?.trainErr,
     testErrCpu: h.testErr,

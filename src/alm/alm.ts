@@ -2,7 +2,7 @@
 // interface: multipliers, penalty rule, tolerance schedule, warm-start rule, caps, events.
 // The backend holds the state; this loop sees scalars, plus the weights once per outer
 // iteration to report TrainErr and TestErr.
-import type { BcdBackend, BcdState } from '../backends/backend.ts';
+import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms } from '../backends/backend.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
@@ -31,7 +31,7 @@ export interface AlmIteration {
   warm: boolean;
   /** The ∂L certificate when it was read (certificate stopping rule), else null. */
   certificate: number | null;
-  /** True when the violation was at or below feasFloor, so γ was held. */
+  /** True when the violation was at or below the rounding floor (violationFloor), so γ was held. */
   atFloor: boolean;
   trainErr: number;
   testErr: number;
@@ -102,6 +102,24 @@ export interface AlmRunOptions {
   testHidden?: TestHidden;
   /** Stop once FeasVio ≤ this (and, with the certificate rule, the certificate ≤ ε); 0 disables. */
   feasTol?: number;
+}
+
+/**
+ * Unit roundoffs of ||u|| below which FeasVio is taken to be at the backend's rounding floor.
+ * u, h and the weights are stored rounded and Ψ(h)w adds K products, so the violation of an
+ * iterate cannot get much below a few roundings of ||u||; once there the decrease test (3.8)
+ * fails by chance and γ would grow every iteration while nothing improves (ALGORITHM.md §5).
+ */
+export const FLOOR_ROUNDINGS = 4;
+
+/**
+ * The violation at or below which γ is held: params.feasFloor, or FLOOR_ROUNDINGS unit
+ * roundoffs of ||u|| when the backend reports both (for f32 this is what matters; for float64
+ * the default feasFloor is the larger).
+ */
+export function violationFloor(params: AlmParams, info: BackendInfo, norms: ConstraintNorms): number {
+  const rounding = info.unitRoundoff !== undefined && norms.uNorm !== undefined ? FLOOR_ROUNDINGS * info.unitRoundoff * norms.uNorm : 0;
+  return Math.max(params.feasFloor, rounding);
 }
 
 /** Trains problem's RNN with the ALM on `backend`, from `initial` weights (s^0 is built from them). */
@@ -188,7 +206,7 @@ export async function runAlm(
     const mult = await backend.updateMultipliers(gamma);
     const eps = params.eta4 * loop.eps;
     // Penalty rule (3.8)–(3.9), holding γ once the violation sits at the rounding floor.
-    const atFloor = violation <= params.feasFloor;
+    const atFloor = violation <= violationFloor(params, backend.info, norms);
     let gammaNext = gamma;
     if (!atFloor && !(violation <= params.eta1 * loop.prevViolation)) {
       gammaNext = Math.max(gamma / params.eta2, mult.xi ** params.eta3, mult.zeta ** params.eta3);

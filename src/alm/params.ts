@@ -38,8 +38,9 @@ export interface AlmParams {
   /** Upper cap on γ (the authors' code uses 1e4); Infinity for none. */
   gammaMax: number;
   /**
-   * Constraint violation treated as zero: at or below it γ is held, because the decrease
-   * test (3.8) can never pass once the violation sits at the rounding floor (ALGORITHM.md §5).
+   * Constraint violation treated as zero: at or below it (or below the backend's own rounding
+   * floor, violationFloor in alm.ts, when that is larger) γ is held, because the decrease test
+   * (3.8) can never pass once the violation sits at the rounding floor (ALGORITHM.md §5).
    */
   feasFloor: number;
 }

@@ -43,6 +43,8 @@ export interface BcdState {
 export interface ConstraintNorms {
   c1: number;
   c2: number;
+  /** ||u||, the scale of the residuals' rounding floor (absent: no floor is derived from it). */
+  uNorm?: number;
 }
 
 /** Description of the device a backend computes on, for logs and reports. */
@@ -53,6 +55,11 @@ export interface BackendInfo {
   description: string;
   /** True for software adapters (SwiftShader). */
   software?: boolean;
+  /**
+   * Unit roundoff of the arithmetic the state is kept and computed in: 2⁻⁵³ (float64), 2⁻²⁴
+   * (f32). With ConstraintNorms.uNorm it sets the violation below which γ is held.
+   */
+  unitRoundoff?: number;
 }
 
 /** A BCD engine over one problem. Every method may be asynchronous (GPU read-backs). */

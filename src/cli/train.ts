@@ -61,7 +61,8 @@ method (defaults: the paper's Table 2 for the data set)
   --eta1 --eta2 --eta4      in (0,1)
   --eta3 E                  exponent of the penalty rule itself (1.01; 1.015 for synthetic-large)
   --gamma-max G             cap on γ (the authors' code uses 1e4; default none)
-  --feas-floor F            violation treated as 0, γ held there (default 1e-10)
+  --feas-floor F            violation treated as 0, γ held there (default 1e-10; on WebGPU
+                            at least 4 f32 roundings of ||u||, its rounding floor)
   --inner-stop cap|certificate   stop sweeps at the cap (paper's runs) or when the ∂L certificate ≤ ε
   --check-every N           sweeps between read-backs of the stopping test (default 10)
 

@@ -1,7 +1,7 @@
 // The outer loop's rules on hand-made cases: multipliers (3.7), penalty (3.8)–(3.9), tolerance,
 // warm start (3.13), the rounding-floor hold, caps, stopping; and the feasibility of s^0.
 import { describe, expect, it } from 'vitest';
-import { runAlm } from '../../src/alm/alm.ts';
+import { FLOOR_ROUNDINGS, runAlm } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, lambdasFor, type AlmParams } from '../../src/alm/params.ts';
 import type { BcdBackend, BcdState, ConstraintNorms } from '../../src/backends/backend.ts';
 import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
@@ -11,7 +11,7 @@ import { zeroWeights, type Activation, type Problem } from '../../src/problem/ty
 
 /** A backend whose scalars follow a script, recording what the loop asked of it. */
 class ScriptedBackend implements BcdBackend {
-  readonly info = { kind: 'scripted', description: 'scripted' };
+  info: BcdBackend['info'] = { kind: 'scripted', description: 'scripted' };
   calls: string[] = [];
   sweepGammas: number[] = [];
   private normCalls = 0;
@@ -88,6 +88,25 @@ describe('ALM outer-loop rules on a scripted backend', () => {
     const res = await runAlm(be, tinyProblem, params({ gammaMax: 1000, feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
     expect(res.history.map((i) => i.gammaNext)).toEqual([1000, 1000, 1000, 1000]);
     expect(res.history.map((i) => i.atFloor)).toEqual([false, false, true, true]);
+  });
+
+  it('holds γ at the backend\'s own rounding floor, FLOOR_ROUNDINGS unit roundoffs of ||u||', async () => {
+    // Unit roundoff 1e-3 and ||u|| = 10: the floor is FLOOR_ROUNDINGS · 1e-2, far above feasFloor.
+    const floor = FLOOR_ROUNDINGS * 1e-3 * 10;
+    const at = (v: number) => ({ c1: v, c2: 0, uNorm: 10 });
+    const script = [at(0), at(1), at(0.9 * floor), at(0.8 * floor), at(1.1 * floor), at(0)];
+    const be = new ScriptedBackend(script, Array(4).fill({ xi: 1, zeta: 0 }), [0, 0, 0, 0, 0]);
+    be.info = { kind: 'scripted', description: 'scripted f32-like', unitRoundoff: 1e-3 };
+    const res = await runAlm(be, tinyProblem, params({ feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
+    // k=1 grows γ (1 > 0.5·0); k=2 passes the decrease test and is at the floor; k=3 fails the
+    // decrease test (0.8 > 0.5·0.9) but is at the floor, so γ is held; k=4 is above it: γ grows.
+    expect(res.history.map((i) => i.atFloor)).toEqual([false, true, true, false]);
+    expect(res.history.map((i) => i.gammaNext)).toEqual([2, 2, 2, 4]);
+    // Without a unit roundoff only feasFloor counts, and k=3 grows γ.
+    const plain = new ScriptedBackend(script, Array(4).fill({ xi: 1, zeta: 0 }), [0, 0, 0, 0, 0]);
+    const res2 = await runAlm(plain, tinyProblem, params({ feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
+    expect(res2.history.map((i) => i.atFloor)).toEqual([false, false, false, false]);
+    expect(res2.history.map((i) => i.gammaNext)).toEqual([2, 2, 4, 8]);
   });
 
   it('stops at the outer cap and after an abort, keeping the last completed iterate', async () => {

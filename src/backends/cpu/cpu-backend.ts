@@ -16,7 +16,7 @@ import { minimizeU, type UCoefficients } from './u-update.ts';
 
 /** BCD on the CPU in float64: the reference every other backend is tested against. */
 export class CpuBackend implements BcdBackend {
-  readonly info: BackendInfo = { kind: 'cpu', description: 'cpu (float64 reference)', software: false };
+  readonly info: BackendInfo = { kind: 'cpu', description: 'cpu (float64 reference)', software: false, unitRoundoff: 2 ** -53 };
 
   private T = 0; private n = 0; private m = 0; private r = 0; private K = 0;
   private act: Activation = { kind: 'relu' };
@@ -310,7 +310,7 @@ export class CpuBackend implements BcdBackend {
     const { T, r } = this;
     const S = T + 1;
     this.computePre();
-    let c1 = 0, c2 = 0;
+    let c1 = 0, c2 = 0, uu = 0;
     for (let i = 0; i < r; i++) {
       for (let t = 0; t < T; t++) {
         const idx = i * T + t;
@@ -318,9 +318,10 @@ export class CpuBackend implements BcdBackend {
         const d2 = this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]);
         c1 += d1 * d1;
         c2 += d2 * d2;
+        uu += this.U[idx] * this.U[idx];
       }
     }
-    return { c1: Math.sqrt(c1), c2: Math.sqrt(c2) };
+    return { c1: Math.sqrt(c1), c2: Math.sqrt(c2), uNorm: Math.sqrt(uu) };
   }
 
   async updateMultipliers(gamma: number): Promise<{ xi: number; zeta: number }> {

@@ -189,7 +189,7 @@ export class WebGpuBackend implements BcdBackend {
     const name = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : 'unknown adapter';
     this.gramTarget = software ? SOFTWARE_GRAM_TARGET : GRAM_TARGET_WORKGROUPS;
     this.solveSpread = software ? 'narrow' : 'wide';
-    this.info = { kind: 'webgpu', description: `webgpu (float32): ${name}${software ? ' [software]' : ''}`, software };
+    this.info = { kind: 'webgpu', description: `webgpu (float32): ${name}${software ? ' [software]' : ''}`, software, unitRoundoff: 2 ** -24 };
     this.lost = device.lost.then((info) => {
       const err = new GpuDeviceLostError(`WebGPU device lost (${info.reason}): ${info.message}`);
       if (info.reason !== 'destroyed' && !this.disposed) {
@@ -506,7 +506,7 @@ export class WebGpuBackend implements BcdBackend {
     return this.serial(async () => {
       const L = this.need();
       const s = await this.scalars(L, 'constraint norms', [L.mult.stats]);
-      return { c1: Math.sqrt(Math.max(0, s[0])), c2: Math.sqrt(Math.max(0, s[1])) };
+      return { c1: Math.sqrt(Math.max(0, s[0])), c2: Math.sqrt(Math.max(0, s[1])), uNorm: Math.sqrt(Math.max(0, s[6])) };
     });
   }
 
