@@ -7,13 +7,15 @@
 // ≤ 3 pieces, safeguarded Newton (NEWTON_STEPS steps) on the convex ones, best candidate.
 // u⁺ (the u > 0 branch) wins ties. Prelude: common.wgsl (ACT), tile.wgsl.
 // Bindings: (1) h T×r, (2) x T×n, (3) u T×r (read θ3, write the new u), (4) xi, (5) zeta,
-// (6) z: Mᵀ (K×r) at 0, (7) wres: T×r, written by `residual`. Workgroup 16×16 = a 32×32
-// tile of (t, i); grid ceil(r/32) × ceil(T/32).
-// Entry `residual`: the same product, then wres = u + ξ/γ − ψ (the data residual E of the
-// w-part of the z-block, from which gram.wgsl (WHICH 2) forms the refinement right-hand side;
-// with EXACT_DOT the product is accurate to about one rounding of ψ itself).
+// (6) z: Mᵀ (K×r) at 0, (7) wres: T×r, written when RESIDUAL. Entry `update`: workgroup
+// 16×16 = a 32×32 tile of (t, i); grid ceil(r/32) × ceil(T/32).
+// override RESIDUAL: instead of the u-block, the same product then wres = u + ξ/γ − ψ (the
+// data residual E of the w-part of the z-block, from which gram.wgsl (WHICH 2) forms the
+// refinement right-hand side; with EXACT_DOT the product is accurate to about one rounding
+// of ψ itself).
 const LHS_K_FAST: bool = true;
 const NEWTON_STEPS: u32 = 32u;
+override RESIDUAL: bool = false;
 
 @group(0) @binding(1) var<storage, read> h: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
@@ -152,23 +154,12 @@ fn update(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
     let i = col0 + lid.x + tile_dc(q);
     if (t < P.T && i < P.r) {
       let e = t * P.r + i;
-      let th = Theta((acc[q].x + acc[q].y) - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
-      u[e] = u_new(th);
-    }
-  }
-}
-
-@compute @workgroup_size(16, 16)
-fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row0 = wg.y * TS;
-  let col0 = wg.x * TS;
-  let acc = tile_product(0u, row0, col0, 0u, P.K, lid.x, lid.y);
-  for (var q = 0u; q < 4u; q++) {
-    let t = row0 + lid.y + tile_dr(q);
-    let i = col0 + lid.x + tile_dc(q);
-    if (t < P.T && i < P.r) {
-      let e = t * P.r + i;
-      wres[e] = ((u[e] + xi[e] / P.gamma) - acc[q].x) - acc[q].y;
+      if (RESIDUAL) {
+        wres[e] = ((u[e] + xi[e] / P.gamma) - acc[q].x) - acc[q].y;
+      } else {
+        let th = Theta((acc[q].x + acc[q].y) - xi[e] / P.gamma, h[e] + zeta[e] / P.gamma, u[e]);
+        u[e] = u_new(th);
+      }
     }
   }
 }

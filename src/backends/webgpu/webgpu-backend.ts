@@ -295,6 +295,7 @@ export class WebGpuBackend implements BcdBackend {
       const bytesQ = l.Kq * l.Wq * 4;
       const common = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, y: buf.y, shift: buf.shift, wres: buf.wres, xz: buf.xz };
       const sysP = { buffer: buf.sysZ, offset: 0, size: bytesP };
+      const uBuffers = { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z, wres: buf.wres };
       const zSystems = [
         { off: 0, n: l.K, nrhs: r, outOff: 0, kind: 0 },
         { off: l.sysQOff, n: l.Kq, nrhs: m, outOff: l.offN, kind: 1 },
@@ -315,8 +316,8 @@ export class WebGpuBackend implements BcdBackend {
         createCholesky(device, 'h-block', hSystems, buf.params, buf.sysH, buf.z, { spread: this.solveSpread }),
         createHSystem(device, l, buf.params, buf.z, buf.sysH),
         createHUpdate(device, l, act, { params: buf.params, y: buf.y, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z, h: buf.h }),
-        createUUpdate(device, l, act, exact, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, z: buf.z }),
-        createWResidual(device, l, exact, { params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, z: buf.z, wres: buf.wres }),
+        createUUpdate(device, l, act, exact, uBuffers),
+        createWResidual(device, l, exact, uBuffers),
         createMultipliers(device, l, act, exact, {
           params: buf.params, h: buf.h, x: buf.x, u: buf.u, xi: buf.xi, zeta: buf.zeta, y: buf.y, z: buf.z, red: buf.red,
         }),

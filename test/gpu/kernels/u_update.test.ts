@@ -29,7 +29,7 @@ describe.each(AWKWARD_SIZES)('u-update at T=$T r=$r n=$n m=$m', (dims) => {
       bufs?.destroy();
       bufs = fixtureBuffers(device, fx);
       const b = bufs;
-      const rec = await createUUpdate(device, fx.layout, activationCode(act), mode, { params: b.params, h: b.h, x: b.x, u: b.u, xi: b.xi, zeta: b.zeta, z: b.z });
+      const rec = await createUUpdate(device, fx.layout, activationCode(act), mode, { params: b.params, h: b.h, x: b.x, u: b.u, xi: b.xi, zeta: b.zeta, z: b.z, wres: b.uprev });
       await run(device, [rec]);
       const got = await read(device, b.u, dims.T * dims.r);
       const ps = psi(fx);
@@ -63,7 +63,7 @@ describe.each(AWKWARD_SIZES)('w-part data residual at T=$T r=$r n=$n m=$m', (dim
     bufs = fixtureBuffers(device, fx);
     const b = bufs;
     const wres = storage(device, dims.T * dims.r, 'wres');
-    const rec = await createWResidual(device, fx.layout, 2, { params: b.params, h: b.h, x: b.x, u: b.u, xi: b.xi, z: b.z, wres });
+    const rec = await createWResidual(device, fx.layout, 2, { params: b.params, h: b.h, x: b.x, u: b.u, xi: b.xi, zeta: b.zeta, z: b.z, wres });
     await run(device, [rec]);
     const got = await read(device, wres, dims.T * dims.r);
     const eps = 2 ** -24;

@@ -3,7 +3,7 @@ import source from '../../../../shaders/u_update.wgsl?raw';
 import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 
-/** Buffers of the u-update. */
+/** Buffers of the u-update (and of the w-part data residual, which writes `wres`). */
 export interface UUpdateBuffers {
   params: GPUBuffer;
   h: GPUBuffer;
@@ -12,26 +12,25 @@ export interface UUpdateBuffers {
   xi: GPUBuffer;
   zeta: GPUBuffer;
   z: GPUBuffer;
+  wres: GPUBuffer;
+}
+
+async function build(device: GPUDevice, l: GpuLayout, label: string, constants: Record<string, number>, b: UUpdateBuffers): Promise<Recorder> {
+  const ro = 'read-only-storage' as const;
+  const k = await createComputeKernel(device, {
+    label, source, tiled: true, entryPoint: 'update', constants,
+    bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 5: ro, 6: ro, 7: 'storage' },
+  });
+  const g = k.bind(`${label} bind group`, { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z, 7: b.wres });
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
 }
 
 /** Builds the dispatch that overwrites u with the u-block minimiser; `exactDot` is tile.wgsl's EXACT_DOT (probe.ts). */
-export async function createUUpdate(device: GPUDevice, l: GpuLayout, act: number, exactDot: number, b: UUpdateBuffers): Promise<Recorder> {
-  const ro = 'read-only-storage' as const;
-  const k = await createComputeKernel(device, {
-    label: 'u_update', source, tiled: true, entryPoint: 'update', constants: { ACT: act, EXACT_DOT: exactDot },
-    bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 5: ro, 6: ro },
-  });
-  const g = k.bind('u_update bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z });
-  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
+export function createUUpdate(device: GPUDevice, l: GpuLayout, act: number, exactDot: number, b: UUpdateBuffers): Promise<Recorder> {
+  return build(device, l, 'u_update', { ACT: act, EXACT_DOT: exactDot, RESIDUAL: 0 }, b);
 }
 
-/** Builds the dispatch that writes the w-part's data residual wres = u + ξ/γ − Ψ(h)w (u_update.wgsl `residual`). */
-export async function createWResidual(device: GPUDevice, l: GpuLayout, exactDot: number, b: Omit<UUpdateBuffers, 'zeta'> & { wres: GPUBuffer }): Promise<Recorder> {
-  const ro = 'read-only-storage' as const;
-  const k = await createComputeKernel(device, {
-    label: 'refine w-part data residual', source, tiled: true, entryPoint: 'residual', constants: { EXACT_DOT: exactDot },
-    bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 6: ro, 7: 'storage' },
-  });
-  const g = k.bind('w-part data residual bind group', { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 6: b.z, 7: b.wres });
-  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
+/** Builds the dispatch that writes the w-part's data residual wres = u + ξ/γ − Ψ(h)w (the refinement's E). */
+export function createWResidual(device: GPUDevice, l: GpuLayout, exactDot: number, b: UUpdateBuffers): Promise<Recorder> {
+  return build(device, l, 'refine w-part data residual', { EXACT_DOT: exactDot, RESIDUAL: 1 }, b);
 }
