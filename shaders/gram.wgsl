@@ -14,9 +14,10 @@
 //      Why not B − A X from the stored system: B and A are rounded to f32 once formed, and
 //      the normal equations square P's conditioning, so that residual cannot see the
 //      solution's error below f32's rounding of G and B. On sp500 (r = 20) that error held
-//      the ALM's FeasVio at ~6e-4 where float64 reaches ~1e-5; E is small and formed from u,
-//      h, x directly, so one step restores float64's trajectory (measured in a float64
-//      emulation with G and B rounded to f32; see bench/gpu-precision.ts for the device).
+//      the ALM's FeasVio at ~6e-4 where float64 reaches ~1e-5, and TrainErr 0.5 % off; E is
+//      small and formed from u, h, x directly, so one step brings the weights after a sweep
+//      from 8e-5 to 8e-7 of float64's, and a 50 × 100 run's TrainErr to 1e-5 of it
+//      (bench/gpu-precision.ts; bench/README.md has the figures).
 // Bindings: (1) h T×r, (2) x T×n, (3) u T×r, (4) xi T×r, (5) y T×m, (6) part: partial sums
 // [segment][row][col] (row stride Wd = Kp + nrhs, r for WHICH 2), (7) sys: the system,
 // factorised later in place, (8) orig: an untouched copy for refinement residuals, (9) shift
