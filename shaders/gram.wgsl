@@ -9,7 +9,7 @@
 //      [Q̃ Q̃ᵀ + T S Λ_a Sᵀ | Q̃ Yᵀ]               (solution Ñᵀ, (r+1)×m)
 //   2: the P-system's refinement right-hand side from the data (corrected semi-normal
 //      equations): with the current centred solution X = M̃ᵀ (in xz) and the data residual
-//      e_t = u_t + ξ_t/γ − Ψ(h)w (= u_t + ξ_t/γ − M̃ p̃_t; u_update.wgsl, entry `residual`),
+//      e_t = u_t + ξ_t/γ − Ψ(h)w (= u_t + ξ_t/γ − M̃ p̃_t; u_update.wgsl with RESIDUAL),
 //      R̃ = P̃ Eᵀ − (2/γ) S Λ_w Sᵀ X   (= B − A X of system 0, K×r).
 //      Why not B − A X from the stored system: B and A are rounded to f32 once formed, and
 //      the normal equations square P's conditioning, so that residual cannot see the

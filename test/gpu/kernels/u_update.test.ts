@@ -4,8 +4,8 @@
 // half-line minimisers tie to within f32 rounding the GPU may pick the other one, which is
 // accepted when φ(u_gpu) ≤ φ(ref) + 1e-5(1 + φ(ref)) (at most 1% of entries). Both dot-product
 // modes of tile.wgsl (EXACT_DOT 0 and 2) are run.
-// Entry `residual`: wres = u + ξ/γ − ψ, on inputs where u + ξ/γ ≈ ψ (as near a solution, where
-// the refinement uses it). Tolerance: with exact products (EXACT_DOT 2) |err| ≤ 4·2⁻²⁴ of
+// With RESIDUAL (createWResidual): wres = u + ξ/γ − ψ, on inputs where u + ξ/γ ≈ ψ (as near a
+// solution, where the refinement uses it). Tolerance: with exact products (EXACT_DOT 2) |err| ≤ 4·2⁻²⁴ of
 // |ψ| + |u| + |ξ/γ|, the rounding of the operands, not of the sum of |terms| of the dot product.
 import { afterEach, describe, expect, it } from 'vitest';
 import { minimizeU, phi } from '../../../src/backends/cpu/u-update.ts';

@@ -18,7 +18,7 @@ export interface GramBuffers {
   orig: GPUBufferBinding;
   /** The centring shift [h̄; x̄; 0] (center.wgsl). */
   shift: GPUBuffer;
-  /** The w-part's data residual E (T×r, u_update.wgsl `residual`); read by the 'P-residual' form only. */
+  /** The w-part's data residual E (T×r, u_update.wgsl with RESIDUAL); read by the 'P-residual' form only. */
   wres: GPUBuffer;
   /** The centred solutions (center.wgsl); read by the 'P-residual' form only. */
   xz: GPUBuffer;
