@@ -35,7 +35,8 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
   lines.push(
     'Bold: the lowest mean in its column (among the methods, for that initialisation and measure). '
       + '★: the lowest of the whole table for that measure. Standard deviations are sample ones (n − 1). '
-      + 'A cell with diverged runs (non-finite final error) says how many; its mean is over the others.',
+      + 'A cell with diverged runs (non-finite final error) says how many; its mean is over the others. '
+      + 'A cell with a single run shows its value alone.',
     '',
   );
   lines.push(...table3(results, cells), '');
@@ -142,9 +143,10 @@ export function almVerdict(results: ExperimentResults, cells = cellStats(results
   return lines;
 }
 
-/** "mean ± std" with the paper's kind of precision. */
+/** "mean ± std" with the paper's kind of precision; a single run's value alone (it has no spread). */
 export function pm(m: Moments | null): string {
   if (m === null) return 'diverged';
+  if (m.n === 1) return num(m.mean);
   return `${num(m.mean)} ± ${num(m.std, 2)}`;
 }
 
