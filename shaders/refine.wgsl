@@ -6,8 +6,8 @@
 // (5) red: per-workgroup partial sums, slot 10 + system index, row workgroup_id.x; (6) shift
 // m̂ of center.wgsl (the z-block systems are centred: R̃ = S R).
 // Workgroup 256 (grid: ceil(max n·nrhs / 256) × number of systems, from descriptor
-// FIRST_SYSTEM on; a sweep refines only the Q-system here, the P-system from its data residual
-// in gram.wgsl WHICH 2; the certificate uses both): one invocation per entry
+// FIRST_SYSTEM on; the P-system's residual comes from its data instead, gram.wgsl WHICH 2,
+// and with FROM_B this kernel only reduces it for the certificate): one invocation per entry
 // (i, k) forms R̃[i][k] = B[i][k] − Σ_j A[i][j] X[j][k] with a compensated dot product
 // (TwoSum accumulation; products exact where fma is fused), writes it for the re-solve, and
 // adds the squared gradient entry (scale · R[i][k])² of the uncentred residual
@@ -16,6 +16,8 @@
 struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, p0: u32, p1: u32, p2: u32 };
 
 override FIRST_SYSTEM: u32 = 0u;
+/** Take R̃ from the systems' right-hand-side columns (written by gram.wgsl WHICH 2) instead of forming it. */
+override FROM_B: bool = false;
 
 @group(0) @binding(1) var<storage, read> orig: array<f32>;
 @group(0) @binding(2) var<storage, read_write> a: array<f32>;
@@ -57,10 +59,19 @@ fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
   if (e < n * d.nrhs) {
     let i = e / d.nrhs;
     let k = e % d.nrhs;
-    let rt = resid(d, i, k);
-    a[d.off + i * w + n + k] = rt;
+    var rt: f32;
+    if (FROM_B) {
+      rt = a[d.off + i * w + n + k];
+    } else {
+      rt = resid(d, i, k);
+      a[d.off + i * w + n + k] = rt;
+    }
     var r = rt;
-    if (d.kind <= 1u && i + 1u < n) { r = rt + shift[i] * resid(d, n - 1u, k); }
+    if (d.kind <= 1u && i + 1u < n) {
+      var last: f32;
+      if (FROM_B) { last = a[d.off + (n - 1u) * w + n + k]; } else { last = resid(d, n - 1u, k); }
+      r = rt + shift[i] * last;
+    }
     var scale = P.gamma;
     if (d.kind == 1u) { scale = 2.0 * P.invT; }
     v = (scale * r) * (scale * r);

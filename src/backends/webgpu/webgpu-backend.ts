@@ -329,14 +329,16 @@ export class WebGpuBackend implements BcdBackend {
       const refineBuffers = {
         params: buf.params, orig: buf.origZ, sys: buf.sysZ, out: buf.xz, descriptors: cholZ.descriptors, red: buf.red, shift: buf.shift,
       };
-      const [refine, refineQ] = await Promise.all([createRefine(device, l, 2, refineBuffers), createRefine(device, l, 1, refineBuffers, 1)]);
+      const [refineQ, sumP] = await Promise.all([createRefine(device, l, 1, refineBuffers, 1), createRefine(device, l, 1, refineBuffers, 0, true)]);
       // Refinement: the P-system's residual from the data (E = U + Ξ/γ − Ψ(h)w needs the
       // uncentred weights, hence the uncenter before it), the Q-system's from its normal equations.
       const zSteps: Recorder[] = [center.means, gramP, gramQ, cholZ.factor, cholZ.solve, center.uncenter];
       for (let i = 0; i < this.refineSteps; i++) zSteps.push(wResidual, gramPResidual, refineQ, cholZ.solveAdd, center.uncenter);
       const sweepSteps = [...zSteps, hSystem, cholH.factor, cholH.solve, hUpdate, uUpdate];
       const sweep = sequence('BCD sweep', sweepSteps);
-      const certZ = sequence('certificate z-part', [center.means, gramP, gramQ, center.center, refine]);
+      // The z-gradient at the new h, u: the P-system's from its data residual too (the stored f32
+      // system would put a floor of its own rounding under the certificate), the Q-system's as in the sweep.
+      const certZ = sequence('certificate z-part', [center.means, gramP, gramQ, center.center, wResidual, gramPResidual, sumP, refineQ]);
 
       // Data and s^0.
       const q = device.queue;
