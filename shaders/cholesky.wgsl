@@ -6,16 +6,21 @@
 // Descriptor fields used here: off, n, nrhs, outOff (as in refine.wgsl); cols = right-hand-side
 // columns per solve workgroup (≥ 1); firstBlock = the solve grid's first workgroup of this system
 // (increasing with the system index); flags: bit 0 the solve works in `a` (global memory) instead
-// of workgroup memory, bit 1 the factorisation reads column j from `a` instead of workgroup memory.
+// of workgroup memory (the factorisation chooses its own path from n and FACTOR_FLOATS).
 // Pivots are sqrt(max(a_jj, TINY)): a non-positive pivot gives a tiny but finite factor.
 //
 // Entry `factor` — workgroup 256, grid = number of systems (workgroup_id.x = system). One
-// workgroup factorises A = L Lᵀ in place, right-looking; step j: every invocation forms the
-// pivot, they scale column j (writing L[i][j] below the diagonal, its mirror a[j][i] = L[i][j]
-// above it, and a copy in workgroup memory), then update the trailing lower triangle, folded into
-// a rectangle so that all 256 invocations have work. B is not touched. Afterwards the lower
-// triangle and diagonal of A hold L and the strict upper triangle holds Lᵀ, so column j of L
-// (row j of Lᵀ) and row j of L are both contiguous.
+// workgroup factorises A = L Lᵀ in place, right-looking and blocked. While the trailing matrix has
+// more than FACTOR_FLOATS rows it takes one column a step in global memory (pivot, scale column j,
+// update the trailing lower triangle). Then it takes panels of pw = min(PW_MAX, FACTOR_FLOATS /
+// rows, rows) columns: the panel (rows j…n−1, columns j…j+pw−1) is loaded into workgroup memory
+// and factorised there column by column (one workgroup barrier a column, no global traffic),
+// written back, and the trailing lower triangle gets one rank-pw update: one read-modify-write of
+// global memory per element and panel rather than per column, so a K×K factor makes about K/pw
+// passes over global memory instead of K. Trailing updates are folded into a rectangle so that all
+// 256 invocations have work. B is not touched. Afterwards the lower triangle and diagonal of A
+// hold L and the strict upper triangle holds Lᵀ, so column j of L (row j of Lᵀ) and row j of L
+// are both contiguous.
 //
 // Entries `solve` and `solve_add` — workgroup 256, grid: solve blocks (Σ ceil(nrhs/cols) over
 // the systems) spread over x and y (workgroup id = x + y·nx; ids past the last block return).
@@ -35,56 +40,131 @@ struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, fir
 const WG: u32 = 256u;
 const TINY: f32 = 1.0e-30;
 const SOLVE_GLOBAL: u32 = 1u;
-const FACTOR_GLOBAL: u32 = 2u;
 /** Rows per block of the substitutions (two barriers per block; at most NB_MAX). */
 override NB: u32 = 16u;
 const NB_MAX: u32 = 32u;
-/** f32 values of workgroup memory: the factor's column copy and the solve's right-hand sides. */
-override FACTOR_FLOATS: u32 = 2048u;
+/** Widest factor panel (columns): the trailing update's inner loop, and the panel's serial column steps. */
+override PW_MAX: u32 = 32u;
+/** f32 values of workgroup memory: the factor's panel (rows × pw, column-major) and the solve's right-hand sides. */
+override FACTOR_FLOATS: u32 = 4064u;
 override SOLVE_FLOATS: u32 = 4096u;
 
-var<workgroup> colj: array<f32, FACTOR_FLOATS>;
+var<workgroup> panel: array<f32, FACTOR_FLOATS>;
+var<workgroup> pivots: array<f32, PW_MAX>;
 var<workgroup> xs: array<f32, SOLVE_FLOATS>;
 
 fn at(d: Sys, i: u32, j: u32) -> u32 { return d.off + i * (d.n + d.nrhs) + j; }
+
+/**
+ * Element e of the folded trailing lower triangle of mb rows (diagonal included) as local (row,
+ * column): row p (p + 1 entries) pairs with row mb−1−p (mb − p entries), a rectangle of mb + 1
+ * columns, so e < mb(mb+1)/2 covers every (i, k) with k ≤ i < mb once.
+ */
+fn folded(e: u32, mb: u32) -> vec2<u32> {
+  let wr = mb + 1u;
+  let p = e / wr;
+  let q = e - p * wr;
+  if (q >= mb - p) { return vec2(p, q - (mb - p)); }
+  return vec2(mb - 1u - p, q);
+}
+
+/** One right-looking step in global memory: column j of L, then the rank-1 trailing update. */
+fn factor_column_global(d: Sys, j: u32, li: u32) {
+  let n = d.n;
+  // Everyone reads a[j][j] before the barrier; invocation 0 writes the pivot back after it.
+  let piv = sqrt(max(a[at(d, j, j)], TINY));
+  for (var i = j + 1u + li; i < n; i += WG) {
+    let l = a[at(d, i, j)] / piv;
+    a[at(d, i, j)] = l;
+    a[at(d, j, i)] = l;
+  }
+  storageBarrier();
+  workgroupBarrier();
+  if (li == 0u) { a[at(d, j, j)] = piv; }
+  let mb = n - j - 1u;
+  for (var e = li; e < mb * (mb + 1u) / 2u; e += WG) {
+    let ik = folded(e, mb) + vec2(j + 1u);
+    a[at(d, ik.x, ik.y)] -= a[at(d, ik.x, j)] * a[at(d, ik.y, j)];
+  }
+  storageBarrier();
+  workgroupBarrier();
+}
+
+/**
+ * Columns j…j+pw−1 of L from a panel in workgroup memory (rows = n − j; panel[q·rows + i] is
+ * row j+i of column j+q), then the rank-pw update of the trailing lower triangle.
+ */
+fn factor_panel(d: Sys, j: u32, pw: u32, li: u32) {
+  let n = d.n;
+  let rows = n - j;
+  // Load the panel's lower part (row-contiguous reads of a; entries above the diagonal block unused).
+  for (var e = li; e < rows * pw; e += WG) {
+    let i = e / pw;
+    let q = e - i * pw;
+    if (i >= q) { panel[q * rows + i] = a[at(d, j + i, j + q)]; }
+  }
+  workgroupBarrier();
+  // Column steps on the unscaled panel (an LDLᵀ-like order: column q is only read in its step, so
+  // one barrier a column): a[i][q2] −= a[i][q]·a[q2][q] / d_q with d_q = max(a[q][q], TINY).
+  for (var q = 0u; q < pw; q++) {
+    let cq = q * rows;
+    let dq = max(panel[cq + q], TINY);
+    if (li == 0u) { pivots[q] = sqrt(dq); }
+    // The panel's remaining columns q2 > q, rows i ≥ q2.
+    let tail = rows - q - 1u;
+    for (var e = li; e < (pw - q - 1u) * tail; e += WG) {
+      let c = e / tail;
+      let q2 = q + 1u + c;
+      let i = q + 1u + (e - c * tail);
+      if (i >= q2) { panel[q2 * rows + i] -= panel[cq + i] * (panel[cq + q2] / dq); }
+    }
+    workgroupBarrier();
+  }
+  // Scale: L[i][q] = a[i][q] / sqrt(d_q) below the diagonal, L[q][q] = sqrt(d_q).
+  for (var e = li; e < rows * pw; e += WG) {
+    let q = e / rows;
+    let i = e - q * rows;
+    if (i > q) { panel[q * rows + i] /= pivots[q]; } else if (i == q) { panel[q * rows + i] = pivots[q]; }
+  }
+  workgroupBarrier();
+  // Write L back (row-contiguous) and its mirror Lᵀ above the diagonal (row-contiguous too).
+  for (var e = li; e < rows * pw; e += WG) {
+    let i = e / pw;
+    let q = e - i * pw;
+    if (i >= q) { a[at(d, j + i, j + q)] = panel[q * rows + i]; }
+  }
+  for (var e = li; e < rows * pw; e += WG) {
+    let q = e / rows;
+    let i = e - q * rows;
+    if (i > q) { a[at(d, j + q, j + i)] = panel[q * rows + i]; }
+  }
+  // Trailing lower triangle (rows and columns j+pw…n−1): a[i][k] −= Σ_q L[i][j+q]·L[k][j+q].
+  let mb = rows - pw;
+  for (var e = li; e < mb * (mb + 1u) / 2u; e += WG) {
+    let ik = folded(e, mb) + vec2(pw);
+    var s = 0.0;
+    for (var q = 0u; q < pw; q++) { s += panel[q * rows + ik.x] * panel[q * rows + ik.y]; }
+    a[at(d, j + ik.x, j + ik.y)] -= s;
+  }
+  storageBarrier();
+  workgroupBarrier();
+}
 
 @compute @workgroup_size(256)
 fn factor(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let d = systems[wg.x];
   let n = d.n;
-  let colInWg = (d.flags & FACTOR_GLOBAL) == 0u;
-  for (var j = 0u; j < n; j++) {
-    // Everyone reads a[j][j] before the barrier; invocation 0 writes the pivot back after it.
-    let piv = sqrt(max(a[at(d, j, j)], TINY));
-    for (var i = j + 1u + li; i < n; i += WG) {
-      let l = a[at(d, i, j)] / piv;
-      a[at(d, i, j)] = l;
-      a[at(d, j, i)] = l;
-      if (colInWg) { colj[i] = l; }
+  var j = 0u;
+  while (j < n) {
+    let rows = n - j;
+    if (rows > FACTOR_FLOATS) {
+      factor_column_global(d, j, li);
+      j += 1u;
+    } else {
+      let pw = min(min(PW_MAX, FACTOR_FLOATS / rows), rows);
+      factor_panel(d, j, pw, li);
+      j += pw;
     }
-    storageBarrier();
-    workgroupBarrier();
-    if (li == 0u) { a[at(d, j, j)] = piv; }
-    // Trailing lower triangle (rows and columns j+1…n−1, diagonal included): with mb rows, row
-    // p (p + 1 entries) pairs with row mb−1−p (mb − p entries), a rectangle of mb + 1 columns.
-    let mb = n - j - 1u;
-    let wr = mb + 1u;
-    let tot = mb * wr / 2u;
-    for (var e = li; e < tot; e += WG) {
-      let p = e / wr;
-      let q = e - p * wr;
-      var ii = mb - 1u - p;
-      var kk = q;
-      if (q >= mb - p) { ii = p; kk = q - (mb - p); }
-      let i = j + 1u + ii;
-      let k = j + 1u + kk;
-      var lij: f32;
-      var lkj: f32;
-      if (colInWg) { lij = colj[i]; lkj = colj[k]; } else { lij = a[at(d, i, j)]; lkj = a[at(d, k, j)]; }
-      a[at(d, i, k)] -= lij * lkj;
-    }
-    storageBarrier();
-    workgroupBarrier();
   }
 }
 

@@ -135,16 +135,18 @@ export class GpuLimitError extends Error {
   }
 }
 
-/** f32 of workgroup memory for the Cholesky factor's copy of column j (cholesky.wgsl `factor`; larger n reads the column from the systems buffer). */
-export const FACTOR_FLOATS = 2048;
+/** Widest panel of the Cholesky factor (cholesky.wgsl PW_MAX: columns factorised in workgroup memory before one trailing update). */
+export const FACTOR_PANEL_COLUMNS = 32;
+/** f32 of workgroup memory for the Cholesky factor's panel (cholesky.wgsl `factor`: rows × panel width; a trailing matrix of more rows is factorised a column at a time in the systems buffer). With the panel's pivots, 16 KiB. */
+export const FACTOR_FLOATS = 4096 - FACTOR_PANEL_COLUMNS;
 /** f32 of workgroup memory for a solve block's right-hand sides (cholesky.wgsl `solve`: n × cols; larger n solves in the systems buffer). */
 export const SOLVE_FLOATS = 4096;
 
 /**
- * Workgroup memory the largest kernel declares: the triangular solve's 4096 f32 (16 KiB, the
- * default limit); the certificate's two 32×32 tiles + 256 vec2 and the factor's column copy are less.
+ * Workgroup memory the largest kernel declares: the triangular solve's 4096 f32 and the factor's
+ * panel of as many (16 KiB each, the default limit); the certificate's two 32×32 tiles + 256 vec2 take less.
  */
-export const WORKGROUP_BYTES = Math.max(2 * 32 * 32 * 4 + 256 * 8, FACTOR_FLOATS * 4, SOLVE_FLOATS * 4);
+export const WORKGROUP_BYTES = Math.max(2 * 32 * 32 * 4 + 256 * 8, (FACTOR_FLOATS + FACTOR_PANEL_COLUMNS) * 4, SOLVE_FLOATS * 4);
 
 /** Workgroups per grid dimension that the dispatches assume (WebGPU's minimum limit; grid1d splits at it). */
 const GRID_DIM = 65535;

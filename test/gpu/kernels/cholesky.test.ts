@@ -140,7 +140,7 @@ const SHAPES: Record<'wide' | 'narrow', Array<Array<[number, number]>>> = {
 describe.each(['wide', 'narrow'] as const)('cholesky factor + solve, %s column blocks', (spread) => {
   it.each(SHAPES[spread].map((s) => [s]))('systems %j in one dispatch', async (shapes) => {
     await checkSystems(shapes, shapes.length * 7 + shapes[0][0], { spread });
-  }, 120_000); // n = 1025 takes about 30 s on SwiftShader (one workgroup factorises)
+  }, 120_000); // n = 1025: a few seconds on SwiftShader (one workgroup factorises)
 });
 
 it('global-memory paths: columns too large for workgroup memory, mixed with one that fits', async () => {

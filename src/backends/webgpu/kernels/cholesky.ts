@@ -2,7 +2,7 @@
 // each) and the triangular solves with the factors, spread over (system, block of right-hand-side
 // columns) workgroups in one dispatch.
 import source from '../../../../shaders/cholesky.wgsl?raw';
-import { FACTOR_FLOATS, SOLVE_FLOATS } from '../layout.ts';
+import { FACTOR_FLOATS, FACTOR_PANEL_COLUMNS, SOLVE_FLOATS } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, Usage, type Recorder } from './kernel.ts';
 
 /** One augmented system [A | B] in the systems buffer (offsets and sizes in f32 elements). */
@@ -26,7 +26,7 @@ export interface PlannedSystem extends SpdSystem {
   blocks: number;
   /** The solve works on B in the systems buffer (n·cols does not fit its workgroup memory). */
   solveInA: boolean;
-  /** The factorisation reads column j from the systems buffer (n exceeds its workgroup copy). */
+  /** The factorisation's first n − factorFloats columns run in global memory (the trailing matrix is taller than its workgroup panel). */
   factorInA: boolean;
 }
 
@@ -41,7 +41,7 @@ export interface SolvePlanOptions {
   spread?: 'wide' | 'narrow';
   /** f32 of workgroup memory for a block's columns (default SOLVE_FLOATS; tests lower it to force the global path). */
   solveFloats?: number;
-  /** f32 of workgroup memory for the factor's column copy (default FACTOR_FLOATS; likewise). */
+  /** f32 of workgroup memory for the factor's panel (default FACTOR_FLOATS; likewise, and to force narrow panels). */
   factorFloats?: number;
   /** Upper bound on the columns per workgroup (tests: many small blocks). */
   maxCols?: number;
@@ -83,7 +83,7 @@ export function planSolves(systems: SpdSystem[], opts: SolvePlanOptions = {}): S
 export function packSystems(systems: PlannedSystem[]): Uint32Array<ArrayBuffer> {
   const d = new Uint32Array(systems.length * 8);
   systems.forEach((s, i) => {
-    const flags = (s.solveInA ? 1 : 0) | (s.factorInA ? 2 : 0);
+    const flags = s.solveInA ? 1 : 0;
     d.set([s.off, s.n, s.nrhs, s.outOff, s.kind, s.cols, s.firstBlock, flags], i * 8);
   });
   return d;
@@ -110,7 +110,7 @@ export async function createCholesky(
   const bindings = { 1: 'storage', 2: 'storage', 3: 'read-only-storage' } as const;
   // Rows per substitution block: a software adapter pays most for barriers, a GPU for the
   // serial diagonal-block solve of one invocation per column.
-  const constants = { FACTOR_FLOATS, SOLVE_FLOATS, NB: opts.spread === 'narrow' ? 32 : 16 };
+  const constants = { FACTOR_FLOATS: opts.factorFloats ?? FACTOR_FLOATS, PW_MAX: FACTOR_PANEL_COLUMNS, SOLVE_FLOATS, NB: opts.spread === 'narrow' ? 32 : 16 };
   const kernel = (entryPoint: string) =>
     createComputeKernel(device, { label: `cholesky ${entryPoint} (${label})`, source, entryPoint, constants, bindings });
   const [fk, sk, ak] = await Promise.all([kernel('factor'), kernel('solve'), kernel('solve_add')]);
