@@ -27,9 +27,9 @@
 // One workgroup takes `cols` right-hand-side columns of one system, loads them from B (into
 // workgroup memory, or works on them in place in B when flags bit 0 is set) and runs forward
 // substitution L Y = B then backward substitution Lᵀ X = Y for them, by blocks of NB rows: per
-// block, invocation c < cols solves the NB×NB diagonal block for column c, then invocation li
-// updates column li % cols of rows li / cols + k·⌊256/cols⌋ outside the block (two barriers a
-// block). `solve` writes X to outb, `solve_add` adds X to outb (iterative refinement: B holds
+// block, invocation c < cols solves the NB×NB diagonal block for column c (in registers), then
+// invocation li updates column li % cols of rows li / cols + k·⌊256/cols⌋ outside the block (two
+// barriers a block). `solve` writes X to outb, `solve_add` adds X to outb (iterative refinement: B holds
 // the residual).
 struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, firstBlock: u32, flags: u32 };
 
@@ -208,6 +208,45 @@ fn block_values(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) -> array<f
   return yb;
 }
 
+/**
+ * Column c of the diagonal block j0…j1−1 of L Y = B, solved in registers (the serial chain is
+ * register arithmetic; the loads of L do not depend on it): y_J = (b_J − Σ_{p<J} L[J][p] y_p) / L[J][J],
+ * with L[p][J] = a[J][p] (the mirrored Lᵀ), in the order of a column-oriented substitution.
+ */
+fn forward_block(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) {
+  var yb = block_values(d, inA, c0, c, j0, j1);
+  for (var q = 0u; q < NB; q++) {
+    let J = j0 + q;
+    if (J < j1) {
+      let y = yb[q] / a[at(d, J, J)];
+      yb[q] = y;
+      for (var p = q + 1u; p < NB; p++) {
+        if (j0 + p < j1) { yb[p] -= a[at(d, J, j0 + p)] * y; }
+      }
+    }
+  }
+  for (var q = 0u; q < NB; q++) {
+    if (j0 + q < j1) { xset(d, inA, c0, j0 + q, c, yb[q]); }
+  }
+}
+
+/** The same for Lᵀ X = Y from the bottom of the block (Lᵀ[p][J] = L[J][p] = a[J][p]). */
+fn backward_block(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) {
+  var yb = block_values(d, inA, c0, c, j0, j1);
+  for (var qq = 0u; qq < NB; qq++) {
+    let q = NB - 1u - qq;
+    let J = j0 + q;
+    if (J < j1) {
+      let xv = yb[q] / a[at(d, J, J)];
+      yb[q] = xv;
+      for (var p = 0u; p < q; p++) { yb[p] -= a[at(d, J, j0 + p)] * xv; }
+    }
+  }
+  for (var q = 0u; q < NB; q++) {
+    if (j0 + q < j1) { xset(d, inA, c0, j0 + q, c, yb[q]); }
+  }
+}
+
 fn trisolve(id: u32, li: u32, add: bool) {
   let d = systems[system_of(id)];
   let blk = id - d.firstBlock;
@@ -237,13 +276,7 @@ fn trisolve(id: u32, li: u32, add: bool) {
   // contribution from the rows below, reading row J of Lᵀ (contiguous across invocations).
   for (var j0 = 0u; j0 < n; j0 += NB) {
     let j1 = min(j0 + NB, n);
-    if (li < nc) {
-      for (var J = j0; J < j1; J++) {
-        let y = xget(d, inA, c0, J, li) / a[at(d, J, J)];
-        xset(d, inA, c0, J, li, y);
-        for (var p = J + 1u; p < j1; p++) { xset(d, inA, c0, p, li, xget(d, inA, c0, p, li) - a[at(d, J, p)] * y); }
-      }
-    }
+    if (li < nc) { forward_block(d, inA, c0, li, j0, j1); }
     sync(inA);
     if (live) {
       let yb = block_values(d, inA, c0, c, j0, j1);
@@ -263,14 +296,7 @@ fn trisolve(id: u32, li: u32, add: bool) {
   for (var b = 0u; b < n; b += NB) {
     let j1 = n - b;
     let j0 = select(0u, j1 - NB, j1 > NB);
-    if (li < nc) {
-      for (var JJ = j1; JJ > j0; JJ--) {
-        let J = JJ - 1u;
-        let xv = xget(d, inA, c0, J, li) / a[at(d, J, J)];
-        xset(d, inA, c0, J, li, xv);
-        for (var p = j0; p < J; p++) { xset(d, inA, c0, p, li, xget(d, inA, c0, p, li) - a[at(d, J, p)] * xv); }
-      }
-    }
+    if (li < nc) { backward_block(d, inA, c0, li, j0, j1); }
     sync(inA);
     if (live) {
       let yb = block_values(d, inA, c0, c, j0, j1);
