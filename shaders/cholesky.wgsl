@@ -29,8 +29,8 @@
 // substitution L Y = B then backward substitution Lᵀ X = Y for them, by blocks of NB rows: per
 // block, invocation c < cols solves the NB×NB diagonal block for column c (in registers), then
 // invocation li updates column li % cols of rows li / cols + k·⌊256/cols⌋ outside the block (two
-// barriers a block). `solve` writes X to outb, `solve_add` adds X to outb (iterative refinement: B holds
-// the residual).
+// barriers a block). `solve` writes X to outb, `solve_add` adds X to outb (iterative
+// refinement: B holds the residual).
 struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, firstBlock: u32, flags: u32 };
 
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
