@@ -98,7 +98,7 @@ async function checkSystems(shapes: Array<[number, number]>, seed: number, opts:
   const fac = await read(device, a, data.length);
   chol.plan.systems.forEach((s, q) => {
     const { n, nrhs: k } = s;
-    const what = `system ${q} (n=${n}, nrhs=${k}, cols=${s.cols}${s.solveInA ? ', solve in global memory' : ''}${s.factorInA ? ', factor column in global memory' : ''})`;
+    const what = `system ${q} (n=${n}, nrhs=${k}, cols=${s.cols}${s.solveInA ? ', solve in global memory' : ''}${s.factorInA ? ', factor starts in global memory' : ''})`;
     const L = factor64(mats[q].A, n);
     const gotL = new Float64Array(n * n);
     const mirror = new Float64Array(n * n);
