@@ -208,6 +208,13 @@ fn block_values(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) -> array<f
   return yb;
 }
 
+/** Writes column c of rows j0…j1−1 back from registers (the counterpart of block_values). */
+fn store_block_values(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32, yb: array<f32, NB_MAX>) {
+  for (var q = 0u; q < NB; q++) {
+    if (j0 + q < j1) { xset(d, inA, c0, j0 + q, c, yb[q]); }
+  }
+}
+
 /**
  * Column c of the diagonal block j0…j1−1 of L Y = B, solved in registers (the serial chain is
  * register arithmetic; the loads of L do not depend on it): y_J = (b_J − Σ_{p<J} L[J][p] y_p) / L[J][J],
@@ -225,9 +232,7 @@ fn forward_block(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) {
       }
     }
   }
-  for (var q = 0u; q < NB; q++) {
-    if (j0 + q < j1) { xset(d, inA, c0, j0 + q, c, yb[q]); }
-  }
+  store_block_values(d, inA, c0, c, j0, j1, yb);
 }
 
 /** The same for Lᵀ X = Y from the bottom of the block (Lᵀ[p][J] = L[J][p] = a[J][p]). */
@@ -242,9 +247,7 @@ fn backward_block(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) {
       for (var p = 0u; p < q; p++) { yb[p] -= a[at(d, J, j0 + p)] * xv; }
     }
   }
-  for (var q = 0u; q < NB; q++) {
-    if (j0 + q < j1) { xset(d, inA, c0, j0 + q, c, yb[q]); }
-  }
+  store_block_values(d, inA, c0, c, j0, j1, yb);
 }
 
 fn trisolve(id: u32, li: u32, add: bool) {
