@@ -1,10 +1,10 @@
-// Loads the golden states of ../shared/golden (an independent float64 implementation).
+// Loads the vendored golden states (test/fixtures/golden: an independent float64 implementation).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BcdProblem, BcdState } from '../../src/backends/backend.ts';
 import type { RnnWeights } from '../../src/problem/types.ts';
 
-const GOLDEN_PATH = fileURLToPath(new URL('../../../shared/golden/alm_golden_T20.json', import.meta.url));
+const GOLDEN_PATH = fileURLToPath(new URL('../fixtures/golden/alm_golden_T20.json', import.meta.url));
 
 /** One stored state of the golden file. */
 export interface GoldenState {
