@@ -10,7 +10,8 @@ import os from 'node:os';
 import { runAlm, type AlmResult } from '../src/alm/alm.ts';
 import { lambdasFor, paramsFor, type AlmParams } from '../src/alm/params.ts';
 import type { BcdBackend, BcdProblem } from '../src/backends/backend.ts';
-import { CpuBackend } from '../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../src/backends/trials.ts';
 import { acquireGpu } from '../src/backends/webgpu/device.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
 import { loadDataset } from '../src/problem/datasets.ts';
@@ -83,15 +84,15 @@ const fmt = (v: number) => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toPreci
 const rel = (a: number, e: number) => Math.abs(a - e) / Math.abs(e);
 
 async function almPair(problem: Problem, params: AlmParams, initial: RnnWeights) {
-  const cpu = new CpuBackend();
+  const cpu = new CpuTrial();
   let t0 = performance.now();
-  const c = await runAlm(cpu, problem, params, initial);
+  const c = await runAlm(TrialsBackend.of(cpu), problem, params, initial);
   const cpuSeconds = (performance.now() - t0) / 1000;
   const g64 = newGpuBackend();
   t0 = performance.now();
   let sweepMs = 0;
   let sweepCount = 0;
-  const g = await runAlm(g64, problem, params, initial, {
+  const g = await runAlm(TrialsBackend.of(g64), problem, params, initial, {
     onSweeps: () => {
       sweepMs += g64.stats.lastBatchMs;
       sweepCount += g64.stats.lastBatchSweeps;
@@ -174,7 +175,7 @@ if (!only || only === 'synthetic-large') {
   console.log(`\n## synthetic-large: T1=${loaded.T1}, n=${n}, m=${m}, r=${r}, init ${init}, seed ${seed}`);
   // (a) 20 BCD sweeps at γ0 from s^0, ξ = ζ = 0.
   const bp = bcdProblem(problem, params);
-  const cpu = new CpuBackend();
+  const cpu = new CpuTrial();
   await cpu.load(bp, initial);
   const g = newGpuBackend();
   await g.load(bp, initial);

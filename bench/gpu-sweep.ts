@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
 import { DEFAULT_PARAMS, lambdasFor } from '../src/alm/params.ts';
-import { CpuBackend } from '../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
 import { acquireGpu } from '../src/backends/webgpu/device.ts';
 import { GpuLimitError } from '../src/backends/webgpu/layout.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
@@ -74,7 +74,7 @@ for (const [r, n, m, T] of shapes) {
       profile,
     });
     if (checkCpu && flops < 2e10) {
-      const cpu = new CpuBackend();
+      const cpu = new CpuTrial();
       await cpu.load(problem, init);
       await be.resetToInitial();
       await cpu.sweep(3, 1);

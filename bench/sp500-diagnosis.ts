@@ -10,7 +10,8 @@ import { dirname } from 'node:path';
 import { runAlm } from '../src/alm/alm.ts';
 import { lambdasFor, paramsFor, type AlmParams } from '../src/alm/params.ts';
 import { initSeed } from '../src/alm/setup.ts';
-import { CpuBackend } from '../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../src/backends/trials.ts';
 import { balancingScales, rebalanceState, rescaleWeights } from './rebalance.ts';
 import { bpttWindow, createBpttWorkspace, regularization, type Lambdas } from '../src/baselines/bptt.ts';
 import { createOptimizer, type Method } from '../src/baselines/optimizers.ts';
@@ -45,8 +46,8 @@ const almLambdas: Lambdas = { A: lam.l1, W: lam.l2, V: lam.l3, b: lam.l4, c: lam
 
 const initial = (init: Initializer): RnnWeights => initializeWeights(init, r, n, m, new Rng(initSeed(seed)));
 
-async function alm(start: RnnWeights, params: AlmParams = tau1, backend = new CpuBackend()): Promise<RnnWeights> {
-  const res = await runAlm(backend, problem, params, start);
+async function alm(start: RnnWeights, params: AlmParams = tau1, backend = new CpuTrial()): Promise<RnnWeights> {
+  const res = await runAlm(TrialsBackend.of(backend), problem, params, start);
   return res.weights;
 }
 
@@ -123,7 +124,7 @@ function balancedObjective(w: RnnWeights): { objective: number; scale: Float64Ar
  * norms (once at s^0, then right after each outer iteration's sweeps, then at the end): the
  * ALM's iterate s^k is then the rebalanced one, and its multipliers are taken along (D⁻¹).
  */
-class RebalancingBackend extends CpuBackend {
+class RebalancingBackend extends CpuTrial {
   override async constraintNorms() {
     await this.writeState(rebalanceState(await this.readState(), lam));
     return super.constraintNorms();

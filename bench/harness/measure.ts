@@ -1,7 +1,7 @@
 // Times BCD sweeps of one backend at one size: load, warm-up, repetitions (each one sweep()
 // call of several sweeps, submit to completion), GPU timestamps and counters, and a
 // per-kernel profile where the backend and the adapter allow it.
-import type { BcdBackend, BcdProblem } from '../../src/backends/backend.ts';
+import type { BcdProblem, TrialEngine } from '../../src/backends/backend.ts';
 import { lambdasFor, PAPER_PRESETS, DEFAULT_PARAMS } from '../../src/alm/params.ts';
 import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
@@ -96,7 +96,7 @@ export function families(steps: Array<{ label: string; ms: number }>): FamilyTim
 /** What a point may spend, and what it knows from earlier points. */
 export interface PointContext {
   backendKind: BackendKind;
-  backend: BcdBackend;
+  backend: TrialEngine;
   size: BenchSize;
   profile: Profile;
   /** Seconds this point may take. */
@@ -128,7 +128,7 @@ export class LoadTimeoutError extends Error {
   override name = 'LoadTimeoutError';
 }
 
-function counters(b: BcdBackend): BackendCounters | undefined {
+function counters(b: TrialEngine): BackendCounters | undefined {
   return (b as { stats?: BackendCounters }).stats;
 }
 

@@ -1,8 +1,9 @@
 // The harness: for every size and backend, time BCD sweeps within a budget, then the
 // end-to-end comparison. Runtime-neutral: Node (bench/main.ts) and the demo's benchmark page
 // (demo/bench/) give it a GPU opener, a machine description and a log.
-import type { BcdBackend } from '../../src/backends/backend.ts';
-import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import type { BcdBackend, TrialEngine } from '../../src/backends/backend.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { runEndToEnd, type BaselineChoice } from './end-to-end.ts';
 import type { BenchGpu } from './gpu.ts';
@@ -86,8 +87,8 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
     }
   }
 
-  const instances: Partial<Record<BackendKind, BcdBackend>> = {};
-  if (backends.includes('cpu')) instances.cpu = new CpuBackend();
+  const instances: Partial<Record<BackendKind, TrialEngine>> = {};
+  if (backends.includes('cpu')) instances.cpu = new CpuTrial();
   if (gpu) instances.webgpu = new WebGpuBackend(gpu.device, { adapterInfo: gpu.report, ownsDevice: false });
   const descriptions: Partial<Record<BackendKind, string>> = {};
   for (const k of backends) descriptions[k] = instances[k]!.info.description;
@@ -191,7 +192,7 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
         kind,
         ...(kind === 'webgpu' && gpuDead ? { skipped: `skipped: ${gpuDead}` } : {}),
         create: async (): Promise<BcdBackend> =>
-          kind === 'cpu' ? new CpuBackend() : new WebGpuBackend(gpu!.device, { adapterInfo: gpu!.report, ownsDevice: false }),
+          TrialsBackend.of(kind === 'cpu' ? new CpuTrial() : new WebGpuBackend(gpu!.device, { adapterInfo: gpu!.report, ownsDevice: false })),
       }));
     endToEnd = await runEndToEnd({
       dataset: e2e.dataset, outer: e2e.outer, inner: e2e.inner, maxEpochs: e2e.maxEpochs, seconds: e2e.seconds,

@@ -6,8 +6,8 @@ import { runAlm, summarizeResult } from '../../src/alm/alm.ts';
 import type { Checkpoint } from '../../src/alm/checkpoint.ts';
 import { prepareRun, type RunConfig } from '../../src/alm/setup.ts';
 import type { BcdBackend } from '../../src/backends/backend.ts';
-import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { createWebGpuBackend } from '../../src/backends/webgpu/index.ts';
+import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import { createWebGpuBatchBackend } from '../../src/backends/webgpu/index.ts';
 import { UserInputError } from '../../src/errors.ts';
 import { formatActivation } from '../../src/problem/activations.ts';
 import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
@@ -76,15 +76,15 @@ function loadData(config: RunConfig, csv: { name: string; text: string } | undef
 
 /** The backend asked for; WebGPU falls back to the CPU (with a notice) when no adapter can be had. */
 async function createBackend(choice: 'webgpu' | 'cpu'): Promise<BcdBackend> {
-  if (choice === 'cpu') return new CpuBackend();
+  if (choice === 'cpu') return createCpuBackend();
   try {
-    return await createWebGpuBackend();
+    return await createWebGpuBatchBackend();
   } catch (err) {
     post({
       type: 'notice',
       message: `WebGPU could not be started in the worker (${(err as Error).message}); running on the CPU backend instead.`,
     });
-    return new CpuBackend();
+    return createCpuBackend();
   }
 }
 
@@ -131,7 +131,7 @@ async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       testHidden: config.testHidden,
       onSweeps: (k, done) => post({ type: 'sweeps', k, done }),
       onIteration: (it) => post({ type: 'iteration', it }),
-      onCheckpoint: async (loop, state) => {
+      onCheckpoint: async ([loop], [state]) => {
         let saved = false;
         if (storage && !storageFailed) {
           const checkpoint: Checkpoint = { config, initial, loop, state };

@@ -1,7 +1,10 @@
 // The ALM outer loop of Algorithm 3.1 (ALGORITHM.md §5), written once against the backend
-// interface: multipliers, penalty rule, tolerance schedule, warm-start rule, caps, events.
-// The backend holds the state; this loop sees scalars, plus the weights once per outer
-// iteration to report TrainErr and TestErr.
+// interface and over a batch of trials: multipliers, penalty rule, tolerance schedule,
+// warm-start rule, caps, events. The backend holds every trial's state; this loop sees one
+// scalar per trial, plus the weights once per outer iteration to report TrainErr and TestErr.
+// The trials run in lockstep over sweeps; each keeps its own loop state, and a trial that is
+// done (its certificate fired in this outer iteration, or its run has ended) is frozen, so its
+// result is exactly what it would be alone. A single run is a batch of one.
 import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms } from '../backends/backend.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
@@ -52,6 +55,8 @@ export interface AlmLoopState {
   sweeps: number;
   seconds: number;
   history: AlmIteration[];
+  /** Set when this trial's run ended before the batch's (it converged); absent while it runs. */
+  stopReason?: StopReason;
 }
 
 /** Why a run ended. */
@@ -84,23 +89,23 @@ export function summarizeResult(result: AlmResult): AlmSummary {
   return { trainErr, testErr, feasVio, outerIterations, sweeps, seconds, stopReason, gamma: result.loopState.gamma };
 }
 
-/** Options of runAlm. */
+/** Options of a run (one trial or a batch). */
 export interface AlmRunOptions {
-  /** Called after every completed outer iteration. */
-  onIteration?: (it: AlmIteration) => void;
-  /** Called after every completed outer iteration with the full state; may persist it. */
-  onCheckpoint?: (loop: AlmLoopState, state: BcdState) => void | Promise<void>;
+  /** Called after every completed outer iteration, once per trial that ran it. */
+  onIteration?: (it: AlmIteration, trial: number) => void;
+  /** Called after every completed outer iteration k with every trial's iteration (undefined: the trial's run had ended). */
+  onOuterIteration?: (k: number, iterations: Array<AlmIteration | undefined>) => void;
+  /** Called after every completed outer iteration with every trial's loop and state; may persist them. */
+  onCheckpoint?: (loops: AlmLoopState[], states: BcdState[]) => void | Promise<void>;
   /** Called after each batch of sweeps inside an iteration (for progress bars). */
   onSweeps?: (k: number, sweepsInIteration: number) => void;
   /** Aborting stops the run after the current batch of sweeps. */
   signal?: AbortSignal;
   /** Awaited between batches of sweeps: a page pauses a run by returning a promise it resolves on resume. */
   pauseGate?: () => Promise<void>;
-  /** Continue from a checkpoint instead of starting at k = 0 (the backend state is restored too). */
-  resume?: { loop: AlmLoopState; state: BcdState };
   /** How the test part's hidden state starts (default carry, the paper's formula). */
   testHidden?: TestHidden;
-  /** Stop once FeasVio ≤ this (and, with the certificate rule, the certificate ≤ ε); 0 disables. */
+  /** Stop a trial once its FeasVio ≤ this (and, with the certificate rule, its certificate ≤ ε); 0 disables. */
   feasTol?: number;
 }
 
@@ -122,141 +127,220 @@ export function violationFloor(params: AlmParams, info: BackendInfo, norms: Cons
   return Math.max(params.feasFloor, rounding);
 }
 
-/** Trains problem's RNN with the ALM on `backend`, from `initial` weights (s^0 is built from them). */
+/** One trial of a batch: its problem, its parameters, its initial weights (s^0 is built from them). */
+export interface AlmTrial {
+  problem: Problem;
+  params: AlmParams;
+  initial: RnnWeights;
+  /** Continue from a checkpoint instead of starting at k = 0 (the backend state is restored too). */
+  resume?: { loop: AlmLoopState; state: BcdState };
+}
+
+/** The parameters every trial of a batch must share: the loop runs them in lockstep. */
+export const SHARED_PARAMS = ['outer', 'inner', 'checkEvery', 'innerStop'] as const;
+
+/** Refuses a batch whose trials differ in a shared parameter or in shape. */
+function checkTrials(trials: readonly AlmTrial[]): void {
+  if (trials.length === 0) throw new RangeError('runAlmBatch: a batch needs at least one trial');
+  const p0 = trials[0].params;
+  trials.forEach((t, i) => {
+    validateParams(t.params);
+    for (const key of SHARED_PARAMS) {
+      if (t.params[key] !== p0[key]) {
+        throw new RangeError(`trial ${i} has ${key} = ${t.params[key]}, trial 0 has ${p0[key]}: the trials of a batch share ${SHARED_PARAMS.join(', ')}`);
+      }
+    }
+    if (t.problem.T1 !== trials[0].problem.T1) {
+      throw new RangeError(`trial ${i} trains on ${t.problem.T1} steps, trial 0 on ${trials[0].problem.T1}: the trials of a batch share one shape`);
+    }
+  });
+}
+
+/** Trains problem's RNN with the ALM on `backend`, from `initial` weights: a batch of one. */
 export async function runAlm(
   backend: BcdBackend,
   problem: Problem,
   params: AlmParams,
   initial: RnnWeights,
-  options: AlmRunOptions = {},
+  options: AlmRunOptions & { resume?: AlmTrial['resume'] } = {},
 ): Promise<AlmResult> {
-  validateParams(params);
-  const { series, T1, r } = problem;
-  const { n, m } = series;
+  const { resume, ...rest } = options;
+  const [result] = await runAlmBatch(backend, [{ problem, params, initial, resume }], rest);
+  return result;
+}
+
+/** Trains every trial's RNN with the ALM on `backend`, in lockstep over sweeps; one result per trial. */
+export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial[], options: AlmRunOptions = {}): Promise<AlmResult[]> {
+  checkTrials(trials);
+  const B = trials.length;
+  const shared = trials[0].params;
   await backend.load(
-    {
-      T: T1, n, m, r,
-      x: series.x.subarray(0, T1 * n),
-      y: series.y.subarray(0, T1 * m),
-      activation: problem.activation,
-      lambdas: lambdasFor(params, r, n, m),
-      mu: params.mu,
-    },
-    initial,
+    trials.map(({ problem, params }) => {
+      const { series, T1, r } = problem;
+      const { n, m } = series;
+      return {
+        T: T1, n, m, r,
+        x: series.x.subarray(0, T1 * n),
+        y: series.y.subarray(0, T1 * m),
+        activation: problem.activation,
+        lambdas: lambdasFor(params, r, n, m),
+        mu: params.mu,
+      };
+    }),
+    trials.map((t) => t.initial),
   );
 
-  let loop: AlmLoopState;
-  if (options.resume) {
-    await backend.writeState(options.resume.state);
-    loop = structuredClone(options.resume.loop);
-  } else {
+  const loops: AlmLoopState[] = new Array(B);
+  for (let i = 0; i < B; i++) {
+    const resume = trials[i].resume;
+    if (resume) {
+      await backend.writeState(i, resume.state);
+      loops[i] = structuredClone(resume.loop);
+    }
+  }
+  if (trials.some((t) => !t.resume)) {
     const norms = await backend.constraintNorms();
-    loop = {
-      k: 0,
-      gamma: params.gamma0,
-      eps: params.eps0,
-      prevViolation: Math.max(norms.c1, norms.c2),
-      lastLagrangian: await backend.lagrangian(params.gamma0),
-      sweeps: 0,
-      seconds: 0,
-      history: [],
-    };
+    const lagrangians = await backend.lagrangian(trials.map((t) => t.params.gamma0));
+    for (let i = 0; i < B; i++) {
+      if (trials[i].resume) continue;
+      const p = trials[i].params;
+      loops[i] = {
+        k: 0,
+        gamma: p.gamma0,
+        eps: p.eps0,
+        prevViolation: Math.max(norms[i].c1, norms[i].c2),
+        lastLagrangian: lagrangians[i],
+        sweeps: 0,
+        seconds: 0,
+        history: [],
+      };
+    }
   }
 
-  const startedAt = performance.now() - loop.seconds * 1000;
+  const startedAt = performance.now() - Math.max(...loops.map((l) => l.seconds)) * 1000;
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   const testHidden = options.testHidden ?? 'carry';
-  let stopReason: StopReason = 'outer-cap';
+  const feasTol = options.feasTol ?? 0;
+  const running = (i: number): boolean => loops[i].k < shared.outer && loops[i].stopReason === undefined;
+  let stoppedByUser = false;
 
-  while (loop.k < params.outer) {
-    const k = loop.k + 1;
-    const gamma = loop.gamma;
+  while (!stoppedByUser && loops.some((_, i) => running(i))) {
+    // The trials whose runs go on share k: they started together, or resumed from one checkpoint.
+    const active = loops.map((_, i) => running(i));
+    const k = Math.min(...loops.filter((_, i) => active[i]).map((l) => l.k)) + 1;
+    const gamma = loops.map((l) => l.gamma);
     // Warm-start rule (3.13): keep s^{k−1} if its L is at most Γ, else restart from s^0.
-    const warm = k > 1 && loop.lastLagrangian <= params.Gamma;
-    if (k > 1 && !warm) await backend.resetToInitial();
+    const warm = loops.map((l, i) => k > 1 && l.lastLagrangian <= trials[i].params.Gamma);
+    const restart = active.map((a, i) => a && k > 1 && !warm[i]);
+    if (restart.some(Boolean)) await backend.resetToInitial(restart);
 
+    // The inner loop: each trial sweeps until the cap, or until its certificate fires (then it is frozen).
+    const sweeping = active.slice();
+    const sweeps = new Array<number>(B).fill(0);
+    const certificate = new Array<number | null>(B).fill(null);
     let done = 0;
-    let certificate: number | null = null;
-    let interrupted = false;
-    while (done < params.inner) {
-      const batch = Math.min(params.checkEvery, params.inner - done);
-      await backend.sweep(batch, gamma);
+    while (done < shared.inner && sweeping.some(Boolean)) {
+      const batch = Math.min(shared.checkEvery, shared.inner - done);
+      await backend.sweep(batch, gamma, sweeping);
       done += batch;
+      for (let i = 0; i < B; i++) if (sweeping[i]) sweeps[i] = done;
       options.onSweeps?.(k, done);
-      if (params.innerStop === 'certificate') {
-        certificate = await backend.certificate(gamma);
-        if (certificate <= loop.eps) break;
+      if (shared.innerStop === 'certificate') {
+        const certs = await backend.certificate(gamma, sweeping);
+        for (let i = 0; i < B; i++) {
+          if (!sweeping[i]) continue;
+          certificate[i] = certs[i];
+          if (certs[i] <= loops[i].eps) sweeping[i] = false;
+        }
       }
       await yieldToEventLoop();
       if (options.pauseGate) await options.pauseGate();
-      if (options.signal?.aborted && done < params.inner) {
-        interrupted = true;
+      if (options.signal?.aborted && done < shared.inner && sweeping.some(Boolean)) {
+        stoppedByUser = true;
         break;
       }
     }
-    if (interrupted) {
+    if (stoppedByUser) {
       // An interrupted iteration is not an outer iterate: the last completed one stands.
-      loop.sweeps += done;
-      stopReason = 'stopped';
+      for (let i = 0; i < B; i++) if (active[i]) loops[i].sweeps += sweeps[i];
       break;
     }
 
     const norms = await backend.constraintNorms();
-    const violation = Math.max(norms.c1, norms.c2);
-    const mult = await backend.updateMultipliers(gamma);
-    const eps = params.eta4 * loop.eps;
-    // Penalty rule (3.8)–(3.9), holding γ once the violation sits at the rounding floor.
-    const atFloor = violation <= violationFloor(params, backend.info, norms);
-    let gammaNext = gamma;
-    if (!atFloor && !(violation <= params.eta1 * loop.prevViolation)) {
-      gammaNext = Math.max(gamma / params.eta2, mult.xi ** params.eta3, mult.zeta ** params.eta3);
-      gammaNext = Math.min(gammaNext, params.gammaMax);
+    const mult = await backend.updateMultipliers(gamma, active);
+    const gammaNext = gamma.slice();
+    const atFloor = new Array<boolean>(B).fill(false);
+    for (let i = 0; i < B; i++) {
+      if (!active[i]) continue;
+      const p = trials[i].params;
+      const violation = Math.max(norms[i].c1, norms[i].c2);
+      // Penalty rule (3.8)–(3.9), holding γ once the violation sits at the rounding floor.
+      atFloor[i] = violation <= violationFloor(p, backend.info, norms[i]);
+      if (!atFloor[i] && !(violation <= p.eta1 * loops[i].prevViolation)) {
+        gammaNext[i] = Math.min(Math.max(gamma[i] / p.eta2, mult[i].xi ** p.eta3, mult[i].zeta ** p.eta3), p.gammaMax);
+      }
     }
-    const lagrangian = await backend.lagrangian(gammaNext);
-    const errors = evaluate(await backend.readWeights(), problem, testHidden);
-
-    const it: AlmIteration = {
-      k, gamma, gammaNext, eps,
-      feasVio: violation, c1: norms.c1, c2: norms.c2,
-      xiNorm: mult.xi, zetaNorm: mult.zeta,
-      lagrangian, sweeps: done, warm, certificate, atFloor,
-      trainErr: errors.trainErr, testErr: errors.testErr,
-      seconds: elapsed(),
-    };
-    loop = {
-      k, gamma: gammaNext, eps, prevViolation: violation, lastLagrangian: lagrangian,
-      sweeps: loop.sweeps + done, seconds: it.seconds, history: [...loop.history, it],
-    };
-    options.onIteration?.(it);
-    if (options.onCheckpoint) await options.onCheckpoint(loop, await backend.readState());
-
-    const feasTol = options.feasTol ?? 0;
-    if (feasTol > 0 && violation <= feasTol && (params.innerStop === 'cap' || (certificate ?? Infinity) <= eps)) {
-      stopReason = 'converged';
-      break;
+    const lagrangians = await backend.lagrangian(gammaNext);
+    const weights = await backend.readWeights();
+    const seconds = elapsed();
+    const iterations = new Array<AlmIteration | undefined>(B);
+    for (let i = 0; i < B; i++) {
+      if (!active[i]) {
+        loops[i].seconds = seconds;
+        continue;
+      }
+      const p = trials[i].params;
+      const violation = Math.max(norms[i].c1, norms[i].c2);
+      const eps = p.eta4 * loops[i].eps;
+      const errors = evaluate(weights[i], trials[i].problem, testHidden);
+      const it: AlmIteration = {
+        k, gamma: gamma[i], gammaNext: gammaNext[i], eps,
+        feasVio: violation, c1: norms[i].c1, c2: norms[i].c2,
+        xiNorm: mult[i].xi, zetaNorm: mult[i].zeta,
+        lagrangian: lagrangians[i], sweeps: sweeps[i], warm: warm[i], certificate: certificate[i], atFloor: atFloor[i],
+        trainErr: errors.trainErr, testErr: errors.testErr,
+        seconds,
+      };
+      iterations[i] = it;
+      loops[i] = {
+        k, gamma: gammaNext[i], eps, prevViolation: violation, lastLagrangian: lagrangians[i],
+        sweeps: loops[i].sweeps + sweeps[i], seconds, history: [...loops[i].history, it],
+      };
+      if (feasTol > 0 && violation <= feasTol && (shared.innerStop === 'cap' || (certificate[i] ?? Infinity) <= eps)) {
+        loops[i].stopReason = 'converged';
+      }
     }
-    if (options.signal?.aborted) {
-      stopReason = 'stopped';
-      break;
+    for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i);
+    options.onOuterIteration?.(k, iterations);
+    if (options.onCheckpoint) {
+      const states: BcdState[] = [];
+      for (let i = 0; i < B; i++) states.push(await backend.readState(i));
+      await options.onCheckpoint(loops, states);
     }
+    if (options.signal?.aborted) stoppedByUser = true;
   }
 
   const weights = await backend.readWeights();
-  const errors = evaluate(weights, problem, testHidden);
   const norms = await backend.constraintNorms();
-  loop.seconds = elapsed();
-  return {
-    weights,
-    trainErr: errors.trainErr,
-    testErr: errors.testErr,
-    feasVio: Math.max(norms.c1, norms.c2),
-    outerIterations: loop.k,
-    sweeps: loop.sweeps,
-    seconds: loop.seconds,
-    stopReason,
-    history: loop.history,
-    loopState: loop,
-  };
+  const seconds = elapsed();
+  return trials.map((t, i) => {
+    const loop = loops[i];
+    loop.seconds = seconds;
+    const errors = evaluate(weights[i], t.problem, testHidden);
+    const stopReason: StopReason = loop.stopReason ?? (stoppedByUser && loop.k < shared.outer ? 'stopped' : 'outer-cap');
+    return {
+      weights: weights[i],
+      trainErr: errors.trainErr,
+      testErr: errors.testErr,
+      feasVio: Math.max(norms[i].c1, norms[i].c2),
+      outerIterations: loop.k,
+      sweeps: loop.sweeps,
+      seconds,
+      stopReason,
+      history: loop.history,
+      loopState: loop,
+    };
+  });
 }
 
 let lastYield = 0;

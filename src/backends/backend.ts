@@ -1,6 +1,7 @@
 // The one boundary of the engine (DESIGN.md §2): the ALM orchestrator in src/alm/ drives a
-// backend that owns the whole state s = (W, V, b, A, c, h, u) and the multipliers ξ, ζ.
-// Only scalars cross this boundary during a run; nothing crosses it inside a sweep.
+// backend that owns the whole state s = (W, V, b, A, c, h, u) and the multipliers ξ, ζ of B
+// independent trials (problems of one shape). Only scalars, one per trial, cross this boundary
+// during a run; nothing crosses it inside a sweep. A single run is a batch of one.
 import type { Activation, RnnWeights } from '../problem/types.ts';
 
 /** Regularisation weights λ1…λ6 of R(s) (ALGORITHM.md §2). */
@@ -62,19 +63,19 @@ export interface BackendInfo {
   unitRoundoff?: number;
 }
 
-/** A BCD engine over one problem. Every method may be asynchronous (GPU read-backs). */
-export interface BcdBackend {
+/** One trial's BCD engine over one problem: what a backend runs B of (CPU) or replaces by batched kernels (WebGPU). */
+export interface TrialEngine {
   readonly info: BackendInfo;
   /** Uploads the problem and builds the feasible s^0 from `initial` (ξ = ζ = 0). */
   load(problem: BcdProblem, initial: RnnWeights): Promise<void>;
   /** Runs `count` BCD sweeps (z, then h, then u) of L(·; ξ, ζ, γ). No read-back. */
   sweep(count: number, gamma: number): Promise<void>;
-  /** Norm of the element of ∂L(s^j) built from the last sweep (ALGORITHM.md §4.5). */
+  /** Norm of the element of ∂L(s^j) built from the last sweep (ALGORITHM.md §4.5); Infinity before any sweep. */
   certificate(gamma: number): Promise<number>;
   /** ||C1(s)|| and ||C2(s)|| at the current state. */
   constraintNorms(): Promise<ConstraintNorms>;
   /** ξ += γ C1(s), ζ += γ C2(s) (3.7); returns the new ||ξ||, ||ζ||. */
-  updateMultipliers(gamma: number): Promise<{ xi: number; zeta: number }>;
+  updateMultipliers(gamma: number): Promise<MultiplierNorms>;
   /** The augmented Lagrangian L(s; ξ, ζ, γ) at the current state. */
   lagrangian(gamma: number): Promise<number>;
   /** s := s^0 (multipliers are kept). */
@@ -85,6 +86,67 @@ export interface BcdBackend {
   readState(): Promise<BcdState>;
   /** Replaces the current state (resume from a checkpoint). s^0 stays as loaded. */
   writeState(state: BcdState): Promise<void>;
+  /** Frees everything the engine holds. */
+  dispose(): void;
+}
+
+/** ||ξ|| and ||ζ|| after a multiplier update. */
+export interface MultiplierNorms {
+  xi: number;
+  zeta: number;
+}
+
+/**
+ * Which trials an operation applies to: `active[i]` for trial i. A trial that is not active is
+ * frozen: its state is left exactly as it is, so its result is what it would be alone.
+ */
+export type TrialMask = readonly boolean[];
+
+/**
+ * A BCD engine over B trials of one shape (T, n, m, r, activation); each trial has its own data,
+ * initial point, λ's and μ, and takes its own γ. Every method may be asynchronous (GPU read-backs).
+ * Per-trial arrays are indexed by trial; `gamma` always has one entry per trial (a frozen trial's
+ * entry is ignored but must be a valid γ).
+ */
+export interface BcdBackend {
+  readonly info: BackendInfo;
+  /** Trials loaded (0 before load). */
+  readonly trials: number;
+  /** Uploads B problems of one shape and builds each trial's feasible s^0 from its initial weights (ξ = ζ = 0). */
+  load(problems: readonly BcdProblem[], initial: readonly RnnWeights[]): Promise<void>;
+  /** Runs `count` BCD sweeps of every active trial (default: all), each with its own γ. No read-back. */
+  sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<void>;
+  /** Each trial's ∂L certificate from its last sweep; Infinity where it has none, NaN where not active. */
+  certificate(gamma: ArrayLike<number>, active?: TrialMask): Promise<Float64Array>;
+  /** Each trial's ||C1(s)||, ||C2(s)|| (and ||u||). */
+  constraintNorms(): Promise<ConstraintNorms[]>;
+  /** ξ += γ C1(s), ζ += γ C2(s) (3.7) for the active trials; their new norms (NaN where not active). */
+  updateMultipliers(gamma: ArrayLike<number>, active?: TrialMask): Promise<MultiplierNorms[]>;
+  /** Each trial's augmented Lagrangian L(s; ξ, ζ, γ). */
+  lagrangian(gamma: ArrayLike<number>): Promise<Float64Array>;
+  /** s := s^0 for the trials in `mask` (multipliers are kept). */
+  resetToInitial(mask: TrialMask): Promise<void>;
+  /** Every trial's current weights. */
+  readWeights(): Promise<RnnWeights[]>;
+  /** One trial's whole current state (checkpoints, parity tests). */
+  readState(trial: number): Promise<BcdState>;
+  /** Replaces one trial's state (resume from a checkpoint). s^0 stays as loaded. */
+  writeState(trial: number, state: BcdState): Promise<void>;
   /** Frees everything the backend holds. */
   dispose(): void;
+}
+
+/** Refuses a batch whose problems differ in shape, or whose initial points do not match it. */
+export function checkBatch(problems: readonly BcdProblem[], initial: readonly RnnWeights[]): void {
+  if (problems.length === 0) throw new RangeError('a batch needs at least one trial');
+  if (initial.length !== problems.length) throw new RangeError(`${problems.length} problems but ${initial.length} initial points`);
+  const p0 = problems[0];
+  problems.forEach((p, i) => {
+    if (p.T !== p0.T || p.n !== p0.n || p.m !== p0.m || p.r !== p0.r) {
+      throw new RangeError(`trial ${i} has T/n/m/r = ${p.T}/${p.n}/${p.m}/${p.r}, trial 0 has ${p0.T}/${p0.n}/${p0.m}/${p0.r}: the trials of a batch share one shape`);
+    }
+    if (JSON.stringify(p.activation) !== JSON.stringify(p0.activation)) throw new RangeError(`trial ${i} has another activation than trial 0: the trials of a batch share one`);
+    const w = initial[i];
+    if (w.r !== p.r || w.n !== p.n || w.m !== p.m) throw new RangeError(`trial ${i}: initial weights are ${w.r}/${w.n}/${w.m} (r/n/m), the problem needs ${p.r}/${p.n}/${p.m}`);
+  });
 }

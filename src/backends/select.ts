@@ -3,9 +3,9 @@
 // the CPU backend — about 0.1 GFLOP/s against 1–1.5 for plain JS loops on this kind of machine).
 import { UserInputError } from '../errors.ts';
 import type { BcdBackend } from './backend.ts';
-import { CpuBackend } from './cpu/cpu-backend.ts';
+import { createCpuBackend } from './cpu/cpu-backend.ts';
 import { acquireGpu, GpuUnavailableError, isSoftwareAdapter, type GpuAdapterSummary } from './webgpu/device.ts';
-import { WebGpuBackend } from './webgpu/webgpu-backend.ts';
+import { createWebGpuBatch } from './webgpu/webgpu-backend.ts';
 
 /** What the user may ask for. */
 export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu'] as const;
@@ -26,7 +26,7 @@ export function describeAdapter(info: GpuAdapterSummary): string {
 
 /** Creates the backend for a choice; "webgpu" fails with a clear message when no adapter is found. */
 export async function createBackend(choice: BackendChoice): Promise<SelectedBackend> {
-  if (choice === 'cpu') return { backend: new CpuBackend(), line: 'backend: cpu (float64 reference)' };
+  if (choice === 'cpu') return { backend: createCpuBackend(), line: 'backend: cpu (float64 reference)' };
   if (choice !== 'webgpu' && choice !== 'auto') {
     throw new UserInputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${String(choice)}"`);
   }
@@ -36,19 +36,19 @@ export async function createBackend(choice: BackendChoice): Promise<SelectedBack
   } catch (err) {
     if (!(err instanceof GpuUnavailableError)) throw err;
     if (choice === 'webgpu') throw new UserInputError(`--backend webgpu: ${err.message}`);
-    return { backend: new CpuBackend(), line: `backend: cpu (float64 reference; auto: ${err.message})` };
+    return { backend: createCpuBackend(), line: `backend: cpu (float64 reference; auto: ${err.message})` };
   }
   const { device, adapterInfo } = acquired;
   const adapter = describeAdapter(adapterInfo);
   if (choice === 'auto' && isSoftwareAdapter(adapterInfo)) {
     device.destroy();
     return {
-      backend: new CpuBackend(),
+      backend: createCpuBackend(),
       line: `backend: cpu (float64 reference; auto: the only WebGPU adapter is ${adapter}, slower than the CPU backend)`,
     };
   }
   return {
-    backend: new WebGpuBackend(device, { adapterInfo, ownsDevice: true }),
+    backend: createWebGpuBatch(device, { adapterInfo, ownsDevice: true }),
     line: `backend: webgpu on ${adapter}`,
   };
 }

@@ -1,7 +1,7 @@
 // `alm-rnn train`: trains an Elman RNN with the ALM on a data set and reports progress, the
 // final errors and (optionally) the model, the history and checkpoints.
 import { writeFileSync } from 'node:fs';
-import { runAlm, summarizeResult, type AlmResult, type AlmRunOptions } from '../alm/alm.ts';
+import { runAlm, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
@@ -85,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let config: RunConfig;
   let initial: RnnWeights | undefined;
-  let resume: AlmRunOptions['resume'];
+  let resume: AlmTrial['resume'];
   const resumePath = stringFlag(values, 'resume');
   if (resumePath !== undefined) {
     const extra = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
@@ -141,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
       onSweeps: (k, done) => progress.sweeps(k, done),
       onIteration: (it) => progress.iteration(it),
       onCheckpoint: checkpointPath === undefined ? undefined
-        : (loop, state) => writeCheckpointFile(checkpointPath, { config, initial: prepared.initial, loop, state }),
+        : ([loop], [state]) => writeCheckpointFile(checkpointPath, { config, initial: prepared.initial, loop, state }),
     });
   } finally {
     process.off('SIGINT', onSigint);

@@ -13,7 +13,7 @@ import { runAlm } from '../alm/alm.ts';
 import { lambdasFor } from '../alm/params.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
-import { CpuBackend } from '../backends/cpu/cpu-backend.ts';
+import { createCpuBackend } from '../backends/cpu/cpu-backend.ts';
 import { trainBaseline, type BaselineOptions } from '../baselines/train.ts';
 import { UserInputError } from '../errors.ts';
 import { loadDatasetOrFile } from '../problem/csv-file.ts';
@@ -107,7 +107,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   const spec = results.spec;
   results.status = 'running';
 
-  const makeBackend = options.createBackend ?? (async () => new CpuBackend());
+  const makeBackend = options.createBackend ?? (async () => createCpuBackend());
   const newBackend = async (): Promise<BcdBackend> => {
     const backend = await makeBackend();
     results.backend = backend.info.description;

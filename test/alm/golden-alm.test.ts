@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { runAlm } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
-import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
 import type { Problem } from '../../src/problem/types.ts';
 import { expectAllClose } from '../helpers/allclose.ts';
 import { flat, goldenState, goldenWeights, loadGolden } from '../helpers/golden.ts';
@@ -31,8 +32,8 @@ function goldenParams(outer: number, inner: number): AlmParams {
 
 describe('ALM outer loop against the golden float64 run', () => {
   it('reproduces alm_3x5: state, γ, ε and the per-iteration history', async () => {
-    const backend = new CpuBackend();
-    const result = await runAlm(backend, goldenAlmProblem(), goldenParams(3, 5), goldenWeights(golden.init, golden.sizes));
+    const backend = new CpuTrial();
+    const result = await runAlm(TrialsBackend.of(backend), goldenAlmProblem(), goldenParams(3, 5), goldenWeights(golden.init, golden.sizes));
     const expected = golden.alm_3x5;
     const e = goldenState(expected, golden.sizes);
     const s = await backend.readState();

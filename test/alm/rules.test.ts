@@ -3,15 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { FLOOR_ROUNDINGS, runAlm } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, lambdasFor, type AlmParams } from '../../src/alm/params.ts';
-import type { BcdBackend, BcdState, ConstraintNorms } from '../../src/backends/backend.ts';
-import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import type { BcdState, ConstraintNorms, TrialEngine } from '../../src/backends/backend.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
 import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
 import { zeroWeights, type Activation, type Problem } from '../../src/problem/types.ts';
 
 /** A backend whose scalars follow a script, recording what the loop asked of it. */
-class ScriptedBackend implements BcdBackend {
-  info: BcdBackend['info'] = { kind: 'scripted', description: 'scripted' };
+class ScriptedBackend implements TrialEngine {
+  info: TrialEngine['info'] = { kind: 'scripted', description: 'scripted' };
   calls: string[] = [];
   sweepGammas: number[] = [];
   private normCalls = 0;
@@ -57,7 +58,7 @@ describe('ALM outer-loop rules on a scripted backend', () => {
       [{ xi: 1, zeta: 1 }, { xi: 3, zeta: 1 }, { xi: 1, zeta: 5 }, { xi: 1, zeta: 1 }],
       [0, 1, 1, 1, 1],
     );
-    const res = await runAlm(be, tinyProblem, params({}), zeroWeights(1, 1, 1));
+    const res = await runAlm(TrialsBackend.of(be), tinyProblem, params({}), zeroWeights(1, 1, 1));
     const h = res.history;
     // k=1: s^0 feasible, so 1 > 0.5·0 fails: γ = max(1/0.5, 1², 1²) = 2.
     // k=2: 0.4 ≤ 0.5·1 passes: γ stays 2.   k=3: 0.3 > 0.5·0.4 fails: γ = max(4, 1, 25) = 25.
@@ -74,7 +75,7 @@ describe('ALM outer-loop rules on a scripted backend', () => {
   it('restarts from s^0 when L(s^{k−1}) > Γ, and warm-starts otherwise', async () => {
     const v = { c1: 1, c2: 1 };
     const be = new ScriptedBackend(Array(6).fill(v), Array(4).fill({ xi: 0, zeta: 0 }), [0, 5, 50, 5, 5]);
-    const res = await runAlm(be, tinyProblem, params({ Gamma: 10 }), zeroWeights(1, 1, 1));
+    const res = await runAlm(TrialsBackend.of(be), tinyProblem, params({ Gamma: 10 }), zeroWeights(1, 1, 1));
     expect(res.history.map((i) => i.warm)).toEqual([false, true, false, true]);
     expect(be.calls.filter((c) => c === 'reset')).toHaveLength(1);
   });
@@ -85,7 +86,7 @@ describe('ALM outer-loop rules on a scripted backend', () => {
       [{ xi: 100, zeta: 0 }, { xi: 100, zeta: 0 }, { xi: 100, zeta: 0 }, { xi: 100, zeta: 0 }],
       [0, 0, 0, 0, 0],
     );
-    const res = await runAlm(be, tinyProblem, params({ gammaMax: 1000, feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
+    const res = await runAlm(TrialsBackend.of(be), tinyProblem, params({ gammaMax: 1000, feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
     expect(res.history.map((i) => i.gammaNext)).toEqual([1000, 1000, 1000, 1000]);
     expect(res.history.map((i) => i.atFloor)).toEqual([false, false, true, true]);
   });
@@ -97,14 +98,14 @@ describe('ALM outer-loop rules on a scripted backend', () => {
     const script = [at(0), at(1), at(0.9 * floor), at(0.8 * floor), at(1.1 * floor), at(0)];
     const be = new ScriptedBackend(script, Array(4).fill({ xi: 1, zeta: 0 }), [0, 0, 0, 0, 0]);
     be.info = { kind: 'scripted', description: 'scripted f32-like', unitRoundoff: 1e-3 };
-    const res = await runAlm(be, tinyProblem, params({ feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
+    const res = await runAlm(TrialsBackend.of(be), tinyProblem, params({ feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
     // k=1 grows γ (1 > 0.5·0); k=2 passes the decrease test and is at the floor; k=3 fails the
     // decrease test (0.8 > 0.5·0.9) but is at the floor, so γ is held; k=4 is above it: γ grows.
     expect(res.history.map((i) => i.atFloor)).toEqual([false, true, true, false]);
     expect(res.history.map((i) => i.gammaNext)).toEqual([2, 2, 2, 4]);
     // Without a unit roundoff only feasFloor counts, and k=3 grows γ.
     const plain = new ScriptedBackend(script, Array(4).fill({ xi: 1, zeta: 0 }), [0, 0, 0, 0, 0]);
-    const res2 = await runAlm(plain, tinyProblem, params({ feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
+    const res2 = await runAlm(TrialsBackend.of(plain), tinyProblem, params({ feasFloor: 1e-10 }), zeroWeights(1, 1, 1));
     expect(res2.history.map((i) => i.atFloor)).toEqual([false, false, false, false]);
     expect(res2.history.map((i) => i.gammaNext)).toEqual([2, 2, 4, 8]);
   });
@@ -113,7 +114,7 @@ describe('ALM outer-loop rules on a scripted backend', () => {
     const v = { c1: 1, c2: 1 };
     const be = new ScriptedBackend(Array(6).fill(v), Array(4).fill({ xi: 0, zeta: 0 }), [0, 0, 0, 0, 0]);
     const controller = new AbortController();
-    const res = await runAlm(be, tinyProblem, params({ inner: 6, checkEvery: 2 }), zeroWeights(1, 1, 1), {
+    const res = await runAlm(TrialsBackend.of(be), tinyProblem, params({ inner: 6, checkEvery: 2 }), zeroWeights(1, 1, 1), {
       signal: controller.signal,
       onIteration: (it) => { if (it.k === 2) controller.abort(); },
     });
@@ -127,7 +128,7 @@ describe('s^0', () => {
   it.each(acts)('is feasible for $kind: C1 = C2 = 0 and L(s^0) = R(s^0)', async (activation) => {
     const rng = new Rng(9);
     const T = 17, n = 4, m = 2, r = 6;
-    const be = new CpuBackend();
+    const be = new CpuTrial();
     await be.load(
       { T, n, m, r, activation, x: rng.fillUniform(new Float64Array(T * n), -1, 1), y: rng.fillNormal(new Float64Array(T * m), 1), lambdas: lambdasFor({ tau: 1, lambda6: 1e-8 }, r, n, m), mu: 1e-7 },
       initializeWeights('he', r, n, m, rng),

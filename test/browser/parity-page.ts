@@ -2,7 +2,8 @@
 // CPU backend inside the page, and exposes the figures to the test as window.almParity().
 import { runAlm } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
-import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
 import { acquireGpu } from '../../src/backends/webgpu/device.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { initializeWeights } from '../../src/problem/init.ts';
@@ -51,11 +52,11 @@ async function almParity(): Promise<ParityReport> {
   const p = problem();
   const params: AlmParams = { ...DEFAULT_PARAMS, outer: 3, inner: 5, checkEvery: 5 };
   const initial: RnnWeights = initializeWeights('lecun', p.r, p.series.n, p.series.m, new Rng(7));
-  const cpuRun = await runAlm(new CpuBackend(), p, params, initial);
+  const cpuRun = await runAlm(TrialsBackend.of(new CpuTrial()), p, params, initial);
   const gpu = await acquireGpu();
   const backend = new WebGpuBackend(gpu.device, { adapterInfo: gpu.adapterInfo, ownsDevice: true });
   try {
-    const gpuRun = await runAlm(backend, p, params, initial);
+    const gpuRun = await runAlm(TrialsBackend.of(backend), p, params, initial);
     const weights: Record<string, number> = {};
     for (const k of ['W', 'V', 'b', 'A', 'c'] as const) weights[k] = relDiff(gpuRun.weights[k], cpuRun.weights[k]);
     return {

@@ -10,8 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlm, type AlmResult } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, lambdasFor, paramsFor, type AlmParams } from '../../src/alm/params.ts';
-import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
-import { CpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import type { BcdState, TrialEngine } from '../../src/backends/backend.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
 import { checkLimits, GpuLimitError, planLayout } from '../../src/backends/webgpu/layout.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
@@ -87,7 +88,7 @@ describe('golden float64 states', () => {
       ...DEFAULT_PARAMS, gamma0: p.gamma0, eps0: p.eps0, Gamma: p.Gamma, mu: p.mu, tau: p.tau, lambda6: golden.lambdas.l6,
       eta1: p.eta1, eta2: p.eta2, eta3: p.eta3, eta4: p.eta4, outer: 3, inner: 5, innerStop: 'cap',
     };
-    const result = await runAlm(backend, problem, params, goldenWeights(golden.init, golden.sizes));
+    const result = await runAlm(TrialsBackend.of(backend), problem, params, goldenWeights(golden.init, golden.sizes));
     const e = golden.alm_3x5;
     expectStateClose(await backend.readState(), goldenState(e, golden.sizes), 1e-4, 'alm_3x5');
     const hist = golden.alm_3x5_history.slice(1);
@@ -116,11 +117,11 @@ function randomProblem(seed: number, T: number, n: number, m: number, r: number,
   };
 }
 
-async function runBoth(problem: Problem, params: AlmParams, seed: number): Promise<[AlmResult, AlmResult, CpuBackend]> {
+async function runBoth(problem: Problem, params: AlmParams, seed: number): Promise<[AlmResult, AlmResult, CpuTrial]> {
   const init = initializeWeights('lecun', problem.r, problem.series.n, problem.series.m, new Rng(seed));
-  const cpu = new CpuBackend();
-  const a = await runAlm(cpu, problem, params, init);
-  const b = await runAlm(backend, problem, params, init);
+  const cpu = new CpuTrial();
+  const a = await runAlm(TrialsBackend.of(cpu), problem, params, init);
+  const b = await runAlm(TrialsBackend.of(backend), problem, params, init);
   return [a, b, cpu];
 }
 
@@ -156,8 +157,8 @@ describe('the w-part solve on real data', () => {
     const T = loaded.T1;
     const problem: Problem = { name: 'sp500', series: loaded.series, T1: T, r, activation: { kind: 'relu' } };
     const initial = initializeWeights('lecun', r, n, m, new Rng(1));
-    const cpu = new CpuBackend();
-    const run = await runAlm(cpu, problem, params, initial);
+    const cpu = new CpuTrial();
+    const run = await runAlm(TrialsBackend.of(cpu), problem, params, initial);
     const gamma = run.loopState.gamma;
     const f = (a: Float64Array) => Float64Array.from(a, Math.fround);
     const s = await cpu.readState();
@@ -170,13 +171,13 @@ describe('the w-part solve on real data', () => {
       activation: problem.activation, lambdas: lambdasFor(params, r, n, m), mu: params.mu,
     };
     /** The weights after one sweep from `state` (the z-block reads h, u, ξ as written). */
-    const afterSweep = async (b: BcdBackend): Promise<RnnWeights> => {
+    const afterSweep = async (b: TrialEngine): Promise<RnnWeights> => {
       await b.load(bcd, initial);
       await b.writeState(state);
       await b.sweep(1, gamma);
       return b.readWeights();
     };
-    const exact = await afterSweep(new CpuBackend());
+    const exact = await afterSweep(new CpuTrial());
     const errorOf = (w: RnnWeights) => {
       let d = 0;
       let mx = 0;

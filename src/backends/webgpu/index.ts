@@ -1,7 +1,7 @@
 // The WebGPU backend's public surface.
 export { acquireGpu, isSoftwareAdapter, summarizeAdapter, GpuUnavailableError, SWIFTSHADER_ICD } from './device.ts';
 export type { AcquiredGpu, AcquireOptions, GpuAdapterSummary } from './device.ts';
-export { WebGpuBackend, createWebGpuBackend, GpuDeviceLostError, GpuDeviceError } from './webgpu-backend.ts';
+export { WebGpuBackend, createWebGpuBackend, createWebGpuBatch, createWebGpuBatchBackend, GpuDeviceLostError, GpuDeviceError } from './webgpu-backend.ts';
 export type { WebGpuBackendOptions, WebGpuStats } from './webgpu-backend.ts';
 export { GpuLimitError, planLayout, checkLimits } from './layout.ts';
 export type { GpuLayout } from './layout.ts';

@@ -2,7 +2,8 @@
 // dispatches over state that lives on the device (f32). Pipelines, bind groups and buffers
 // are built once per problem; a batch of sweeps is one command encoder and one submit; the
 // orchestrator sees only the few scalars it asks for.
-import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms } from '../backend.ts';
+import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms, TrialEngine } from '../backend.ts';
+import { TrialsBackend } from '../trials.ts';
 import type { RnnWeights } from '../../problem/types.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquireOptions, type GpuAdapterSummary } from './device.ts';
 import { checkLimits, GRAM_TARGET_WORKGROUPS, NSLOT, planLayout, type GpuLayout } from './layout.ts';
@@ -155,7 +156,7 @@ function checkProblem(p: BcdProblem, w: RnnWeights): void {
 }
 
 /** The BCD engine on a WebGPU device (float32). */
-export class WebGpuBackend implements BcdBackend {
+export class WebGpuBackend implements TrialEngine {
   readonly info: BackendInfo;
   readonly stats: WebGpuStats = {
     sweeps: 0, dispatches: 0, dispatchesPerSweep: 0, readbacks: 0, sweepReadbacks: 0, submits: 0, lastBatchMs: 0, lastBatchSweeps: 0,
@@ -620,4 +621,26 @@ export class WebGpuBackend implements BcdBackend {
 export async function createWebGpuBackend(options: AcquireOptions & Omit<WebGpuBackendOptions, 'adapterInfo' | 'ownsDevice'> = {}): Promise<WebGpuBackend> {
   const { device, adapterInfo } = await acquireGpu(options);
   return new WebGpuBackend(device, { ...options, adapterInfo, ownsDevice: true });
+}
+
+/**
+ * A batch of trials on one device, each by its own WebGpuBackend (its own dispatches): the
+ * batched BcdBackend until the kernels take the trial dimension themselves.
+ */
+export function createWebGpuBatch(device: GPUDevice, options: WebGpuBackendOptions = {}): BcdBackend {
+  const engineOptions = { ...options, ownsDevice: false };
+  const info = new WebGpuBackend(device, engineOptions).info;
+  const batch = new TrialsBackend(() => new WebGpuBackend(device, engineOptions), info);
+  const dispose = batch.dispose.bind(batch);
+  batch.dispose = () => {
+    dispose();
+    if (options.ownsDevice) device.destroy();
+  };
+  return batch;
+}
+
+/** Acquires a device (browser or Node) and returns a batched backend that owns it. */
+export async function createWebGpuBatchBackend(options: AcquireOptions & Omit<WebGpuBackendOptions, 'adapterInfo' | 'ownsDevice'> = {}): Promise<BcdBackend> {
+  const { device, adapterInfo } = await acquireGpu(options);
+  return createWebGpuBatch(device, { ...options, adapterInfo, ownsDevice: true });
 }

@@ -2,7 +2,7 @@
 // L never increases across a sweep. L is checked with an independent, plain implementation.
 import { describe, expect, it } from 'vitest';
 import type { BcdProblem, BcdState } from '../../../src/backends/backend.ts';
-import { CpuBackend } from '../../../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../../../src/backends/cpu/cpu-trial.ts';
 import { lambdasFor } from '../../../src/alm/params.ts';
 import { Rng } from '../../../src/problem/rng.ts';
 import type { Activation } from '../../../src/problem/types.ts';
@@ -12,7 +12,7 @@ import { centralDifference, naiveLagrangian } from '../../helpers/naive-lagrangi
 const ACTIVATIONS: Activation[] = [{ kind: 'relu' }, { kind: 'leaky', omega: 0.2 }, { kind: 'elu' }];
 
 /** A random problem with odd sizes, plus nonzero multipliers so every term of L is exercised. */
-async function setup(act: Activation, seed = 3): Promise<{ be: CpuBackend; p: BcdProblem; gamma: number }> {
+async function setup(act: Activation, seed = 3): Promise<{ be: CpuTrial; p: BcdProblem; gamma: number }> {
   const rng = new Rng(seed);
   const T = 13, n = 3, m = 2, r = 5;
   const p: BcdProblem = {
@@ -23,7 +23,7 @@ async function setup(act: Activation, seed = 3): Promise<{ be: CpuBackend; p: Bc
     lambdas: lambdasFor({ tau: 0.7, lambda6: 1e-3 }, r, n, m),
     mu: 0.05,
   };
-  const be = new CpuBackend();
+  const be = new CpuTrial();
   await be.load(p, initializeWeights('normal-1e-1', r, n, m, rng));
   const gamma = 2.5;
   await be.sweep(2, gamma);

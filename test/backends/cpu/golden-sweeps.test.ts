@@ -1,6 +1,6 @@
 // Parity of the CPU backend's BCD sweeps with the independent float64 implementation.
 import { describe, it } from 'vitest';
-import { CpuBackend } from '../../../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../../../src/backends/cpu/cpu-trial.ts';
 import type { BcdState } from '../../../src/backends/backend.ts';
 import { expectAllClose } from '../../helpers/allclose.ts';
 import { goldenProblem, goldenState, goldenWeights, loadGolden, type GoldenState } from '../../helpers/golden.ts';
@@ -16,7 +16,7 @@ function expectStateMatches(actual: BcdState, expected: GoldenState): void {
 
 describe('CPU backend against the golden float64 states', () => {
   it('builds the feasible s^0 of the golden file', async () => {
-    const be = new CpuBackend();
+    const be = new CpuTrial();
     await be.load(goldenProblem(golden), goldenWeights(golden.init, golden.sizes));
     expectStateMatches(await be.readState(), golden.init);
     const norms = await be.constraintNorms();
@@ -26,7 +26,7 @@ describe('CPU backend against the golden float64 states', () => {
 
   for (const [key, sweeps] of [['bcd_1', 1], ['bcd_5', 5]] as const) {
     it(`matches ${key} after ${sweeps} sweep(s) at γ0`, async () => {
-      const be = new CpuBackend();
+      const be = new CpuTrial();
       await be.load(goldenProblem(golden), goldenWeights(golden.init, golden.sizes));
       await be.sweep(sweeps, golden.params.gamma0);
       const expected = golden[key];

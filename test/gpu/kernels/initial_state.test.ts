@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { activationCode } from '../../../src/backends/webgpu/kernels/common.ts';
 import { createInitialState } from '../../../src/backends/webgpu/kernels/initial_state.ts';
-import { CpuBackend } from '../../../src/backends/cpu/cpu-backend.ts';
+import { CpuTrial } from '../../../src/backends/cpu/cpu-trial.ts';
 import { activate } from '../../../src/problem/activations.ts';
 import type { Activation } from '../../../src/problem/types.ts';
 import { expectAllClose } from '../../helpers/allclose.ts';
@@ -51,7 +51,7 @@ describe.each(ACTIVATIONS)('initial_state ($kind)', (act) => {
   it.each(SIZES)('matches the float64 recurrence at T=$T r=$r n=$n', async (dims) => {
     const fx = fixture(dims, 40 + dims.r, act, 0.8);
     const got = await deviceS0(fx, dims.T);
-    const cpu = new CpuBackend();
+    const cpu = new CpuTrial();
     await cpu.load({ ...dims, x: fx.x, y: fx.y, activation: act, lambdas: fx.lambdas, mu: fx.mu }, fx.w);
     const ref = await cpu.readState();
     cpu.dispose();

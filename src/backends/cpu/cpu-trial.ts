@@ -1,0 +1,506 @@
+// The float64 reference backend: the BCD sweep of ALGORITHM.md §4 on Float64Arrays.
+//
+// Layout: every T-long quantity is stored feature-major (one row of length T per feature), so
+// the Gram reductions are contiguous dot products over time and the batched h-solves and
+// W·H products are contiguous row operations. h is padded with a leading zero column
+// (h_0 = 0): row i of `hPad` is [h_0,i, h_1,i, …, h_T,i], so P's h-rows are hPad[·, 0..T)
+// and Q's h-rows are hPad[·, 1..T]. The Gram products additionally use time-major copies of P
+// and Q (one row p_t or q_t per step), so that they too are row combinations over time.
+import { activate } from '../../problem/activations.ts';
+import type { Activation, RnnWeights } from '../../problem/types.ts';
+import type { BackendInfo, BcdProblem, BcdState, ConstraintNorms, Lambdas, TrialEngine } from '../backend.ts';
+import {
+  choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, rowProducts, sum, sumSquares, transpose,
+} from './linalg.ts';
+import { minimizeU, type UCoefficients } from './u-update.ts';
+
+/** What the CPU computes in: float64. */
+export const CPU_INFO: BackendInfo = { kind: 'cpu', description: 'cpu (float64 reference)', software: false, unitRoundoff: 2 ** -53 };
+
+/** One trial's BCD on the CPU in float64: the reference every other backend is tested against. */
+export class CpuTrial implements TrialEngine {
+  readonly info: BackendInfo = CPU_INFO;
+
+  private T = 0; private n = 0; private m = 0; private r = 0; private K = 0;
+  private act: Activation = { kind: 'relu' };
+  private lambdas!: Lambdas;
+  private mu = 0;
+
+  // Data, feature-major: XT n×T, YT m×T; constant parts of the w-Gram (x·xᵀ block, x sums).
+  private XT!: Float64Array; private YT!: Float64Array; private Xtm!: Float64Array; // Xtm: x as given, T×n
+  private gramXX!: Float64Array; private sumX!: Float64Array;
+
+  // State.
+  private W!: Float64Array; private V!: Float64Array; private b!: Float64Array;
+  private A!: Float64Array; private c!: Float64Array;
+  private hPad!: Float64Array; // r×(T+1)
+  private U!: Float64Array; private Xi!: Float64Array; private Zeta!: Float64Array; // r×T
+
+  // s^0, kept for the warm-start rule.
+  private initial!: BcdState;
+
+  // Work buffers (allocated once in load()).
+  private Ptm!: Float64Array; private Qtm!: Float64Array; // T×K rows p_t = [h_{t−1}; x_t; 1], T×(r+1) rows q_t = [h_t; 1]
+  private G!: Float64Array; private Rw!: Float64Array; private RwT!: Float64Array; // K×K, r×K, K×r
+  private H!: Float64Array; private Ra!: Float64Array; // (r+1)², m×(r+1)
+  private D1!: Float64Array; private D2!: Float64Array; // r×r
+  private scaledAt!: Float64Array; // r×m: Aᵀ, then (2/T)Aᵀ
+  private Wt!: Float64Array; // r×r: Wᵀ
+  private VXb!: Float64Array; // r×T: V x_t + b, valid when vxbValid
+  private pre!: Float64Array; // r×T: Ψ(h)w = W h_{t−1} + V x_t + b, valid when preValid
+  private work!: Float64Array; // r×T scratch
+  private rhs!: Float64Array; // r×T
+  private prevU!: Float64Array; // r×T: u before the last u-update (for the certificate)
+  private preValid = false;
+  private vxbValid = false;
+  private haveLastSweep = false;
+
+  async load(problem: BcdProblem, initial: RnnWeights): Promise<void> {
+    const { T, n, m, r } = problem;
+    if (initial.r !== r || initial.n !== n || initial.m !== m) {
+      throw new Error(`initial weights are ${initial.r}/${initial.n}/${initial.m} (r/n/m), the problem needs ${r}/${n}/${m}`);
+    }
+    this.T = T; this.n = n; this.m = m; this.r = r; this.K = r + n + 1;
+    this.act = problem.activation;
+    this.lambdas = { ...problem.lambdas };
+    this.mu = problem.mu;
+    this.XT = transpose(problem.x, T, n, new Float64Array(n * T));
+    this.YT = transpose(problem.y, T, m, new Float64Array(m * T));
+    this.Xtm = problem.x.slice(0, T * n);
+    this.gramXX = new Float64Array(n * n);
+    this.sumX = new Float64Array(n);
+    rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
+    for (let i = 0; i < n; i++) this.sumX[i] = sum(this.XT, i * T, T);
+
+    const K = this.K;
+    this.Ptm = new Float64Array(T * K); this.Qtm = new Float64Array(T * (r + 1));
+    this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K); this.RwT = new Float64Array(K * r);
+    this.H = new Float64Array((r + 1) * (r + 1)); this.Ra = new Float64Array(m * (r + 1));
+    this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m); this.Wt = new Float64Array(r * r);
+    this.VXb = new Float64Array(r * T); this.pre = new Float64Array(r * T);
+    this.work = new Float64Array(r * T); this.rhs = new Float64Array(r * T); this.prevU = new Float64Array(r * T);
+
+    this.W = initial.W.slice(); this.V = initial.V.slice(); this.b = initial.b.slice();
+    this.A = initial.A.slice(); this.c = initial.c.slice();
+    this.hPad = new Float64Array(r * (T + 1));
+    this.U = new Float64Array(r * T); this.Xi = new Float64Array(r * T); this.Zeta = new Float64Array(r * T);
+    this.buildFeasibleStart();
+    this.initial = this.snapshot();
+  }
+
+  /** s^0: run the RNN forward so that C1 = C2 = 0 (ALGORITHM.md §5 step 1). */
+  private buildFeasibleStart(): void {
+    const { T, r, n } = this;
+    const S = T + 1;
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < r; i++) {
+        let s = this.b[i];
+        for (let j = 0; j < r; j++) s += this.W[i * r + j] * this.hPad[j * S + t];
+        for (let j = 0; j < n; j++) s += this.V[i * n + j] * this.XT[j * T + t];
+        this.U[i * T + t] = s;
+      }
+      for (let i = 0; i < r; i++) this.hPad[i * S + t + 1] = activate(this.act, this.U[i * T + t]);
+    }
+    this.preValid = false;
+    this.haveLastSweep = false;
+  }
+
+  async sweep(count: number, gamma: number): Promise<void> {
+    for (let s = 0; s < count; s++) {
+      this.updateZ(gamma);
+      this.updateH(gamma);
+      this.updateU(gamma);
+    }
+  }
+
+  /** z-block: w = (W, V, b), then a = (A, c), each the exact minimiser of L given h and u. Public for tests. */
+  updateZ(gamma: number): void {
+    this.updateW(gamma);
+    this.updateA();
+  }
+
+  // ---- z-block ---------------------------------------------------------------------------
+
+  /** Ptm and Qtm, the time-major rows p_t = [h_{t−1}; x_t; 1] and q_t = [h_t; 1], from the current h. */
+  private buildTimeMajor(): void {
+    const { T, r, n, K } = this;
+    const S = T + 1, R1 = r + 1;
+    const P = this.Ptm, Q = this.Qtm, hp = this.hPad;
+    for (let t = 0; t < T; t++) {
+      const pt = t * K, qt = t * R1;
+      for (let i = 0; i < r; i++) {
+        P[pt + i] = hp[i * S + t];
+        Q[qt + i] = hp[i * S + t + 1];
+      }
+      for (let j = 0; j < n; j++) P[pt + r + j] = this.Xtm[t * n + j];
+      P[pt + K - 1] = 1;
+      Q[qt + r] = 1;
+    }
+  }
+
+  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h; also refreshes Ptm and Qtm. */
+  private buildGramW(gamma: number, G: Float64Array): void {
+    const { T, r, n, K } = this;
+    const S = T + 1;
+    this.buildTimeMajor();
+    // Lower triangle: h·hᵀ (symmetric, half the products), x·hᵀ, 1·hᵀ; x·xᵀ and the x sums are
+    // constant. Dot products over time measured faster than row combinations for this shape.
+    const hp = this.hPad;
+    rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
+    rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
+    for (let i = 0; i < r; i++) G[(K - 1) * K + i] = sum(hp, i * S, T);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
+      G[(K - 1) * K + r + i] = this.sumX[i];
+    }
+    G[K * K - 1] = T;
+    const { l2, l3, l4 } = this.lambdas;
+    for (let i = 0; i < K; i++) {
+      for (let j = 0; j <= i; j++) {
+        const v = gamma * G[i * K + j];
+        G[i * K + j] = v;
+        G[j * K + i] = v;
+      }
+      G[i * K + i] += 2 * (i < r ? l2 : i < r + n ? l3 : l4);
+    }
+  }
+
+  /** Rw = (γU + Ξ) Pᵀ (r×K) from Ptm (buildGramW refreshes it); uses `work` for γU + Ξ. */
+  private buildRhsW(gamma: number): void {
+    const { T, r, K } = this;
+    const g = this.work;
+    for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
+    combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, K, K, 'zero');
+  }
+
+  /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
+  private updateW(gamma: number): void {
+    const { r, n, K } = this;
+    this.buildGramW(gamma, this.G);
+    this.buildRhsW(gamma);
+    choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
+    // G Mᵀ = Rwᵀ: the r right-hand sides as columns, so the substitutions run along rows.
+    const X = transpose(this.Rw, r, K, this.RwT);
+    choleskySolveColumns(this.G, K, X, 0, r, 0, r);
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < r; j++) this.W[i * r + j] = X[j * r + i];
+      for (let j = 0; j < n; j++) this.V[i * n + j] = X[(r + j) * r + i];
+      this.b[i] = X[(K - 1) * r + i];
+    }
+    this.preValid = false;
+    this.vxbValid = false;
+  }
+
+  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from Qtm (buildGramW refreshes it). */
+  private buildSystemA(): void {
+    const { T, r, m } = this;
+    const S = T + 1, R1 = r + 1;
+    const H = this.H, hp = this.hPad;
+    rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < i; j++) H[j * R1 + i] = H[i * R1 + j];
+      const s = sum(hp, i * S + 1, T);
+      H[r * R1 + i] = s;
+      H[i * R1 + r] = s;
+      H[i * R1 + i] += T * this.lambdas.l1;
+    }
+    H[r * R1 + r] = T + T * this.lambdas.l5;
+    combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, R1, R1, 'zero');
+  }
+
+  /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
+  private updateA(): void {
+    const { r, m } = this;
+    const R1 = r + 1;
+    this.buildSystemA();
+    choleskyInPlace(this.H, R1, 'the a-block matrix QQᵀ + TΛ_a');
+    for (let k = 0; k < m; k++) {
+      choleskySolveVector(this.H, R1, this.Ra, k * R1);
+      for (let i = 0; i < r; i++) this.A[k * r + i] = this.Ra[k * R1 + i];
+      this.c[k] = this.Ra[k * R1 + r];
+    }
+  }
+
+  // ---- h-block ---------------------------------------------------------------------------
+
+  /** VXb = V X + b (r×T) for the current z; computed once per z-update. */
+  private ensureVXb(): void {
+    if (this.vxbValid) return;
+    const { T, r, n } = this;
+    combineRows(this.VXb, 0, T, r, this.V, 0, n, 1, n, this.XT, 0, T, T, this.b);
+    this.vxbValid = true;
+  }
+
+  /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). Public for tests. */
+  updateH(gamma: number): void {
+    const { T, r, m } = this;
+    const S = T + 1;
+    this.ensureVXb();
+    // D2 = (2/T) AᵀA + γI, D1 = D2 + γ WᵀW.
+    const scale = 2 / T;
+    // AᵀA and WᵀW as products of the rows of Aᵀ and Wᵀ (contiguous).
+    const At = transpose(this.A, m, r, this.scaledAt);
+    const Wt = transpose(this.W, r, r, this.Wt);
+    rowProducts(this.D2, 0, r, At, 0, m, r, At, 0, m, r, m, true);
+    rowProducts(this.D1, 0, r, Wt, 0, r, r, Wt, 0, r, r, r, true);
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j <= i; j++) {
+        const d2 = scale * this.D2[i * r + j] + (i === j ? gamma : 0);
+        const d1 = d2 + gamma * this.D1[i * r + j];
+        this.D2[i * r + j] = d2; this.D2[j * r + i] = d2;
+        this.D1[i * r + j] = d1; this.D1[j * r + i] = d1;
+      }
+    }
+    // rhs_t = (2/T)Aᵀ(y_t − c) + γσ(u_t) − ζ_t + [t < T] Wᵀ(γ(u_{t+1} − V x_{t+1} − b) + ξ_{t+1}).
+    const rhs = this.rhs, work = this.work;
+    for (let i = 0; i < r * T; i++) {
+      rhs[i] = gamma * activate(this.act, this.U[i]) - this.Zeta[i];
+      work[i] = gamma * (this.U[i] - this.VXb[i]) + this.Xi[i];
+    }
+    // (2/T) Aᵀ (Y − c): the c part is a per-row constant.
+    for (let i = 0; i < r; i++) {
+      let ac = 0;
+      for (let k = 0; k < m; k++) ac += this.A[k * r + i] * this.c[k];
+      const o = i * T;
+      for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
+    }
+    for (let i = 0; i < r * m; i++) this.scaledAt[i] *= scale;
+    combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
+    // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
+    combineRows(rhs, 0, T, r, this.W, 0, 1, r, r, work, 1, T, T - 1, 'keep');
+    choleskyInPlace(this.D1, r, 'the h-block matrix D1');
+    choleskyInPlace(this.D2, r, 'the h-block matrix D2');
+    choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
+    choleskySolveColumns(this.D2, r, rhs, 0, T, T - 1, T);
+    for (let i = 0; i < r; i++) this.hPad.set(rhs.subarray(i * T, i * T + T), i * S + 1);
+    this.preValid = false;
+  }
+
+  // ---- u-block ---------------------------------------------------------------------------
+
+  /** pre = Ψ(h)w = W h_{t−1} + V x_t + b for the current z and h. */
+  private computePre(): void {
+    if (this.preValid) return;
+    const { T, r } = this;
+    this.ensureVXb();
+    this.pre.set(this.VXb);
+    combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, T + 1, T, 'keep');
+    this.preValid = true;
+  }
+
+  /** u-block (3.16): every entry minimises φ in closed form (ReLU, leaky) or by a 1-D search (ELU). Public for tests. */
+  updateU(gamma: number): void {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    this.prevU.set(this.U);
+    const k: UCoefficients = { gamma, mu: this.mu, lambda6: this.lambdas.l6 };
+    const inv = 1 / gamma;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const t1 = this.pre[idx] - this.Xi[idx] * inv;
+        const t2 = this.hPad[i * S + t + 1] + this.Zeta[idx] * inv;
+        this.U[idx] = minimizeU(this.act, k, t1, t2, this.U[idx]);
+      }
+    }
+    this.haveLastSweep = true;
+  }
+
+  // ---- scalars for the orchestrator -------------------------------------------------------
+
+  async constraintNorms(): Promise<ConstraintNorms> {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    let c1 = 0, c2 = 0, uu = 0;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const d1 = this.U[idx] - this.pre[idx];
+        const d2 = this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]);
+        c1 += d1 * d1;
+        c2 += d2 * d2;
+        uu += this.U[idx] * this.U[idx];
+      }
+    }
+    return { c1: Math.sqrt(c1), c2: Math.sqrt(c2), uNorm: Math.sqrt(uu) };
+  }
+
+  async updateMultipliers(gamma: number): Promise<{ xi: number; zeta: number }> {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    let nx = 0, nz = 0;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const xi = this.Xi[idx] + gamma * (this.U[idx] - this.pre[idx]);
+        const ze = this.Zeta[idx] + gamma * (this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]));
+        this.Xi[idx] = xi;
+        this.Zeta[idx] = ze;
+        nx += xi * xi;
+        nz += ze * ze;
+      }
+    }
+    return { xi: Math.sqrt(nx), zeta: Math.sqrt(nz) };
+  }
+
+  /** R(s): the data term (1/T)Σ||y − Ah − c||² plus the ℓ2 terms. */
+  private objective(): number {
+    const { T, r, m } = this;
+    const S = T + 1;
+    let loss = 0;
+    for (let k = 0; k < m; k++) {
+      for (let t = 0; t < T; t++) {
+        let yh = this.c[k];
+        for (let i = 0; i < r; i++) yh += this.A[k * r + i] * this.hPad[i * S + t + 1];
+        const d = this.YT[k * T + t] - yh;
+        loss += d * d;
+      }
+    }
+    const l = this.lambdas;
+    return loss / T + l.l1 * sumSquares(this.A) + l.l2 * sumSquares(this.W) + l.l3 * sumSquares(this.V)
+      + l.l4 * sumSquares(this.b) + l.l5 * sumSquares(this.c) + l.l6 * sumSquares(this.U);
+  }
+
+  async lagrangian(gamma: number): Promise<number> {
+    const { T, r } = this;
+    const S = T + 1;
+    this.computePre();
+    const inv = 1 / gamma;
+    let p1 = 0, p2 = 0, xx = 0, zz = 0;
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        const xi = this.Xi[idx], ze = this.Zeta[idx];
+        const d1 = this.U[idx] - this.pre[idx] + xi * inv;
+        const d2 = this.hPad[i * S + t + 1] - activate(this.act, this.U[idx]) + ze * inv;
+        p1 += d1 * d1; p2 += d2 * d2; xx += xi * xi; zz += ze * ze;
+      }
+    }
+    return this.objective() + 0.5 * gamma * (p1 + p2) - 0.5 * inv * (xx + zz);
+  }
+
+  /**
+   * ||v|| for the element v ∈ ∂L(s^j) of ALGORITHM.md §4.5, built from the last sweep:
+   * (∇_z L(s^j), ∇_h L(s^j) − ∇_h L(z^j, h^j, u^{j−1}), −μ(u^j − u^{j−1})).
+   * The z-gradient at (z^j, h^{j−1}, u^{j−1}) is zero because z^j minimises it exactly.
+   */
+  async certificate(gamma: number): Promise<number> {
+    if (!this.haveLastSweep) return Infinity;
+    const { T, r, m, K } = this;
+    const R1 = r + 1;
+    let total = 0;
+    // ∇_M L = M G − (γU + Ξ)Pᵀ with P from h^j, M = [W V b].
+    this.buildGramW(gamma, this.G);
+    this.buildRhsW(gamma);
+    for (let i = 0; i < r; i++) {
+      for (let k = 0; k < K; k++) {
+        let s = -this.Rw[i * K + k];
+        for (let j = 0; j < K; j++) s += this.mEntry(i, j) * this.G[j * K + k];
+        total += s * s;
+      }
+    }
+    // ∇_N L = (2/T)(N(QQᵀ + TΛ_a) − YQᵀ), N = [A c].
+    this.buildSystemA();
+    for (let k = 0; k < m; k++) {
+      for (let i = 0; i < R1; i++) {
+        let s = -this.Ra[k * R1 + i];
+        for (let j = 0; j < R1; j++) s += (j < r ? this.A[k * r + j] : this.c[k]) * this.H[j * R1 + i];
+        s *= 2 / T;
+        total += s * s;
+      }
+    }
+    // h-part: −γWᵀ(u^j_{t+1} − u^{j−1}_{t+1}) − γ(σ(u^j_t) − σ(u^{j−1}_t)); u-part: −μ(u^j − u^{j−1}).
+    const du = this.work;
+    for (let i = 0; i < r * T; i++) du[i] = this.U[i] - this.prevU[i];
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        const idx = i * T + t;
+        let g = -gamma * (activate(this.act, this.U[idx]) - activate(this.act, this.prevU[idx]));
+        if (t + 1 < T) {
+          let s = 0;
+          for (let j = 0; j < r; j++) s += this.W[j * r + i] * du[j * T + t + 1];
+          g -= gamma * s;
+        }
+        const gu = this.mu * du[idx];
+        total += g * g + gu * gu;
+      }
+    }
+    return Math.sqrt(total);
+  }
+
+  private mEntry(i: number, j: number): number {
+    const { r, n } = this;
+    return j < r ? this.W[i * r + j] : j < r + n ? this.V[i * n + j - r] : this.b[i];
+  }
+
+  async resetToInitial(): Promise<void> {
+    const keepXi = this.Xi.slice(), keepZeta = this.Zeta.slice();
+    this.restore(this.initial);
+    this.Xi.set(keepXi);
+    this.Zeta.set(keepZeta);
+  }
+
+  async readWeights(): Promise<RnnWeights> {
+    const { r, n, m } = this;
+    return { r, n, m, W: this.W.slice(), V: this.V.slice(), b: this.b.slice(), A: this.A.slice(), c: this.c.slice() };
+  }
+
+  async readState(): Promise<BcdState> {
+    return this.snapshot();
+  }
+
+  async writeState(state: BcdState): Promise<void> {
+    this.restore(state);
+  }
+
+  /** The current state, time-major (T×r), copied. */
+  private snapshot(): BcdState {
+    const { T, r } = this;
+    const S = T + 1;
+    const h = new Float64Array(T * r), u = new Float64Array(T * r);
+    const xi = new Float64Array(T * r), zeta = new Float64Array(T * r);
+    for (let i = 0; i < r; i++) {
+      for (let t = 0; t < T; t++) {
+        h[t * r + i] = this.hPad[i * S + t + 1];
+        u[t * r + i] = this.U[i * T + t];
+        xi[t * r + i] = this.Xi[i * T + t];
+        zeta[t * r + i] = this.Zeta[i * T + t];
+      }
+    }
+    const { n, m } = this;
+    return {
+      weights: { r, n, m, W: this.W.slice(), V: this.V.slice(), b: this.b.slice(), A: this.A.slice(), c: this.c.slice() },
+      h, u, xi, zeta,
+    };
+  }
+
+  /** Replaces the state with a time-major snapshot. */
+  private restore(s: BcdState): void {
+    const { T, r, n, m } = this;
+    const S = T + 1;
+    const w = s.weights;
+    if (w.r !== r || w.n !== n || w.m !== m || s.h.length !== T * r) {
+      throw new Error(`state shape (r=${w.r}, n=${w.n}, m=${w.m}, ${s.h.length / Math.max(w.r, 1)} steps) does not match the problem (r=${r}, n=${n}, m=${m}, T=${T})`);
+    }
+    this.W.set(w.W); this.V.set(w.V); this.b.set(w.b); this.A.set(w.A); this.c.set(w.c);
+    for (let i = 0; i < r; i++) {
+      this.hPad[i * S] = 0;
+      for (let t = 0; t < T; t++) {
+        this.hPad[i * S + t + 1] = s.h[t * r + i];
+        this.U[i * T + t] = s.u[t * r + i];
+        this.Xi[i * T + t] = s.xi[t * r + i];
+        this.Zeta[i * T + t] = s.zeta[t * r + i];
+      }
+    }
+    this.preValid = false;
+    this.vxbValid = false;
+    this.haveLastSweep = false;
+  }
+
+  dispose(): void {
+    // Nothing to free: the arrays are garbage-collected.
+  }
+}
