@@ -93,8 +93,11 @@ export function summarizeResult(result: AlmResult): AlmSummary {
 export interface AlmRunOptions {
   /** Called after every completed outer iteration, once per trial that ran it. */
   onIteration?: (it: AlmIteration, trial: number) => void;
-  /** Called after every completed outer iteration k with every trial's iteration (undefined: the trial's run had ended). */
-  onOuterIteration?: (k: number, iterations: Array<AlmIteration | undefined>) => void;
+  /**
+   * Called after every completed outer iteration k with every trial's iteration (undefined: the
+   * trial's run had ended) and every trial's weights s^k (what a stop at this point keeps).
+   */
+  onOuterIteration?: (k: number, iterations: Array<AlmIteration | undefined>, weights: RnnWeights[]) => void;
   /** Called after every completed outer iteration with every trial's loop and state; may persist them. */
   onCheckpoint?: (loops: AlmLoopState[], states: BcdState[]) => void | Promise<void>;
   /** Called after each batch of sweeps inside an iteration (for progress bars). */
@@ -311,7 +314,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       }
     }
     for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i);
-    options.onOuterIteration?.(k, iterations);
+    options.onOuterIteration?.(k, iterations, weights);
     if (options.onCheckpoint) {
       const states: BcdState[] = [];
       for (let i = 0; i < B; i++) states.push(await backend.readState(i));

@@ -3,7 +3,7 @@
 // the CPU backend — about 0.1 GFLOP/s against 1–1.5 for plain JS loops on this kind of machine).
 import { UserInputError } from '../errors.ts';
 import type { BcdBackend } from './backend.ts';
-import { createCpuBackend } from './cpu/cpu-backend.ts';
+import { CpuPoolBackend, defaultThreads } from './cpu/pool.ts';
 import { acquireGpu, GpuUnavailableError, isSoftwareAdapter, type GpuAdapterSummary } from './webgpu/device.ts';
 import { createWebGpuBatch } from './webgpu/webgpu-backend.ts';
 
@@ -24,9 +24,18 @@ export function describeAdapter(info: GpuAdapterSummary): string {
   return `${name} (${isSoftwareAdapter(info) ? 'software' : 'hardware'} adapter)`;
 }
 
+/** Options of createBackend. */
+export interface BackendOptions {
+  /** CPU worker threads (default: one per core); a batch of B trials uses at most B. */
+  threads?: number;
+}
+
 /** Creates the backend for a choice; "webgpu" fails with a clear message when no adapter is found. */
-export async function createBackend(choice: BackendChoice): Promise<SelectedBackend> {
-  if (choice === 'cpu') return { backend: createCpuBackend(), line: 'backend: cpu (float64 reference)' };
+export async function createBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<SelectedBackend> {
+  const threads = options.threads ?? defaultThreads();
+  const cpu = (): CpuPoolBackend => new CpuPoolBackend(threads);
+  const cpuLine = `cpu (float64 reference, up to ${threads} thread${threads === 1 ? '' : 's'})`;
+  if (choice === 'cpu') return { backend: cpu(), line: `backend: ${cpuLine}` };
   if (choice !== 'webgpu' && choice !== 'auto') {
     throw new UserInputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${String(choice)}"`);
   }
@@ -36,15 +45,15 @@ export async function createBackend(choice: BackendChoice): Promise<SelectedBack
   } catch (err) {
     if (!(err instanceof GpuUnavailableError)) throw err;
     if (choice === 'webgpu') throw new UserInputError(`--backend webgpu: ${err.message}`);
-    return { backend: createCpuBackend(), line: `backend: cpu (float64 reference; auto: ${err.message})` };
+    return { backend: cpu(), line: `backend: ${cpuLine}; auto: ${err.message}` };
   }
   const { device, adapterInfo } = acquired;
   const adapter = describeAdapter(adapterInfo);
   if (choice === 'auto' && isSoftwareAdapter(adapterInfo)) {
     device.destroy();
     return {
-      backend: createCpuBackend(),
-      line: `backend: cpu (float64 reference; auto: the only WebGPU adapter is ${adapter}, slower than the CPU backend)`,
+      backend: cpu(),
+      line: `backend: ${cpuLine}; auto: the only WebGPU adapter is ${adapter}, slower than the CPU backend`,
     };
   }
   return {

@@ -60,3 +60,35 @@ export function listFlag(values: ParsedArgs['values'], name: string): string[] |
   const raw = stringFlag(values, name);
   return raw === undefined ? undefined : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
+
+/**
+ * A list-valued flag: comma-separated items, each parsed by `parse`, with integer ranges "a-b"
+ * when `ranges` is set (e.g. --seed 1-4,9). Undefined when absent; duplicates are refused.
+ */
+export function listValuesFlag<T>(
+  values: ParsedArgs['values'], name: string, parse: (item: string) => T, options: { ranges?: boolean } = {},
+): T[] | undefined {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UserInputError(`--${name} has an empty item in "${raw}" (give values separated by commas)`);
+  const out: T[] = [];
+  for (const item of items) {
+    const range = options.ranges ? /^([-+]?\d+)-([-+]?\d+)$/.exec(item) : null;
+    if (range) {
+      const a = Number(range[1]), b = Number(range[2]);
+      if (b < a) throw new UserInputError(`--${name}: the range "${item}" is empty (write the smaller end first)`);
+      if (b - a >= 10_000) throw new UserInputError(`--${name}: the range "${item}" has ${b - a + 1} values, more than 10000`);
+      for (let v = a; v <= b; v++) out.push(parse(String(v)));
+    } else {
+      out.push(parse(item));
+    }
+  }
+  const seen = new Set<string>();
+  for (const v of out) {
+    const key = JSON.stringify(v);
+    if (seen.has(key)) throw new UserInputError(`--${name} lists ${key} twice`);
+    seen.add(key);
+  }
+  return out;
+}

@@ -1,24 +1,20 @@
-// Progress output of training runs: one line per outer iteration, and on a terminal a live
-// bar for the sweeps of the iteration in flight (plain lines only when not a TTY).
+// Progress output of training runs: one line per outer iteration (for a batch of trials, a
+// summary of the batch), and on a terminal a live bar for the sweeps of the iteration in
+// flight (plain lines only when not a TTY).
 import type { AlmIteration } from '../alm/alm.ts';
 
 const HEADER = '    k          γ    FeasVio           L  sweeps    TrainErr     TestErr     time';
 
-/** Writes the per-iteration table to a stream; draws a sweep bar when the stream is a TTY. */
-export class ProgressPrinter {
-  private barShown = false;
-  private readonly startedAt = performance.now();
+/** The live sweep bar of a run (TTY only), shared by the single-run and batch printers. */
+class SweepBar {
+  protected barShown = false;
+  protected readonly startedAt = performance.now();
 
   constructor(
-    private readonly out: NodeJS.WriteStream,
-    private readonly outer: number,
-    private readonly inner: number,
+    protected readonly out: NodeJS.WriteStream,
+    protected readonly outer: number,
+    protected readonly inner: number,
   ) {}
-
-  /** Prints the column header. */
-  header(): void {
-    this.out.write(`${HEADER}\n`);
-  }
 
   /** Redraws the bar for iteration k after `done` sweeps (TTY only). */
   sweeps(k: number, done: number): void {
@@ -35,16 +31,6 @@ export class ProgressPrinter {
     this.barShown = true;
   }
 
-  /** Prints one finished outer iteration. */
-  iteration(it: AlmIteration): void {
-    this.clearBar();
-    const flags = `${it.warm || it.k === 1 ? '' : ' (restart from s^0)'}${it.atFloor ? ' (violation at floor: γ held)' : ''}`;
-    this.out.write(
-      `${String(it.k).padStart(5)} ${sci(it.gamma)} ${sci(it.feasVio)} ${sci(it.lagrangian, 11)} ${String(it.sweeps).padStart(7)} ` +
-        `${fix(it.trainErr)} ${fix(it.testErr)} ${formatSeconds(it.seconds).padStart(8)}${flags}\n`,
-    );
-  }
-
   /** Removes the bar before other output. */
   clearBar(): void {
     if (this.barShown) {
@@ -54,12 +40,70 @@ export class ProgressPrinter {
   }
 }
 
+/** Writes the per-iteration table of one run to a stream; draws a sweep bar when the stream is a TTY. */
+export class ProgressPrinter extends SweepBar {
+  /** Prints the column header. */
+  header(): void {
+    this.out.write(`${HEADER}\n`);
+  }
+
+  /** Prints one finished outer iteration. */
+  iteration(it: AlmIteration): void {
+    this.clearBar();
+    const flags = `${it.warm || it.k === 1 ? '' : ' (restart from s^0)'}${it.atFloor ? ' (violation at floor: γ held)' : ''}`;
+    this.out.write(
+      `${String(it.k).padStart(5)} ${sci(it.gamma)} ${sci(it.feasVio)} ${sci(it.lagrangian, 11)} ${String(it.sweeps).padStart(7)} ` +
+        `${fix(it.trainErr)} ${fix(it.testErr)} ${formatSeconds(it.seconds).padStart(8)}${flags}\n`,
+    );
+  }
+}
+
+const BATCH_HEADER = '    k  running   FeasVio best     median      worst   TrainErr best     median      worst     time';
+
+/** Writes one line per outer iteration of a batch: best, median and worst FeasVio and TrainErr, trials still running. */
+export class BatchProgressPrinter extends SweepBar {
+  private lastFloorNote = -1;
+
+  constructor(out: NodeJS.WriteStream, outer: number, inner: number, private readonly trials: number) {
+    super(out, outer, inner);
+  }
+
+  /** Prints the column header. */
+  header(): void {
+    this.out.write(`${BATCH_HEADER}\n`);
+  }
+
+  /** Prints the summary of outer iteration k over the trials that ran it. */
+  iteration(k: number, its: Array<AlmIteration | undefined>): void {
+    this.clearBar();
+    const ran = its.filter((it): it is AlmIteration => it !== undefined);
+    const [fb, fm, fw] = spread(ran.map((it) => it.feasVio));
+    const [tb, tm, tw] = spread(ran.map((it) => it.trainErr));
+    const seconds = Math.max(0, ...ran.map((it) => it.seconds));
+    const atFloor = ran.filter((it) => it.atFloor).length;
+    const note = atFloor > 0 && atFloor !== this.lastFloorNote ? `  (${atFloor} at the violation floor: γ held)` : '';
+    this.lastFloorNote = atFloor;
+    this.out.write(
+      `${String(k).padStart(5)} ${`${ran.length}/${this.trials}`.padStart(8)} ${sci(fb, 13)} ${sci(fm)} ${sci(fw)} ${fix(tb, 13)} ${fix(tm, 10)} ${fix(tw, 10)} ${formatSeconds(seconds).padStart(8)}${note}\n`,
+    );
+  }
+}
+
+/** Best (lowest), median and worst (highest) of the finite values; NaN where there are none. */
+function spread(values: number[]): [number, number, number] {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return [NaN, NaN, NaN];
+  const mid = v.length >> 1;
+  const median = v.length % 2 ? v[mid] : 0.5 * (v[mid - 1] + v[mid]);
+  return [v[0], median, v[v.length - 1]];
+}
+
 function sci(v: number, width = 10): string {
   return (Number.isFinite(v) ? v.toExponential(3) : String(v)).padStart(width);
 }
 
-function fix(v: number): string {
-  return (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(4) : v.toFixed(6)) : String(v)).padStart(11);
+function fix(v: number, width = 11): string {
+  return (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(4) : v.toFixed(6)) : String(v)).padStart(width);
 }
 
 /** "12.3s" or "4m05s". */

@@ -1,7 +1,10 @@
 // `alm-rnn train`: trains an Elman RNN with the ALM on a data set and reports progress, the
-// final errors and (optionally) the model, the history and checkpoints.
-import { writeFileSync } from 'node:fs';
-import { runAlm, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+// final errors and (optionally) the model, the history and checkpoints. List-valued --seed,
+// --init and --tau make a grid of trials (their product) that runs as one batch; one value
+// per flag is a single run, reported as before.
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
@@ -10,11 +13,12 @@ import { UserInputError } from '../errors.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
 import { loadDatasetOrFile, readTextFile } from '../problem/csv-file.ts';
 import { csvDatasetInfo, DATASET_NAMES, DATASETS, isDatasetName } from '../problem/datasets.ts';
-import { INITIALIZERS, parseInitializer } from '../problem/init.ts';
+import { INITIALIZERS, parseInitializer, type Initializer } from '../problem/init.ts';
 import { modelFromJson, modelToJson } from '../problem/model-file.ts';
 import type { RnnWeights } from '../problem/types.ts';
-import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
-import { formatSeconds, ProgressPrinter } from './progress.ts';
+import type { LoadedDataset } from '../problem/datasets.ts';
+import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
 
 const DEFAULT_DATASET = 'sp500';
 /** N(0, 0.1²) weights: on sp500 the larger He/Glorot/LeCun scales leave the ALM stuck at TrainErr ≈ 0.04–0.05 (see README). */
@@ -30,11 +34,11 @@ const OPTIONS: OptionSpec = {
   'inner-stop': { type: 'string' }, 'check-every': { type: 'string' }, 'test-hidden': { type: 'string' },
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
-  checkpoint: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 };
 
-/** Flags that may accompany --resume: everything else comes from the checkpoint. */
-const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint']);
+/** Flags that say how and where a run goes, not what it is: free to change on --resume. */
+const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads']);
 
 const HELP = `usage: alm-rnn train [options]
 
@@ -48,15 +52,15 @@ data and model
   --no-standardize          use the data as given
   --hidden r                hidden units (default: the data set's, e.g. 20 for sp500)
   --activation A            relu (default), leaky:ω with 0<ω<1, or elu
-  --init NAME               ${INITIALIZERS.join(', ')} (default normal-1e-1)
+  --init NAME[,NAME…]       ${INITIALIZERS.join(', ')} (default normal-1e-1)
   --init-from model.json    start from a saved model instead
-  --seed N                  seed for synthetic data and initial weights (default 1)
+  --seed N[,N…|A-B]         seed for synthetic data and initial weights (default 1)
   --test-hidden carry|reset TestErr with the hidden state carried from training (paper) or reset to 0
 
 method (defaults: the paper's Table 2 for the data set)
   --outer N  --inner N      outer iterations and sweeps per iteration (quick caps by default)
   --paper                   use the paper's caps (synthetic-small 50×10, sp500 200×500, synthetic-large 100×500)
-  --tau τ                   regularisation scale: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
+  --tau τ[,τ…]              regularisation scale: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
   --gamma0 --mu --Gamma --eps0 --lambda6
   --eta1 --eta2 --eta4      in (0,1)
   --eta3 E                  exponent of the penalty rule itself (1.01; 1.015 for synthetic-large)
@@ -66,14 +70,29 @@ method (defaults: the paper's Table 2 for the data set)
   --inner-stop cap|certificate   stop sweeps at the cap (paper's runs) or when the ∂L certificate ≤ ε
   --check-every N           sweeps between read-backs of the stopping test (default 10)
 
+trials
+  A list of seeds, initialisations or τ values makes a grid of trials (their product), run
+  together as one batch: in every GPU dispatch, or over the CPU's threads. Each trial is
+  computed exactly as it would be alone. Example: --seed 1-4 --init he,lecun (8 trials).
+  --threads N               CPU worker threads (default: one per core)
+
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
-  --out model.json          write the trained model (also when stopped with Ctrl-C)
+  --out model.json          write the trained model (also when stopped with Ctrl-C);
+                            with several trials a folder (DIR/): one model file per trial
   --history run.json        write the per-iteration history
   --checkpoint state.json   write the whole ALM state after every outer iteration (atomically)
   --resume state.json       continue a checkpointed run (bit-identical to an unbroken run)
   --json                    print the final summary as one JSON object on stdout (progress to stderr)
 `;
+
+/** One trial of the command's grid: its run description, and its checkpoint when resuming. */
+interface GridTrial {
+  config: RunConfig;
+  /** Initial weights given by --init-from or the checkpoint (else drawn from config.init and seed). */
+  initial?: RnnWeights;
+  resume?: AlmTrial['resume'];
+}
 
 /** Runs the train command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -82,98 +101,271 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const threads = integerFlag(values, 'threads');
+  if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be ≥ 1, got ${threads}`);
 
-  let config: RunConfig;
-  let initial: RnnWeights | undefined;
-  let resume: AlmTrial['resume'];
   const resumePath = stringFlag(values, 'resume');
-  if (resumePath !== undefined) {
-    const extra = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
-    if (extra.length > 0) {
-      throw new UserInputError(`--${extra[0]} cannot be combined with --resume: the run's settings come from the checkpoint (only --outer, --backend, --out, --history, --checkpoint, --json may be given)`);
-    }
-    const cp = readCheckpointFile(resumePath);
-    const outer = integerFlag(values, 'outer');
-    config = outer === undefined ? cp.config : { ...cp.config, params: { ...cp.config.params, outer } };
-    initial = cp.initial;
-    resume = { loop: cp.loop, state: cp.state };
-  } else {
-    config = configFromFlags(values);
-    const initFrom = stringFlag(values, 'init-from');
-    if (initFrom !== undefined) initial = readModel(initFrom).weights;
-  }
+  const grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
+  const B = grid.length;
 
-  const loaded = loadDatasetOrFile(config.dataset, {
-    seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize,
+  const datasets = new Map<string, LoadedDataset>();
+  const loadFor = (config: RunConfig): LoadedDataset => {
+    const key = JSON.stringify([config.dataset, config.seed, config.targets, config.trainFraction, config.standardize]);
+    let loaded = datasets.get(key);
+    if (!loaded) {
+      loaded = loadDatasetOrFile(config.dataset, { seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize });
+      datasets.set(key, loaded);
+    }
+    return loaded;
+  };
+  const prepared = grid.map((t) => prepareRun(t.config, loadFor(t.config), t.initial));
+  grid.forEach((t, i) => {
+    if (t.resume && t.resume.state.h.length !== prepared[i].problem.T1 * prepared[i].problem.r) {
+      throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${prepared[i].problem.T1}`);
+    }
   });
-  const prepared = prepareRun(config, loaded, initial);
-  const { problem } = prepared;
-  if (resume && resume.state.h.length !== problem.T1 * problem.r) {
-    throw new UserInputError(`checkpoint ${resumePath} holds ${resume.state.h.length / problem.r} training steps, but the data set now gives ${problem.T1}`);
-  }
+  const outPath = stringFlag(values, 'out');
+  const outDir = outPath !== undefined && B > 1 ? modelFolder(outPath, B) : undefined;
 
   const json = values.json === true;
   const log = json ? process.stderr : process.stdout;
-  const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto');
+  const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto', { threads });
   const { backend } = selected;
-  log.write(`${selected.line}\n${describeRun(config, problem)}\n`);
-  const p = config.params;
-  log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resume ? `, resuming after outer iteration ${resume.loop.k}` : ''}\n`);
+  const config0 = grid[0].config;
+  const problem0 = prepared[0].problem;
+  const p = config0.params;
+  const resumedAt = grid[0].resume?.loop.k;
+  log.write(`${selected.line}\n${describeRun(config0, problem0)}\n`);
+  if (B > 1) log.write(`${B} trials: ${gridDescription(grid.map((t) => t.config))}\n`);
+  log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${B > 1 ? distinct(grid.map((t) => t.config.params.tau)).join(',') : p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resumedAt !== undefined ? `, resuming after outer iteration ${resumedAt}` : ''}\n`);
+  const checkpointPath = stringFlag(values, 'checkpoint') ?? resumePath;
+  if (resumePath !== undefined && stringFlag(values, 'checkpoint') === undefined) log.write(`checkpoint: continuing to write ${resumePath}\n`);
+
+  // The last completed outer iterate of every trial: what any way of stopping keeps.
+  let lastWeights: RnnWeights[] = prepared.map((t, i) => grid[i].resume?.state.weights ?? t.initial);
+  const writeModels = (weights: RnnWeights[]): string[] => {
+    if (outPath === undefined) return [];
+    const paths = outDir === undefined ? [outPath] : grid.map((t) => join(outDir, `${trialFileName(t.config)}.json`));
+    paths.forEach((path, i) => {
+      const { problem } = prepared[i];
+      writeFileAtomic(path, JSON.stringify(modelToJson(weights[i], problem.activation, problem.standardization)) + '\n');
+    });
+    return paths;
+  };
 
   const controller = new AbortController();
   const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      // Second Ctrl-C: keep the last completed iterate, then quit at once.
+      progress.clearBar();
+      const written = writeModels(lastWeights);
+      if (written.length > 0) log.write(`\nmodel${written.length > 1 ? 's' : ''} of the last completed outer iteration written to ${outDir ?? outPath}\n`);
+      process.exit(130);
+    }
     controller.abort();
     progress.clearBar();
     log.write('\nstopping after the current batch of sweeps (Ctrl-C again to quit at once)…\n');
   };
   process.on('SIGINT', onSigint);
 
-  const progress = new ProgressPrinter(log, p.outer, p.inner);
+  const progress = B === 1 ? new ProgressPrinter(log, p.outer, p.inner) : new BatchProgressPrinter(log, p.outer, p.inner, B);
   progress.header();
-  const checkpointPath = stringFlag(values, 'checkpoint') ?? resumePath;
-  let result: AlmResult;
+  let results: AlmResult[];
   try {
-    result = await runAlm(backend, problem, p, prepared.initial, {
-      resume,
-      signal: controller.signal,
-      testHidden: config.testHidden,
-      onSweeps: (k, done) => progress.sweeps(k, done),
-      onIteration: (it) => progress.iteration(it),
-      onCheckpoint: checkpointPath === undefined ? undefined
-        : ([loop], [state]) => writeCheckpointFile(checkpointPath, { config, initial: prepared.initial, loop, state }),
-    });
+    results = await runAlmBatch(
+      backend,
+      prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume })),
+      {
+        signal: controller.signal,
+        testHidden: config0.testHidden,
+        onSweeps: (k, done) => progress.sweeps(k, done),
+        onOuterIteration: (k, its, weights) => {
+          lastWeights = weights;
+          if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
+          else progress.iteration(k, its);
+        },
+        onCheckpoint: checkpointPath === undefined ? undefined
+          : (loops, states) => writeCheckpointFile(checkpointPath, {
+            trials: grid.map((t, i) => ({ config: t.config, initial: prepared[i].initial, loop: loops[i], state: states[i] })),
+          }),
+      },
+    );
   } finally {
     process.off('SIGINT', onSigint);
     progress.clearBar();
     backend.dispose();
   }
 
-  const outPath = stringFlag(values, 'out');
-  if (outPath !== undefined) {
-    writeFileAtomic(outPath, JSON.stringify(modelToJson(result.weights, problem.activation, problem.standardization)) + '\n');
-  }
+  const written = writeModels(results.map((r) => r.weights));
   const historyPath = stringFlag(values, 'history');
   if (historyPath !== undefined) {
-    writeFileSync(historyPath, JSON.stringify({ config, backend: backend.info, history: result.history }, jsonNumbers, 1) + '\n');
+    const body = B === 1
+      ? { config: config0, backend: backend.info, history: results[0].history }
+      : { backend: backend.info, trials: grid.map((t, i) => ({ ...trialSettings(t.config), config: t.config, history: results[i].history })) };
+    writeFileSync(historyPath, JSON.stringify(body, jsonNumbers, 1) + '\n');
   }
 
-  const summary = {
-    ...summarizeResult(result),
+  const shape = {
     backend: backend.info.description,
-    dataset: config.dataset,
-    T: problem.series.T, T1: problem.T1, n: problem.series.n, m: problem.series.m, r: problem.r,
-    activation: formatActivation(problem.activation),
+    dataset: config0.dataset,
+    T: problem0.series.T, T1: problem0.T1, n: problem0.series.n, m: problem0.series.m, r: problem0.r,
+    activation: formatActivation(problem0.activation),
   };
-  const stopNote = result.stopReason === 'stopped' ? ' (stopped by the user)' : result.stopReason === 'converged' ? ' (converged)' : '';
-  log.write(
-    `done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n` +
-      `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}\n` +
-      (outPath ? `model written to ${outPath}\n` : '') + (historyPath ? `history written to ${historyPath}\n` : '') +
-      (checkpointPath ? `checkpoint in ${checkpointPath}\n` : ''),
-  );
-  if (json) process.stdout.write(JSON.stringify(summary, jsonNumbers) + '\n');
-  return result.stopReason === 'stopped' ? 130 : 0;
+  const stopped = results.some((r) => r.stopReason === 'stopped');
+  const files = (written.length > 0 ? `model${written.length > 1 ? 's' : ''} written to ${outDir ?? outPath}\n` : '')
+    + (historyPath ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
+  if (B === 1) {
+    const result = results[0];
+    const stopNote = result.stopReason === 'stopped' ? ' (stopped by the user)' : result.stopReason === 'converged' ? ' (converged)' : '';
+    log.write(
+      `done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n` +
+        `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}\n` +
+        files,
+    );
+    if (json) process.stdout.write(JSON.stringify({ ...summarizeResult(result), ...shape }, jsonNumbers) + '\n');
+  } else {
+    const seconds = Math.max(...results.map((r) => r.seconds));
+    const sweeps = results.reduce((s, r) => s + r.sweeps, 0);
+    log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}\n`);
+    log.write(trialTable(grid.map((t) => t.config), results) + files);
+    if (json) {
+      const trials = grid.map((t, i) => ({ ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outDir ? { model: written[i] } : {}) }));
+      process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
+    }
+  }
+  return stopped ? 130 : 0;
+}
+
+/** The grid of a fresh run: every combination of the listed initialisations, τ values and seeds. */
+function freshGrid(values: Record<string, string | boolean | undefined>): GridTrial[] {
+  const inits = listValuesFlag(values, 'init', parseInitializer) ?? [DEFAULT_INIT as Initializer];
+  const seeds = listValuesFlag(values, 'seed', (s) => integerValue('seed', s), { ranges: true }) ?? [1];
+  const taus = listValuesFlag(values, 'tau', (s) => numberFlag({ tau: s }, 'tau')!);
+  const initFrom = stringFlag(values, 'init-from');
+  if (initFrom !== undefined && inits.length > 1) throw new UserInputError('--init-from gives the initial weights: it cannot be combined with a list of --init values');
+  const initial = initFrom !== undefined ? readModel(initFrom).weights : undefined;
+  const base = configFromFlags(values);
+  const grid: GridTrial[] = [];
+  for (const init of inits) {
+    for (const tau of taus ?? [base.params.tau]) {
+      for (const seed of seeds) {
+        const config: RunConfig = { ...base, init, seed, params: { ...base.params, tau } };
+        grid.push({ config, initial });
+      }
+    }
+  }
+  return grid;
+}
+
+/** The grid of a resumed run: the checkpoint's trials, checked against any flag that describes them. */
+function resumedGrid(values: Record<string, string | boolean | undefined>, resumePath: string): GridTrial[] {
+  const cp = readCheckpointFile(resumePath);
+  const described = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
+  if (described.length > 0) {
+    // The same command with --resume added: every flag must agree with what the checkpoint holds.
+    const asked = freshGrid(values);
+    if (asked.length !== cp.trials.length) {
+      throw new UserInputError(`--resume ${resumePath}: the checkpoint holds ${cp.trials.length} trial${cp.trials.length === 1 ? '' : 's'}, the command line asks for ${asked.length} (check --seed, --init, --tau)`);
+    }
+    asked.forEach((t, i) => {
+      const diff = firstDifference(withoutOuter(cp.trials[i].config), withoutOuter(t.config));
+      if (diff) {
+        throw new UserInputError(`--resume ${resumePath}: ${flagOf(diff.path)} disagrees with the checkpoint${cp.trials.length > 1 ? ` (trial ${i})` : ''}: the checkpoint has ${diff.have}, the command line gives ${diff.given}`);
+      }
+    });
+  }
+  const outer = integerFlag(values, 'outer');
+  const k = cp.trials[0].loop.k;
+  if (outer !== undefined && outer <= k) {
+    throw new UserInputError(`--resume ${resumePath}: the checkpoint has completed ${k} outer iterations, so --outer ${outer} leaves nothing to run (give --outer above ${k})`);
+  }
+  return cp.trials.map((t) => ({
+    config: outer === undefined ? t.config : { ...t.config, params: { ...t.config.params, outer } },
+    initial: t.initial,
+    resume: { loop: t.loop, state: t.state },
+  }));
+}
+
+function withoutOuter(c: RunConfig): unknown {
+  return { ...c, params: { ...c.params, outer: undefined } };
+}
+
+/** The first leaf where two JSON-like values differ, with its path (e.g. "params.tau"). */
+function firstDifference(have: unknown, given: unknown, path = ''): { path: string; have: string; given: string } | null {
+  const norm = (v: unknown) => JSON.parse(JSON.stringify(v ?? null, jsonNumbers)) as unknown;
+  const a = norm(have), b = norm(given);
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const key of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      if (d) return d;
+    }
+    return null;
+  }
+  const sa = JSON.stringify(a), sb = JSON.stringify(b);
+  return sa === sb ? null : { path, have: sa === 'null' ? 'the default' : sa, given: sb === 'null' ? 'the default' : sb };
+}
+
+/** The flag that sets a RunConfig field. */
+function flagOf(path: string): string {
+  const key = path.replace(/^params\./, '');
+  const flags: Record<string, string> = {
+    gammaMax: '--gamma-max', feasFloor: '--feas-floor', innerStop: '--inner-stop', checkEvery: '--check-every',
+    testHidden: '--test-hidden', trainFraction: '--train-fraction', standardize: '--standardize (or --no-standardize)',
+  };
+  return flags[key] ?? `--${key.split('.')[0]}`;
+}
+
+/** The folder --out names when there are several trials; created when missing. */
+function modelFolder(path: string, trials: number): string {
+  const isDir = existsSync(path) && statSync(path).isDirectory();
+  if (!isDir && !path.endsWith('/')) {
+    throw new UserInputError(`--out ${path}: with ${trials} trials --out names a folder for one model file per trial (end it with /, e.g. --out ${path.replace(/\.json$/, '')}/)`);
+  }
+  if (!isDir) {
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (err) {
+      throw new UserInputError(`--out ${path}: cannot create the folder (${(err as Error).message})`);
+    }
+  }
+  return path;
+}
+
+/** A trial's varying settings, as the summary and --json name them. */
+function trialSettings(c: RunConfig): { seed: number; init: string; tau: number } {
+  return { seed: c.seed, init: c.init, tau: c.params.tau };
+}
+
+/** The model file name of a trial, from its settings: e.g. "he_tau1_seed3". */
+function trialFileName(c: RunConfig): string {
+  return `${c.init}_tau${c.params.tau}_seed${c.seed}`;
+}
+
+function distinct<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** "init he,lecun × τ 1 × seed 1,2,3". */
+function gridDescription(configs: RunConfig[]): string {
+  return `init ${distinct(configs.map((c) => c.init)).join(',')} × τ ${distinct(configs.map((c) => c.params.tau)).join(',')} × seed ${distinct(configs.map((c) => c.seed)).join(',')}`;
+}
+
+/** The summary table: one row per trial. */
+function trialTable(configs: RunConfig[], results: AlmResult[]): string {
+  const rows = configs.map((c, i) => {
+    const r = results[i];
+    return [String(i), c.init, String(c.params.tau), String(c.seed), r.trainErr.toPrecision(6), r.testErr.toPrecision(6),
+      r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), r.stopReason];
+  });
+  const head = ['trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', 'stop'];
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]) => cells.map((cell, j) => (j <= 3 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+function integerValue(flag: string, text: string): number {
+  return integerFlag({ [flag]: text }, flag)!;
 }
 
 /** Builds the run description from flags, with the paper's presets for the data set underneath. */
@@ -181,7 +373,6 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
   const dataset = stringFlag(values, 'dataset') ?? DEFAULT_DATASET;
   const activation = stringFlag(values, 'activation') ?? 'relu';
   parseActivation(activation);
-  const init = parseInitializer(stringFlag(values, 'init') ?? DEFAULT_INIT);
   if (values['no-standardize'] && values.standardize !== undefined) {
     throw new UserInputError('--no-standardize and --standardize cannot be used together');
   }
@@ -195,14 +386,15 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
     innerStop: choiceFlag(values, 'inner-stop', ['cap', 'certificate'] as const),
     checkEvery: integerFlag(values, 'check-every'),
   };
-  const tau = numberFlag(values, 'tau') ?? tauFor(dataset);
+  // The grid's lists (--init, --seed, --tau) are expanded by freshGrid; this is their first value.
+  const tau = listValuesFlag(values, 'tau', (s) => numberFlag({ tau: s }, 'tau')!)?.[0] ?? tauFor(dataset);
   return {
     dataset,
     targets: listFlag(values, 'targets'),
     hidden: integerFlag(values, 'hidden'),
     activation,
-    init,
-    seed: integerFlag(values, 'seed') ?? 1,
+    init: DEFAULT_INIT as Initializer,
+    seed: 1,
     trainFraction: numberFlag(values, 'train-fraction'),
     standardize,
     testHidden: choiceFlag(values, 'test-hidden', ['carry', 'reset'] as const) ?? 'carry',
