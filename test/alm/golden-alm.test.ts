@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runAlm } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
 import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { CpuPoolBackend } from '../../src/backends/cpu/pool.ts';
 import { TrialsBackend } from '../../src/backends/trials.ts';
 import type { Problem } from '../../src/problem/types.ts';
 import { expectAllClose } from '../helpers/allclose.ts';
@@ -53,5 +54,19 @@ describe('ALM outer loop against the golden float64 run', () => {
     expectAllClose(result.history.map((h) => h.testErr), hist.map((h) => h.TestErr), TOL, 'TestErr');
     expectAllClose(result.history.map((h) => h.gammaNext), hist.map((h) => h.gamma), TOL, 'γ_k');
     expectAllClose(result.history.map((h) => h.eps), hist.map((h) => h.eps), TOL, 'ε_k');
+  });
+
+  it('a batch of one on the worker-thread pool matches it too', async () => {
+    const backend = new CpuPoolBackend(2);
+    try {
+      const result = await runAlm(backend, goldenAlmProblem(), goldenParams(3, 5), goldenWeights(golden.init, golden.sizes));
+      const e = goldenState(golden.alm_3x5, golden.sizes);
+      const s = await backend.readState(0);
+      for (const key of ['W', 'V', 'b', 'A', 'c'] as const) expectAllClose(s.weights[key], e.weights[key], TOL, key);
+      for (const key of ['h', 'u', 'xi', 'zeta'] as const) expectAllClose(s[key], e[key], TOL, key);
+      expectAllClose(result.loopState.gamma, golden.alm_3x5.gamma, TOL, 'γ');
+    } finally {
+      backend.dispose();
+    }
   });
 });

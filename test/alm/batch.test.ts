@@ -1,0 +1,73 @@
+// The ALM loop over a batch: every trial of a heterogeneous batch ends exactly as it does alone
+// (the loop freezes trials that are done), on the CPU in this thread and over worker threads;
+// a batch stopped and resumed from its checkpoint ends as one never stopped.
+import { describe, expect, it } from 'vitest';
+import { runAlm, runAlmBatch, type AlmLoopState, type AlmResult } from '../../src/alm/alm.ts';
+import { batchCheckpointFromJson, batchCheckpointToJson } from '../../src/alm/checkpoint.ts';
+import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
+import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import { CpuPoolBackend } from '../../src/backends/cpu/pool.ts';
+import { expectSameRun, expectSpecialBehaviour, heterogeneousTrials } from '../helpers/batch.ts';
+
+const trials = heterogeneousTrials(5);
+const solo: AlmResult[] = [];
+
+async function runBatch(backend: BcdBackend, batch = trials): Promise<AlmResult[]> {
+  try {
+    return await runAlmBatch(backend, batch);
+  } finally {
+    backend.dispose();
+  }
+}
+
+describe('a trial in a batch ends exactly as it does alone (CPU, float64)', () => {
+  it('solo runs show each special behaviour (restart, early certificate stop, floor)', async () => {
+    for (const t of trials) solo.push(await runAlm(createCpuBackend(), t.problem, t.params, t.initial));
+    expectSpecialBehaviour(solo, 6);
+  });
+
+  it.each([
+    ['in this thread', () => createCpuBackend()],
+    ['over 2 worker threads', () => new CpuPoolBackend(2)],
+    ['over 3 worker threads (blocks of 2, 2, 1)', () => new CpuPoolBackend(3)],
+  ])('%s: every trial bit-identical to its solo run', async (_label, make) => {
+    const results = await runBatch(make());
+    results.forEach((r, i) => expectSameRun(r, solo[i], `trial ${i}`));
+  });
+
+  it.each([1, 2, 3])('batch of the first %i trial(s) over 2 threads', async (B) => {
+    const results = await runBatch(new CpuPoolBackend(2), trials.slice(0, B));
+    results.forEach((r, i) => expectSameRun(r, solo[i], `trial ${i} of ${B}`));
+  });
+
+  it('64 trials over 2 threads: every one as alone', async () => {
+    const many = heterogeneousTrials(64, { outer: 2 });
+    const results = await runBatch(new CpuPoolBackend(2), many);
+    for (const i of [0, 1, 2, 3, 17, 63]) {
+      const alone = await runAlm(createCpuBackend(), many[i].problem, many[i].params, many[i].initial);
+      expectSameRun(results[i], alone, `trial ${i} of 64`);
+    }
+  });
+
+  it('refuses trials that differ in a shared cap or in shape', async () => {
+    const bad = [trials[0], { ...trials[1], params: { ...trials[1].params, inner: 7 } }];
+    await expect(runAlmBatch(createCpuBackend(), bad)).rejects.toThrow(/share outer, inner, checkEvery, innerStop/);
+  });
+
+  it('a batch stopped and resumed from its checkpoint ends bit-identical to an unbroken batch', async () => {
+    const whole = await runBatch(new CpuPoolBackend(2));
+    let saved = '';
+    const controller = new AbortController();
+    const first = await runAlmBatch(new CpuPoolBackend(2), trials, {
+      signal: controller.signal,
+      onCheckpoint: (loops: AlmLoopState[], states: BcdState[]) => {
+        saved = batchCheckpointToJson({ trials: trials.map((t, i) => ({ config: {} as never, initial: t.initial, loop: loops[i], state: states[i] })) });
+        if (loops[0].k === 2) controller.abort();
+      },
+    });
+    expect(first.every((r) => r.stopReason === 'stopped' && r.outerIterations === 2)).toBe(true);
+    const cp = batchCheckpointFromJson(saved);
+    const resumed = await runBatch(new CpuPoolBackend(2), trials.map((t, i) => ({ ...t, resume: { loop: cp.trials[i].loop, state: cp.trials[i].state } })));
+    resumed.forEach((r, i) => expectSameRun(r, whole[i], `trial ${i}`));
+  });
+});
