@@ -14,6 +14,12 @@ import { runHarness } from './harness/run.ts';
 import type { PaperDataset } from './harness/sizes.ts';
 import type { BenchReport } from './harness/types.ts';
 import { openBenchGpu } from './harness/gpu.ts';
+import { parseTrialSizes, renderTrialsMarkdown, renderTrialsPlot, runTrialsBench, type TrialsBackendSpec, type TrialsReport } from './harness/trials.ts';
+import { PAPER_DATASETS } from './harness/sizes.ts';
+import { acquireGpu, isSoftwareAdapter } from '../src/backends/webgpu/device.ts';
+import { describeAdapter } from '../src/backends/select.ts';
+import { createWebGpuBatch } from '../src/backends/webgpu/webgpu-backend.ts';
+import { CpuPoolBackend } from '../src/backends/cpu/pool.ts';
 
 /** File names inside --out. */
 export const BENCH_FILES = {
@@ -77,8 +83,109 @@ export async function writeBenchOutputs(rep: BenchReport, dir: string): Promise<
   return [join(dir, BENCH_FILES.report), join(dir, BENCH_FILES.json), ...written];
 }
 
+/** The usage text of the batched-trials benchmark. */
+export const TRIALS_USAGE = `usage: npm run bench -- --trials 1,2,4,8,… [options]
+
+Throughput of batched trials: trial-sweeps per second against the batch size B, per backend
+and shape, with the dispatches one batched sweep records (WebGPU).
+  --trials LIST           batch sizes, e.g. 1,2,4,8,16,32,64,128,256
+  --shapes LIST           ${PAPER_DATASETS.join(', ')} (default sp500,synthetic-large)
+  --backends cpu,webgpu   (default both; webgpu is left out, saying why, without an adapter)
+  --threads LIST          CPU pool sizes (default 1 and the number of cores)
+  --seconds N             timed seconds per point (default 3)
+  --max-point-seconds N   skip B (and larger) when one batched sweep takes longer (default 30)
+  --out DIR               README.md, trials.json and trials.svg (default bench/results/latest-trials)`;
+
+/** `npm run bench -- --trials …`: the batched-trials benchmark. */
+export async function benchTrialsMain(argv: string[], log: (line: string) => void = (s) => console.log(s)): Promise<number> {
+  let trials: number[] = [];
+  let shapes: string[] = ['sp500', 'synthetic-large'];
+  let kinds = ['cpu', 'webgpu'];
+  let threads = [...new Set([1, os.availableParallelism()])];
+  let seconds = 3;
+  let maxPointSeconds = 30;
+  let out = 'bench/results/latest-trials';
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const value = (): string => {
+        const v = argv[++i];
+        if (v === undefined || v.startsWith('--')) throw new UserInputError(`${argv[i - 1]} needs a value`);
+        return v;
+      };
+      const positive = (flag: string, v: string): number => {
+        const x = Number(v);
+        if (!(x > 0 && Number.isFinite(x))) throw new UserInputError(`${flag} needs a number > 0, got "${v}"`);
+        return x;
+      };
+      switch (argv[i]) {
+        case '--trials': trials = parseTrialSizes(value()); break;
+        case '--shapes': shapes = value().split(','); break;
+        case '--backends': kinds = value().split(','); break;
+        case '--threads': threads = parseTrialSizes(value()); break;
+        case '--seconds': seconds = positive('--seconds', value()); break;
+        case '--max-point-seconds': maxPointSeconds = positive('--max-point-seconds', value()); break;
+        case '--out': out = value(); break;
+        case '--help': case '-h': console.log(TRIALS_USAGE); return 0;
+        default: throw new UserInputError(`unknown option "${argv[i]}" for --trials\n${TRIALS_USAGE}`);
+      }
+    }
+    for (const s of shapes) if (!(PAPER_DATASETS as readonly string[]).includes(s)) throw new UserInputError(`--shapes: "${s}" is not one of ${PAPER_DATASETS.join(', ')}`);
+    for (const k of kinds) if (k !== 'cpu' && k !== 'webgpu') throw new UserInputError(`--backends takes cpu and/or webgpu, got "${k}"`);
+  } catch (e) {
+    if (e instanceof UserInputError) {
+      console.error(`bench: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const notes: string[] = [];
+  const backends: TrialsBackendSpec[] = [];
+  if (kinds.includes('cpu')) {
+    for (const t of threads) backends.push({ label: `cpu ×${t} thread${t === 1 ? '' : 's'}`, kind: 'cpu', threads: t, create: async () => new CpuPoolBackend(t) });
+  }
+  let adapter: string | undefined;
+  let release = (): void => {};
+  if (kinds.includes('webgpu')) {
+    try {
+      const gpu = await acquireGpu();
+      adapter = describeAdapter(gpu.adapterInfo);
+      release = () => gpu.device.destroy();
+      backends.push({ label: 'webgpu', kind: 'webgpu', create: async () => createWebGpuBatch(gpu.device, { adapterInfo: gpu.adapterInfo }) });
+      if (isSoftwareAdapter(gpu.adapterInfo)) notes.push(`WebGPU runs on a software adapter (${adapter}): its figures show correctness and dispatch counts, not GPU speed.`);
+    } catch (e) {
+      notes.push(`webgpu left out: ${(e as Error).message}`);
+    }
+  }
+  const cpus = os.cpus();
+  const command = ['npm run bench --', ...argv].join(' ');
+  let points;
+  try {
+    points = await runTrialsBench({ trials, shapes: shapes as never, backends, seconds, maxPointSeconds, log });
+  } finally {
+    release();
+  }
+  const rep: TrialsReport = {
+    format: 'alm-rnn/bench-trials@1', command, date: new Date().toISOString(), seconds, points, notes,
+    machine: { runtime: `node ${process.version}`, cpu: cpus[0]?.model?.trim(), cores: cpus.length, platform: `${process.platform}-${process.arch}`, adapter, source: sourceState() },
+  };
+  mkdirSync(out, { recursive: true });
+  let md = renderTrialsMarkdown(rep);
+  const svg = await renderTrialsPlot(rep);
+  if (svg) {
+    writeAtomic(join(out, 'trials.svg'), svg);
+    md += '\n![trial-sweeps per second against B](trials.svg)\n';
+  }
+  writeAtomic(join(out, 'README.md'), md);
+  writeAtomic(join(out, 'trials.json'), JSON.stringify(rep, null, 1) + '\n');
+  log('');
+  log(md);
+  log(`wrote ${join(out, 'README.md')}, ${join(out, 'trials.json')}${svg ? `, ${join(out, 'trials.svg')}` : ''}`);
+  return 0;
+}
+
 /** Runs the bench with command-line arguments; returns the exit code. */
 export async function benchMain(argv: string[], log: (line: string) => void = (s) => console.log(s)): Promise<number> {
+  if (argv.includes('--trials')) return benchTrialsMain(argv, log);
   let args;
   try {
     args = parseBenchArgs(argv);
