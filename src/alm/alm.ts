@@ -55,12 +55,31 @@ export interface AlmLoopState {
   sweeps: number;
   seconds: number;
   history: AlmIteration[];
-  /** Set when this trial's run ended before the batch's (it converged); absent while it runs. */
+  /** Set when this trial's run ended before the batch's (it converged, or made no progress); absent while it runs. */
   stopReason?: StopReason;
 }
 
-/** Why a run ended. */
-export type StopReason = 'outer-cap' | 'stopped' | 'converged';
+/** Why a run ended: the outer cap, the user, FeasVio below feasTol, or no progress for `patience` iterations. */
+export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress';
+
+/** The relative improvement of FeasVio or TrainErr that counts as progress for `patience`. */
+export const PROGRESS_TOLERANCE = 1e-6;
+
+/**
+ * Outer iterations since FeasVio or TrainErr last improved by a relative PROGRESS_TOLERANCE on
+ * the best value before it (0 when the last iteration improved one of them).
+ */
+export function iterationsWithoutProgress(history: readonly AlmIteration[]): number {
+  let bestFeas = Infinity, bestTrain = Infinity, last = 0;
+  history.forEach((it, i) => {
+    const better = (v: number, best: number) => v < best && (best === Infinity || v < best * (1 - PROGRESS_TOLERANCE));
+    const improved = better(it.feasVio, bestFeas) || better(it.trainErr, bestTrain);
+    bestFeas = Math.min(bestFeas, it.feasVio);
+    bestTrain = Math.min(bestTrain, it.trainErr);
+    if (improved) last = i + 1;
+  });
+  return history.length - last;
+}
 
 /** The outcome of runAlm. */
 export interface AlmResult {
@@ -110,6 +129,10 @@ export interface AlmRunOptions {
   testHidden?: TestHidden;
   /** Stop a trial once its FeasVio ≤ this (and, with the certificate rule, its certificate ≤ ε); 0 disables. */
   feasTol?: number;
+  /** Stop a trial when neither its FeasVio nor its TrainErr improved (PROGRESS_TOLERANCE) over this many outer iterations; 0 or absent disables. */
+  patience?: number;
+  /** Called once the backend has loaded the batch (on WebGPU: the kernels are compiled), with the seconds it took. */
+  onLoaded?: (seconds: number) => void;
 }
 
 /**
@@ -177,6 +200,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   checkTrials(trials);
   const B = trials.length;
   const shared = trials[0].params;
+  const loadStarted = performance.now();
   await backend.load(
     trials.map(({ problem, params }) => {
       const { series, T1, r } = problem;
@@ -192,6 +216,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     }),
     trials.map((t) => t.initial),
   );
+  options.onLoaded?.((performance.now() - loadStarted) / 1000);
 
   const loops: AlmLoopState[] = new Array(B);
   for (let i = 0; i < B; i++) {
@@ -224,6 +249,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   const testHidden = options.testHidden ?? 'carry';
   const feasTol = options.feasTol ?? 0;
+  const patience = options.patience ?? 0;
   const running = (i: number): boolean => loops[i].k < shared.outer && loops[i].stopReason === undefined;
   let stoppedByUser = false;
 
@@ -311,6 +337,8 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       };
       if (feasTol > 0 && violation <= feasTol && (shared.innerStop === 'cap' || (certificate[i] ?? Infinity) <= eps)) {
         loops[i].stopReason = 'converged';
+      } else if (patience > 0 && k < shared.outer && iterationsWithoutProgress(loops[i].history) >= patience) {
+        loops[i].stopReason = 'no-progress';
       }
     }
     for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i);

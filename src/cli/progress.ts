@@ -40,8 +40,20 @@ class SweepBar {
   }
 }
 
+/** Outer iterations at the floor without movement after which the progress line suggests --patience. */
+const STALL_NOTE_AFTER = 3;
+
 /** Writes the per-iteration table of one run to a stream; draws a sweep bar when the stream is a TTY. */
 export class ProgressPrinter extends SweepBar {
+  private stalled = 0;
+  private previous: AlmIteration | undefined;
+  private stallNoted = false;
+
+  /** @param patience the run's --patience (no suggestion is printed when it is set) */
+  constructor(out: NodeJS.WriteStream, outer: number, inner: number, private readonly patience?: number) {
+    super(out, outer, inner);
+  }
+
   /** Prints the column header. */
   header(): void {
     this.out.write(`${HEADER}\n`);
@@ -50,7 +62,17 @@ export class ProgressPrinter extends SweepBar {
   /** Prints one finished outer iteration. */
   iteration(it: AlmIteration): void {
     this.clearBar();
-    const flags = `${it.warm || it.k === 1 ? '' : ' (restart from s^0)'}${it.atFloor ? ' (violation at floor: γ held)' : ''}`;
+    // γ held at the floor while FeasVio and TrainErr stand still: say so once, and what would stop it.
+    const still = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.abs(b);
+    const p = this.previous;
+    this.stalled = it.atFloor && p && still(it.feasVio, p.feasVio) && still(it.trainErr, p.trainErr) ? this.stalled + 1 : 0;
+    this.previous = it;
+    let stallNote = '';
+    if (this.stalled >= STALL_NOTE_AFTER && !this.stallNoted && this.patience === undefined) {
+      stallNote = ` (nothing has moved for ${this.stalled} iterations at the floor: --patience ${this.stalled} would stop here)`;
+      this.stallNoted = true;
+    }
+    const flags = `${it.warm || it.k === 1 ? '' : ' (restart from s^0)'}${it.atFloor ? ' (violation at floor: γ held)' : ''}${stallNote}`;
     this.out.write(
       `${String(it.k).padStart(5)} ${sci(it.gamma)} ${sci(it.feasVio)} ${sci(it.lagrangian, 11)} ${String(it.sweeps).padStart(7)} ` +
         `${fix(it.trainErr)} ${fix(it.testErr)} ${formatSeconds(it.seconds).padStart(8)}${flags}\n`,

@@ -34,11 +34,11 @@ const OPTIONS: OptionSpec = {
   'inner-stop': { type: 'string' }, 'check-every': { type: 'string' }, 'test-hidden': { type: 'string' },
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
-  checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 };
 
 /** Flags that say how and where a run goes, not what it is: free to change on --resume. */
-const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads']);
+const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience']);
 
 const HELP = `usage: alm-rnn train [options]
 
@@ -69,6 +69,8 @@ method (defaults: the paper's Table 2 for the data set)
                             at least 4 f32 roundings of ||u||, its rounding floor)
   --inner-stop cap|certificate   stop sweeps at the cap (paper's runs) or when the ∂L certificate ≤ ε
   --check-every N           sweeps between read-backs of the stopping test (default 10)
+  --patience N              stop a run when neither FeasVio nor TrainErr improved (by 1e-6
+                            relative) over N outer iterations (default: off, the paper's caps)
 
 trials
   A list of seeds, initialisations or τ values makes a grid of trials (their product), run
@@ -103,6 +105,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const threads = integerFlag(values, 'threads');
   if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be ≥ 1, got ${threads}`);
+  const patience = integerFlag(values, 'patience');
+  if (patience !== undefined && patience < 1) throw new UserInputError(`--patience must be ≥ 1 outer iterations, got ${patience}`);
 
   const resumePath = stringFlag(values, 'resume');
   const grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
@@ -168,8 +172,11 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
 
-  const progress = B === 1 ? new ProgressPrinter(log, p.outer, p.inner) : new BatchProgressPrinter(log, p.outer, p.inner, B);
-  progress.header();
+  const progress = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
+  // WebGPU compiles its kernels in the first load (tens of seconds on a software adapter): a phase of its own.
+  const announceSetUp = backend.info.kind === 'webgpu';
+  if (announceSetUp) log.write(`setting up WebGPU: compiling the kernels and uploading ${B === 1 ? 'the problem' : `${B} problems`}…\n`);
+  else progress.header();
   let results: AlmResult[];
   try {
     results = await runAlmBatch(
@@ -178,6 +185,12 @@ export async function run(argv: string[]): Promise<number> {
       {
         signal: controller.signal,
         testHidden: config0.testHidden,
+        patience,
+        onLoaded: (seconds) => {
+          if (!announceSetUp) return;
+          log.write(`WebGPU set-up took ${formatSeconds(seconds)}\n`);
+          progress.header();
+        },
         onSweeps: (k, done) => progress.sweeps(k, done),
         onOuterIteration: (k, its, weights) => {
           lastWeights = weights;
@@ -216,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
     + (historyPath ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
   if (B === 1) {
     const result = results[0];
-    const stopNote = result.stopReason === 'stopped' ? ' (stopped by the user)' : result.stopReason === 'converged' ? ' (converged)' : '';
+    const stopNote = STOP_NOTES[result.stopReason].replace('N', String(patience));
     log.write(
       `done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n` +
         `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}\n` +
@@ -226,7 +239,8 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     const seconds = Math.max(...results.map((r) => r.seconds));
     const sweeps = results.reduce((s, r) => s + r.sweeps, 0);
-    log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}\n`);
+    const early = results.filter((r) => r.stopReason === 'no-progress').length;
+    log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}${early ? `; ${early} stopped early, no progress in ${patience} outer iterations` : ''}\n`);
     log.write(trialTable(grid.map((t) => t.config), results) + files);
     if (json) {
       const trials = grid.map((t, i) => ({ ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outDir ? { model: written[i] } : {}) }));
@@ -235,6 +249,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   return stopped ? 130 : 0;
 }
+
+/** What the summary adds after "done: …" for each way a run ends (N: the patience). */
+const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
+  'outer-cap': '',
+  stopped: ' (stopped by the user)',
+  converged: ' (converged)',
+  'no-progress': ' (stopped early: neither FeasVio nor TrainErr improved in N outer iterations, --patience)',
+};
 
 /** The grid of a fresh run: every combination of the listed initialisations, τ values and seeds. */
 function freshGrid(values: Record<string, string | boolean | undefined>): GridTrial[] {

@@ -1,7 +1,7 @@
 // The outer loop's rules on hand-made cases: multipliers (3.7), penalty (3.8)–(3.9), tolerance,
 // warm start (3.13), the rounding-floor hold, caps, stopping; and the feasibility of s^0.
 import { describe, expect, it } from 'vitest';
-import { FLOOR_ROUNDINGS, runAlm } from '../../src/alm/alm.ts';
+import { FLOOR_ROUNDINGS, iterationsWithoutProgress, runAlm, type AlmIteration } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, lambdasFor, type AlmParams } from '../../src/alm/params.ts';
 import type { BcdState, ConstraintNorms, TrialEngine } from '../../src/backends/backend.ts';
 import { TrialsBackend } from '../../src/backends/trials.ts';
@@ -120,6 +120,27 @@ describe('ALM outer-loop rules on a scripted backend', () => {
     });
     expect(res.stopReason).toBe('stopped');
     expect(res.outerIterations).toBe(2);
+  });
+});
+
+describe('patience: stopping when nothing improves', () => {
+  it('counts the iterations since FeasVio or TrainErr last improved by a relative 1e-6', () => {
+    const its = (pairs: [number, number][]) => pairs.map(([feasVio, trainErr]) => ({ feasVio, trainErr }) as AlmIteration);
+    expect(iterationsWithoutProgress([])).toBe(0);
+    expect(iterationsWithoutProgress(its([[1, 1], [0.5, 1], [0.5, 1], [0.5, 1 - 1e-9]]))).toBe(2);
+    expect(iterationsWithoutProgress(its([[1, 1], [0.5, 1], [0.5, 1], [0.5, 0.9]]))).toBe(0);
+    expect(iterationsWithoutProgress(its([[1, 1], [2, 2], [0.9999999, 1]]))).toBe(2);
+  });
+
+  it('stops a run whose violation and errors stand still, with stop reason no-progress', async () => {
+    const v = { c1: 1, c2: 1 };
+    const script = () => new ScriptedBackend(Array(12).fill(v), Array(10).fill({ xi: 0, zeta: 0 }), Array(11).fill(0));
+    const res = await runAlm(TrialsBackend.of(script()), tinyProblem, params({ outer: 10 }), zeroWeights(1, 1, 1), { patience: 2 });
+    expect(res.stopReason).toBe('no-progress');
+    expect(res.outerIterations).toBe(3);
+    const off = await runAlm(TrialsBackend.of(script()), tinyProblem, params({ outer: 10 }), zeroWeights(1, 1, 1));
+    expect(off.stopReason).toBe('outer-cap');
+    expect(off.outerIterations).toBe(10);
   });
 });
 
