@@ -1,8 +1,7 @@
 // `alm-rnn train`: trains an Elman RNN with the ALM on a data set and reports progress, the
 // final errors and (optionally) the model, the history and checkpoints.
-import { writeFileSync } from 'node:fs';
 import { runAlm, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
-import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../alm/checkpoint-file.ts';
+import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
@@ -12,8 +11,10 @@ import { loadDatasetOrFile, readTextFile } from '../problem/csv-file.ts';
 import { csvDatasetInfo, DATASET_NAMES, DATASETS, isDatasetName } from '../problem/datasets.ts';
 import { INITIALIZERS, parseInitializer } from '../problem/init.ts';
 import { modelFromJson, modelToJson } from '../problem/model-file.ts';
+import type { BcdState } from '../backends/backend.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { checkOutputFlags, saveOutput } from './output-paths.ts';
 import { formatSeconds, ProgressPrinter } from './progress.ts';
 
 const DEFAULT_DATASET = 'sp500';
@@ -56,7 +57,7 @@ data and model
 method (defaults: the paper's Table 2 for the data set)
   --outer N  --inner N      outer iterations and sweeps per iteration (quick caps by default)
   --paper                   use the paper's caps (synthetic-small 50×10, sp500 200×500, synthetic-large 100×500)
-  --tau τ                   regularisation scale: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
+  --tau τ                   regularisation scale > 0: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
   --gamma0 --mu --Gamma --eps0 --lambda6
   --eta1 --eta2 --eta4      in (0,1)
   --eta3 E                  exponent of the penalty rule itself (1.01; 1.015 for synthetic-large)
@@ -82,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  checkOutputFlags(values, ['out', 'checkpoint', 'history']);
 
   let config: RunConfig;
   let initial: RnnWeights | undefined;
@@ -120,9 +122,23 @@ export async function run(argv: string[]): Promise<number> {
   const p = config.params;
   log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resume ? `, resuming after outer iteration ${resume.loop.k}` : ''}\n`);
 
+  const outPath = stringFlag(values, 'out');
+  const modelText = (w: RnnWeights): string => JSON.stringify(modelToJson(w, problem.activation, problem.standardization,
+    { inputs: problem.series.inputNames, targets: problem.series.targetNames })) + '\n';
+  // The last completed outer iterate, so that every way of stopping can still write --out.
+  let last: { k: number; state: BcdState } | undefined;
+  const saveLast = (why: string): void => {
+    if (outPath === undefined || last === undefined) return;
+    const note = saveOutput('out', outPath, modelText(last.state.weights), 'model');
+    log.write(`${note ?? `model of outer iteration ${last.k} written to ${outPath}`} (${why})\n`);
+  };
+
   const controller = new AbortController();
   const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      saveLast('quit at once');
+      process.exit(130);
+    }
     controller.abort();
     progress.clearBar();
     log.write('\nstopping after the current batch of sweeps (Ctrl-C again to quit at once)…\n');
@@ -140,23 +156,24 @@ export async function run(argv: string[]): Promise<number> {
       testHidden: config.testHidden,
       onSweeps: (k, done) => progress.sweeps(k, done),
       onIteration: (it) => progress.iteration(it),
-      onCheckpoint: checkpointPath === undefined ? undefined
-        : ([loop], [state]) => writeCheckpointFile(checkpointPath, { config, initial: prepared.initial, loop, state }),
+      onCheckpoint: checkpointPath === undefined && outPath === undefined ? undefined : ([loop], [state]) => {
+        last = { k: loop.k, state };
+        if (checkpointPath !== undefined) writeCheckpointFile(checkpointPath, { config, initial: prepared.initial, loop, state });
+      },
     });
+  } catch (err) {
+    saveLast('the run failed');
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     progress.clearBar();
     backend.dispose();
   }
 
-  const outPath = stringFlag(values, 'out');
-  if (outPath !== undefined) {
-    writeFileAtomic(outPath, JSON.stringify(modelToJson(result.weights, problem.activation, problem.standardization)) + '\n');
-  }
   const historyPath = stringFlag(values, 'history');
-  if (historyPath !== undefined) {
-    writeFileSync(historyPath, JSON.stringify({ config, backend: backend.info, history: result.history }, jsonNumbers, 1) + '\n');
-  }
+  const outNote = outPath === undefined ? null : saveOutput('out', outPath, modelText(result.weights), 'model');
+  const historyNote = historyPath === undefined ? null
+    : saveOutput('history', historyPath, JSON.stringify({ config, backend: backend.info, history: result.history }, jsonNumbers, 1) + '\n', 'history');
 
   const summary = {
     ...summarizeResult(result),
@@ -169,10 +186,12 @@ export async function run(argv: string[]): Promise<number> {
   log.write(
     `done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n` +
       `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}\n` +
-      (outPath ? `model written to ${outPath}\n` : '') + (historyPath ? `history written to ${historyPath}\n` : '') +
+      (outPath && !outNote ? `model written to ${outPath}\n` : '') + (historyPath && !historyNote ? `history written to ${historyPath}\n` : '') +
       (checkpointPath ? `checkpoint in ${checkpointPath}\n` : ''),
   );
   if (json) process.stdout.write(JSON.stringify(summary, jsonNumbers) + '\n');
+  for (const note of [outNote, historyNote]) if (note) console.error(`alm-rnn: ${note}`);
+  if (outNote || historyNote) return 2;
   return result.stopReason === 'stopped' ? 130 : 0;
 }
 
