@@ -18,3 +18,20 @@ export class ParameterError extends UserInputError {
 export class DataError extends UserInputError {
   override name = 'DataError';
 }
+
+/**
+ * The run's numbers broke down: a block matrix that should be positive definite is not (a
+ * Cholesky pivot ≤ 0), or a value is no longer finite. It follows from the data and the
+ * parameters, so front ends show it like bad input, with what to change.
+ */
+export class NumericalError extends UserInputError {
+  override name = 'NumericalError';
+  constructor(readonly detail: string) {
+    super(`${detail}. ${NUMERICAL_ADVICE}`);
+  }
+}
+
+/** What to change when the linear algebra fails; one text for the CLI and the page. */
+export const NUMERICAL_ADVICE =
+  'The regularisation is too weak for this data: raise --tau (the λ1…λ5 weights) or --mu, lower --gamma0, ' +
+  'and check the data for constant or duplicated input columns';

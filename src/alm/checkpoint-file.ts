@@ -1,18 +1,53 @@
 // Node-only: reading and atomically writing checkpoint files.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { UserInputError } from '../errors.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson, type BatchCheckpoint } from './checkpoint.ts';
 
-/** Writes the batch checkpoint to `path` atomically: a temporary file beside it, then a rename. */
+/**
+ * Writes the batch checkpoint to `path` atomically: a temporary file beside it, then a rename. A
+ * failed write is a UserInputError naming the path and the reason (the run's front end then
+ * saves what it can).
+ */
 export function writeCheckpointFile(path: string, cp: BatchCheckpoint): void {
-  writeFileAtomic(path, batchCheckpointToJson(cp));
+  try {
+    writeFileAtomic(path, batchCheckpointToJson(cp));
+  } catch (err) {
+    throw new UserInputError(`cannot write checkpoint ${path}: ${describeWriteError(err)}`);
+  }
 }
 
-/** Writes text to `path` through a temporary file and a rename, so readers never see half a file. */
+/** Why a write failed, in words, from a Node error code. */
+export function describeWriteError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'its folder does not exist';
+    case 'ENOTDIR': return 'a part of its folder path is a file, not a folder';
+    case 'EISDIR': return 'it is a folder';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EROFS': return 'the file system is read-only';
+    case 'ENOSPC': return 'the disk is full';
+    case 'EDQUOT': return 'the disk quota is exhausted';
+    default: return (err as Error).message;
+  }
+}
+
+/**
+ * Writes text to `path` through a temporary file and a rename, so readers never see half a
+ * file; when either step fails the temporary file is removed before the error goes on.
+ */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was left to remove (or the folder is gone); the write's own error is what matters.
+    }
+    throw err;
+  }
 }
 
 /** Reads a checkpoint file (a batch, or a single run as a batch of one); a missing file or bad content is a UserInputError naming the path. */

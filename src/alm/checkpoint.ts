@@ -7,6 +7,7 @@ import type { BcdState } from '../backends/backend.ts';
 import { DataError } from '../errors.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { AlmLoopState } from './alm.ts';
+import { validateTrialCheckpoint } from './checkpoint-validate.ts';
 import type { RunConfig } from './setup.ts';
 
 /** Format tag of single-run checkpoints (what the page stores; read as a batch of one). */
@@ -62,7 +63,8 @@ export function batchCheckpointFromJson(text: string, source = 'checkpoint'): Ba
   try {
     raw = JSON.parse(text, (key, value) => {
       if (value && typeof value === 'object' && '$number' in value) return Number(value.$number);
-      if (TYPED_KEYS.has(key) && Array.isArray(value)) return Float64Array.from(value as number[]);
+      // Only all-number arrays become Float64Arrays: a stray string stays visible to the validator.
+      if (TYPED_KEYS.has(key) && Array.isArray(value) && value.every((x) => typeof x === 'number')) return Float64Array.from(value);
       return value;
     });
   } catch (err) {
@@ -79,26 +81,7 @@ export function batchCheckpointFromJson(text: string, source = 'checkpoint'): Ba
   return { trials: [trialFromRaw(raw, source)] };
 }
 
-/** One trial's entry, checked: the fields the loop and the backend need, of the right sizes. */
+/** One trial's entry, checked field by field (checkpoint-validate.ts). */
 function trialFromRaw(raw: unknown, source: string): Checkpoint {
-  const o = raw as Partial<Checkpoint>;
-  if (!o || typeof o !== 'object') throw new DataError(`${source} is not an object`);
-  for (const key of ['config', 'initial', 'loop', 'state'] as const) {
-    if (!o[key] || typeof o[key] !== 'object') throw new DataError(`${source}: field "${key}" is missing`);
-  }
-  const { r, n, m } = o.initial!;
-  const T = o.state!.h?.length / r;
-  if (!(Number.isInteger(T) && T > 0)) throw new DataError(`${source}: state.h does not have a whole number of steps for r=${r}`);
-  for (const key of ['h', 'u', 'xi', 'zeta'] as const) {
-    if (!(o.state![key] instanceof Float64Array) || o.state![key].length !== T * r) {
-      throw new DataError(`${source}: state.${key} must hold ${T}×${r} numbers`);
-    }
-  }
-  const sizes = { W: r * r, V: r * n, b: r, A: m * r, c: m };
-  for (const w of [o.initial!, o.state!.weights]) {
-    for (const [key, len] of Object.entries(sizes) as [keyof typeof sizes, number][]) {
-      if (!(w[key] instanceof Float64Array) || w[key].length !== len) throw new DataError(`${source}: weights ${key} must hold ${len} numbers`);
-    }
-  }
-  return { config: o.config!, initial: o.initial!, loop: o.loop!, state: o.state! };
+  return validateTrialCheckpoint(raw, source);
 }

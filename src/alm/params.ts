@@ -16,7 +16,11 @@ export interface AlmParams {
   Gamma: number;
   /** Proximal weight μ > 0 of the u-block. */
   mu: number;
-  /** Regularisation scale τ ≥ 0: λ1 = τ/(rm), λ2 = τ/r², λ3 = τ/(rn), λ4 = τ/r, λ5 = τ/m. */
+  /**
+   * Regularisation scale τ > 0: λ1 = τ/(rm), λ2 = τ/r², λ3 = τ/(rn), λ4 = τ/r, λ5 = τ/m. Zero is
+   * refused: the w-block matrix γPPᵀ + 2Λ_w is then only semidefinite, singular as soon as
+   * r + n + 1 exceeds the training steps or a hidden unit is inactive on all of them.
+   */
   tau: number;
   /** λ6 ≥ 0, the weight of ||u||². */
   lambda6: number;
@@ -115,7 +119,9 @@ export function validateParams(p: AlmParams): AlmParams {
   positive('eps0', p.eps0);
   positive('Gamma', p.Gamma);
   positive('mu', p.mu);
-  nonNegative('tau', p.tau);
+  if (!(Number.isFinite(p.tau) && p.tau > 0)) {
+    throw new ParameterError('tau', p.tau, 'a finite number > 0 (with τ = 0 the w-block matrix γPPᵀ + 2Λ_w can be singular)');
+  }
   nonNegative('lambda6', p.lambda6);
   openUnit('eta1', p.eta1);
   openUnit('eta2', p.eta2);

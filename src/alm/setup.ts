@@ -4,6 +4,7 @@
 import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
 import { initializeWeights, type Initializer } from '../problem/init.ts';
+import { checkMemory, estimateHostMemory } from '../problem/memory.ts';
 import type { TestHidden } from '../problem/model.ts';
 import { Rng } from '../problem/rng.ts';
 import type { Activation, Problem, RnnWeights } from '../problem/types.ts';
@@ -38,6 +39,8 @@ export function prepareRun(config: RunConfig, loaded: LoadedDataset, initial?: R
   const activation: Activation = parseActivation(config.activation);
   const r = validateHidden(config.hidden ?? loaded.defaults.r);
   const { series } = loaded;
+  const shape = { T: loaded.T1, n: series.n, m: series.m, r };
+  checkMemory(shape, estimateHostMemory(shape), 'the weights and their evaluation');
   const problem: Problem = {
     name: config.dataset,
     series,

@@ -12,10 +12,34 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** A negative number (or -inf) as a flag's argument: "-1", "-0.5", "-1e-3", "-1,2" (a list), "-Infinity". */
+const NEGATIVE_VALUE = /^-(?:\d|\.\d|inf)/i;
+
+/**
+ * Joins `--flag -1` into `--flag=-1` for string options, so that a negative value reaches the
+ * flag's range check: parseArgs would otherwise take "-1" for a short option and call it ambiguous.
+ */
+export function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && NEGATIVE_VALUE.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Parses argv against the spec; unknown flags and missing values become UserInputErrors. */
 export function parseCommandLine(argv: string[], options: OptionSpec, allowPositionals = false): ParsedArgs {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (err) {
     throw new UserInputError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')} (see --help)`);

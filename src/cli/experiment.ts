@@ -14,6 +14,7 @@ import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type E
 import { almVerdict } from '../experiments/report.ts';
 import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { checkWritableDir } from './output-paths.ts';
 import { formatSeconds } from './progress.ts';
 
 const OPTIONS: OptionSpec = {
@@ -107,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     if (dataset === undefined) throw new UserInputError('--dataset is required (or --resume DIR); see --help');
     const out = stringFlag(values, 'out');
     if (out === undefined) throw new UserInputError('--out DIR is required (or --resume DIR); see --help');
+    checkWritableDir(out, '--out');
     if (existsSync(join(out, EXPERIMENT_FILES.results))) {
       throw new UserInputError(`${out} already holds an experiment: continue it with --resume ${out}, or choose another --out folder`);
     }

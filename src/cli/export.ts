@@ -1,11 +1,11 @@
 // `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
 // `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
-import { existsSync, statSync } from 'node:fs';
 import { writeTfjsModel } from '../baselines/tfjs-export.ts';
 import { DataError, UserInputError } from '../errors.ts';
 import { readTextFile } from '../problem/csv-file.ts';
 import { modelFromJson } from '../problem/model-file.ts';
 import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
+import { checkWritableDir } from './output-paths.ts';
 
 const FORMATS = ['tfjs'] as const;
 
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserInputError(`expected a model file and an output folder (alm-rnn export --format ${format} MODEL.json DIR), got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
   }
   const [modelPath, dir] = positionals;
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserInputError(`${dir} exists and is not a folder`);
+  checkWritableDir(dir, 'DIR');
   let obj: unknown;
   const text = readTextFile(modelPath);
   try {

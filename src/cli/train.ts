@@ -2,10 +2,10 @@
 // final errors and (optionally) the model, the history and checkpoints. List-valued --seed,
 // --init and --tau make a grid of trials (their product) that runs as one batch; one value
 // per flag is a single run, reported as before.
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
-import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../alm/checkpoint-file.ts';
+import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
@@ -18,6 +18,7 @@ import { modelFromJson, modelToJson } from '../problem/model-file.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { checkOutputFlags, checkWritableDir, saveOutput } from './output-paths.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
 
 const DEFAULT_DATASET = 'sp500';
@@ -60,7 +61,7 @@ data and model
 method (defaults: the paper's Table 2 for the data set)
   --outer N  --inner N      outer iterations and sweeps per iteration (quick caps by default)
   --paper                   use the paper's caps (synthetic-small 50×10, sp500 200×500, synthetic-large 100×500)
-  --tau τ[,τ…]              regularisation scale: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
+  --tau τ[,τ…]              regularisation scale > 0: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
   --gamma0 --mu --Gamma --eps0 --lambda6
   --eta1 --eta2 --eta4      in (0,1)
   --eta3 E                  exponent of the penalty rule itself (1.01; 1.015 for synthetic-large)
@@ -103,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  checkOutputFlags(values, ['checkpoint', 'history']);
   const threads = integerFlag(values, 'threads');
   if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be ≥ 1, got ${threads}`);
   const patience = integerFlag(values, 'patience');
@@ -129,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   });
   const outPath = stringFlag(values, 'out');
+  if (outPath !== undefined && B === 1) checkOutputFlags(values, ['out']);
   const outDir = outPath !== undefined && B > 1 ? modelFolder(outPath, B) : undefined;
 
   const json = values.json === true;
@@ -147,14 +150,26 @@ export async function run(argv: string[]): Promise<number> {
 
   // The last completed outer iterate of every trial: what any way of stopping keeps.
   let lastWeights: RnnWeights[] = prepared.map((t, i) => grid[i].resume?.state.weights ?? t.initial);
-  const writeModels = (weights: RnnWeights[]): string[] => {
-    if (outPath === undefined) return [];
+  let lastK = grid[0].resume?.loop.k ?? 0;
+  /** Writes every trial's model (a fallback file where a write fails); returns the lines for the user about fallbacks. */
+  const writeModels = (weights: RnnWeights[]): { paths: string[]; notes: string[] } => {
+    if (outPath === undefined) return { paths: [], notes: [] };
     const paths = outDir === undefined ? [outPath] : grid.map((t) => join(outDir, `${trialFileName(t.config)}.json`));
+    const notes: string[] = [];
     paths.forEach((path, i) => {
       const { problem } = prepared[i];
-      writeFileAtomic(path, JSON.stringify(modelToJson(weights[i], problem.activation, problem.standardization)) + '\n');
+      const text = JSON.stringify(modelToJson(weights[i], problem.activation, problem.standardization,
+        { inputs: problem.series.inputNames, targets: problem.series.targetNames })) + '\n';
+      const note = saveOutput('out', path, text, 'model');
+      if (note) notes.push(note);
     });
-    return paths;
+    return { paths, notes };
+  };
+  /** Keeps the last completed outer iterate when the run cannot end normally. */
+  const saveLast = (why: string): void => {
+    const { paths, notes } = writeModels(lastWeights);
+    for (const note of notes) log.write(`alm-rnn: ${note}\n`);
+    if (paths.length > 0) log.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${outDir ?? outPath} (${why})\n`);
   };
 
   const controller = new AbortController();
@@ -162,8 +177,8 @@ export async function run(argv: string[]): Promise<number> {
     if (controller.signal.aborted) {
       // Second Ctrl-C: keep the last completed iterate, then quit at once.
       progress.clearBar();
-      const written = writeModels(lastWeights);
-      if (written.length > 0) log.write(`\nmodel${written.length > 1 ? 's' : ''} of the last completed outer iteration written to ${outDir ?? outPath}\n`);
+      log.write('\n');
+      saveLast('quit at once');
       process.exit(130);
     }
     controller.abort();
@@ -194,6 +209,7 @@ export async function run(argv: string[]): Promise<number> {
         onSweeps: (k, done) => progress.sweeps(k, done),
         onOuterIteration: (k, its, weights) => {
           lastWeights = weights;
+          lastK = k;
           if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
           else progress.iteration(k, its);
         },
@@ -203,19 +219,24 @@ export async function run(argv: string[]): Promise<number> {
           }),
       },
     );
+  } catch (err) {
+    progress.clearBar();
+    saveLast('the run failed');
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     progress.clearBar();
     backend.dispose();
   }
 
-  const written = writeModels(results.map((r) => r.weights));
+  const { paths: written, notes: failedWrites } = writeModels(results.map((r) => r.weights));
   const historyPath = stringFlag(values, 'history');
   if (historyPath !== undefined) {
     const body = B === 1
       ? { config: config0, backend: backend.info, history: results[0].history }
       : { backend: backend.info, trials: grid.map((t, i) => ({ ...trialSettings(t.config), config: t.config, history: results[i].history })) };
-    writeFileSync(historyPath, JSON.stringify(body, jsonNumbers, 1) + '\n');
+    const note = saveOutput('history', historyPath, JSON.stringify(body, jsonNumbers, 1) + '\n', 'history');
+    if (note) failedWrites.push(note);
   }
 
   const shape = {
@@ -225,8 +246,8 @@ export async function run(argv: string[]): Promise<number> {
     activation: formatActivation(problem0.activation),
   };
   const stopped = results.some((r) => r.stopReason === 'stopped');
-  const files = (written.length > 0 ? `model${written.length > 1 ? 's' : ''} written to ${outDir ?? outPath}\n` : '')
-    + (historyPath ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
+  const files = (written.length > 0 && failedWrites.length === 0 ? `model${written.length > 1 ? 's' : ''} written to ${outDir ?? outPath}\n` : '')
+    + (historyPath && failedWrites.length === 0 ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
   if (B === 1) {
     const result = results[0];
     const stopNote = STOP_NOTES[result.stopReason].replace('N', String(patience));
@@ -247,6 +268,8 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
     }
   }
+  for (const note of failedWrites) console.error(`alm-rnn: ${note}`);
+  if (failedWrites.length > 0) return 2;
   return stopped ? 130 : 0;
 }
 
@@ -344,6 +367,7 @@ function modelFolder(path: string, trials: number): string {
   if (!isDir && !path.endsWith('/')) {
     throw new UserInputError(`--out ${path}: with ${trials} trials --out names a folder for one model file per trial (end it with /, e.g. --out ${path.replace(/\.json$/, '')}/)`);
   }
+  checkWritableDir(path, '--out');
   if (!isDir) {
     try {
       mkdirSync(path, { recursive: true });

@@ -187,6 +187,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
       values[t * names.length + k] = Number(cell.trim());
     }
   });
+  checkMagnitudes(values, names, rows, numericStart, source);
 
   const x = new Float64Array(T * n);
   const y = new Float64Array(T * m);
@@ -202,4 +203,29 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
   };
   if (labels) series.labels = labels;
   return series;
+}
+
+/**
+ * Refuses a column whose sum of squares overflows float64 (a cell of 1e308, say): its mean and
+ * standard deviation, and the Gram products training forms, would be Infinity or NaN. Names the
+ * column's largest cell.
+ */
+function checkMagnitudes(values: Float64Array, names: string[], rows: CsvRecord[], numericStart: number, source: string): void {
+  const width = names.length;
+  for (let k = 0; k < width; k++) {
+    let ss = 0;
+    let worst = 0;
+    for (let t = 0; t < rows.length; t++) {
+      const v = values[t * width + k];
+      ss += v * v;
+      if (Math.abs(v) > Math.abs(values[worst * width + k])) worst = t;
+    }
+    if (!Number.isFinite(ss)) {
+      const row = rows[worst];
+      throw new DataError(
+        `${source} line ${row.line}, column "${names[k]}": ${row.fields[k + numericStart].trim()} is too large: the column's squares ` +
+          'overflow double precision, so its statistics cannot be computed; rescale the column (e.g. to other units)',
+      );
+    }
+  }
 }

@@ -2,8 +2,10 @@
 //
 //   { "format": "alm-rnn/elman@1", "activation": "relu" | "leaky" | "elu", "omega"?: number,
 //     "r", "n", "m", "W": number[][] (r×r), "V" (r×n), "b": number[] (r), "A" (m×r), "c" (m),
-//     "standardization"?: { inputMean, inputStd, targetMean, targetStd } }
+//     "standardization"?: { inputMean, inputStd, targetMean, targetStd },
+//     "columns"?: { inputs: string[] (n), targets: string[] (m) } }
 //
+// "columns" names the data's columns, so that `alm-rnn predict` finds them in a new file.
 // Matrices are arrays of rows: W[i][j] is row i, column j. "omega" is required for "leaky".
 import { DataError } from '../errors.ts';
 import type { Activation, RnnWeights, Standardization } from './types.ts';
@@ -25,6 +27,13 @@ export interface ModelFileJson {
   A: number[][];
   c: number[];
   standardization?: Standardization;
+  columns?: ModelColumns;
+}
+
+/** The names of the columns a model was trained on. */
+export interface ModelColumns {
+  inputs: string[];
+  targets: string[];
 }
 
 /** A model read back from a file. */
@@ -32,10 +41,11 @@ export interface ModelFile {
   weights: RnnWeights;
   activation: Activation;
   standardization?: Standardization;
+  columns?: ModelColumns;
 }
 
 /** Builds the model-file object for the given weights, activation and (optional) standardisation. */
-export function modelToJson(weights: RnnWeights, activation: Activation, standardization?: Standardization): ModelFileJson {
+export function modelToJson(weights: RnnWeights, activation: Activation, standardization?: Standardization, columns?: ModelColumns): ModelFileJson {
   const { r, n, m } = weights;
   const out: ModelFileJson = {
     format: MODEL_FORMAT,
@@ -56,6 +66,7 @@ export function modelToJson(weights: RnnWeights, activation: Activation, standar
       targetStd: [...standardization.targetStd],
     };
   }
+  if (columns) out.columns = { inputs: [...columns.inputs], targets: [...columns.targets] };
   return out;
 }
 
@@ -79,6 +90,7 @@ export function modelFromJson(obj: unknown): ModelFile {
   };
   const result: ModelFile = { weights, activation };
   if (obj.standardization !== undefined) result.standardization = readStandardization(obj.standardization, n, m);
+  if (obj.columns !== undefined) result.columns = readColumns(obj.columns, n, m);
   return result;
 }
 
@@ -162,4 +174,16 @@ function readStandardization(v: unknown, n: number, m: number): Standardization 
     targetMean: field('targetMean', m, false),
     targetStd: field('targetStd', m, true),
   };
+}
+
+function readColumns(v: unknown, n: number, m: number): ModelColumns {
+  if (!isRecord(v)) throw new DataError(`model file: field "columns" must be an object, got ${describe(v)}`);
+  const names = (field: 'inputs' | 'targets', len: number): string[] => {
+    const a = v[field];
+    if (!Array.isArray(a) || a.length !== len || a.some((x) => typeof x !== 'string')) {
+      throw new DataError(`model file: field "columns.${field}" must be an array of ${len} column names, got ${describe(a)}`);
+    }
+    return a as string[];
+  };
+  return { inputs: names('inputs', n), targets: names('targets', m) };
 }

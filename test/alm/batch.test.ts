@@ -61,7 +61,7 @@ describe('a trial in a batch ends exactly as it does alone (CPU, float64)', () =
     const first = await runAlmBatch(new CpuPoolBackend(2), trials, {
       signal: controller.signal,
       onCheckpoint: (loops: AlmLoopState[], states: BcdState[]) => {
-        saved = batchCheckpointToJson({ trials: trials.map((t, i) => ({ config: {} as never, initial: t.initial, loop: loops[i], state: states[i] })) });
+        saved = batchCheckpointToJson({ trials: trials.map((t, i) => ({ config: t.config, initial: t.initial, loop: loops[i], state: states[i] })) });
         if (loops[0].k === 2) controller.abort();
       },
     });

@@ -118,6 +118,7 @@ describe('alm-rnn experiment', () => {
     [['--dataset', 'synthetic-small', '--validation-steps', '9', '--out', 'OUT/x'], /validationSteps = 9 is out of range/],
     [['--dataset', 'synthetic-small', '--activation', 'tanh', '--out', 'OUT/x'], /activation/],
     [['--resume', 'OUT/missing'], /no experiment results at .*missing/],
+    [['--dataset', 'synthetic-small', '--out', '/proc/alm-rnn-out'], /--out \/proc\/alm-rnn-out: cannot write there, its parent \/proc is not writable \(no file can be created in it\)/],
     [['--resume', 'OUT', '--epochs', '3'], /--epochs cannot be combined with --resume/],
   ])('rejects %j with a UserInputError', async (args, message) => {
     const out = tempDir();

@@ -12,7 +12,7 @@ import type { Initializer } from '../../src/problem/init.ts';
 export const SPECIAL = { restarts: 1, certificateStops: 2, atFloor: 3 } as const;
 
 /** B trials of synthetic-small (T1 = 9, r = 4) under the certificate rule, `inner` sweeps checked every 2. */
-export function heterogeneousTrials(B = 4, caps: Partial<AlmParams> = {}): AlmTrial[] {
+export function heterogeneousTrials(B = 4, caps: Partial<AlmParams> = {}): Array<AlmTrial & { config: RunConfig }> {
   const inits: Initializer[] = ['he', 'lecun', 'normal-1e-1', 'glorot', 'normal-1e-3'];
   const taus = [1, 0.3, 3, 1, 10];
   return Array.from({ length: B }, (_, i) => {
@@ -29,7 +29,7 @@ export function heterogeneousTrials(B = 4, caps: Partial<AlmParams> = {}): AlmTr
       standardize: 'whole', testHidden: 'carry', params,
     };
     const { problem, initial } = prepareRun(config, loadDataset('synthetic-small', { seed, standardize: 'whole' }));
-    return { problem, params, initial };
+    return { problem, params, initial, config };
   });
 }
 

@@ -9,6 +9,7 @@
 import { activate } from '../../problem/activations.ts';
 import type { Activation, RnnWeights } from '../../problem/types.ts';
 import type { BackendInfo, BcdProblem, BcdState, ConstraintNorms, Lambdas, TrialEngine } from '../backend.ts';
+import { checkMemory, estimateCpuMemory } from '../../problem/memory.ts';
 import {
   choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, rowProducts, sum, sumSquares, transpose,
 } from './linalg.ts';
@@ -60,6 +61,7 @@ export class CpuTrial implements TrialEngine {
     if (initial.r !== r || initial.n !== n || initial.m !== m) {
       throw new Error(`initial weights are ${initial.r}/${initial.n}/${initial.m} (r/n/m), the problem needs ${r}/${n}/${m}`);
     }
+    checkMemory({ T, n, m, r }, estimateCpuMemory({ T, n, m, r }), 'the float64 CPU backend');
     this.T = T; this.n = n; this.m = m; this.r = r; this.K = r + n + 1;
     this.act = problem.activation;
     this.lambdas = { ...problem.lambdas };

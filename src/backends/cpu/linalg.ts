@@ -1,6 +1,7 @@
 // Dense float64 kernels of the CPU backend, on flat row-major Float64Arrays. They write into
 // caller-provided arrays (no allocation) and keep inner loops contiguous: the backend stores
 // its T-long series feature-major (one row per feature), so every long loop runs over time.
+import { NumericalError } from '../../errors.ts';
 
 /** Σ_k a[ao+k]·b[bo+k] for k < len, with four accumulators for instruction-level parallelism. */
 export function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, len: number): number {
@@ -144,7 +145,7 @@ export function choleskyInPlace(a: Float64Array, n: number, what = 'matrix'): vo
     const rj = j * n;
     let d = a[rj + j] - dot(a, rj, a, rj, j);
     if (!(d > 0)) {
-      throw new Error(`${what} is not positive definite (pivot ${j} of ${n} is ${d})`);
+      throw new NumericalError(`${what} is not positive definite (pivot ${j + 1} of ${n} is ${d === 0 ? '0' : d.toPrecision(3)})`);
     }
     d = Math.sqrt(d);
     a[rj + j] = d;

@@ -1,6 +1,7 @@
 // Sizes and offsets of everything the WebGPU backend keeps on the device for one problem, and
 // the check of those sizes against the device's limits (a clear error before anything is built).
 import { alignUp } from './kernels/kernel.ts';
+import { UserInputError } from '../../errors.ts';
 
 /** Problem dimensions that fix the layout. */
 export interface GpuDims {
@@ -119,7 +120,7 @@ export function planLayout(d: GpuDims, maxStorageBinding = 128 * 1024 * 1024, gr
 }
 
 /** A problem needs more than the device allows; names the limit and by how much. */
-export class GpuLimitError extends Error {
+export class GpuLimitError extends UserInputError {
   override name = 'GpuLimitError';
   constructor(
     readonly limit: string,
