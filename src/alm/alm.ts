@@ -8,6 +8,7 @@
 import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms } from '../backends/backend.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
+import { NumericalError } from '../errors.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
 
 /** What happened in one outer iteration k. */
@@ -55,12 +56,17 @@ export interface AlmLoopState {
   sweeps: number;
   seconds: number;
   history: AlmIteration[];
-  /** Set when this trial's run ended before the batch's (it converged, or made no progress); absent while it runs. */
+  /** Set when this trial's run ended before the batch's (it converged, made no progress, or failed); absent while it runs. */
   stopReason?: StopReason;
+  /** Why it failed, and its last completed iterate's weights (its backend state was reset to s^0). */
+  failure?: { message: string; weights: RnnWeights };
 }
 
-/** Why a run ended: the outer cap, the user, FeasVio below feasTol, or no progress for `patience` iterations. */
-export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress';
+/**
+ * Why a run ended: the outer cap, the user, FeasVio below feasTol, no progress for `patience`
+ * iterations, or a numerical breakdown of its own (the other trials of its batch go on).
+ */
+export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress' | 'failed';
 
 /** The relative improvement of FeasVio or TrainErr that counts as progress for `patience`. */
 export const PROGRESS_TOLERANCE = 1e-6;
@@ -192,7 +198,16 @@ export async function runAlm(
 ): Promise<AlmResult> {
   const { resume, ...rest } = options;
   const [result] = await runAlmBatch(backend, [{ problem, params, initial, resume }], rest);
+  // Alone, a breakdown ends the run as an error, as it always has.
+  if (result.loopState.failure) throw numericalError(result.loopState.failure.message);
   return result;
+}
+
+/** A NumericalError carrying a message made elsewhere (another thread, a checkpoint). */
+export function numericalError(message: string): NumericalError {
+  const err = new NumericalError(message);
+  err.message = message;
+  return err;
 }
 
 /** Trains every trial's RNN with the ALM on `backend`, in lockstep over sweeps; one result per trial. */
@@ -245,6 +260,8 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     }
   }
 
+  // Each trial's last completed iterate: what a trial that breaks down keeps.
+  const lastWeights: RnnWeights[] = trials.map((t, i) => loops[i].failure?.weights ?? t.resume?.state.weights ?? t.initial);
   const startedAt = performance.now() - Math.max(...loops.map((l) => l.seconds)) * 1000;
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   const testHidden = options.testHidden ?? 'carry';
@@ -270,7 +287,20 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     let done = 0;
     while (done < shared.inner && sweeping.some(Boolean)) {
       const batch = Math.min(shared.checkEvery, shared.inner - done);
-      await backend.sweep(batch, gamma, sweeping);
+      const failures = (await backend.sweep(batch, gamma, sweeping)) ?? [];
+      if (failures.length > 0) {
+        // A trial that broke down ends here, keeping its last completed iterate; its state goes
+        // back to s^0 so that the batch's checkpoints stay well-formed. The others go on.
+        const failed = new Array<boolean>(B).fill(false);
+        for (const f of failures) {
+          failed[f.trial] = true;
+          sweeping[f.trial] = false;
+          active[f.trial] = false;
+          loops[f.trial].stopReason = 'failed';
+          loops[f.trial].failure = { message: f.message, weights: lastWeights[f.trial] };
+        }
+        await backend.resetToInitial(failed);
+      }
       done += batch;
       for (let i = 0; i < B; i++) if (sweeping[i]) sweeps[i] = done;
       options.onSweeps?.(k, done);
@@ -294,6 +324,8 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       for (let i = 0; i < B; i++) if (active[i]) loops[i].sweeps += sweeps[i];
       break;
     }
+    // Every trial still running broke down in this iteration: nothing is left to complete it.
+    if (!active.some(Boolean)) continue;
 
     const norms = await backend.constraintNorms();
     const mult = await backend.updateMultipliers(gamma, active);
@@ -311,6 +343,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     }
     const lagrangians = await backend.lagrangian(gammaNext);
     const weights = await backend.readWeights();
+    for (let i = 0; i < B; i++) if (active[i]) lastWeights[i] = weights[i];
     const seconds = elapsed();
     const iterations = new Array<AlmIteration | undefined>(B);
     for (let i = 0; i < B; i++) {
@@ -351,19 +384,22 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     if (options.signal?.aborted) stoppedByUser = true;
   }
 
-  const weights = await backend.readWeights();
+  const current = await backend.readWeights();
   const norms = await backend.constraintNorms();
   const seconds = elapsed();
   return trials.map((t, i) => {
     const loop = loops[i];
     loop.seconds = seconds;
-    const errors = evaluate(weights[i], t.problem, testHidden);
+    const failed = loop.failure !== undefined;
+    const weights = loop.failure?.weights ?? current[i];
+    const errors = evaluate(weights, t.problem, testHidden);
     const stopReason: StopReason = loop.stopReason ?? (stoppedByUser && loop.k < shared.outer ? 'stopped' : 'outer-cap');
     return {
-      weights: weights[i],
+      weights,
       trainErr: errors.trainErr,
       testErr: errors.testErr,
-      feasVio: Math.max(norms[i].c1, norms[i].c2),
+      // A failed trial's backend state is s^0: its violation is the last completed iterate's.
+      feasVio: failed ? (loop.history[loop.history.length - 1]?.feasVio ?? 0) : Math.max(norms[i].c1, norms[i].c2),
       outerIterations: loop.k,
       sweeps: loop.sweeps,
       seconds,

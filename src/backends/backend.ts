@@ -102,6 +102,13 @@ export interface MultiplierNorms {
  */
 export type TrialMask = readonly boolean[];
 
+/** A trial whose sweep broke down (a NumericalError: a block matrix not positive definite); the others went on. */
+export interface TrialFailure {
+  trial: number;
+  /** The error's message (one line for the user, with advice). */
+  message: string;
+}
+
 /**
  * A BCD engine over B trials of one shape (T, n, m, r, activation); each trial has its own data,
  * initial point, λ's and μ, and takes its own γ. Every method may be asynchronous (GPU read-backs).
@@ -114,8 +121,12 @@ export interface BcdBackend {
   readonly trials: number;
   /** Uploads B problems of one shape and builds each trial's feasible s^0 from its initial weights (ξ = ζ = 0). */
   load(problems: readonly BcdProblem[], initial: readonly RnnWeights[]): Promise<void>;
-  /** Runs `count` BCD sweeps of every active trial (default: all), each with its own γ. No read-back. */
-  sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<void>;
+  /**
+   * Runs `count` BCD sweeps of every active trial (default: all), each with its own γ. No
+   * read-back. A trial whose linear algebra breaks down is reported (its state is then
+   * undefined) while the others go on; backends that cannot fail that way return nothing.
+   */
+  sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<TrialFailure[] | void>;
   /** Each trial's ∂L certificate from its last sweep; Infinity where it has none, NaN where not active. */
   certificate(gamma: ArrayLike<number>, active?: TrialMask): Promise<Float64Array>;
   /** Each trial's ||C1(s)||, ||C2(s)|| (and ||u||). */

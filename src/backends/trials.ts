@@ -2,10 +2,11 @@
 // the BcdBackend of a batch built from B TrialEngines. Each trial is computed exactly as it
 // would be alone (the engines share nothing), so a trial in a batch is bit-identical to its
 // solo run. The CPU pool runs one of these in every worker thread.
+import { NumericalError } from '../errors.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import {
   checkBatch, type BackendInfo, type BcdBackend, type BcdProblem, type BcdState, type ConstraintNorms,
-  type MultiplierNorms, type TrialEngine, type TrialMask,
+  type MultiplierNorms, type TrialEngine, type TrialFailure, type TrialMask,
 } from './backend.ts';
 
 /** BcdBackend over one TrialEngine per trial, created by `createEngine` at load. */
@@ -58,8 +59,19 @@ export class TrialsBackend implements BcdBackend {
     for (let i = 0; i < problems.length; i++) await this.engines[i].load(problems[i], initial[i]);
   }
 
-  async sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<void> {
-    for (let i = 0; i < this.engines.length; i++) if (!active || active[i]) await this.engines[i].sweep(count, gamma[i]);
+  async sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<TrialFailure[]> {
+    const failures: TrialFailure[] = [];
+    for (let i = 0; i < this.engines.length; i++) {
+      if (active && !active[i]) continue;
+      try {
+        await this.engines[i].sweep(count, gamma[i]);
+      } catch (err) {
+        // One trial's breakdown must not end the others' runs.
+        if (!(err instanceof NumericalError)) throw err;
+        failures.push({ trial: i, message: err.message });
+      }
+    }
+    return failures;
   }
 
   async certificate(gamma: ArrayLike<number>, active?: TrialMask): Promise<Float64Array> {

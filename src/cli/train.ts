@@ -4,9 +4,10 @@
 // per flag is a single run, reported as before.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+import { numericalError, runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
+import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
 import { UserInputError } from '../errors.ts';
@@ -17,6 +18,7 @@ import { INITIALIZERS, parseInitializer, type Initializer } from '../problem/ini
 import { modelFromJson, modelToJson } from '../problem/model-file.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
+import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkOutputFlags, checkWritableDir, saveOutput } from './output-paths.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
@@ -35,7 +37,8 @@ const OPTIONS: OptionSpec = {
   'inner-stop': { type: 'string' }, 'check-every': { type: 'string' }, 'test-hidden': { type: 'string' },
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
-  checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' },
+  select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 };
 
 /** Flags that say how and where a run goes, not what it is: free to change on --resume. */
@@ -78,6 +81,12 @@ trials
   together as one batch: in every GPU dispatch, or over the CPU's threads. Each trial is
   computed exactly as it would be alone. Example: --seed 1-4 --init he,lecun (8 trials).
   --threads N               CPU worker threads (default: one per core)
+  --select validation       choose one trial on a validation split: every trial is trained on
+                            the training part minus its last V steps and scored by the mean
+                            squared error on those V steps (the test part is never used); the
+                            chosen setting is then retrained on the whole training part, and
+                            --out writes that model (the experiments' protocol)
+  --validation-steps V      the V of --select (default: a tenth of the training part)
 
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
@@ -111,8 +120,14 @@ export async function run(argv: string[]): Promise<number> {
   if (patience !== undefined && patience < 1) throw new UserInputError(`--patience must be ≥ 1 outer iterations, got ${patience}`);
 
   const resumePath = stringFlag(values, 'resume');
-  const grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
-  const B = grid.length;
+  const select = choiceFlag(values, 'select', ['none', 'validation'] as const) ?? 'none';
+  const validationSteps = integerFlag(values, 'validation-steps');
+  if (select === 'none' && validationSteps !== undefined) throw new UserInputError('--validation-steps needs --select validation');
+  if (select === 'validation' && (resumePath !== undefined || values.checkpoint !== undefined)) {
+    throw new UserInputError('--select validation cannot be combined with --checkpoint or --resume yet: run the selection, then train the chosen setting with --checkpoint');
+  }
+  let grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
+  let B = grid.length;
 
   const datasets = new Map<string, LoadedDataset>();
   const loadFor = (config: RunConfig): LoadedDataset => {
@@ -124,15 +139,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     return loaded;
   };
-  const prepared = grid.map((t) => prepareRun(t.config, loadFor(t.config), t.initial));
+  let prepared = grid.map((t) => prepareRun(t.config, loadFor(t.config), t.initial));
   grid.forEach((t, i) => {
     if (t.resume && t.resume.state.h.length !== prepared[i].problem.T1 * prepared[i].problem.r) {
       throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${prepared[i].problem.T1}`);
     }
   });
   const outPath = stringFlag(values, 'out');
-  if (outPath !== undefined && B === 1) checkOutputFlags(values, ['out']);
-  const outDir = outPath !== undefined && B > 1 ? modelFolder(outPath, B) : undefined;
+  // With --select, --out is the chosen model: one file whatever the grid.
+  if (outPath !== undefined && (B === 1 || select === 'validation')) checkOutputFlags(values, ['out']);
+  const outDir = outPath !== undefined && B > 1 && select === 'none' ? modelFolder(outPath, B) : undefined;
 
   const json = values.json === true;
   const log = json ? process.stderr : process.stdout;
@@ -172,6 +188,7 @@ export async function run(argv: string[]): Promise<number> {
     if (paths.length > 0) log.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${outDir ?? outPath} (${why})\n`);
   };
 
+  let progress: ProgressPrinter | BatchProgressPrinter = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
   const controller = new AbortController();
   const onSigint = (): void => {
     if (controller.signal.aborted) {
@@ -187,11 +204,65 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
 
-  const progress = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
   // WebGPU compiles its kernels in the first load (tens of seconds on a software adapter): a phase of its own.
-  const announceSetUp = backend.info.kind === 'webgpu';
-  if (announceSetUp) log.write(`setting up WebGPU: compiling the kernels and uploading ${B === 1 ? 'the problem' : `${B} problems`}…\n`);
-  else progress.header();
+  let announceSetUp = backend.info.kind === 'webgpu';
+  const startPhase = (): void => {
+    if (announceSetUp) log.write(`setting up WebGPU: compiling the kernels and uploading ${B === 1 ? 'the problem' : `${B} problems`}…\n`);
+    else progress.header();
+  };
+  const onLoaded = (seconds: number): void => {
+    if (!announceSetUp) return;
+    log.write(`WebGPU set-up took ${formatSeconds(seconds)}\n`);
+    announceSetUp = false;
+    progress.header();
+  };
+
+  let selection: ValidationSelection | undefined;
+  const candidates = grid;
+  if (select === 'validation') {
+    const T1 = problem0.T1;
+    const V = validationSteps ?? defaultValidationSteps(T1);
+    log.write(`selection: ${B} trial${B === 1 ? '' : 's'} fitted on steps 1…${T1 - V} and scored on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used); the chosen one is then retrained on all ${T1}\n`);
+    startPhase();
+    try {
+      selection = await selectOnValidation(
+        backend,
+        prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial })),
+        V,
+        {
+          signal: controller.signal, testHidden: config0.testHidden, patience, onLoaded,
+          onSweeps: (k, done) => progress.sweeps(k, done),
+          onOuterIteration: (k, its) => {
+            if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
+            else progress.iteration(k, its);
+          },
+        },
+      );
+    } catch (err) {
+      process.off('SIGINT', onSigint);
+      progress.clearBar();
+      backend.dispose();
+      throw err;
+    }
+    progress.clearBar();
+    if (controller.signal.aborted) {
+      process.off('SIGINT', onSigint);
+      backend.dispose();
+      log.write('stopped during the selection: no setting was chosen, nothing was written\n');
+      return 130;
+    }
+    log.write(selectionTable(candidates.map((t) => t.config), selection));
+    const c = selection.chosen;
+    grid = [grid[c]];
+    prepared = [prepared[c]];
+    B = 1;
+    lastWeights = [prepared[0].initial];
+    log.write(`retraining trial ${c} (init ${grid[0].config.init}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed}) on the whole training part\n`);
+    progress = new ProgressPrinter(log, p.outer, p.inner, patience);
+    progress.header();
+  } else {
+    startPhase();
+  }
   let results: AlmResult[];
   try {
     results = await runAlmBatch(
@@ -201,11 +272,7 @@ export async function run(argv: string[]): Promise<number> {
         signal: controller.signal,
         testHidden: config0.testHidden,
         patience,
-        onLoaded: (seconds) => {
-          if (!announceSetUp) return;
-          log.write(`WebGPU set-up took ${formatSeconds(seconds)}\n`);
-          progress.header();
-        },
+        onLoaded,
         onSweeps: (k, done) => progress.sweeps(k, done),
         onOuterIteration: (k, its, weights) => {
           lastWeights = weights;
@@ -230,6 +297,15 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { paths: written, notes: failedWrites } = writeModels(results.map((r) => r.weights));
+  const failures = results.map((r, i) => ({ i, failure: r.loopState.failure })).filter((f) => f.failure !== undefined);
+  if (failures.length === B) {
+    // Every trial broke down (a single run, say): the run failed, its last completed iterate is kept.
+    for (const note of failedWrites) log.write(`alm-rnn: ${note}\n`);
+    if (written.length > 0 && failedWrites.length === 0) {
+      log.write(`model${written.length > 1 ? 's' : ''} of outer iteration ${results[0].outerIterations} written to ${outDir ?? outPath} (the run failed)\n`);
+    }
+    throw numericalError(failures[0].failure!.message);
+  }
   const historyPath = stringFlag(values, 'history');
   if (historyPath !== undefined) {
     const body = B === 1
@@ -256,13 +332,22 @@ export async function run(argv: string[]): Promise<number> {
         `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}\n` +
         files,
     );
-    if (json) process.stdout.write(JSON.stringify({ ...summarizeResult(result), ...shape }, jsonNumbers) + '\n');
+    const chosen = selection && {
+      selected: { trial: selection.chosen, ...trialSettings(grid[0].config), valErr: selection.scores[selection.chosen] },
+      validationSteps: selection.validationSteps,
+      trials: candidates.map((t, i) => ({
+        trial: i, ...trialSettings(t.config), valErr: selection!.scores[i],
+        fitTrainErr: selection!.fits[i].trainErr, fitFeasVio: selection!.fits[i].feasVio, stopReason: selection!.fits[i].stopReason,
+      })),
+    };
+    if (json) process.stdout.write(JSON.stringify({ ...summarizeResult(result), ...shape, ...chosen }, jsonNumbers) + '\n');
   } else {
     const seconds = Math.max(...results.map((r) => r.seconds));
     const sweeps = results.reduce((s, r) => s + r.sweeps, 0);
     const early = results.filter((r) => r.stopReason === 'no-progress').length;
     log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}${early ? `; ${early} stopped early, no progress in ${patience} outer iterations` : ''}\n`);
     log.write(trialTable(grid.map((t) => t.config), results) + files);
+    for (const { i, failure } of failures) log.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!.message}\n`);
     if (json) {
       const trials = grid.map((t, i) => ({ ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outDir ? { model: written[i] } : {}) }));
       process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
@@ -279,6 +364,7 @@ const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
   stopped: ' (stopped by the user)',
   converged: ' (converged)',
   'no-progress': ' (stopped early: neither FeasVio nor TrainErr improved in N outer iterations, --patience)',
+  failed: ' (failed: its linear algebra broke down; the model is the last completed iterate)',
 };
 
 /** The grid of a fresh run: every combination of the listed initialisations, τ values and seeds. */
@@ -395,6 +481,19 @@ function distinct<T>(xs: T[]): T[] {
 /** "init he,lecun × τ 1 × seed 1,2,3". */
 function gridDescription(configs: RunConfig[]): string {
   return `init ${distinct(configs.map((c) => c.init)).join(',')} × τ ${distinct(configs.map((c) => c.params.tau)).join(',')} × seed ${distinct(configs.map((c) => c.seed)).join(',')}`;
+}
+
+/** The selection's table: one row per candidate, its validation score, the chosen one marked. */
+function selectionTable(configs: RunConfig[], sel: ValidationSelection): string {
+  const rows = configs.map((c, i) => {
+    const fit = sel.fits[i];
+    return [i === sel.chosen ? '*' : '', String(i), c.init, String(c.params.tau), String(c.seed), fit.trainErr.toPrecision(6),
+      Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', fit.feasVio.toExponential(3), fit.stopReason];
+  });
+  const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', 'FeasVio', 'stop'];
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]) => cells.map((cell, j) => (j <= 4 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
+  return [line(head), ...rows.map(line), `* chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)`].join('\n') + '\n';
 }
 
 /** The summary table: one row per trial. */

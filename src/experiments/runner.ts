@@ -6,6 +6,7 @@
 // Order of work: all selections first (the runs need them), then the runs repeat by repeat
 // (repeat 0 of every method × initialisation, then repeat 1, …), so a stopped experiment has
 // about the same number of repeats in every cell of the table.
+import { validationProblem } from '../problem/validation.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,8 @@ export function prepareExperiment(input: ExperimentInput): { spec: ExperimentSpe
 export function loadExperimentData(spec: Pick<ExperimentInput, 'dataset' | 'targets' | 'dataSeed' | 'standardize'>): LoadedDataset {
   return loadDatasetOrFile(spec.dataset, { seed: spec.dataSeed ?? 1, targets: spec.targets, standardize: spec.standardize ?? 'whole' });
 }
+
+export { validationProblem };
 
 /** Runs (or resumes) an experiment; writes results.json as it goes and the report and plots at the end. */
 export async function runExperiment(specIn: ExperimentSpec, options: ExperimentOptions): Promise<ExperimentOutcome> {
@@ -268,23 +271,6 @@ export async function writeReport(results: ExperimentResults, dir: string): Prom
   return files;
 }
 
-/** The problem the selection trains on: the training part alone, its last steps held out as the "test" part. */
-export function validationProblem(problem: Problem, validationSteps: number): Problem {
-  const { series, T1 } = problem;
-  const { n, m } = series;
-  return {
-    ...problem,
-    name: `${problem.name} (validation split)`,
-    series: {
-      ...series,
-      T: T1,
-      x: series.x.subarray(0, T1 * n),
-      y: series.y.subarray(0, T1 * m),
-      ...(series.labels ? { labels: series.labels.slice(0, T1) } : {}),
-    },
-    T1: T1 - validationSteps,
-  };
-}
 
 /** The grid of one baseline: learning rates, and for GDC every learning rate × clipping norm. */
 export function candidates(spec: ExperimentSpec, method: BaselineMethod): { lr: number; clip?: number }[] {

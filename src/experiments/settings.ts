@@ -8,6 +8,7 @@ import { METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../b
 import { ParameterError, UserInputError } from '../errors.ts';
 import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
+import { defaultValidationSteps } from '../problem/validation.ts';
 import type { TestHidden } from '../problem/model.ts';
 
 /** Every method an experiment can compare: the ALM and the five gradient baselines. */
@@ -136,10 +137,7 @@ export interface ExperimentInput {
   baselineRegularization?: BaselineRegularization;
 }
 
-/** The default validation part: the last tenth of the training part (at least one step), the paper's 9:1 ratio. */
-export function defaultValidationSteps(T1: number): number {
-  return Math.max(1, Math.round(T1 / 10));
-}
+export { defaultValidationSteps };
 
 /** Resolves an input against its preset and the loaded data set, and validates it. */
 export function resolveSpec(input: ExperimentInput, loaded: LoadedDataset): ExperimentSpec {

@@ -70,4 +70,24 @@ describe('a trial in a batch ends exactly as it does alone (CPU, float64)', () =
     const resumed = await runBatch(new CpuPoolBackend(2), trials.map((t, i) => ({ ...t, resume: { loop: cp.trials[i].loop, state: cp.trials[i].state } })));
     resumed.forEach((r, i) => expectSameRun(r, whole[i], `trial ${i}`));
   });
+
+  it('a trial whose linear algebra breaks down ends alone (failed, keeping its last completed iterate); the others go on as alone', async () => {
+    // τ this small leaves γPPᵀ + 2Λ_w numerically singular once γ has grown (K = r+n+1 = 10 > T1 = 9).
+    const base = heterogeneousTrials(4, { outer: 16, inner: 5, checkEvery: 5, innerStop: 'cap' });
+    const batch = base.map((t, i) => (i === 2 ? { ...t, params: { ...t.params, tau: 1e-15, eta2: 0.5 } } : t));
+    const results = await runBatch(new CpuPoolBackend(2), batch);
+    const failed = results[2];
+    expect(failed.stopReason).toBe('failed');
+    expect(failed.loopState.failure?.message).toMatch(/is not positive definite .* raise --tau/);
+    expect(failed.outerIterations).toBeGreaterThan(1);
+    expect(failed.outerIterations).toBeLessThan(16);
+    // Its weights are those of its last completed iterate: the same run alone, stopped there.
+    const upTo = await runAlm(createCpuBackend(), batch[2].problem, { ...batch[2].params, outer: failed.outerIterations }, batch[2].initial);
+    expect(failed.weights).toEqual(upTo.weights);
+    await expect(runAlm(createCpuBackend(), batch[2].problem, batch[2].params, batch[2].initial)).rejects.toThrow(/not positive definite/);
+    for (const i of [0, 1, 3]) {
+      const alone = await runAlm(createCpuBackend(), batch[i].problem, batch[i].params, batch[i].initial);
+      expectSameRun(results[i], alone, `trial ${i}`);
+    }
+  });
 });

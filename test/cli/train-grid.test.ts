@@ -101,4 +101,25 @@ describe('alm-rnn train over a grid of trials', () => {
       expect(res.stderr).toContain(message);
     }
   });
+
+  it('--select validation scores every trial on the validation split, marks the lowest, retrains it and writes that model', async () => {
+    const flags = ['train', '--dataset', 'sp500', '--backend', 'cpu', '--hidden', '5', '--outer', '3', '--inner', '5'];
+    const res = await runCli([...flags, '--init', 'he,lecun,normal-1e-1', '--seed', '1,2', '--select', 'validation', '--json', '--out', file('chosen.json')]);
+    expect(res.code, res.stderr).toBe(0);
+    const summary = JSON.parse(res.stdout);
+    expect(summary.trials).toHaveLength(6);
+    expect(summary.validationSteps).toBe(39);
+    const scores = summary.trials.map((t: { valErr: number }) => t.valErr);
+    const best = scores.indexOf(Math.min(...scores));
+    expect(summary.selected).toMatchObject({ trial: best, init: summary.trials[best].init, seed: summary.trials[best].seed });
+    expect(res.stderr).toMatch(new RegExp(`^\\*\\s+${best}\\s`, 'm'));
+    expect(res.stderr).toContain('(the test part is not used)');
+    // The retrained model is the chosen setting's own run on the whole training part.
+    const alone = await runCli([...flags, '--init', summary.selected.init, '--seed', String(summary.selected.seed), '--out', file('alone.json')]);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(readFileSync(file('chosen.json'), 'utf8')).toBe(readFileSync(file('alone.json'), 'utf8'));
+    const refused = await runCli([...flags, '--seed', '1,2', '--select', 'validation', '--checkpoint', file('sel-cp.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--select validation cannot be combined with --checkpoint or --resume yet');
+  });
 });

@@ -9,7 +9,7 @@ import * as errors from '../../errors.ts';
 import type { RnnWeights } from '../../problem/types.ts';
 import {
   checkBatch, type BackendInfo, type BcdBackend, type BcdProblem, type BcdState, type ConstraintNorms,
-  type MultiplierNorms, type TrialMask,
+  type MultiplierNorms, type TrialFailure, type TrialMask,
 } from '../backend.ts';
 import { CPU_INFO } from './cpu-trial.ts';
 import type { PoolRequest, PoolResponse, SerializedError } from './pool-worker.ts';
@@ -117,11 +117,13 @@ export class CpuPoolBackend implements BcdBackend {
     await this.all('load', (w) => [problems.slice(w.start, w.end), initial.slice(w.start, w.end)]);
   }
 
-  async sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<void> {
-    await Promise.all(this.workers.map((w) => {
-      if (active && !active.slice(w.start, w.end).some(Boolean)) return undefined;
-      return this.call(w, { op: 'sweep', args: [count, slice(gamma, w), active?.slice(w.start, w.end)] });
+  async sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<TrialFailure[]> {
+    const parts = await Promise.all(this.workers.map(async (w) => {
+      if (active && !active.slice(w.start, w.end).some(Boolean)) return [];
+      const failures = await this.call<TrialFailure[]>(w, { op: 'sweep', args: [count, slice(gamma, w), active?.slice(w.start, w.end)] });
+      return failures.map((f) => ({ ...f, trial: f.trial + w.start }));
     }));
+    return parts.flat();
   }
 
   async certificate(gamma: ArrayLike<number>, active?: TrialMask): Promise<Float64Array> {
