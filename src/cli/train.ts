@@ -18,6 +18,7 @@ import { INITIALIZERS, parseInitializer, type Initializer } from '../problem/ini
 import { modelFromJson, modelToJson } from '../problem/model-file.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
+import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkOutputFlags, checkWritableDir, saveOutput } from './output-paths.ts';
@@ -139,6 +140,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     return loaded;
   };
+  if (B > 1) {
+    // Each trial holds its own working set (its initial weights are drawn next): refuse a batch that cannot fit first.
+    const first = loadFor(grid[0].config);
+    const shape = { T: first.T1, n: first.series.n, m: first.series.m, r: grid[0].config.hidden ?? first.defaults.r };
+    const one = estimateCpuMemory(shape);
+    checkMemory(shape, { bytes: B * one.bytes, largestArray: one.largestArray }, `${B} trials (run fewer trials at once)`);
+  }
   let prepared = grid.map((t) => prepareRun(t.config, loadFor(t.config), t.initial));
   grid.forEach((t, i) => {
     if (t.resume && t.resume.state.h.length !== prepared[i].problem.T1 * prepared[i].problem.r) {
