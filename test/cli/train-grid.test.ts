@@ -95,7 +95,7 @@ describe('alm-rnn train over a grid of trials', () => {
       [['--tau', '1,abc'], '--tau must be a number, got "abc"'],
       [['--threads', '0'], '--threads must be ≥ 1, got 0'],
       [['--patience', '0'], '--patience must be ≥ 1 outer iterations, got 0'],
-      [['--hidden', '3000', '--seed', '1-300'], 'for 300 trials (run fewer trials at once)'],
+      [['--hidden', '3000', '--seed', '1-9000'], 'for 9000 trials (run fewer trials at once)'],
     ] as const) {
       const res = await runCli([...common, '--outer', '1', ...args]);
       expect(res.code, args.join(' ')).toBe(2);
