@@ -15,6 +15,7 @@ import type { BcdState } from '../backends/backend.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkOutputFlags, saveOutput } from './output-paths.ts';
+import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns } from './csv-flags.ts';
 import { formatSeconds, ProgressPrinter } from './progress.ts';
 
 const DEFAULT_DATASET = 'sp500';
@@ -31,7 +32,7 @@ const OPTIONS: OptionSpec = {
   'inner-stop': { type: 'string' }, 'check-every': { type: 'string' }, 'test-hidden': { type: 'string' },
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
-  checkpoint: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  checkpoint: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
 };
 
 /** Flags that may accompany --resume: everything else comes from the checkpoint. */
@@ -42,12 +43,13 @@ const HELP = `usage: alm-rnn train [options]
 Trains an Elman RNN with the augmented Lagrangian method (ALM + BCD).
 
 data and model
-  --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file (default ${DEFAULT_DATASET})
+  --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file: .csv, .tsv, .txt (default ${DEFAULT_DATASET})
   --targets A,B             target columns of a CSV (default: the last column); the rest are inputs
   --train-fraction F        share of steps used for training, in (0,1) (default 0.9)
-  --standardize whole|train statistics over the whole series (paper) or the training part only
-  --no-standardize          use the data as given
-  --hidden r                hidden units (default: the data set's, e.g. 20 for sp500)
+  --standardize whole|train|none  statistics over the whole series (paper), the training part
+                            only, or none (the data as given)
+  --no-standardize          the same as --standardize none
+${CSV_HELP}  --hidden r                hidden units (default: the data set's, e.g. 20 for sp500)
   --activation A            relu (default), leaky:ω with 0<ω<1, or elu
   --init NAME               ${INITIALIZERS.join(', ')} (default normal-1e-1)
   --init-from model.json    start from a saved model instead
@@ -106,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const loaded = loadDatasetOrFile(config.dataset, {
-    seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize,
+    seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize, csv: config.csv,
   });
   const prepared = prepareRun(config, loaded, initial);
   const { problem } = prepared;
@@ -118,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = json ? process.stderr : process.stdout;
   const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto');
   const { backend } = selected;
-  log.write(`${selected.line}\n${describeRun(config, problem)}\n`);
+  log.write(`${selected.line}\n${describeRun(config, problem)}\n${loaded.csv ? `${describeColumns(loaded.csv)}\n` : ''}`);
   const p = config.params;
   log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resume ? `, resuming after outer iteration ${resume.loop.k}` : ''}\n`);
 
@@ -204,7 +206,7 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
   if (values['no-standardize'] && values.standardize !== undefined) {
     throw new UserInputError('--no-standardize and --standardize cannot be used together');
   }
-  const standardize = values['no-standardize'] ? 'none' : choiceFlag(values, 'standardize', ['whole', 'train'] as const) ?? 'whole';
+  const standardize = values['no-standardize'] ? 'none' : choiceFlag(values, 'standardize', ['whole', 'train', 'none'] as const) ?? 'whole';
   const overrides: Partial<AlmParams> = {
     outer: integerFlag(values, 'outer'), inner: integerFlag(values, 'inner'),
     gamma0: numberFlag(values, 'gamma0'), mu: numberFlag(values, 'mu'), Gamma: numberFlag(values, 'Gamma'),
@@ -224,6 +226,7 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
     seed: integerFlag(values, 'seed') ?? 1,
     trainFraction: numberFlag(values, 'train-fraction'),
     standardize,
+    ...(values.delimiter !== undefined || values.missing !== undefined ? { csv: csvOptionsFromFlags(values) } : {}),
     testHidden: choiceFlag(values, 'test-hidden', ['carry', 'reset'] as const) ?? 'carry',
     params: paramsFor(dataset, { tau, paperCaps: values.paper === true, overrides }),
   };
