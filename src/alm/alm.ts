@@ -6,6 +6,7 @@
 // done (its certificate fired in this outer iteration, or its run has ended) is frozen, so its
 // result is exactly what it would be alone. A single run is a batch of one.
 import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms } from '../backends/backend.ts';
+import { NumericalError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
@@ -267,6 +268,9 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     }
 
     const norms = await backend.constraintNorms();
+    // A solve that broke down without throwing (f32 on the GPU) leaves NaN behind: say so here, not as a NaN γ later.
+    const broken = norms.findIndex((nm, i) => active[i] && !(Number.isFinite(nm.c1) && Number.isFinite(nm.c2)));
+    if (broken >= 0) throw new NumericalError(`the iterate is no longer finite after the sweeps of outer iteration ${k}${B > 1 ? ` (trial ${broken})` : ''}: a linear solve broke down`);
     const mult = await backend.updateMultipliers(gamma, active);
     const gammaNext = gamma.slice();
     const atFloor = new Array<boolean>(B).fill(false);
