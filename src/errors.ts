@@ -33,5 +33,5 @@ export class NumericalError extends UserInputError {
 
 /** What to change when the linear algebra fails; one text for the CLI and the page. */
 export const NUMERICAL_ADVICE =
-  'The regularisation is too weak for this data: raise --tau (the λ1…λ5 weights) or --mu, lower --gamma0, ' +
+  'The regularisation is too weak for this data: raise τ (--tau, the λ1…λ5 weights) or μ (--mu), lower γ0 (--gamma0), ' +
   'and check the data for constant or duplicated input columns';

@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench` (and of the benchmark page's query string), parsed into
 // harness options: a profile, narrowed or stretched by flags.
 import { UserInputError } from '../../src/errors.ts';
-import { PAPER_DATASETS, PROFILES, type PaperDataset, type Profile, type ProfileName } from './sizes.ts';
+import { checkSizeFilter, PAPER_DATASETS, planSizes, PROFILES, type PaperDataset, type Profile, type ProfileName } from './sizes.ts';
 import type { BackendKind } from './types.ts';
 import type { HarnessOptions } from './run.ts';
 
@@ -116,6 +116,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   }
   const base = PROFILES[profileName];
   const profile: Profile = { ...base, ...over, endToEnd: { ...base.endToEnd, ...e2eOver } };
+  if (sizes.length > 0) checkSizeFilter(planSizes(profile), sizes);
   const command = ['npm run bench --', ...argv].join(' ').replace(/ --$/, '');
   return {
     harness: { profile, backends, sizes, kernels, endToEnd, ...(target !== undefined ? { target } : {}), command },

@@ -1,6 +1,7 @@
 // The problem sizes the harness measures: the paper's three set-ups (with their own data), then
 // scaling series in T and in r at fixed other sizes (random data: a sweep's cost does not
 // depend on the values). Profiles fix the series, the repetitions and the time budgets.
+import { UserInputError } from '../../src/errors.ts';
 import { loadDataset, type LoadedDataset } from '../../src/problem/datasets.ts';
 import { sweepFlops } from '../flops.ts';
 
@@ -158,6 +159,7 @@ export function planSizes(p: Profile): BenchSize[] {
  */
 export function filterSizes(sizes: BenchSize[], filter: string[]): BenchSize[] {
   if (filter.length === 0) return sizes;
+  checkSizeFilter(sizes, filter);
   const bounds = filter.map((f) => /^(T|r)<=(\d+)$/.exec(f)).filter((x): x is RegExpExecArray => x !== null);
   const names = filter.filter((f) => !/^(T|r)<=\d+$/.test(f));
   return sizes.filter((s) => {
@@ -165,6 +167,28 @@ export function filterSizes(sizes: BenchSize[], filter: string[]): BenchSize[] {
     for (const b of bounds) if (s[b[1] as 'T' | 'r'] > Number(b[2])) return false;
     return true;
   });
+}
+
+/**
+ * Refuses a filter entry that is none of a group, a size id, or a bound such as
+ * "T<=10000" (so "T<=abc" is an error, not a filter that silently keeps nothing), and a
+ * filter that keeps none of the sizes.
+ */
+export function checkSizeFilter(sizes: BenchSize[], filter: string[]): void {
+  const groups: string[] = [...new Set(sizes.map((s) => s.group))];
+  for (const f of filter) {
+    // An id of another profile (r=256 on the quick one) is well-formed: only "keeps none" refuses it.
+    if (/^(T|r)(<=|=)\d+$/.test(f) || groups.includes(f) || sizes.some((s) => s.id === f) || (PAPER_DATASETS as readonly string[]).includes(f)) continue;
+    throw new UserInputError(
+      `--sizes: "${f}" is not a size group (${groups.join(', ')}), a size id (${sizes.slice(0, 4).map((s) => s.id).join(', ')}, …) ` +
+        'or a bound (T<=10000, r<=256)',
+    );
+  }
+  const names = filter.filter((f) => !/^(T|r)<=\d+$/.test(f));
+  const bounds = filter.map((f) => /^(T|r)<=(\d+)$/.exec(f)).filter((x): x is RegExpExecArray => x !== null);
+  const kept = sizes.filter((s) => (names.length === 0 || names.includes(s.group) || names.includes(s.id))
+    && bounds.every((b) => s[b[1] as 'T' | 'r'] <= Number(b[2])));
+  if (kept.length === 0) throw new UserInputError(`--sizes ${filter.join(',')} keeps none of the profile's ${sizes.length} sizes`);
 }
 
 /** Flops of one sweep at a size (ALGORITHM.md §7). */

@@ -3,7 +3,9 @@
 // scaling plots and offers the JSON and Markdown for download.
 import { renderScalingPlots } from '../../bench/harness/plots.ts';
 import { renderMarkdown } from '../../bench/harness/report.ts';
+import { parseBenchArgs } from '../../bench/harness/options.ts';
 import type { BenchReport } from '../../bench/harness/types.ts';
+import { UserInputError } from '../../src/errors.ts';
 import { markdownToHtml } from './markdown.ts';
 import type { FromBenchWorker, RunRequest } from './protocol.ts';
 import '../src/style.css';
@@ -46,6 +48,8 @@ function formArgs(): string[] {
 
 function setRunning(on: boolean): void {
   hooks.running = on;
+  // The settings describe the run in flight: they stay as they are until it ends.
+  for (const field of el<HTMLFormElement>('settings').querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) field.disabled = on;
   el<HTMLButtonElement>('run').disabled = on;
   el<HTMLButtonElement>('stop').disabled = !on;
   el<HTMLButtonElement>('download-json').disabled = on || !report;
@@ -84,7 +88,25 @@ async function show(rep: BenchReport): Promise<void> {
   }
 }
 
+/** Refuses arguments the harness would refuse (an unreadable size filter, say) before a worker starts; returns whether they passed. */
+function checkArgs(args: string[]): boolean {
+  const box = el('args-error');
+  try {
+    parseBenchArgs(args);
+  } catch (e) {
+    if (!(e instanceof UserInputError)) throw e;
+    hooks.error = e.message;
+    box.textContent = e.message;
+    box.hidden = false;
+    status('Not started: fix the settings above.', true);
+    return false;
+  }
+  box.hidden = true;
+  return true;
+}
+
 function run(args: string[]): void {
+  if (!checkArgs(args)) return;
   worker?.terminate();
   report = null;
   hooks.report = null;

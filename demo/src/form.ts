@@ -147,6 +147,24 @@ export class SettingsForm {
     this.presetNote.textContent = 'Defaults: Table 2 of the paper for this data set, with caps for a quick run.';
   }
 
+  /**
+   * Every setting back to the page's defaults (the values index.html gives them), then the data
+   * set's r, τ and caps; the data set and its file stay chosen, and so does the backend.
+   */
+  resetAll(choice: string, csvName?: string): void {
+    for (const e of this.inputs()) {
+      if (e === this.dataset) continue;
+      if (e instanceof HTMLInputElement) e.value = e.defaultValue;
+      else if (e instanceof HTMLSelectElement) {
+        const option = [...e.options].find((o) => o.defaultSelected) ?? e.options[0];
+        e.value = option.value;
+      }
+    }
+    this.trainFraction.value = String(datasetInfo(choice, csvName).trainFraction);
+    this.applyDatasetDefaults(choice, csvName);
+    this.syncVisibility();
+  }
+
   /** The paper's preset for the data set: its η's and its caps (Table 2 / Table 3). */
   applyPaperPreset(choice: string, csvName?: string): void {
     const info = datasetInfo(choice, csvName);

@@ -6,7 +6,10 @@ import type { RunConfig } from '../../src/alm/setup.ts';
 import type { BackendInfo } from '../../src/backends/backend.ts';
 import { isSoftwareAdapter, summarizeAdapter, type GpuAdapterSummary } from '../../src/backends/webgpu/device.ts';
 import { ParameterError } from '../../src/errors.ts';
+import { parseActivation } from '../../src/problem/activations.ts';
 import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
+import { checkMemory, estimateCpuMemory, estimateHostMemory } from '../../src/problem/memory.ts';
+import { forward } from '../../src/problem/model.ts';
 import type { RnnWeights } from '../../src/problem/types.ts';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
 import { SettingsForm, type FieldErrors } from './form.ts';
@@ -110,11 +113,33 @@ function reloadData(): void {
 function validate(): RunConfig | undefined {
   const { config, errors } = form.read(datasetName());
   for (const [k, v] of dataFieldErrors) if (!errors.has(k)) errors.set(k, v);
+  if (config && data) {
+    // The engine's own memory check, before a worker allocates: r too large is marked at its field.
+    const shape = { T: data.T1, n: data.series.n, m: data.series.m, r: config.hidden ?? data.defaults.r };
+    try {
+      checkMemory(shape, estimateHostMemory(shape), 'the weights and their evaluation');
+      if (form.backend() === 'cpu') checkMemory(shape, estimateCpuMemory(shape), 'the float64 CPU backend');
+    } catch (e) {
+      errors.set('hidden', (e as Error).message);
+    }
+  }
   form.mark(errors);
   const ok = errors.size === 0 && data !== undefined;
   if (!isRunning()) el<HTMLButtonElement>('btn-start').disabled = !ok;
   show('form-error', errors.size > 0 ? `${errors.size} setting${errors.size === 1 ? ' is' : 's are'} invalid: see the marked field${errors.size === 1 ? '' : 's'}.` : null);
   return ok ? config : undefined;
+}
+
+/** The line next to Start about the backend a run will use, when the choice needs saying. */
+function updateStartNotice(): void {
+  const software = adapter !== null && isSoftwareAdapter(adapter);
+  let text: string | null = null;
+  if (software && form.backend() === 'cpu') {
+    text = 'Runs on the CPU backend (float64): the WebGPU adapter here is a software renderer (SwiftShader), far slower. Choose WebGPU under Backend to use it anyway.';
+  } else if (software) {
+    text = 'Runs on WebGPU on a software renderer (SwiftShader): expect seconds per sweep; the CPU backend is much faster here.';
+  }
+  show('start-notice', text);
 }
 
 form.dataset.addEventListener('change', () => {
@@ -143,9 +168,16 @@ el('btn-paper').addEventListener('click', () => {
   validate();
 });
 el('btn-reset').addEventListener('click', () => {
-  form.applyDatasetDefaults(form.datasetChoice(), csv?.name);
+  form.resetAll(form.datasetChoice(), csv?.name);
+  reloadData();
   validate();
 });
+for (const id of ['f-backend-webgpu', 'f-backend-cpu']) {
+  el(id).addEventListener('change', () => {
+    updateStartNotice();
+    validate();
+  });
+}
 
 // ---------------------------------------------------------------- backend
 
@@ -187,16 +219,11 @@ async function probeGpu(): Promise<void> {
     const notice = el('backend-notice');
     notice.hidden = false;
     notice.dataset.kind = 'software';
-    notice.replaceChildren(
-      'This adapter is a software renderer (SwiftShader): WebGPU runs on the CPU here, and the CPU backend is usually much faster. ',
-    );
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.id = 'btn-use-cpu';
-    b.textContent = 'Use the CPU backend';
-    b.addEventListener('click', () => form.setBackend('cpu'));
-    notice.append(b);
+    notice.textContent = 'This adapter is a software renderer (SwiftShader): WebGPU runs on the CPU here, so the CPU backend, '
+      + 'much faster, is selected.';
+    form.setBackend('cpu');
   }
+  updateStartNotice();
 }
 
 // ---------------------------------------------------------------- running
@@ -502,8 +529,46 @@ el('btn-continue').addEventListener('click', () => {
   if (savedRun.csv) csv = savedRun.csv;
   reloadData();
   const backend: BackendChoice = webgpuDisabled ? 'cpu' : form.backend();
+  const madeOn = savedRun.backend;
   startRun(config, savedRun.csv, backend, checkpoint);
+  if (madeOn !== backend) show('run-notice', switchNotice(madeOn, backend));
 });
+
+const BACKEND_NAMES: Record<BackendChoice, string> = { cpu: 'the CPU backend (float64)', webgpu: 'WebGPU (float32)' };
+
+/** Says plainly that a continued run changes precision. */
+function switchNotice(madeOn: BackendChoice, now: BackendChoice): string {
+  const why = now === 'cpu' && webgpuDisabled ? ' because WebGPU is not available here' : '';
+  return `This run was made on ${BACKEND_NAMES[madeOn]} and continues on ${BACKEND_NAMES[now]}${why}: `
+    + `from here on it computes in ${now === 'cpu' ? 'float64' : 'float32'}, so it will not match an unbroken run on ${BACKEND_NAMES[madeOn]}.`;
+}
+
+/**
+ * Shows the saved run as the page left it: its settings in the form, its curves from the stored
+ * history, the fit of its last iterate, and its backend (so that Continue runs where it was made).
+ */
+function restoreSaved(saved: SavedRun): void {
+  const { checkpoint } = saved;
+  if (saved.csv) csv = saved.csv;
+  form.fill(checkpoint.config);
+  if (!(saved.backend === 'webgpu' && webgpuDisabled)) form.setBackend(saved.backend);
+  updateStartNotice();
+  reloadData();
+  const { history } = checkpoint.loop;
+  plots.reset(history);
+  if (data) {
+    const { series, T1 } = data;
+    plots.setTruth(series.y, series.T, T1, series.m);
+    fillOutputs(series.targetNames);
+    plots.setFit(forward(checkpoint.state.weights, parseActivation(checkpoint.config.activation), series.x, series.T).yHat);
+  }
+  if (history.length > 0) drawLatest(history[history.length - 1]);
+  const { k, sweeps } = checkpoint.loop;
+  const { outer, inner } = checkpoint.config.params;
+  el<HTMLProgressElement>('progress').value = Math.min(1, k / outer);
+  el('progress-text').textContent = `outer ${k}/${outer} · sweeps ${sweeps}/${outer * inner} · ${fmtSeconds(checkpoint.loop.seconds)} elapsed (saved run)`;
+  validate();
+}
 el('btn-discard').addEventListener('click', async () => {
   const stored = savedRun?.source === 'browser storage';
   savedRun = null;
@@ -575,6 +640,7 @@ async function init(): Promise<void> {
   setState('idle');
   await probeGpu();
   if (hasStorage()) await refreshSaved();
+  if (savedRun?.source === 'browser storage') restoreSaved(savedRun);
   (window as unknown as { almDemo: { ready: boolean } }).almDemo.ready = true;
 }
 

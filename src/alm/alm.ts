@@ -5,10 +5,10 @@
 // The trials run in lockstep over sweeps; each keeps its own loop state, and a trial that is
 // done (its certificate fired in this outer iteration, or its run has ended) is frozen, so its
 // result is exactly what it would be alone. A single run is a batch of one.
-import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms } from '../backends/backend.ts';
+import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms, TrialFailure } from '../backends/backend.ts';
+import { NumericalError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
-import { NumericalError } from '../errors.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
 
 /** What happened in one outer iteration k. */
@@ -282,25 +282,28 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
 
     // The inner loop: each trial sweeps until the cap, or until its certificate fires (then it is frozen).
     const sweeping = active.slice();
+    /**
+     * Trials that broke down end here, keeping their last completed iterate; their state goes
+     * back to s^0 so that the batch's checkpoints stay well-formed. The others go on.
+     */
+    const fail = async (failures: TrialFailure[]): Promise<void> => {
+      if (failures.length === 0) return;
+      const failed = new Array<boolean>(B).fill(false);
+      for (const f of failures) {
+        failed[f.trial] = true;
+        sweeping[f.trial] = false;
+        active[f.trial] = false;
+        loops[f.trial].stopReason = 'failed';
+        loops[f.trial].failure = { message: f.message, weights: lastWeights[f.trial] };
+      }
+      await backend.resetToInitial(failed);
+    };
     const sweeps = new Array<number>(B).fill(0);
     const certificate = new Array<number | null>(B).fill(null);
     let done = 0;
     while (done < shared.inner && sweeping.some(Boolean)) {
       const batch = Math.min(shared.checkEvery, shared.inner - done);
-      const failures = (await backend.sweep(batch, gamma, sweeping)) ?? [];
-      if (failures.length > 0) {
-        // A trial that broke down ends here, keeping its last completed iterate; its state goes
-        // back to s^0 so that the batch's checkpoints stay well-formed. The others go on.
-        const failed = new Array<boolean>(B).fill(false);
-        for (const f of failures) {
-          failed[f.trial] = true;
-          sweeping[f.trial] = false;
-          active[f.trial] = false;
-          loops[f.trial].stopReason = 'failed';
-          loops[f.trial].failure = { message: f.message, weights: lastWeights[f.trial] };
-        }
-        await backend.resetToInitial(failed);
-      }
+      await fail((await backend.sweep(batch, gamma, sweeping)) ?? []);
       done += batch;
       for (let i = 0; i < B; i++) if (sweeping[i]) sweeps[i] = done;
       options.onSweeps?.(k, done);
@@ -324,10 +327,15 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       for (let i = 0; i < B; i++) if (active[i]) loops[i].sweeps += sweeps[i];
       break;
     }
-    // Every trial still running broke down in this iteration: nothing is left to complete it.
     if (!active.some(Boolean)) continue;
 
     const norms = await backend.constraintNorms();
+    // A solve that broke down without throwing (f32 on the GPU) leaves NaN behind: say so here, not as a NaN γ later.
+    await fail(norms.flatMap((nm, i) => (active[i] && !(Number.isFinite(nm.c1) && Number.isFinite(nm.c2))
+      ? [{ trial: i, message: new NumericalError(`the iterate is no longer finite after the sweeps of outer iteration ${k}: a linear solve broke down`).message }]
+      : [])));
+    // Every trial still running broke down in this iteration: nothing is left to complete it.
+    if (!active.some(Boolean)) continue;
     const mult = await backend.updateMultipliers(gamma, active);
     const gammaNext = gamma.slice();
     const atFloor = new Array<boolean>(B).fill(false);

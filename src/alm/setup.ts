@@ -1,7 +1,7 @@
 // One description of a training run, shared by the CLI, the experiment runner and the demo:
 // which data, which model, which initialisation, which parameters. prepareRun turns it into
 // the Problem and initial weights that runAlm takes, the same way everywhere.
-import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
+import type { LoadDatasetOptions, LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
 import { initializeWeights, type Initializer } from '../problem/init.ts';
 import { checkMemory, estimateHostMemory } from '../problem/memory.ts';
@@ -24,6 +24,8 @@ export interface RunConfig {
   seed: number;
   trainFraction?: number;
   standardize: StandardizeChoice;
+  /** How a CSV file is read (separator, missing values); absent: detected, and missing values refused. */
+  csv?: LoadDatasetOptions['csv'];
   testHidden: TestHidden;
   params: AlmParams;
 }

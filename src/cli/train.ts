@@ -22,6 +22,7 @@ import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkOutputFlags, checkWritableDir, saveOutput } from './output-paths.ts';
+import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns } from './csv-flags.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
 
 const DEFAULT_DATASET = 'sp500';
@@ -39,7 +40,7 @@ const OPTIONS: OptionSpec = {
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
   checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' },
-  select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
 };
 
 /** Flags that say how and where a run goes, not what it is: free to change on --resume. */
@@ -50,12 +51,13 @@ const HELP = `usage: alm-rnn train [options]
 Trains an Elman RNN with the augmented Lagrangian method (ALM + BCD).
 
 data and model
-  --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file (default ${DEFAULT_DATASET})
+  --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file: .csv, .tsv, .txt (default ${DEFAULT_DATASET})
   --targets A,B             target columns of a CSV (default: the last column); the rest are inputs
   --train-fraction F        share of steps used for training, in (0,1) (default 0.9)
-  --standardize whole|train statistics over the whole series (paper) or the training part only
-  --no-standardize          use the data as given
-  --hidden r                hidden units (default: the data set's, e.g. 20 for sp500)
+  --standardize whole|train|none  statistics over the whole series (paper), the training part
+                            only, or none (the data as given)
+  --no-standardize          the same as --standardize none
+${CSV_HELP}  --hidden r                hidden units (default: the data set's, e.g. 20 for sp500)
   --activation A            relu (default), leaky:ω with 0<ω<1, or elu
   --init NAME[,NAME…]       ${INITIALIZERS.join(', ')} (default normal-1e-1)
   --init-from model.json    start from a saved model instead
@@ -132,10 +134,12 @@ export async function run(argv: string[]): Promise<number> {
 
   const datasets = new Map<string, LoadedDataset>();
   const loadFor = (config: RunConfig): LoadedDataset => {
-    const key = JSON.stringify([config.dataset, config.seed, config.targets, config.trainFraction, config.standardize]);
+    const key = JSON.stringify([config.dataset, config.seed, config.targets, config.trainFraction, config.standardize, config.csv]);
     let loaded = datasets.get(key);
     if (!loaded) {
-      loaded = loadDatasetOrFile(config.dataset, { seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize });
+      loaded = loadDatasetOrFile(config.dataset, {
+        seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize, csv: config.csv,
+      });
       datasets.set(key, loaded);
     }
     return loaded;
@@ -166,7 +170,8 @@ export async function run(argv: string[]): Promise<number> {
   const problem0 = prepared[0].problem;
   const p = config0.params;
   const resumedAt = grid[0].resume?.loop.k;
-  log.write(`${selected.line}\n${describeRun(config0, problem0)}\n`);
+  const csv0 = loadFor(config0).csv;
+  log.write(`${selected.line}\n${describeRun(config0, problem0)}\n${csv0 ? `${describeColumns(csv0)}\n` : ''}`);
   if (B > 1) log.write(`${B} trials: ${gridDescription(grid.map((t) => t.config))}\n`);
   log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${B > 1 ? distinct(grid.map((t) => t.config.params.tau)).join(',') : p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resumedAt !== undefined ? `, resuming after outer iteration ${resumedAt}` : ''}\n`);
   const checkpointPath = stringFlag(values, 'checkpoint') ?? resumePath;
@@ -529,7 +534,7 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
   if (values['no-standardize'] && values.standardize !== undefined) {
     throw new UserInputError('--no-standardize and --standardize cannot be used together');
   }
-  const standardize = values['no-standardize'] ? 'none' : choiceFlag(values, 'standardize', ['whole', 'train'] as const) ?? 'whole';
+  const standardize = values['no-standardize'] ? 'none' : choiceFlag(values, 'standardize', ['whole', 'train', 'none'] as const) ?? 'whole';
   const overrides: Partial<AlmParams> = {
     outer: integerFlag(values, 'outer'), inner: integerFlag(values, 'inner'),
     gamma0: numberFlag(values, 'gamma0'), mu: numberFlag(values, 'mu'), Gamma: numberFlag(values, 'Gamma'),
@@ -550,6 +555,7 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
     seed: 1,
     trainFraction: numberFlag(values, 'train-fraction'),
     standardize,
+    ...(values.delimiter !== undefined || values.missing !== undefined ? { csv: csvOptionsFromFlags(values) } : {}),
     testHidden: choiceFlag(values, 'test-hidden', ['carry', 'reset'] as const) ?? 'carry',
     params: paramsFor(dataset, { tau, paperCaps: values.paper === true, overrides }),
   };

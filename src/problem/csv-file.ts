@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { UserInputError } from '../errors.ts';
 import { parseCsv, type CsvOptions } from './csv.ts';
-import { loadDataset, loadDatasetFromCsvText, type LoadDatasetOptions, type LoadedDataset } from './datasets.ts';
+import { CSV_FILE, loadDataset, loadDatasetFromCsvText, type LoadDatasetOptions, type LoadedDataset } from './datasets.ts';
 import type { Series } from './types.ts';
 
 /** Reads a file as UTF-8 text; a missing or unreadable file is a UserInputError naming the path. */
@@ -28,7 +28,7 @@ export function loadDatasetFile(path: string, options: LoadDatasetOptions): Load
   return loadDatasetFromCsvText(readTextFile(path), path, options);
 }
 
-/** Loads a registered data set by name, or a CSV file when the argument ends in .csv. */
+/** Loads a registered data set by name, or a CSV file when the argument ends in .csv, .tsv or .txt. */
 export function loadDatasetOrFile(nameOrPath: string, options: LoadDatasetOptions): LoadedDataset {
-  return /\.csv$/i.test(nameOrPath) ? loadDatasetFile(nameOrPath, options) : loadDataset(nameOrPath, options);
+  return CSV_FILE.test(nameOrPath) ? loadDatasetFile(nameOrPath, options) : loadDataset(nameOrPath, options);
 }

@@ -3,12 +3,34 @@
 import { DataError } from '../errors.ts';
 import type { Series } from './types.ts';
 
+/** What to do with a missing value (an empty cell, NA, N/A, null): refuse it, drop its row, or repeat the value above. */
+export type MissingPolicy = 'error' | 'drop' | 'ffill';
+
+/** The missing-value policies, for flags and forms. */
+export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'drop', 'ffill'];
+
 /** Options of parseCsv. */
 export interface CsvOptions {
   /** Names of the target columns (default: the last column); every other numeric column is an input. */
   targets?: string[];
   /** Name used in error messages, e.g. the file name. */
   source?: string;
+  /** Field separator; default: detected from the header row (comma, semicolon or tab). */
+  delimiter?: string;
+  /** Missing values (default 'error'). */
+  missing?: MissingPolicy;
+}
+
+/** What parseCsv made of a file, for front ends to tell the user. */
+export interface CsvReport {
+  delimiter: string;
+  inputs: string[];
+  targets: string[];
+  /** The leading date/label column kept as labels, or the unnamed row index dropped. */
+  labelColumn?: { name: string; kind: 'labels' | 'index' };
+  /** Rows dropped (--missing drop) or cells filled (--missing ffill) for missing values. */
+  droppedRows: number;
+  filledCells: number;
 }
 
 /** One CSV record: its fields and the physical line it starts on (1-based). */
@@ -26,8 +48,40 @@ const LABEL_HEADERS = /^(date|time|datetime|timestamp|period|month|year|quarter)
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 
+/** Cells that mean "no value here": empty, or the spellings of pandas, R and SQL exports. */
+const MISSING = /^(?:|na|n\/a|null|nan)$/i;
+
+/** Field separators detected in a header row, in order of preference on a tie. */
+const DELIMITERS = [',', ';', '\t'] as const;
+
+/** The separator of the first non-blank line: whichever of comma, semicolon and tab occurs most outside quotes. */
+export function detectDelimiter(text: string): string {
+  const line = text.replace(/^\ufeff/, '').split(/\r?\n|\r/).find((l) => l.trim() !== '') ?? '';
+  const unquoted = line.replace(/"[^"]*"/g, '');
+  let best: string = ',';
+  let bestCount = 0;
+  for (const d of DELIMITERS) {
+    const count = unquoted.split(d).length - 1;
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** Reads a delimiter as given on a command line or a form: a character, or comma, semicolon, tab. */
+export function parseDelimiter(text: string): string {
+  const names: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', '\\t': '\t', space: ' ', pipe: '|' };
+  const d = names[text.toLowerCase()] ?? text;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    throw new DataError(`--delimiter must be one character (or comma, semicolon, tab), got "${text}"`);
+  }
+  return d;
+}
+
 /** Splits CSV text into records (RFC 4180: quoted fields, "" escapes, CRLF or LF), skipping blank lines. */
-export function splitCsvRecords(text: string, source = 'CSV input'): CsvRecord[] {
+export function splitCsvRecords(text: string, source = 'CSV input', delimiter = ','): CsvRecord[] {
   const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
@@ -66,7 +120,7 @@ export function splitCsvRecords(text: string, source = 'CSV input'): CsvRecord[]
       wasQuoted = true;
       quoteLine = line;
       field = '';
-    } else if (ch === ',') {
+    } else if (ch === delimiter) {
       fields.push(field);
       field = '';
       wasQuoted = false;
@@ -106,12 +160,24 @@ function isRowIndex(values: string[]): boolean {
 
 /** Parses CSV text (header row, optional leading date/index column) into a Series. */
 export function parseCsv(text: string, options: CsvOptions = {}): Series {
+  return parseCsvWithReport(text, options).series;
+}
+
+/** parseCsv, with what it made of the file: separator, inputs, targets, label column, missing values. */
+export function parseCsvWithReport(text: string, options: CsvOptions = {}): { series: Series; report: CsvReport } {
   const source = options.source ?? 'CSV input';
-  const records = splitCsvRecords(text, source);
+  const delimiter = options.delimiter ?? detectDelimiter(text);
+  const records = splitCsvRecords(text, source, delimiter);
   if (records.length === 0) throw new DataError(`${source} is empty: expected a header row and at least ${MIN_ROWS} data rows`);
 
   const header = records[0].fields.map((h) => h.trim());
-  const rows = records.slice(1);
+  if (header.every((h) => classify(h) === 'number')) {
+    throw new DataError(
+      `${source} line ${records[0].line}: the first row is all numbers (${header.slice(0, 3).join(delimiter === '\t' ? ' ' : delimiter)}${header.length > 3 ? '…' : ''}); ` +
+        'no header row? The first row must name the columns, e.g. "x1,x2,y"',
+    );
+  }
+  let rows = records.slice(1);
   const width = header.length;
   if (rows.length < MIN_ROWS) {
     const have = rows.length === 1 ? '1 data row' : `${rows.length} data rows`;
@@ -119,8 +185,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
   }
   for (const row of rows) {
     if (row.fields.length !== width) {
+      const hint = width === 1 && options.delimiter === undefined ? ' (is the separator something other than comma, semicolon or tab? see --delimiter)' : '';
       throw new DataError(
-        `${source} line ${row.line} has ${row.fields.length} fields, expected ${width} (as in the header on line ${records[0].line})`,
+        `${source} line ${row.line} has ${row.fields.length} fields, expected ${width} (as in the header on line ${records[0].line})${hint}`,
       );
     }
   }
@@ -170,6 +237,35 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
     );
   }
 
+  const missing = options.missing ?? 'error';
+  let droppedRows = 0;
+  let filledCells = 0;
+  if (missing === 'drop') {
+    const kept = rows.filter((row) => !row.fields.slice(numericStart).some((cell) => MISSING.test(cell.trim())));
+    droppedRows = rows.length - kept.length;
+    if (kept.length < MIN_ROWS) {
+      throw new DataError(`${source}: ${kept.length} of ${rows.length} rows are left after dropping those with missing values; at least ${MIN_ROWS} are needed`);
+    }
+    rows = kept;
+  } else if (missing === 'ffill') {
+    rows = rows.map((row, t) => {
+      const fields = row.fields.slice();
+      for (let k = numericStart; k < width; k++) {
+        if (!MISSING.test(fields[k].trim())) continue;
+        if (t === 0) {
+          throw new DataError(`${source} line ${row.line}, column "${header[k]}": a missing value in the first data row cannot be filled from above; use --missing drop`);
+        }
+        fields[k] = rows[t - 1].fields[k];
+        filledCells++;
+      }
+      rows[t] = { ...row, fields };
+      return rows[t];
+    });
+  } else if (missing !== 'error') {
+    throw new DataError(`missing must be one of ${MISSING_POLICIES.join(', ')}, got "${String(missing)}"`);
+  }
+  if (labels && droppedRows > 0) labels = rows.map((r) => r.fields[0].trim());
+
   const T = rows.length;
   const n = inputIdx.length;
   const m = targetIdx.length;
@@ -180,9 +276,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
       const kind = classify(cell);
       if (kind !== 'number') {
         const where = `${source} line ${row.line}, column "${names[k]}"`;
+        if (MISSING.test(cell.trim())) {
+          throw new DataError(`${where}: "${cell.trim()}" is a missing value; drop such rows with --missing drop, or repeat the value above with --missing ffill`);
+        }
         if (kind === 'nonfinite') throw new DataError(`${where}: "${cell.trim()}" is not a finite number (NaN and Infinity are not allowed)`);
-        const what = cell.trim() === '' ? ' (missing value)' : '';
-        throw new DataError(`${where}: "${cell.trim()}" is not a number${what}`);
+        throw new DataError(`${where}: "${cell.trim()}" is not a number`);
       }
       values[t * names.length + k] = Number(cell.trim());
     }
@@ -202,7 +300,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
     targetNames: targetIdx.map((k) => names[k]),
   };
   if (labels) series.labels = labels;
-  return series;
+  const report: CsvReport = { delimiter, inputs: series.inputNames, targets: series.targetNames, droppedRows, filledCells };
+  if (firstIsLabel) report.labelColumn = { name: header[0], kind: labels ? 'labels' : 'index' };
+  return { series, report };
 }
 
 /**

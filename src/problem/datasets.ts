@@ -1,7 +1,7 @@
 // The registry of named data sets, so the CLI, the demo page and the experiments load data
 // the same way. Runs in Node and in the browser: the bundled CSV files come in through `?raw`.
 import { UserInputError } from '../errors.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsvWithReport, type CsvOptions, type CsvReport } from './csv.ts';
 import sp500Text from './datasets/sp500/clean_SP500.csv?raw';
 import welchGoyalText from './datasets/welch-goyal/sp500_volatility_monthly.csv?raw';
 import { splitPoint, standardize } from './standardize.ts';
@@ -36,6 +36,8 @@ export interface LoadDatasetOptions {
   /** Fraction of steps used for training (default: the data set's). */
   trainFraction?: number;
   standardize: StandardizeChoice;
+  /** How a CSV file is read: its separator (default detected) and missing values (default refused). */
+  csv?: Pick<CsvOptions, 'delimiter' | 'missing'>;
 }
 
 /** A loaded, split and (optionally) standardised data set. */
@@ -45,11 +47,13 @@ export interface LoadedDataset {
   /** Present when the series was standardised here. */
   standardization?: Standardization;
   defaults: DatasetInfo;
+  /** For CSV data: what became of the file's columns and missing values. */
+  csv?: CsvReport;
 }
 
 interface DatasetEntry extends DatasetInfo {
-  /** Produces the series as stored or generated. */
-  load(options: LoadDatasetOptions): Series;
+  /** Produces the series as stored or generated (and, for CSV data, what the parser made of it). */
+  load(options: LoadDatasetOptions): Series | { series: Series; report: CsvReport };
 }
 
 /** Generator-backed entry for a Table 1 preset. */
@@ -74,7 +78,7 @@ function csvEntry(text: string, file: string, defaultTargets: string[], info: Om
     standardizeColumns: 'all',
     load(options) {
       const targets = options.targets && options.targets.length > 0 ? options.targets : defaultTargets;
-      return parseCsv(text, { targets, source: `${info.name} (${file})` });
+      return parseCsvWithReport(text, { targets, source: `${info.name} (${file})` });
     },
   };
 }
@@ -111,6 +115,9 @@ const ENTRIES: DatasetEntry[] = [
     standardized: false,
   }),
 ];
+
+/** File names read as CSV data: .csv, and the .tsv and .txt that spreadsheets and R export (the separator is detected). */
+export const CSV_FILE = /\.(csv|tsv|txt)$/i;
 
 /** Name of a registered data set. */
 export type DatasetName = 'synthetic-small' | 'synthetic-large' | 'sp500' | 'welch-goyal';
@@ -156,15 +163,17 @@ function prepare(series: Series, info: DatasetInfo, options: LoadDatasetOptions)
 export function loadDataset(name: string, options: LoadDatasetOptions): LoadedDataset {
   const entry = ENTRIES.find((e) => e.name === name);
   if (!entry) {
-    const hint = /\.csv$/i.test(name) ? ' (CSV files are read by loadDatasetFile in Node or loadDatasetFromCsvText)' : '';
-    throw new UserInputError(`unknown data set "${name}"${hint}; available: ${DATASET_NAMES.join(', ')}, or a path ending in .csv`);
+    const hint = CSV_FILE.test(name) ? ' (CSV files are read by loadDatasetFile in Node or loadDatasetFromCsvText)' : '';
+    throw new UserInputError(`unknown data set "${name}"${hint}; available: ${DATASET_NAMES.join(', ')}, or a path ending in .csv, .tsv or .txt`);
   }
   const { load, ...info } = entry;
-  return prepare(load(options), info, options);
+  const loaded = load(options);
+  if (!('report' in loaded)) return prepare(loaded, info, options);
+  return { ...prepare(loaded.series, info, options), csv: loaded.report };
 }
 
 /** Loads a user's CSV text (e.g. a file picked in the browser), split and standardised as asked. */
 export function loadDatasetFromCsvText(text: string, source: string, options: LoadDatasetOptions): LoadedDataset {
-  const series = parseCsv(text, { targets: options.targets, source });
-  return prepare(series, csvDatasetInfo(source), options);
+  const { series, report } = parseCsvWithReport(text, { ...options.csv, targets: options.targets, source });
+  return { ...prepare(series, csvDatasetInfo(source), options), csv: report };
 }

@@ -78,7 +78,7 @@ describe('a trial in a batch ends exactly as it does alone (CPU, float64)', () =
     const results = await runBatch(new CpuPoolBackend(2), batch);
     const failed = results[2];
     expect(failed.stopReason).toBe('failed');
-    expect(failed.loopState.failure?.message).toMatch(/is not positive definite .* raise --tau/);
+    expect(failed.loopState.failure?.message).toMatch(/is not positive definite .* raise τ/);
     expect(failed.outerIterations).toBeGreaterThan(1);
     expect(failed.outerIterations).toBeLessThan(16);
     // Its weights are those of its last completed iterate: the same run alone, stopped there.

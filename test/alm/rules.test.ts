@@ -159,3 +159,15 @@ describe('s^0', () => {
     expect(norms.c2).toBe(0);
   });
 });
+
+describe('a breakdown that leaves NaN behind (f32 solves do not throw)', () => {
+  it('is a NumericalError naming the outer iteration, before γ becomes NaN', async () => {
+    const { NumericalError } = await import('../../src/errors.ts');
+    const be = new ScriptedBackend([{ c1: 0, c2: 0 }, { c1: 1, c2: 1 }, { c1: NaN, c2: 1 }], [{ xi: 1, zeta: 1 }], [0, 1]);
+    const run = runAlm(TrialsBackend.of(be), tinyProblem, params({}), zeroWeights(1, 1, 1));
+    await expect(run).rejects.toBeInstanceOf(NumericalError);
+    await expect(run).rejects.toThrow(/^the iterate is no longer finite after the sweeps of outer iteration 2: a linear solve broke down\. The regularisation is too weak/);
+    // Iteration 2 failed before its multipliers were updated.
+    expect(be.calls.filter((c) => c.startsWith('multipliers'))).toEqual(['multipliers γ=1']);
+  });
+});

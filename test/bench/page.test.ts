@@ -108,4 +108,27 @@ describe('demo/bench.html', () => {
     expect(json.format).toBe('alm-rnn/bench@1');
     expect(json.points.length).toBe(report.points.length);
   });
+
+  it('refuses an unreadable size filter before starting, and keeps the settings fixed during a run', async () => {
+    await page.select('#f-profile', 'quick');
+    await page.$eval('#f-sizes', (e) => { (e as HTMLInputElement).value = 'T<=abc'; });
+    await page.click('#run');
+    const refused = await page.evaluate(() => ({
+      error: document.getElementById('args-error')!.textContent,
+      hidden: (document.getElementById('args-error') as HTMLElement).hidden,
+      running: (window as unknown as { almBench: { running: boolean } }).almBench.running,
+    }));
+    expect(refused).toEqual({ error: expect.stringMatching(/^--sizes: "T<=abc" is not a size group/), hidden: false, running: false });
+
+    await page.$eval('#f-sizes', (e) => { (e as HTMLInputElement).value = 'synthetic-small'; });
+    await page.click('#run');
+    const during = await page.evaluate(() => ({
+      profile: (document.getElementById('f-profile') as HTMLSelectElement).disabled,
+      sizes: (document.getElementById('f-sizes') as HTMLInputElement).disabled,
+      errorHidden: (document.getElementById('args-error') as HTMLElement).hidden,
+    }));
+    expect(during).toEqual({ profile: true, sizes: true, errorHidden: true });
+    await page.click('#stop');
+    expect(await page.$eval('#f-profile', (e) => (e as HTMLSelectElement).disabled)).toBe(false);
+  });
 });

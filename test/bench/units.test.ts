@@ -56,6 +56,15 @@ describe('sizes', () => {
     expect(filterSizes(s, ['T=1000', 'r=256', 'sp500']).map((x) => x.id)).toEqual(['sp500', 'T=1000']);
     expect(filterSizes(s, ['T', 'T<=1000']).map((x) => x.T)).toEqual([100, 300, 1000]);
   });
+
+  it('refuses a filter it cannot read, and one that keeps no size (CLI flags and the page alike)', () => {
+    const s = planSizes(PROFILES.full);
+    expect(() => filterSizes(s, ['T<=abc'])).toThrow(UserInputError);
+    expect(() => filterSizes(s, ['T<=abc'])).toThrow(/--sizes: "T<=abc" is not a size group \(paper, T, r\), a size id .* or a bound \(T<=10000, r<=256\)/);
+    expect(() => filterSizes(s, ['T<=1'])).toThrow(/--sizes T<=1 keeps none of the profile's \d+ sizes/);
+    expect(() => parseBenchArgs(['--quick', '--sizes', 'T<=abc'])).toThrow(/"T<=abc" is not a size group/);
+    expect(parseBenchArgs(['--quick', '--sizes', 'paper']).harness.sizes).toEqual(['paper']);
+  });
 });
 
 describe('measurement summaries', () => {

@@ -116,7 +116,7 @@ describe('a linear-algebra failure mid-run', () => {
     // τ this small leaves γPPᵀ + 2Λ_w numerically singular (K = r+n+1 = 10 > T1 = 9) once γ has grown: iteration 12 fails.
     const out = file('numerical.json');
     const res = await runCli([...QUICK, '--outer', '30', '--inner', '5', '--tau', '1e-15', '--eta2', '0.5', '--out', out]);
-    expectUserError(res, /^alm-rnn: the w-block matrix γPPᵀ \+ 2Λ_w is not positive definite \(pivot 10 of 10 is -\S+\)\. The regularisation is too weak for this data: raise --tau .* or --mu, lower --gamma0, and check the data for constant or duplicated input columns$/m);
+    expectUserError(res, /^alm-rnn: the w-block matrix γPPᵀ \+ 2Λ_w is not positive definite \(pivot 10 of 10 is -\S+\)\. The regularisation is too weak for this data: raise τ \(--tau, .*\) or μ \(--mu\), lower γ0 \(--gamma0\), and check the data for constant or duplicated input columns$/m);
     expect(res.stdout).toMatch(/model of outer iteration 11 written to .*numerical\.json \(the run failed\)/);
     expect(modelFromJson(JSON.parse(readFileSync(out, 'utf8'))).weights.r).toBe(4);
   });

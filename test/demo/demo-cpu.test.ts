@@ -114,6 +114,45 @@ describe('demo page without WebGPU', () => {
     await page.click('#btn-reset');
   });
 
+  it('Reset puts every field back, not only the ALM parameters', async () => {
+    const { page } = demo;
+    await setField(page, 'f-seed', '7');
+    await setField(page, 'f-trainFraction', '0.8');
+    await setField(page, 'f-tau', '3');
+    for (const [id, value] of [['f-init', 'he'], ['f-standardize', 'train'], ['f-testHidden', 'reset'], ['f-activation', 'elu'], ['f-innerStop', 'certificate']]) {
+      await page.select(`#${id}`, value);
+    }
+    await page.click('#btn-reset');
+    const values = await page.$$eval('#f-seed, #f-trainFraction, #f-tau, #f-init, #f-standardize, #f-testHidden, #f-activation, #f-innerStop, #f-hidden, #f-dataset',
+      (es) => Object.fromEntries(es.map((e) => [e.id, (e as HTMLInputElement).value])));
+    expect(values).toEqual({
+      'f-seed': '1', 'f-trainFraction': '0.9', 'f-tau': '500', 'f-init': 'normal-1e-1', 'f-standardize': 'whole',
+      'f-testHidden': 'carry', 'f-activation': 'relu', 'f-innerStop': 'cap', 'f-hidden': '100', 'f-dataset': 'synthetic-large',
+    });
+  });
+
+  it('catches r too large with the memory estimate, at the field', async () => {
+    const { page } = demo;
+    await setField(page, 'f-hidden', '100000');
+    expect(await page.$eval('#e-hidden', (e) => e.textContent)).toMatch(/^r=100000 hidden units with n=80 inputs, m=30 targets and T=450 training steps need about \S+ GB .*: lower --hidden/);
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    await setField(page, 'f-hidden', '100');
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+  });
+
+  it('a run whose linear algebra fails shows the CLI\'s advice', async () => {
+    const { page } = demo;
+    await page.select('#f-dataset', 'synthetic-small');
+    await setField(page, 'f-tau', '1e-300');
+    await setField(page, 'f-outer', '2');
+    await page.click('#btn-start');
+    await page.waitForFunction(() => (window as unknown as { almDemo: { state(): string } }).almDemo.state() === 'error', { timeout: 30_000, polling: 100 });
+    expect(await page.$eval('#run-error', (e) => e.textContent)).toMatch(
+      /^the w-block matrix γPPᵀ \+ 2Λ_w is not positive definite \(pivot \d+ of 10 is \S+\)\. The regularisation is too weak for this data: raise τ \(--tau/);
+    await page.select('#f-dataset', 'synthetic-large');
+    await page.click('#btn-reset');
+  });
+
   it('runs synthetic-large on the CPU worker, exports history and state, and continues after a reload', async () => {
     const { page, errors } = demo;
     let nextDownload = await captureDownloads(page);
@@ -138,6 +177,12 @@ describe('demo page without WebGPU', () => {
     await page.waitForFunction(() => (window as unknown as { almDemo?: { ready: boolean } }).almDemo?.ready === true, { timeout: 30_000 });
     expect(await page.$eval('#saved-run', (e) => (e as HTMLElement).hidden)).toBe(false);
     expect(await page.$eval('#saved-run-text', (e) => e.textContent)).toMatch(/^Saved run: synthetic-large, 8 of 8 outer iterations \(80 sweeps\)/);
+    // The reload shows the run as it was: its settings, its curves and fit, its backend.
+    const restored = await page.$$eval('#f-dataset, #f-outer, #f-inner, #f-hidden', (es) => Object.fromEntries(es.map((e) => [e.id, (e as HTMLInputElement).value])));
+    expect(restored).toEqual({ 'f-dataset': 'synthetic-large', 'f-outer': '8', 'f-inner': '10', 'f-hidden': '100' });
+    expect(await hook(page, 'counts')).toEqual({ feasVio: 8, lagrangian: 8, errors: 8, errorsTime: 8, gamma: 8, fit: 50 });
+    expect(await page.$eval('#f-backend-cpu', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    expect(await page.$eval('#progress-text', (e) => e.textContent)).toMatch(/^outer 8\/8 · sweeps 80\/80 · .* elapsed \(saved run\)$/);
     await setField(page, 'resume-outer', '9');
     await page.click('#btn-continue');
     expect(await waitForState(page, ['done'], 60_000)).toBe('done');

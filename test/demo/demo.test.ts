@@ -31,17 +31,20 @@ describe('demo page on WebGPU', () => {
     await served?.close();
   });
 
-  it('loads with no console errors and shows the adapter, marked as software', async () => {
+  it('loads with no console errors, names the software adapter, and preselects the CPU backend with the notice next to Start', async () => {
     const { page, errors } = demo;
     expect(errors).toEqual([]);
     const adapter = await page.$eval('#adapter', (e) => e.textContent ?? '');
     expect(adapter).toMatch(/^WebGPU adapter: .*swiftshader/i);
-    expect(await page.$eval('#f-backend-webgpu', (e) => (e as HTMLInputElement).checked)).toBe(true);
-    // A software adapter is named as such, and the CPU backend is offered.
+    // A software adapter is named as such, and the CPU backend, far faster there, is chosen.
+    expect(await page.$eval('#f-backend-cpu', (e) => (e as HTMLInputElement).checked)).toBe(true);
     const notice = await page.$eval('#backend-notice', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent ?? '' }));
     expect(notice.hidden).toBe(false);
-    expect(notice.text).toMatch(/software renderer \(SwiftShader\)/);
-    expect(await page.$('#btn-use-cpu')).not.toBeNull();
+    expect(notice.text).toMatch(/software renderer \(SwiftShader\).* the CPU backend, much faster, is selected/);
+    const startNotice = () => page.$eval('#start-notice', (e) => ((e as HTMLElement).hidden ? null : e.textContent));
+    expect(await startNotice()).toMatch(/^Runs on the CPU backend \(float64\): the WebGPU adapter here is a software renderer/);
+    await page.click('#f-backend-webgpu');
+    expect(await startNotice()).toMatch(/^Runs on WebGPU on a software renderer \(SwiftShader\): expect seconds per sweep/);
     expect(await page.$eval('#f-dataset', (e) => (e as HTMLSelectElement).value)).toBe('synthetic-large');
     expect(await page.$eval('#data-summary', (e) => e.textContent)).toMatch(/T = 500 steps \(train 450, test 50\), n = 80 inputs, m = 30 targets/);
   });
@@ -49,6 +52,7 @@ describe('demo page on WebGPU', () => {
   it('runs synthetic-large on WebGPU: pause holds it, resume continues, the plots fill, the model exports', async () => {
     const { page, errors } = demo;
     const nextDownload = await captureDownloads(page);
+    await page.click('#f-backend-webgpu');
     await setField(page, 'f-outer', '2');
     await setField(page, 'f-inner', '2');
     await setField(page, 'f-checkEvery', '1');
@@ -100,9 +104,30 @@ describe('demo page on WebGPU', () => {
     expect(errors).toEqual([]);
   }, 240_000);
 
+  it('after a reload shows the WebGPU run on its own backend, and a continuation on the CPU says it switches to float64', async () => {
+    const { page, errors } = demo;
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForFunction(() => (window as unknown as { almDemo?: { ready: boolean } }).almDemo?.ready === true, { timeout: 30_000 });
+    // Restored: its backend (although a software adapter preselects the CPU), its settings, its curves.
+    expect(await page.$eval('#f-backend-webgpu', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    const restored = await page.$$eval('#f-outer, #f-inner, #f-checkEvery', (es) => Object.fromEntries(es.map((e) => [e.id, (e as HTMLInputElement).value])));
+    expect(restored).toEqual({ 'f-outer': '2', 'f-inner': '2', 'f-checkEvery': '1' });
+    expect(await hook(page, 'counts')).toMatchObject({ feasVio: 2, errors: 2, fit: 50 });
+    await page.click('#f-backend-cpu');
+    await setField(page, 'resume-outer', '3');
+    await page.click('#btn-continue');
+    expect(await page.$eval('#run-notice', (e) => e.textContent)).toBe(
+      'This run was made on WebGPU (float32) and continues on the CPU backend (float64): from here on it computes in float64, '
+      + 'so it will not match an unbroken run on WebGPU (float32).');
+    expect(await waitForState(page, ['done'], 60_000)).toBe('done');
+    expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(/^finished: 3 outer iterations, 6 sweeps/);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it('stops a WebGPU run after the batch in flight', async () => {
     // synthetic-small: long enough a run to stop in the middle, without minutes of SwiftShader sweeps.
     const { page, errors } = demo;
+    await page.click('#f-backend-webgpu');
     await page.select('#f-dataset', 'synthetic-small');
     await setField(page, 'f-outer', '50');
     await setField(page, 'f-inner', '200');

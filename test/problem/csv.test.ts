@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, UserInputError } from '../../src/errors.ts';
 import { loadCsvFile } from '../../src/problem/csv-file.ts';
-import { parseCsv, splitCsvRecords } from '../../src/problem/csv.ts';
+import { detectDelimiter, parseCsv, parseCsvWithReport, parseDelimiter, splitCsvRecords } from '../../src/problem/csv.ts';
 
 const src = { source: 'data.csv' };
 
@@ -98,12 +98,12 @@ describe('parseCsv: errors', () => {
     expectDataError(text, ['data.csv line 17, column "TB": "abc" is not a number']);
   });
 
-  it('reports an empty cell as a missing value', () => {
-    expectDataError('x,y\n1,2\n3,\n', ['data.csv line 3, column "y": "" is not a number (missing value)']);
+  it('reports an empty cell as a missing value, with the --missing choices', () => {
+    expectDataError('x,y\n1,2\n3,\n', ['data.csv line 3, column "y": "" is a missing value; drop such rows with --missing drop, or repeat the value above with --missing ffill']);
   });
 
-  it('rejects NaN and Infinity with line and column', () => {
-    expectDataError('x,y\n1,2\nNaN,3\n', ['data.csv line 3, column "x"', '"NaN"', 'NaN and Infinity are not allowed']);
+  it('rejects NaN (a missing value) and Infinity with line and column', () => {
+    expectDataError('x,y\n1,2\nNaN,3\n', ['data.csv line 3, column "x"', '"NaN" is a missing value']);
     expectDataError('x,y\n1,2\n4,-Infinity\n', ['line 3, column "y"', '"-Infinity"']);
     expectDataError('x,y\n1,inf\n4,5\n', ['line 2, column "y"']);
     expectDataError('x,y\n1,1e400\n4,5\n', ['line 2, column "y"', '"1e400"', 'not a finite number']);
@@ -181,5 +181,49 @@ describe('loadCsvFile', () => {
     const missing = join(dir, 'missing.csv');
     expect(() => loadCsvFile(missing)).toThrow(UserInputError);
     expect(() => loadCsvFile(missing)).toThrow(`file not found: ${missing}`);
+  });
+});
+
+describe('parseCsv: files as people have them', () => {
+  it('detects semicolon- and tab-separated files, or takes --delimiter', () => {
+    for (const [text, d] of [['a;b;y\n1;2;3\n4;5;6\n', ';'], ['a\tb\ty\n1\t2\t3\n4\t5\t6\n', '\t']] as const) {
+      const { series, report } = parseCsvWithReport(text, src);
+      expect(report.delimiter).toBe(d);
+      expect(series.inputNames).toEqual(['a', 'b']);
+      expect([...series.y]).toEqual([3, 6]);
+    }
+    expect(detectDelimiter('"a;b",c,d\n')).toBe(',');
+    expect([...parseCsv('a|y\n1|2\n3|4\n', { ...src, delimiter: parseDelimiter('|') }).y]).toEqual([2, 4]);
+    expect(parseDelimiter('tab')).toBe('\t');
+    expect(() => parseDelimiter('ab')).toThrow(/--delimiter must be one character/);
+  });
+
+  it('says "no header row?" when the first row is all numbers', () => {
+    expectDataError('1,2,3\n4,5,6\n7,8,9\n', ['data.csv line 1: the first row is all numbers (1,2,3); no header row?']);
+  });
+
+  it('reports which columns became inputs, targets and labels', () => {
+    const { report } = parseCsvWithReport('date,a,b,y\n2001-01,1,2,3\n2001-02,4,5,6\n', src);
+    expect(report).toMatchObject({ inputs: ['a', 'b'], targets: ['y'], labelColumn: { name: 'date', kind: 'labels' }, droppedRows: 0 });
+    expect(parseCsvWithReport(',a,y\n0,1,2\n1,3,4\n', src).report.labelColumn).toEqual({ name: '', kind: 'index' });
+  });
+
+  it('--missing drop drops the rows with a missing value (labels too), ffill repeats the value above', () => {
+    const text = 'date,a,y\nd1,1,2\nd2,NA,3\nd3,4,\nd4,5,6\n';
+    const dropped = parseCsvWithReport(text, { ...src, missing: 'drop' });
+    expect(dropped.report.droppedRows).toBe(2);
+    expect(dropped.series.labels).toEqual(['d1', 'd4']);
+    expect([...dropped.series.x]).toEqual([1, 5]);
+    const filled = parseCsvWithReport(text, { ...src, missing: 'ffill' });
+    expect(filled.report.filledCells).toBe(2);
+    expect([...filled.series.x]).toEqual([1, 1, 4, 5]);
+    expect([...filled.series.y]).toEqual([2, 3, 3, 6]);
+    expectDataError('a,y\n,1\n2,3\n4,5\n', ['line 2, column "a": a missing value in the first data row cannot be filled from above; use --missing drop'], { ...src, missing: 'ffill' });
+    expectDataError('a,y\n,1\n2,\n4,5\n', ['1 of 3 rows are left after dropping'], { ...src, missing: 'drop' });
+  });
+
+  it('refuses a value whose square overflows, naming its line and column', () => {
+    expectDataError('a,b,y\n1,2,3\n4,-1e308,6\n7,8,9\n', ['data.csv line 3, column "b": -1e308 is too large', 'rescale the column']);
+    expect(() => parseCsv('a,b,y\n1,2,3\n4,1e150,6\n', src)).not.toThrow();
   });
 });

@@ -1,0 +1,81 @@
+// `alm-rnn predict MODEL.json DATA.csv`: a trained model (the file `train --out` writes) run
+// over a series, per-step predictions in raw units as CSV, and the errors against the targets
+// when the file has them.
+import { writeFileAtomic } from '../alm/checkpoint-file.ts';
+import { DataError, UserInputError } from '../errors.ts';
+import { readTextFile } from '../problem/csv-file.ts';
+import { parseCsvWithReport } from '../problem/csv.ts';
+import { modelFromJson, type ModelFile } from '../problem/model-file.ts';
+import { predictionsToCsv, predictSeries } from '../problem/predict.ts';
+import { integerFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS } from './csv-flags.ts';
+import { checkWritableFile } from './output-paths.ts';
+
+const OPTIONS: OptionSpec = {
+  out: { type: 'string' }, warmup: { type: 'string' }, ...CSV_OPTIONS, help: { type: 'boolean', short: 'h' },
+};
+
+const HELP = `usage: alm-rnn predict MODEL.json DATA.csv [--out predictions.csv] [--warmup N]
+
+Runs a trained model (written by \`alm-rnn train --out\`) over the series in DATA.csv, from the
+hidden state h₀ = 0, and writes one row per step: the predictions in the data's own (raw) units,
+with the model's standardisation undone, next to the targets when the file has them. The errors
+against the targets (mean squared, raw units; and in the standardised units TrainErr and TestErr
+use) are printed.
+
+The model's input and target columns are found in DATA.csv by name (a model file of an older
+version, without names, takes the numeric columns in order: its n inputs, then its m targets).
+
+  --out FILE.csv   write the predictions there (default: to standard output)
+  --warmup N       run the first N rows only to carry the hidden state in; predict from row N+1
+${CSV_HELP}`;
+
+/** Runs the predict command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 2) {
+    throw new UserInputError(`expected a model file and a data file (alm-rnn predict MODEL.json DATA.csv), got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}; see --help`);
+  }
+  const [modelPath, dataPath] = positionals;
+  const outPath = stringFlag(values, 'out');
+  if (outPath !== undefined) checkWritableFile(outPath, '--out');
+  const model = readModelFile(modelPath);
+  const { series, report } = parseCsvWithReport(readTextFile(dataPath), { ...csvOptionsFromFlags(values), source: dataPath });
+  const p = predictSeries(model, series, dataPath, integerFlag(values, 'warmup') ?? 0);
+  const csv = predictionsToCsv(p, report.labelColumn?.name || 'label');
+  const log = outPath === undefined ? process.stderr : process.stdout;
+  if (outPath === undefined) process.stdout.write(csv);
+  else writeFileAtomic(outPath, csv);
+  const { r, n, m } = model.weights;
+  log.write(`${modelPath}: r=${r}, n=${n} inputs, m=${m} target${m === 1 ? '' : 's'}${model.standardization ? ', standardised inputs and targets' : ''}; `
+    + `${p.steps} steps predicted${p.warmup > 0 ? ` after a warm-up of ${p.warmup}` : ' from h₀ = 0'}\n`);
+  if (p.errors) {
+    const per = p.targetNames.map((name, k) => `${name} ${p.errors!.perTarget[k].toPrecision(6)}`).join(', ');
+    log.write(`MSE (raw units): ${per}${m > 1 ? `; sum ${p.errors.raw.toPrecision(6)}` : ''}`
+      + `${p.errors.standardized !== undefined ? `; standardised units (as TrainErr/TestErr) ${p.errors.standardized.toPrecision(6)}` : ''}\n`);
+  } else {
+    log.write(`no target column (${p.targetNames.join(', ')}) in ${dataPath}: predictions only\n`);
+  }
+  if (outPath !== undefined) log.write(`predictions written to ${outPath}\n`);
+  return 0;
+}
+
+function readModelFile(path: string): ModelFile {
+  const text = readTextFile(path);
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`${path} is not a model file: not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    return modelFromJson(obj);
+  } catch (err) {
+    if (err instanceof DataError) throw new DataError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
