@@ -327,7 +327,6 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       for (let i = 0; i < B; i++) if (active[i]) loops[i].sweeps += sweeps[i];
       break;
     }
-    if (!active.some(Boolean)) continue;
 
     const norms = await backend.constraintNorms();
     // A solve that broke down without throwing (f32 on the GPU) leaves NaN behind: say so here, not as a NaN γ later.
