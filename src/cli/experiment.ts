@@ -1,15 +1,16 @@
 // `alm-rnn experiment`: the paper's comparison (Table 3, Figures 1–2) on one data set — ALM
 // and the gradient baselines from every initialisation, repeated with different seeds — with
 // a progress bar, results saved after every run, Ctrl-C keeping what finished, and --resume.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
 import { UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
 import { DATASET_NAMES } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
-import { EXPERIMENT_FILES, prepareExperiment, runExperiment, type ExperimentProgress } from '../experiments/runner.ts';
-import { readResults } from '../experiments/results.ts';
+import { EXPERIMENT_FILES, prepareExperiment, runExperiment, writeReport, type ExperimentProgress } from '../experiments/runner.ts';
+import { readResults, writeResults } from '../experiments/results.ts';
+import { mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
 import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type ExperimentSpec } from '../experiments/settings.ts';
 import { almVerdict } from '../experiments/report.ts';
 import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
@@ -26,14 +27,15 @@ const OPTIONS: OptionSpec = {
   'lr-grid': { type: 'string' }, 'clip-grid': { type: 'string' }, 'select-repeats': { type: 'string' }, 'validation-steps': { type: 'string' },
   targets: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' },
   standardize: { type: 'string' }, 'test-hidden': { type: 'string' },
-  backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  backend: { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 };
 
 /** Flags that may accompany --resume; everything else comes from the stored results. */
-const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend']);
+const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend', 'shard', 'shard-count']);
 
 const HELP = `usage: alm-rnn experiment --dataset NAME --out DIR [options]
        alm-rnn experiment --resume DIR [--repeats N] [--backend B]
+       alm-rnn experiment merge OUT DIR...
 
 Compares the ALM with the gradient baselines as in the paper's Table 3: every method from every
 initialisation, repeated with different seeds. The baselines' learning rate (and GDC's clipping
@@ -78,10 +80,41 @@ running
   --resume DIR              continue the experiment in DIR (may raise --repeats)
   --backend ${BACKEND_CHOICES.join('|')}   where the ALM's sweeps run (default cpu: the baselines run on the CPU
                             too, so wall times compare like for like)
+
+shards (one experiment over several machines; see deploy/)
+  --shard i/N               run only shard i of N (0-based): every N-th method × initialisation
+                            cell, with its selection and all its repeats; without the flag the
+                            shard comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with
+                            --shard-count), SLURM_ARRAY_TASK_ID/COUNT or AWS_BATCH_JOB_ARRAY_INDEX/SIZE
+  --shard-count N           the number of shards, where the job array does not say it
+  merge OUT DIR...          combine complete shard folders into OUT: the results.json, Table 3
+                            and figures of the unsharded run (refuses a missing or foreign shard)
 `;
+
+/** `alm-rnn experiment merge OUT DIR...`: combines complete shards into one experiment folder. */
+async function runMerge(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } }, true);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [out, ...dirs] = positionals;
+  if (out === undefined || dirs.length === 0) throw new UserInputError('usage: alm-rnn experiment merge OUT DIR... (the output folder, then every shard folder)');
+  checkWritableDir(out, 'merge OUT');
+  if (existsSync(join(out, EXPERIMENT_FILES.results))) throw new UserInputError(`${out} already holds an experiment: merge into another folder`);
+  const merged = mergeShards(dirs);
+  mkdirSync(out, { recursive: true });
+  writeResults(join(out, EXPERIMENT_FILES.results), merged);
+  const files = await writeReport(merged, out);
+  const verdict = almVerdict(merged).filter((l) => l !== '');
+  process.stdout.write(`merged ${dirs.length} shards: ${merged.selections.length} selections, ${merged.runs.length} runs in ${out}\n`
+    + (verdict.length > 0 ? `${verdict[0]}\n` : '') + `report: ${files.report}\nresults: ${files.results}\n`);
+  return 0;
+}
 
 /** Runs the experiment command; returns the exit code (0 complete, 130 stopped). */
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'merge') return runMerge(argv.slice(1));
   const { values } = parseCommandLine(argv, OPTIONS);
   if (values.help) {
     console.log(HELP);
@@ -116,6 +149,26 @@ export async function run(argv: string[]): Promise<number> {
     outDir = out;
   }
 
+  let shard: Shard | undefined;
+  const shardFlag = stringFlag(values, 'shard');
+  const shardCount = integerFlag(values, 'shard-count');
+  if (shardCount !== undefined && shardCount < 1) throw new UserInputError(`--shard-count must be ≥ 1, got ${shardCount}`);
+  if (shardFlag !== undefined) shard = parseShard(shardFlag);
+  else {
+    const fromEnv = shardFromEnvironment(process.env, shardCount);
+    if (fromEnv) {
+      shard = fromEnv.shard;
+      process.stderr.write(`shard ${shard.index}/${shard.count} from ${fromEnv.source}\n`);
+    } else if (shardCount !== undefined) {
+      throw new UserInputError('--shard-count needs a shard index: --shard i/N, or a job array\'s index variable');
+    }
+  }
+  if (resumeDir !== undefined && shard !== undefined) {
+    const stored = readResults(join(resumeDir, EXPERIMENT_FILES.results)).shard;
+    if (!stored || stored.index !== shard.index || stored.count !== shard.count) {
+      throw new UserInputError(`${resumeDir} holds ${stored ? `shard ${stored.index}/${stored.count}` : 'an unsharded experiment'}, not shard ${shard.index}/${shard.count}`);
+    }
+  }
   if (spec.methods.includes('alm')) (await createBackend(backendChoice)).backend.dispose(); // fail early if unavailable
   const controller = new AbortController();
   const bar = new ExperimentBar(process.stderr);
@@ -139,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: resumeDir !== undefined,
       signal: controller.signal,
       command: commandLine(argv),
+      shard,
       createBackend: async () => (await createBackend(backendChoice)).backend,
       onProgress: (p) => bar.draw(p),
       onSelectionDone: (s, done, total) => log(`[select ${done}/${total}] ${METHOD_LABELS[s.method]} ${INIT_LABELS[s.init]}: lr ${s.lr}`

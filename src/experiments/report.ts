@@ -1,6 +1,7 @@
 // The Markdown report of an experiment (README.md in its folder): the table in the shape of
 // the paper's Table 3, the best initialisation per method, ALM against the baselines, the
 // selected hyperparameters (the paper's Table 4), and the settings and command that made it.
+import { ownsCell } from './shards.ts';
 import type { ExperimentResults } from './results.ts';
 import { describeSettings } from './settings.ts';
 import { bestInitPerMethod, cellStats, INIT_LABELS, METHOD_LABELS, testScore, type CellStats, type Moments } from './stats.ts';
@@ -9,9 +10,15 @@ import { bestInitPerMethod, cellStats, INIT_LABELS, METHOD_LABELS, testScore, ty
 export function renderReport(results: ExperimentResults, files: { fig1: string; fig2: string }): string {
   const { spec, data } = results;
   const cells = cellStats(results);
-  const expected = spec.methods.length * spec.inits.length * spec.repeats;
+  const shard = results.shard;
+  const owned = spec.methods.reduce((sum, m) => sum + spec.inits.filter((i) => ownsCell(spec, shard, m, i)).length, 0);
+  const expected = owned * spec.repeats;
   const lines: string[] = [];
-  lines.push(`# Experiment: ${spec.dataset} (${spec.preset} preset)`, '');
+  lines.push(`# Experiment: ${spec.dataset} (${spec.preset} preset)${shard ? `, shard ${shard.index}/${shard.count}` : ''}`, '');
+  if (shard) {
+    lines.push(`This folder holds shard ${shard.index} of ${shard.count}: ${owned} of the ${spec.methods.length * spec.inits.length} method × initialisation cells. `
+      + '`alm-rnn experiment merge OUT DIR…` combines the complete shards into the whole experiment.', '');
+  }
   if (results.status !== 'complete') {
     lines.push(`**Status: ${results.status}** — ${results.runs.length} of ${expected} runs finished; the tables use the finished ones.`, '');
   }

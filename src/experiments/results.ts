@@ -10,6 +10,8 @@ import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
 
 /** The format tag of results.json. */
 export const RESULTS_FORMAT = 'alm-rnn/experiment@1';
+/** The name of the results file in an experiment's folder. */
+export const EXPERIMENT_FILES_RESULTS = 'results.json';
 
 /** One point of an error curve: after epoch `step` (baselines) or outer iteration `step` (ALM; 0 = initial weights). */
 export interface CurvePoint {
@@ -103,6 +105,8 @@ export interface ExperimentResults {
   updated: string;
   selections: SelectionRecord[];
   runs: RunRecord[];
+  /** Set for a shard of a sharded experiment (src/experiments/shards.ts): which cells it holds. */
+  shard?: { index: number; count: number };
 }
 
 /** The key of a run record. */

@@ -6,7 +6,6 @@
 // Order of work: all selections first (the runs need them), then the runs repeat by repeat
 // (repeat 0 of every method × initialisation, then repeat 1, …), so a stopped experiment has
 // about the same number of repeats in every cell of the table.
-import { validationProblem } from '../problem/validation.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +21,13 @@ import type { LoadedDataset } from '../problem/datasets.ts';
 import type { Initializer } from '../problem/init.ts';
 import { evaluate } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
+import { validationProblem } from '../problem/validation.ts';
+import { ownsCell, type Shard } from './shards.ts';
 import { renderPlots } from './plots.ts';
 import { referenceErrors } from './reference.ts';
 import { renderReport } from './report.ts';
 import {
-  finiteOrNull, readResults, RESULTS_FORMAT, runKey, selectionKey, sig, thinCurve, writeResults,
+  EXPERIMENT_FILES_RESULTS, finiteOrNull, readResults, RESULTS_FORMAT, runKey, selectionKey, sig, thinCurve, writeResults,
   type CurvePoint, type ExperimentResults, type RunRecord, type SelectionCandidate, type SelectionRecord,
 } from './results.ts';
 import {
@@ -36,7 +37,7 @@ import {
 
 /** File names inside an experiment's output folder. */
 export const EXPERIMENT_FILES = {
-  results: 'results.json',
+  results: EXPERIMENT_FILES_RESULTS,
   report: 'README.md',
   fig1: 'fig1-feasvio.svg',
   fig2: 'fig2-error-vs-time.svg',
@@ -77,6 +78,8 @@ export interface ExperimentOptions {
   createBackend?: () => Promise<BcdBackend>;
   /** The command line, recorded in results.json and the report. */
   command?: string;
+  /** Run only this shard's cells (method × initialisation, with their selections); see shards.ts. */
+  shard?: Shard;
 }
 
 /** What runExperiment produced. */
@@ -107,6 +110,8 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   mkdirSync(options.outDir, { recursive: true });
   const resultsPath = join(options.outDir, EXPERIMENT_FILES.results);
   const results = options.resume ? resumeResults(resultsPath, specIn) : freshResults(specIn, loaded);
+  const shard = options.resume ? results.shard : options.shard;
+  if (shard) results.shard = shard;
   const spec = results.spec;
   results.status = 'running';
 
@@ -145,12 +150,14 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   const baselines = spec.methods.filter((m): m is BaselineMethod => m !== 'alm');
   const doneSelections = new Map(results.selections.map((s) => [s.key, s]));
   const selectionPlan = baselines.flatMap((method) => spec.inits.map((init) => ({ method, init })))
-    .filter(({ method, init }) => !doneSelections.has(selectionKey(method, init)));
+    .filter(({ method, init }) => ownsCell(spec, shard, method, init) && !doneSelections.has(selectionKey(method, init)));
   const doneRuns = new Set(results.runs.map((r) => r.key));
   const runPlan: { method: ExperimentMethod; init: Initializer; repeat: number }[] = [];
   for (let repeat = 0; repeat < spec.repeats; repeat++) {
     for (const init of spec.inits) {
-      for (const method of spec.methods) if (!doneRuns.has(runKey(method, init, repeat))) runPlan.push({ method, init, repeat });
+      for (const method of spec.methods) {
+        if (ownsCell(spec, shard, method, init) && !doneRuns.has(runKey(method, init, repeat))) runPlan.push({ method, init, repeat });
+      }
     }
   }
 

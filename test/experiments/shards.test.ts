@@ -1,0 +1,101 @@
+// Shards of an experiment: the job arrays' variables map to the right shard, the shards own
+// disjoint cells that cover the grid, a quick experiment split into 3 shards and merged equals
+// the unsharded one in every number (times aside), and merge refuses a missing or foreign shard.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserInputError } from '../../src/errors.ts';
+import type { ExperimentResults } from '../../src/experiments/results.ts';
+import { ownsCell, parseShard, shardFromEnvironment } from '../../src/experiments/shards.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'alm-shards-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const dir = (name: string): string => join(root, name);
+const read = (d: string): ExperimentResults => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as ExperimentResults;
+
+/** The results without what legitimately differs between two runs of one experiment: times, commands, dates, the shard tag. */
+function numbers(r: ExperimentResults): unknown {
+  return JSON.parse(JSON.stringify({ spec: r.spec, data: r.data, selections: r.selections, runs: r.runs }, (key, value) => (key === 'seconds' ? 0 : value)));
+}
+
+describe('shard assignment', () => {
+  it('maps each job array\'s variables to a 0-based shard and its count', () => {
+    expect(shardFromEnvironment({})).toBeUndefined();
+    expect(shardFromEnvironment({ JOB_COMPLETION_INDEX: '2' }, 4)?.shard).toEqual({ index: 2, count: 4 });
+    expect(() => shardFromEnvironment({ JOB_COMPLETION_INDEX: '2' })).toThrow(/--shard-count/);
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' })?.shard).toEqual({ index: 2, count: 3 });
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '5' })?.shard).toEqual({ index: 0, count: 5 });
+    expect(shardFromEnvironment({ AWS_BATCH_JOB_ARRAY_INDEX: '1', AWS_BATCH_JOB_ARRAY_SIZE: '2' })?.shard).toEqual({ index: 1, count: 2 });
+    expect(() => shardFromEnvironment({ AWS_BATCH_JOB_ARRAY_INDEX: '2', AWS_BATCH_JOB_ARRAY_SIZE: '2' })).toThrow(/below the count/);
+    expect(() => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2' })).toThrow(UserInputError);
+    expect(parseShard('1/3')).toEqual({ index: 1, count: 3 });
+    for (const bad of ['3/3', '1', '-1/3', 'a/b', '0/0']) expect(() => parseShard(bad), bad).toThrow(UserInputError);
+  });
+
+  it('gives every cell to exactly one shard', () => {
+    const spec = { methods: ['alm', 'gd', 'adam'] as const, inits: ['he', 'lecun'] as const };
+    for (const method of spec.methods) {
+      for (const init of spec.inits) {
+        const owners = [0, 1, 2, 3].filter((index) => ownsCell(spec as never, { index, count: 4 }, method, init));
+        expect(owners, `${method}/${init}`).toHaveLength(1);
+      }
+    }
+  });
+});
+
+describe('alm-rnn experiment --shard and merge', () => {
+  const flags = ['experiment', '--dataset', 'synthetic-small', '--quick', '--methods', 'alm,gd,adam', '--inits', 'he,lecun', '--repeats', '2'];
+
+  it('3 shards merged equal the unsharded experiment in every number, and merge refuses a missing or foreign shard', async () => {
+    const whole = await runCli([...flags, '--out', dir('whole')]);
+    expect(whole.code, whole.stderr).toBe(0);
+    for (const i of [0, 1, 2]) {
+      const res = await runCli([...flags, '--shard', `${i}/3`, '--out', dir(`s${i}`)]);
+      expect(res.code, res.stderr).toBe(0);
+      expect(read(dir(`s${i}`)).shard).toEqual({ index: i, count: 3 });
+    }
+    // Each shard holds only its own cells: 2 of the 6 cells each, with 2 repeats.
+    expect([0, 1, 2].map((i) => read(dir(`s${i}`)).runs.length)).toEqual([4, 4, 4]);
+    const merged = await runCli(['experiment', 'merge', dir('merged'), dir('s2'), dir('s0'), dir('s1')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stdout).toContain('merged 3 shards: 4 selections, 12 runs');
+    expect(numbers(read(dir('merged')))).toEqual(numbers(read(dir('whole'))));
+    expect(read(dir('merged')).shard).toBeUndefined();
+    // The report's Table 3 rows are the same but for the time column.
+    const rows = (d: string) => readFileSync(join(d, 'README.md'), 'utf8').split('\n').filter((l) => /^\| (ALM|GD|Adam) \|/.test(l))
+      .map((l) => l.split('|').filter((_, j) => j !== 6).join('|'));
+    expect(rows(dir('merged'))).toEqual(rows(dir('whole')));
+    expect(rows(dir('whole')).length).toBeGreaterThan(0);
+
+    const missing = await runCli(['experiment', 'merge', dir('m2'), dir('s0'), dir('s2')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('shard 1/3 is missing: merge needs all 3');
+    const foreign = await runCli([...flags, '--seed', '7', '--shard', '1/3', '--out', dir('other')]);
+    expect(foreign.code, foreign.stderr).toBe(0);
+    const mixed = await runCli(['experiment', 'merge', dir('m3'), dir('s0'), dir('other'), dir('s2')]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain(`${dir('other')} is a shard of a different experiment`);
+    const unsharded = await runCli(['experiment', 'merge', dir('m4'), dir('whole')]);
+    expect(unsharded.code).toBe(2);
+    expect(unsharded.stderr).toContain('holds an unsharded experiment, not a shard');
+  }, 180_000);
+
+  it('takes the shard from a Kubernetes Indexed Job\'s index with --shard-count', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../../bin/alm-rnn.mjs', import.meta.url));
+    const out = dir('k8s');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...flags, '--methods', 'gd', '--shard-count', '2', '--out', out], {
+        stdio: 'ignore', env: { ...process.env, JOB_COMPLETION_INDEX: '1' },
+      });
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    const r = read(out);
+    expect(r.shard).toEqual({ index: 1, count: 2 });
+    expect(r.runs.every((run) => run.init === 'lecun')).toBe(true);
+  });
+});
