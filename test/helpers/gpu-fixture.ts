@@ -100,7 +100,7 @@ export function fixtureBuffers(device: GPUDevice, fx: Fixture): FixtureBuffers {
   const z = new Float64Array(l.zLen);
   z.set(weightsToDevice(fx.w, l));
   const b = {
-    params: uniform(device, packParams(l, fx.lambdas, fx.mu, fx.act, fx.gamma)),
+    params: uniform(device, packParams(l, fx.act, [{ gamma: fx.gamma, mu: fx.mu, lambdas: fx.lambdas }])),
     x: upload(device, fx.x, 'x'),
     y: upload(device, fx.y, 'y'),
     h: upload(device, fx.h, 'h'),
