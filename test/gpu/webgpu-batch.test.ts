@@ -195,6 +195,10 @@ describe.each([
     const seen = await runScript(batch, ids, shape, B, B <= 3);
     expect(batch.deviceBatches).toEqual([B]);
     expect(batch.notes).toBe('');
+    const one = gpuBackend();
+    const t0 = trialProblem(shape, 0);
+    await one.load([t0.problem], [t0.initial]);
+    expect(batch.stats.dispatchesPerSweep, 'dispatches per sweep, B trials vs one').toBe(one.stats.dispatchesPerSweep);
     // Every trial alone up to B = 3; at B = 64 a spread of trials that covers every mask pattern
     // (running, frozen, reset; the first, the last).
     const check = B <= 3 ? ids : [0, 1, 2, 3, 5, 9, 40, 63];
