@@ -92,7 +92,7 @@ async function almPair(problem: Problem, params: AlmParams, initial: RnnWeights)
   t0 = performance.now();
   let sweepMs = 0;
   let sweepCount = 0;
-  const g = await runAlm(TrialsBackend.of(g64), problem, params, initial, {
+  const g = await runAlm(g64, problem, params, initial, {
     onSweeps: () => {
       sweepMs += g64.stats.lastBatchMs;
       sweepCount += g64.stats.lastBatchSweeps;
@@ -178,20 +178,20 @@ if (!only || only === 'synthetic-large') {
   const cpu = new CpuTrial();
   await cpu.load(bp, initial);
   const g = newGpuBackend();
-  await g.load(bp, initial);
+  await g.load([bp], [initial]);
   const perSweep: Array<Record<string, number>> = [];
   let gpuMs = 0;
   for (let s = 1; s <= 20; s++) {
     await cpu.sweep(1, params.gamma0);
-    await g.sweep(1, params.gamma0);
+    await g.sweep(1, [params.gamma0]);
     gpuMs += g.stats.lastBatchMs;
     if (s === 1 || s % 5 === 0) {
-      const d = weightDiffs(await g.readWeights(), await cpu.readWeights());
+      const d = weightDiffs((await g.readWeights())[0], await cpu.readWeights());
       perSweep.push({ sweep: s, ...d });
     }
   }
   // Timing of one batch of 10 sweeps (one submit).
-  await g.sweep(10, params.gamma0);
+  await g.sweep(10, [params.gamma0]);
   const batchMsPerSweep = g.stats.lastBatchMs / 10;
   const stats = { ...g.stats };
   g.dispose();

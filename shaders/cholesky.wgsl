@@ -6,10 +6,13 @@
 // Descriptor fields used here: off, n, nrhs, outOff (as in refine.wgsl); cols = right-hand-side
 // columns per solve workgroup (≥ 1); firstBlock = the solve grid's first workgroup of this system
 // (increasing with the system index); flags: bit 0 the solve works in `a` (global memory) instead
-// of workgroup memory (the factorisation chooses its own path from n and FACTOR_FLOATS).
+// of workgroup memory (the factorisation chooses its own path from n and FACTOR_FLOATS);
+// aStride, outStride: the trial strides of `a` and `outb` (trial b's systems sit at
+// b·aStride + off, its solutions at b·outStride + outOff). Every grid has the trial on z
+// (workgroup_id.z = b, grid z = B); a trial that is not active (Params) returns at once.
 // Pivots are sqrt(max(a_jj, TINY)): a non-positive pivot gives a tiny but finite factor.
 //
-// Entry `factor` — workgroup 256, grid = number of systems (workgroup_id.x = system). One
+// Entry `factor` — workgroup 256, grid = number of systems × 1 × B (workgroup_id.x = system). One
 // workgroup factorises A = L Lᵀ in place, right-looking and blocked. While the trailing matrix has
 // more than FACTOR_FLOATS rows it takes one column a step in global memory (pivot, scale column j,
 // update the trailing lower triangle). Then it takes panels of pw = min(PW_MAX, FACTOR_FLOATS /
@@ -23,7 +26,7 @@
 // are both contiguous.
 //
 // Entries `solve` and `solve_add` — workgroup 256, grid: solve blocks (Σ ceil(nrhs/cols) over
-// the systems) spread over x and y (workgroup id = x + y·nx; ids past the last block return).
+// the systems) spread over x and y (workgroup id = x + y·nx; ids past the last block return), × B.
 // One workgroup takes `cols` right-hand-side columns of one system, loads them from B (into
 // workgroup memory, or works on them in place in B when flags bit 0 is set) and runs forward
 // substitution L Y = B then backward substitution Lᵀ X = Y for them, by blocks of NB rows: per
@@ -31,7 +34,7 @@
 // invocation li updates column li % cols of rows li / cols + k·⌊256/cols⌋ outside the block (two
 // barriers a block). `solve` writes X to outb, `solve_add` adds X to outb (iterative
 // refinement: B holds the residual).
-struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, firstBlock: u32, flags: u32 };
+struct Sys { off: u32, n: u32, nrhs: u32, outOff: u32, kind: u32, cols: u32, firstBlock: u32, flags: u32, aStride: u32, outStride: u32, p0: u32, p1: u32 };
 
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> outb: array<f32>;
@@ -150,9 +153,18 @@ fn factor_panel(d: Sys, j: u32, pw: u32, li: u32) {
   workgroupBarrier();
 }
 
+/** Descriptor s moved to trial b's systems and solutions. */
+fn trial_sys(s: u32, b: u32) -> Sys {
+  var d = systems[s];
+  d.off += b * d.aStride;
+  d.outOff += b * d.outStride;
+  return d;
+}
+
 @compute @workgroup_size(256)
 fn factor(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let d = systems[wg.x];
+  if (!trial_active(wg.z)) { return; }
+  let d = trial_sys(wg.x, wg.z);
   let n = d.n;
   var j = 0u;
   while (j < n) {
@@ -250,8 +262,9 @@ fn backward_block(d: Sys, inA: bool, c0: u32, c: u32, j0: u32, j1: u32) {
   store_block_values(d, inA, c0, c, j0, j1, yb);
 }
 
-fn trisolve(id: u32, li: u32, add: bool) {
-  let d = systems[system_of(id)];
+fn trisolve(id: u32, b: u32, li: u32, add: bool) {
+  if (!trial_active(b)) { return; }
+  let d = trial_sys(system_of(id), b);
   let blk = id - d.firstBlock;
   let C = d.cols;
   if (blk * C >= d.nrhs) { return; }
@@ -326,10 +339,10 @@ fn trisolve(id: u32, li: u32, add: bool) {
 
 @compute @workgroup_size(256)
 fn solve(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  trisolve(wg.x + wg.y * nwg.x, li, false);
+  trisolve(wg.x + wg.y * nwg.x, wg.z, li, false);
 }
 
 @compute @workgroup_size(256)
 fn solve_add(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  trisolve(wg.x + wg.y * nwg.x, li, true);
+  trisolve(wg.x + wg.y * nwg.x, wg.z, li, true);
 }

@@ -3,15 +3,17 @@
 //   system 1 (t < T): [D1 | I | Aᵀ | Wᵀ | −γ Wᵀ V],  D1 = (2/T) AᵀA + γ WᵀW + γ I
 //   system 2 (t = T): [D2 | I | Aᵀ],                 D2 = (2/T) AᵀA + γ I
 // whose solutions D⁻¹[I | Aᵀ | Wᵀ | −γWᵀV] are the right operands of h_update.wgsl.
-// Prelude: common.wgsl. Bindings: (1) z: weights, Mᵀ (K×r) at 0 and Nᵀ ((r+1)×m) at P.offN;
-// (2) sysh: system 1 at 0 (r rows, r + P.nrhs1 columns), then system 2 (r + P.nrhs2 columns).
-// Workgroup 256, one invocation per entry of either system (dot products of length m, r, r).
+// Prelude: common.wgsl. Bindings (per trial, trial-major): (1) z: weights, Mᵀ (K×r) at 0 and
+// Nᵀ ((r+1)×m) at P.offN; (2) sysh: system 1 at 0 (r rows, r + P.nrhs1 columns), then system 2
+// (r + P.nrhs2 columns), P.sysHLen a trial.
+// Workgroup 256, grid x × y × B: one invocation per entry of either system of trial
+// workgroup_id.z (dot products of length m, r, r).
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sysh: array<f32>;
 
-fn w_el(k: u32, i: u32) -> f32 { return z[i * P.r + k]; }            // W[k][i]
-fn v_el(k: u32, j: u32) -> f32 { return z[(P.r + j) * P.r + k]; }     // V[k][j]
-fn a_el(k: u32, i: u32) -> f32 { return z[P.offN + i * P.m + k]; }    // A[k][i]
+fn w_el(k: u32, i: u32) -> f32 { return z[oZ + i * P.r + k]; }            // W[k][i]
+fn v_el(k: u32, j: u32) -> f32 { return z[oZ + (P.r + j) * P.r + k]; }     // V[k][j]
+fn a_el(k: u32, i: u32) -> f32 { return z[oZ + P.offN + i * P.m + k]; }    // A[k][i]
 
 fn ata(i: u32, j: u32) -> f32 {
   var s = 0.0;
@@ -20,13 +22,14 @@ fn ata(i: u32, j: u32) -> f32 {
 }
 
 @compute @workgroup_size(256)
-fn form(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn form(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = P.r;
   let e = gid.x + gid.y * nwg.x * 256u;
   let w1 = r + P.nrhs1;
   let w2 = r + P.nrhs2;
   let n1 = r * w1;
-  if (e >= n1 + r * w2) { return; }
+  if (!trial_active(wg.z) || e >= n1 + r * w2) { return; }
+  set_trial(wg.z);
   var first = e < n1;
   var i = 0u;
   var c = 0u;
@@ -38,9 +41,9 @@ fn form(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (first) {
       var s = 0.0;
       for (var k = 0u; k < r; k++) { s = fma(w_el(k, i), w_el(k, j), s); }
-      v += P.gamma * s;
+      v += TP.gamma * s;
     }
-    if (i == j) { v += P.gamma; }
+    if (i == j) { v += TP.gamma; }
   } else if (c < 2u * r) {
     if (c - r == i) { v = 1.0; }
   } else if (c < 2u * r + P.m) {
@@ -51,7 +54,7 @@ fn form(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let j = c - 3u * r - P.m;
     var s = 0.0;
     for (var k = 0u; k < r; k++) { s = fma(w_el(k, i), v_el(k, j), s); }
-    v = -P.gamma * s;
+    v = -TP.gamma * s;
   }
-  sysh[e] = v;
+  sysh[oSH + e] = v;
 }

@@ -1,9 +1,10 @@
 // multipliers.wgsl — constraint residuals, the multiplier update (3.7) and the per-step terms of
 // the augmented Lagrangian, reduced per workgroup into partial sums (finished by reduce.wgsl).
 // Prelude: common.wgsl (ACT), tile.wgsl. override UPDATE: ξ += γ C1, ζ += γ C2 in `stats`.
-// Bindings: (1) h, (2) x, (3) u, (4) xi, (5) zeta (all T×r but x: T×n), (6) y T×m, (7) z
-// (Mᵀ at 0, Nᵀ at P.offN), (8) red: partial sums [slot][P.statsRows].
-// Entry `stats`, workgroup 16×16, grid P.nStatsX × ceil(T/32): column tiles below ceil(r/32)
+// Bindings (per trial, trial-major): (1) h, (2) x, (3) u, (4) xi, (5) zeta (all T×r but x:
+// T×n), (6) y T×m, (7) z (Mᵀ at 0, Nᵀ at P.offN), (8) red: partial sums [slot][P.statsRows].
+// Entry `stats`, workgroup 16×16, grid P.nStatsX × ceil(T/32) × B (trial workgroup_id.z; a
+// trial that is not active writes nothing, not even its sums): column tiles below ceil(r/32)
 // form ψ_t = M p_t for a 32×32 tile of (t, i) and, per entry, C1 = u − ψ, C2 = h − σ(u);
 // the remaining column tiles form the fit residual e_t = y_t − N q_t. Slots: 0 ΣC1², 1 ΣC2²,
 // 2 ΣC1·ξ, 3 ΣC2·ζ (ξ, ζ before the update), 4 Σξ², 5 Σζ² (after it), 6 Σu², 7 Σe².
@@ -25,13 +26,13 @@ fn lhs(sel: u32, t: u32, k: u32) -> f32 {
   if (sel == 0u) {
     if (k < P.r) {
       if (t == 0u) { return 0.0; }
-      return h[(t - 1u) * P.r + k];
+      return h[oTR + (t - 1u) * P.r + k];
     }
-    if (k < P.r + P.n) { return x[t * P.n + (k - P.r)]; }
+    if (k < P.r + P.n) { return x[oX + t * P.n + (k - P.r)]; }
     if (k == P.K - 1u) { return 1.0; }
     return 0.0;
   }
-  if (k < P.r) { return h[t * P.r + k]; }
+  if (k < P.r) { return h[oTR + t * P.r + k]; }
   if (k == P.r) { return 1.0; }
   return 0.0;
 }
@@ -39,10 +40,10 @@ fn lhs(sel: u32, t: u32, k: u32) -> f32 {
 fn rhs(sel: u32, k: u32, j: u32) -> f32 {
   if (sel == 0u) {
     if (j >= P.r || k >= P.K) { return 0.0; }
-    return z[k * P.r + j];
+    return z[oZ + k * P.r + j];
   }
   if (j >= P.m || k > P.r) { return 0.0; }
-  return z[P.offN + k * P.m + j];
+  return z[oZ + P.offN + k * P.m + j];
 }
 
 /**
@@ -71,13 +72,15 @@ fn reduce8(li: u32, a: vec4<f32>, b: vec4<f32>, row: u32) {
     for (var q = 0u; q < 32u; q++) {
       if (li < 4u) { total += tA[li * 8u][q]; } else { total += tB[(li - 4u) * 8u][q]; }
     }
-    red[li * P.statsRows + row] = total;
+    red[oRed + li * P.statsRows + row] = total;
   }
 }
 
 @compute @workgroup_size(16, 16)
 fn stats(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
          @builtin(local_invocation_index) li: u32) {
+  if (!trial_active(wg.z)) { return; }
+  set_trial(wg.z);
   let rt = (P.r + TS - 1u) / TS;
   var sel = 0u;
   var col0 = wg.x * TS;
@@ -91,7 +94,7 @@ fn stats(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
     let t = row0 + lid.y + tile_dr(q);
     let j = col0 + lid.x + tile_dc(q);
     if (sel == 0u && t < P.T && j < P.r) {
-      let e = t * P.r + j;
+      let e = oTR + t * P.r + j;
       let uu = u[e];
       let c1 = (uu - acc[q].x) - acc[q].y;
       let c2 = h[e] - sigma(uu);
@@ -99,15 +102,15 @@ fn stats(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
       var zv = zeta[e];
       a += vec4<f32>(c1 * c1, c2 * c2, c1 * xv, c2 * zv);
       if (UPDATE) {
-        xv = xv + P.gamma * c1;
-        zv = zv + P.gamma * c2;
+        xv = xv + TP.gamma * c1;
+        zv = zv + TP.gamma * c2;
         xi[e] = xv;
         zeta[e] = zv;
       }
       b += vec4<f32>(xv * xv, zv * zv, uu * uu, 0.0);
     }
     if (sel == 1u && t < P.T && j < P.m) {
-      let d = (y[t * P.m + j] - acc[q].x) - acc[q].y;
+      let d = (y[oY + t * P.m + j] - acc[q].x) - acc[q].y;
       b.w += d * d;
     }
   }

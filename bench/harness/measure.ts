@@ -1,7 +1,7 @@
 // Times BCD sweeps of one backend at one size: load, warm-up, repetitions (each one sweep()
 // call of several sweeps, submit to completion), GPU timestamps and counters, and a
 // per-kernel profile where the backend and the adapter allow it.
-import type { BcdProblem, TrialEngine } from '../../src/backends/backend.ts';
+import type { BcdBackend, BcdProblem } from '../../src/backends/backend.ts';
 import { lambdasFor, PAPER_PRESETS, DEFAULT_PARAMS } from '../../src/alm/params.ts';
 import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
@@ -96,7 +96,8 @@ export function families(steps: Array<{ label: string; ms: number }>): FamilyTim
 /** What a point may spend, and what it knows from earlier points. */
 export interface PointContext {
   backendKind: BackendKind;
-  backend: TrialEngine;
+  /** The backend, measured with one trial (B = 1) per point. */
+  backend: BcdBackend;
   size: BenchSize;
   profile: Profile;
   /** Seconds this point may take. */
@@ -128,7 +129,7 @@ export class LoadTimeoutError extends Error {
   override name = 'LoadTimeoutError';
 }
 
-function counters(b: TrialEngine): BackendCounters | undefined {
+function counters(b: BcdBackend): BackendCounters | undefined {
   return (b as { stats?: BackendCounters }).stats;
 }
 
@@ -140,11 +141,11 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
   let loaded = started;
   const spent = () => (performance.now() - loaded) / 1000;
   const res: PointResult = { ...base };
-  const gamma = 1;
+  const gamma = [1];
   try {
     const { problem, initial } = benchProblem(size);
     const t0 = performance.now();
-    await withTimeout(backend.load(problem, initial), ctx.loadSeconds, `${ctx.backendKind} load at ${size.id}`);
+    await withTimeout(backend.load([problem], [initial]), ctx.loadSeconds, `${ctx.backendKind} load at ${size.id}`);
     res.loadMs = performance.now() - t0;
     loaded = performance.now();
 

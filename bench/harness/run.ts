@@ -1,7 +1,7 @@
 // The harness: for every size and backend, time BCD sweeps within a budget, then the
 // end-to-end comparison. Runtime-neutral: Node (bench/main.ts) and the demo's benchmark page
 // (demo/bench/) give it a GPU opener, a machine description and a log.
-import type { BcdBackend, TrialEngine } from '../../src/backends/backend.ts';
+import type { BcdBackend } from '../../src/backends/backend.ts';
 import { TrialsBackend } from '../../src/backends/trials.ts';
 import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
@@ -87,8 +87,9 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
     }
   }
 
-  const instances: Partial<Record<BackendKind, TrialEngine>> = {};
-  if (backends.includes('cpu')) instances.cpu = new CpuTrial();
+  // Per-size points run one trial (B = 1) through the batched interface.
+  const instances: Partial<Record<BackendKind, BcdBackend>> = {};
+  if (backends.includes('cpu')) instances.cpu = TrialsBackend.of(new CpuTrial());
   if (gpu) instances.webgpu = new WebGpuBackend(gpu.device, { adapterInfo: gpu.report, ownsDevice: false });
   const descriptions: Partial<Record<BackendKind, string>> = {};
   for (const k of backends) descriptions[k] = instances[k]!.info.description;
@@ -101,7 +102,7 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
     const { problem, initial } = benchProblem(paperSize('synthetic-small'));
     const s0 = performance.now();
     try {
-      await withTimeout(instances.webgpu.load(problem, initial), profile.gpuSetupSeconds, 'WebGPU set-up (pipeline compilation)');
+      await withTimeout(instances.webgpu.load([problem], [initial]), profile.gpuSetupSeconds, 'WebGPU set-up (pipeline compilation)');
       gpuSetupMs = performance.now() - s0;
       notes.push(`WebGPU set-up (compiling every pipeline once per device, on the first load) took ${(gpuSetupMs / 1000).toFixed(1)} s; it is not in any point's times.`);
       log(`WebGPU set-up ${(gpuSetupMs / 1000).toFixed(1)} s`);
@@ -192,7 +193,7 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
         kind,
         ...(kind === 'webgpu' && gpuDead ? { skipped: `skipped: ${gpuDead}` } : {}),
         create: async (): Promise<BcdBackend> =>
-          TrialsBackend.of(kind === 'cpu' ? new CpuTrial() : new WebGpuBackend(gpu!.device, { adapterInfo: gpu!.report, ownsDevice: false })),
+          kind === 'cpu' ? TrialsBackend.of(new CpuTrial()) : new WebGpuBackend(gpu!.device, { adapterInfo: gpu!.report, ownsDevice: false }),
       }));
     endToEnd = await runEndToEnd({
       dataset: e2e.dataset, outer: e2e.outer, inner: e2e.inner, maxEpochs: e2e.maxEpochs, seconds: e2e.seconds,

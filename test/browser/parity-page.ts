@@ -56,7 +56,7 @@ async function almParity(): Promise<ParityReport> {
   const gpu = await acquireGpu();
   const backend = new WebGpuBackend(gpu.device, { adapterInfo: gpu.adapterInfo, ownsDevice: true });
   try {
-    const gpuRun = await runAlm(TrialsBackend.of(backend), p, params, initial);
+    const gpuRun = await runAlm(backend, p, params, initial);
     const weights: Record<string, number> = {};
     for (const k of ['W', 'V', 'b', 'A', 'c'] as const) weights[k] = relDiff(gpuRun.weights[k], cpuRun.weights[k]);
     return {

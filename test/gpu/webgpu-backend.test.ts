@@ -1,5 +1,5 @@
-// The WebGPU backend as a whole (Node + Dawn; SwiftShader without a GPU): the golden float64
-// states, whole ALM runs against the float64 CPU backend from the same initial point, the
+// The WebGPU backend as a whole, as a batch of one trial (Node + Dawn; SwiftShader without a
+// GPU; batches of several trials: webgpu-batch.test.ts): the golden float64 states, whole ALM runs against the float64 CPU backend from the same initial point, the
 // w-part solve on real (ill-conditioned) data, the state round trip, the per-sweep
 // dispatch/read-back budget, and the limit check.
 // Tolerances (f32 against float64): golden states after 1 and 5 sweeps 2e-5 of each array's
@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlm, type AlmResult } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, lambdasFor, paramsFor, type AlmParams } from '../../src/alm/params.ts';
-import type { BcdState, TrialEngine } from '../../src/backends/backend.ts';
+import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
 import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
 import { TrialsBackend } from '../../src/backends/trials.ts';
 import { acquireGpu, isSoftwareAdapter, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
@@ -65,13 +65,13 @@ describe('device', () => {
 
 describe('golden float64 states', () => {
   const check = async (key: 'init' | 'bcd_1' | 'bcd_5', sweeps: number) => {
-    await backend.load(goldenProblem(golden), goldenWeights(golden.init, golden.sizes));
-    await backend.sweep(sweeps, golden.params.gamma0);
+    await backend.load([goldenProblem(golden)], [goldenWeights(golden.init, golden.sizes)]);
+    await backend.sweep(sweeps, [golden.params.gamma0]);
     const expected: GoldenState = golden[key];
-    expectStateClose(await backend.readState(), goldenState(expected, golden.sizes), 2e-5, key);
-    const norms = await backend.constraintNorms();
+    expectStateClose(await backend.readState(0), goldenState(expected, golden.sizes), 2e-5, key);
+    const [norms] = await backend.constraintNorms();
     expectAllClose([norms.c1, norms.c2], [expected.C1norm, expected.C2norm], { rtol: 1e-4, atol: 1e-6 }, `${key} ||C1||, ||C2||`);
-    expectAllClose(await backend.lagrangian(expected.gamma), expected.AL, { rtol: 1e-5, atol: 0 }, `${key} AL`);
+    expectAllClose(await backend.lagrangian([expected.gamma]), [expected.AL], { rtol: 1e-5, atol: 0 }, `${key} AL`);
   };
   it('builds s^0', () => check('init', 0));
   it('matches bcd_1 after one sweep', () => check('bcd_1', 1));
@@ -88,9 +88,9 @@ describe('golden float64 states', () => {
       ...DEFAULT_PARAMS, gamma0: p.gamma0, eps0: p.eps0, Gamma: p.Gamma, mu: p.mu, tau: p.tau, lambda6: golden.lambdas.l6,
       eta1: p.eta1, eta2: p.eta2, eta3: p.eta3, eta4: p.eta4, outer: 3, inner: 5, innerStop: 'cap',
     };
-    const result = await runAlm(TrialsBackend.of(backend), problem, params, goldenWeights(golden.init, golden.sizes));
+    const result = await runAlm(backend, problem, params, goldenWeights(golden.init, golden.sizes));
     const e = golden.alm_3x5;
-    expectStateClose(await backend.readState(), goldenState(e, golden.sizes), 1e-4, 'alm_3x5');
+    expectStateClose(await backend.readState(0), goldenState(e, golden.sizes), 1e-4, 'alm_3x5');
     const hist = golden.alm_3x5_history.slice(1);
     expect(result.history.map((h) => h.warm)).toEqual(hist.map((h) => h.warm));
     expectAllClose(result.history.map((h) => h.gammaNext), hist.map((h) => h.gamma), { rtol: 1e-6, atol: 0 }, 'γ_k');
@@ -121,7 +121,7 @@ async function runBoth(problem: Problem, params: AlmParams, seed: number): Promi
   const init = initializeWeights('lecun', problem.r, problem.series.n, problem.series.m, new Rng(seed));
   const cpu = new CpuTrial();
   const a = await runAlm(TrialsBackend.of(cpu), problem, params, init);
-  const b = await runAlm(TrialsBackend.of(backend), problem, params, init);
+  const b = await runAlm(backend, problem, params, init);
   return [a, b, cpu];
 }
 
@@ -140,8 +140,8 @@ describe('whole ALM runs against the float64 CPU backend', () => {
     expect(rel(gpuRun.testErr, cpuRun.testErr)).toBeLessThan(1e-3);
     expectAllClose(gpuRun.history.map((h) => h.feasVio), cpuRun.history.map((h) => h.feasVio), { rtol: 1e-3, atol: 1e-6 }, 'FeasVio');
     expectAllClose(gpuRun.history.map((h) => h.gammaNext), cpuRun.history.map((h) => h.gammaNext), { rtol: 1e-5, atol: 0 }, 'γ');
-    expectStateClose(await backend.readState(), await cpu.readState(), 2e-3, 'final state');
-    const gc = await backend.certificate(gpuRun.loopState.gamma);
+    expectStateClose(await backend.readState(0), await cpu.readState(), 2e-3, 'final state');
+    const [gc] = await backend.certificate([gpuRun.loopState.gamma]);
     const cc = await cpu.certificate(cpuRun.loopState.gamma);
     expect(rel(gc, cc), `certificate ${gc} vs ${cc}`).toBeLessThan(0.05);
   });
@@ -171,13 +171,13 @@ describe('the w-part solve on real data', () => {
       activation: problem.activation, lambdas: lambdasFor(params, r, n, m), mu: params.mu,
     };
     /** The weights after one sweep from `state` (the z-block reads h, u, ξ as written). */
-    const afterSweep = async (b: TrialEngine): Promise<RnnWeights> => {
-      await b.load(bcd, initial);
-      await b.writeState(state);
-      await b.sweep(1, gamma);
-      return b.readWeights();
+    const afterSweep = async (b: BcdBackend): Promise<RnnWeights> => {
+      await b.load([bcd], [initial]);
+      await b.writeState(0, state);
+      await b.sweep(1, [gamma]);
+      return (await b.readWeights())[0];
     };
-    const exact = await afterSweep(new CpuTrial());
+    const exact = await afterSweep(TrialsBackend.of(new CpuTrial()));
     const errorOf = (w: RnnWeights) => {
       let d = 0;
       let mx = 0;
@@ -203,25 +203,25 @@ describe('state and budget', () => {
     const problem = randomProblem(3, 25, 2, 1, 3, { kind: 'relu' });
     const init = initializeWeights('he', 3, 2, 1, new Rng(4));
     const bcd = { T: problem.T1, n: 2, m: 1, r: 3, x: problem.series.x.subarray(0, problem.T1 * 2), y: problem.series.y.subarray(0, problem.T1), activation: problem.activation, lambdas: { l1: 0.1, l2: 0.1, l3: 0.1, l4: 0.1, l5: 0.1, l6: 1e-8 }, mu: 1e-7 };
-    await backend.load(bcd, init);
-    const s0 = await backend.readState();
-    expect(await backend.certificate(1)).toBe(Infinity);
-    await backend.sweep(3, 2);
-    await backend.updateMultipliers(2);
-    const s1 = await backend.readState();
-    await backend.resetToInitial();
-    const s2 = await backend.readState();
+    await backend.load([bcd], [init]);
+    const s0 = await backend.readState(0);
+    expect((await backend.certificate([1]))[0]).toBe(Infinity);
+    await backend.sweep(3, [2]);
+    await backend.updateMultipliers([2]);
+    const s1 = await backend.readState(0);
+    await backend.resetToInitial([true]);
+    const s2 = await backend.readState(0);
     expectStateClose({ ...s2, xi: s1.xi, zeta: s1.zeta }, { ...s0, xi: s1.xi, zeta: s1.zeta }, 0, 's^0 after reset');
     expectAllClose(s2.xi, s1.xi, { rtol: 0, atol: 0 }, 'ξ kept on reset');
-    await backend.writeState(s1);
-    expectStateClose(await backend.readState(), s1, 0, 'written state');
+    await backend.writeState(0, s1);
+    expectStateClose(await backend.readState(0), s1, 0, 'written state');
   });
 
   it('sweeps with at most 30 dispatches and no read-back each', async () => {
-    await backend.load(goldenProblem(golden), goldenWeights(golden.init, golden.sizes));
+    await backend.load([goldenProblem(golden)], [goldenWeights(golden.init, golden.sizes)]);
     const before = backend.stats.readbacks;
     const dispatches = backend.stats.dispatches;
-    await backend.sweep(7, 1.5);
+    await backend.sweep(7, [1.5]);
     expect(backend.stats.readbacks).toBe(before);
     expect(backend.stats.sweepReadbacks).toBe(0);
     expect(backend.stats.dispatchesPerSweep).toBeLessThanOrEqual(30);

@@ -100,7 +100,7 @@ export function fixtureBuffers(device: GPUDevice, fx: Fixture): FixtureBuffers {
   const z = new Float64Array(l.zLen);
   z.set(weightsToDevice(fx.w, l));
   const b = {
-    params: uniform(device, packParams(l, fx.lambdas, fx.mu, fx.act, fx.gamma)),
+    params: uniform(device, packParams(l, fx.act, [{ gamma: fx.gamma, mu: fx.mu, lambdas: fx.lambdas }])),
     x: upload(device, fx.x, 'x'),
     y: upload(device, fx.y, 'y'),
     h: upload(device, fx.h, 'h'),
@@ -185,4 +185,73 @@ export function maxAbs(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s = Math.max(s, Math.abs(v[i]));
   return s;
+}
+
+/** Names of the per-trial blocks of a batched fixture (every buffer but Params). */
+export type BlockName =
+  | 'x' | 'y' | 'h' | 'u' | 'xi' | 'zeta' | 'uprev' | 'wres' | 'z' | 'xz' | 'shift'
+  | 'partP' | 'partQ' | 'sysZ' | 'origZ' | 'sysH' | 'red' | 'out';
+
+/** Floats of one trial's block of each buffer in layout `l`. */
+export function blockLengths(l: GpuLayout): Record<BlockName, number> {
+  const tr = l.T * l.r;
+  return {
+    x: l.T * l.n, y: l.T * l.m, h: tr, u: tr, xi: tr, zeta: tr, uprev: tr, wres: tr,
+    z: l.zLen, xz: l.weightsLen, shift: l.K, partP: l.partPLen, partQ: l.partQLen,
+    sysZ: l.sysZLen, origZ: l.sysZLen, sysH: l.sysHLen, red: 12 * l.statsRows, out: 2 * NSLOT,
+  };
+}
+
+/** Fixtures of one shape on the device as one batch: every buffer trial-major, one Params record per trial. */
+export interface BatchBuffers {
+  layout: GpuLayout;
+  params: GPUBuffer;
+  buffers: Record<BlockName, GPUBuffer>;
+  destroy(): void;
+}
+
+/**
+ * Uploads `fxs` (one shape) as a batch of fxs.length trials: x, y, h, u, ξ, ζ, the weights in z
+ * and xz, u again in uprev, a centring shift [0.3 + 0.01 i; x̄; 0], a small w-part residual in
+ * wres, and zeros elsewhere; `active[b]` sets trial b's flag (default all active).
+ */
+export function batchBuffers(device: GPUDevice, fxs: Fixture[], active: boolean[] = fxs.map(() => true)): BatchBuffers {
+  const B = fxs.length;
+  const d = fxs[0].dims;
+  const l = planLayout(d, undefined, undefined, B);
+  const len = blockLengths(l);
+  const data = {} as Record<BlockName, Float64Array>;
+  for (const k of Object.keys(len) as BlockName[]) data[k] = new Float64Array(B * len[k]);
+  fxs.forEach((fx, b) => {
+    const put = (k: BlockName, v: ArrayLike<number>) => data[k].set(v, b * len[k]);
+    put('x', fx.x);
+    put('y', fx.y);
+    put('h', fx.h);
+    put('u', fx.u);
+    put('uprev', fx.u);
+    put('xi', fx.xi);
+    put('zeta', fx.zeta);
+    const w = weightsToDevice(fx.w, l);
+    put('z', w);
+    put('xz', w);
+    put('wres', f32(fx.u.map((v, e) => 1e-2 * Math.sin(v + e))));
+    const shift = new Float64Array(l.K);
+    for (let i = 0; i < d.r; i++) shift[i] = 0.3 + 0.01 * i;
+    for (let j = 0; j < d.n; j++) {
+      let s = 0;
+      for (let t = 0; t < d.T; t++) s += fx.x[t * d.n + j];
+      shift[d.r + j] = s / d.T;
+    }
+    put('shift', f32(shift));
+  });
+  const buffers = {} as Record<BlockName, GPUBuffer>;
+  for (const k of Object.keys(len) as BlockName[]) buffers[k] = upload(device, data[k], `${k} (${B} trials)`, B * len[k]);
+  const params = uniform(device, packParams(l, fxs[0].act, fxs.map((fx, b) => ({ gamma: fx.gamma, mu: fx.mu, lambdas: fx.lambdas, active: active[b] }))));
+  return {
+    layout: l, params, buffers,
+    destroy() {
+      params.destroy();
+      for (const b of Object.values(buffers)) b.destroy();
+    },
+  };
 }

@@ -1,5 +1,9 @@
-// Sizes and offsets of everything the WebGPU backend keeps on the device for one problem, and
-// the check of those sizes against the device's limits (a clear error before anything is built).
+// Sizes and offsets of everything the WebGPU backend keeps on the device for one trial, the
+// number of trials of a device batch (every buffer holds them trial-major), the check of those
+// sizes against the device's limits (a clear error before anything is built), and the largest
+// device batch a device's limits allow. The per-trial layout does not depend on the number of
+// trials, so a trial's partitions (Gram segments, tiles, solve blocks) and hence its bits are
+// the same in a batch of any size.
 import { alignUp } from './kernels/kernel.ts';
 import { UserInputError } from '../../errors.ts';
 
@@ -13,6 +17,8 @@ export interface GpuDims {
 
 /** Where everything lives; all offsets and lengths count f32 elements. */
 export interface GpuLayout extends GpuDims {
+  /** Trials of the device batch (B); every buffer holds B per-trial blocks of the lengths below. */
+  trials: number;
   /** K = r + n + 1, rows of the P-system. */
   K: number;
   /** Row length of the augmented P-system [K×K | K×r]. */
@@ -74,8 +80,11 @@ function segments(T: number, rows: number, cols: number, maxBinding: number, tar
   return [segLen, Math.ceil(T / segLen)];
 }
 
-/** Plans the device layout of a problem; `gramTarget` is how many workgroups the Gram reductions aim for. */
-export function planLayout(d: GpuDims, maxStorageBinding = 128 * 1024 * 1024, gramTarget = GRAM_TARGET_WORKGROUPS): GpuLayout {
+/**
+ * Plans the device layout of one trial of a problem, for a device batch of `trials` trials;
+ * `gramTarget` is how many workgroups the Gram reductions aim for per trial.
+ */
+export function planLayout(d: GpuDims, maxStorageBinding = 128 * 1024 * 1024, gramTarget = GRAM_TARGET_WORKGROUPS, trials = 1): GpuLayout {
   const { T, r, n, m } = d;
   const K = r + n + 1;
   const Wp = K + r;
@@ -106,6 +115,7 @@ export function planLayout(d: GpuDims, maxStorageBinding = 128 * 1024 * 1024, gr
     refineX, refineX,
   ];
   return {
+    trials,
     T, r, n, m, K, Wp, Kq, Wq,
     segLenP, nSegP, segLenQ, nSegQ,
     offN, weightsLen, offH1, nrhs1, offH2, nrhs2, zLen,
@@ -152,25 +162,77 @@ export const WORKGROUP_BYTES = Math.max(2 * 32 * 32 * 4 + 256 * 8, (FACTOR_FLOAT
 /** Workgroups per grid dimension that the dispatches assume (WebGPU's minimum limit; grid1d splits at it). */
 const GRID_DIM = 65535;
 
-/** The storage buffers of a layout (name, bytes), for limit checks and reports. */
-export function bufferSizes(l: GpuLayout): Array<[string, number]> {
-  const f = 4;
+/** Floats per trial of every storage buffer the backend allocates (name, floats, how many such buffers). */
+export function trialBuffers(l: GpuLayout): Array<[string, number, number]> {
   return [
-    ['x (T×n)', l.T * l.n * f],
-    ['y (T×m)', l.T * l.m * f],
-    ['h, u, ξ, ζ (T×r each)', l.T * l.r * f],
-    ['Gram partial sums, P-system', l.partPLen * f],
-    ['Gram partial sums, Q-system', l.partQLen * f],
-    ['z-block systems', l.sysZLen * f],
-    ['h-block systems', l.sysHLen * f],
-    ['weights and h-block solutions', l.zLen * f],
-    ['partial-sum slots', 12 * l.statsRows * f],
+    ['x (T×n)', l.T * l.n, 1],
+    ['y (T×m)', l.T * l.m, 1],
+    ['h, u, ξ, ζ, u before the last sweep, w-part residual, h and u of s^0 (T×r each)', l.T * l.r, 8],
+    ['Gram partial sums, P-system', l.partPLen, 1],
+    ['Gram partial sums, Q-system', l.partQLen, 1],
+    ['z-block systems (factorised and original)', l.sysZLen, 2],
+    ['h-block systems', l.sysHLen, 1],
+    ['weights and h-block solutions', l.zLen, 1],
+    ['weights of s^0, centred solutions', l.weightsLen, 2],
+    ['centring shift', l.K, 1],
+    ['partial-sum slots', 12 * l.statsRows, 1],
+    ['reduced scalars', 2 * NSLOT, 1],
   ];
 }
 
-/** Throws GpuLimitError when the layout does not fit the device's limits. */
+/** The storage buffers of a layout (name, bytes of the whole device batch), for limit checks and reports. */
+export function bufferSizes(l: GpuLayout): Array<[string, number]> {
+  return trialBuffers(l).map(([name, floats]) => [name, floats * 4 * l.trials]);
+}
+
+/** Device bytes of one trial (all its buffers), for the memory budget of a device batch. */
+export function trialBytes(l: GpuLayout): number {
+  return trialBuffers(l).reduce((s, [, floats, count]) => s + floats * 4 * count, 0);
+}
+
+/** Default device memory a device batch may take (all trials' buffers), in bytes. */
+export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
+/** Trials per device batch at most: the trial records of the Params uniform (common.wgsl MAX_TRIALS). */
+export const MAX_TRIALS_PER_BATCH = 1024;
+/** Params header and record sizes (kernels/common.ts), repeated here to keep layout.ts free of kernel imports. */
+const PARAMS_HEADER = 112;
+const TRIAL_RECORD = 48;
+
+/** The largest device batch for a per-trial layout, and the limit that sets it. */
+export interface TrialCapacity {
+  trials: number;
+  /** E.g. "maxStorageBufferBindingSize (buffer h, u, … 4 MB a trial)". */
+  limitedBy: string;
+}
+
+/**
+ * The most trials of layout `l`'s shape one device batch can hold within `limits`: every
+ * buffer's binding and buffer size, the workgroup grid's trial dimension (z; the Gram partials
+ * fold their segments into it), the Params uniform's trial records, and `memoryBudget` bytes
+ * for all buffers together. 0 when not even one trial fits.
+ */
+export function maxTrials(l: GpuLayout, limits: GPUSupportedLimits, memoryBudget = DEFAULT_MEMORY_BUDGET): TrialCapacity {
+  let best: TrialCapacity = { trials: MAX_TRIALS_PER_BATCH, limitedBy: `the Params uniform's ${MAX_TRIALS_PER_BATCH} trial records` };
+  const cap = (trials: number, limitedBy: string) => {
+    const t = Math.max(0, Math.floor(trials));
+    if (t < best.trials) best = { trials: t, limitedBy };
+  };
+  cap((limits.maxUniformBufferBindingSize - PARAMS_HEADER) / TRIAL_RECORD, 'maxUniformBufferBindingSize (Params trial records)');
+  for (const [name, floats] of trialBuffers(l)) {
+    const mb = ((floats * 4) / 1e6).toPrecision(3);
+    cap(limits.maxStorageBufferBindingSize / (floats * 4), `maxStorageBufferBindingSize (buffer ${name}, ${mb} MB a trial)`);
+    cap(limits.maxBufferSize / (floats * 4), `maxBufferSize (buffer ${name}, ${mb} MB a trial)`);
+  }
+  const maxDim = limits.maxComputeWorkgroupsPerDimension;
+  cap(maxDim, 'maxComputeWorkgroupsPerDimension (trials on the grid\'s z)');
+  cap(maxDim / Math.max(l.nSegP, l.nSegQ), `maxComputeWorkgroupsPerDimension (trials × ${Math.max(l.nSegP, l.nSegQ)} Gram segments on z)`);
+  cap(memoryBudget / trialBytes(l), `the memory budget of ${(memoryBudget / 2 ** 20).toFixed(0)} MiB (${(trialBytes(l) / 2 ** 20).toPrecision(3)} MiB a trial)`);
+  return best;
+}
+
+/** Throws GpuLimitError when the layout (all its trials) does not fit the device's limits. */
 export function checkLimits(l: GpuLayout, limits: GPUSupportedLimits): void {
-  const what = `a problem with T=${l.T}, r=${l.r}, n=${l.n}, m=${l.m}`;
+  const what = `a problem with T=${l.T}, r=${l.r}, n=${l.n}, m=${l.m}${l.trials > 1 ? ` in a batch of ${l.trials} trials` : ''}`;
   for (const [name, bytes] of bufferSizes(l)) {
     if (bytes > limits.maxStorageBufferBindingSize) {
       throw new GpuLimitError('maxStorageBufferBindingSize', bytes, limits.maxStorageBufferBindingSize, `${what} (buffer ${name})`);
@@ -183,7 +245,8 @@ export function checkLimits(l: GpuLayout, limits: GPUSupportedLimits): void {
   const grids: Array<[string, number]> = [
     ['Gram tiles over rows', Math.ceil(l.K / TILE)],
     ['Gram tiles over columns', Math.ceil(l.Wp / TILE)],
-    ['Gram segments', Math.max(l.nSegP, l.nSegQ)],
+    ['Gram segments × trials', Math.max(l.nSegP, l.nSegQ) * l.trials],
+    ['trials', l.trials],
     ['time tiles (T/32)', l.rowTiles + 1],
     ['stats column tiles', l.nStatsX],
     // At worst one workgroup per right-hand-side column, spread over x and y by grid1d.
@@ -200,6 +263,10 @@ export function checkLimits(l: GpuLayout, limits: GPUSupportedLimits): void {
   }
   if (limits.maxComputeWorkgroupSizeX < 256) {
     throw new GpuLimitError('maxComputeWorkgroupSizeX', 256, limits.maxComputeWorkgroupSizeX, 'the kernels');
+  }
+  if (l.trials > MAX_TRIALS_PER_BATCH) throw new GpuLimitError('trials per device batch', l.trials, MAX_TRIALS_PER_BATCH, what);
+  if (limits.maxUniformBufferBindingSize < PARAMS_HEADER + MAX_TRIALS_PER_BATCH * TRIAL_RECORD) {
+    throw new GpuLimitError('maxUniformBufferBindingSize', PARAMS_HEADER + MAX_TRIALS_PER_BATCH * TRIAL_RECORD, limits.maxUniformBufferBindingSize, 'the Params uniform');
   }
   if (limits.maxStorageBuffersPerShaderStage < 8) {
     throw new GpuLimitError('maxStorageBuffersPerShaderStage', 8, limits.maxStorageBuffersPerShaderStage, 'the kernels');

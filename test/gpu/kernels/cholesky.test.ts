@@ -65,7 +65,7 @@ function factor64(A: Float64Array, n: number): Float64Array {
 
 const growth = (n: number) => Math.max(1, Math.sqrt(n / 32));
 const paramsFor = (device: GPUDevice) =>
-  uniform(device, packParams(planLayout({ T: 1, r: 1, n: 1, m: 1 }), NO_LAMBDAS, 1, { kind: 'relu' }, 1));
+  uniform(device, packParams(planLayout({ T: 1, r: 1, n: 1, m: 1 }), { kind: 'relu' }, [{ gamma: 1, mu: 1, lambdas: NO_LAMBDAS }]));
 
 /**
  * Factorises and solves `shapes` ([n, nrhs] each) in one factor and one solve dispatch and
@@ -232,7 +232,7 @@ it('refinement: residual R = B − A X, the adding re-solve reduces the error', 
   const ref = solveSpd(Af, B, n, k);
   const aug = augment(Af, B, n, k);
   const l = planLayout({ T: 1, r: k, n: n - k - 1, m: 1 }); // refineX covers n·k outputs
-  const params = uniform(device, packParams(l, NO_LAMBDAS, 1, { kind: 'relu' }, 2));
+  const params = uniform(device, packParams(l, { kind: 'relu' }, [{ gamma: 2, mu: 1, lambdas: NO_LAMBDAS }]));
   const a = upload(device, aug, 'systems');
   const orig = upload(device, aug, 'orig');
   const out = storage(device, n * k, 'solution');

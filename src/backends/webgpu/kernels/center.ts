@@ -35,8 +35,8 @@ export async function createCenter(device: GPUDevice, l: GpuLayout, b: CenterBuf
   const res = { 0: b.params, 1: b.h, 2: b.shift, 3: b.xz, 4: b.z };
   const [x, y] = grid1d(Math.ceil(l.weightsLen / 256));
   return {
-    means: dispatch(mk, mk.bind('center means bind group', res), l.r),
-    uncenter: dispatch(uk, uk.bind('center uncenter bind group', res), x, y),
-    center: dispatch(ck, ck.bind('center center bind group', res), x, y),
+    means: dispatch(mk, mk.bind('center means bind group', res), l.r, 1, l.trials),
+    uncenter: dispatch(uk, uk.bind('center uncenter bind group', res), x, y, l.trials),
+    center: dispatch(ck, ck.bind('center center bind group', res), x, y, l.trials),
   };
 }

@@ -13,5 +13,5 @@ export async function createCertificate(
     bindings: { 1: ro, 2: ro, 3: ro, 4: 'storage' },
   });
   const g = k.bind('certificate h-part bind group', { 0: b.params, 1: b.u, 2: b.uprev, 3: b.z, 4: b.red });
-  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles, l.trials);
 }

@@ -1,6 +1,6 @@
 // Host side of cholesky.wgsl: Cholesky factorisation of augmented SPD systems (one workgroup
 // each) and the triangular solves with the factors, spread over (system, block of right-hand-side
-// columns) workgroups in one dispatch.
+// columns, trial) workgroups in one dispatch.
 import source from '../../../../shaders/cholesky.wgsl?raw';
 import { FACTOR_FLOATS, FACTOR_PANEL_COLUMNS, SOLVE_FLOATS } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, Usage, type Recorder } from './kernel.ts';
@@ -49,6 +49,16 @@ export interface SolvePlanOptions {
   maxGridX?: number;
 }
 
+/** The trial dimension of the systems: B copies of every system, trial b's at b·aStride (and its solutions at b·outStride). */
+export interface TrialStrides {
+  /** Trials (grid z; default 1). */
+  trials?: number;
+  /** f32 between two trials' systems in the systems buffer (default 0). */
+  aStride?: number;
+  /** f32 between two trials' solutions in the output buffer (default 0). */
+  outStride?: number;
+}
+
 /** The solve grid of a set of systems. */
 export interface SolvePlan {
   systems: PlannedSystem[];
@@ -79,12 +89,15 @@ export function planSolves(systems: SpdSystem[], opts: SolvePlanOptions = {}): S
   return { systems: planned, blocks: first, grid: grid1d(first, opts.maxGridX) };
 }
 
-/** Packs planned system descriptors as the `Sys` structs of the shaders (8 u32 each). */
-export function packSystems(systems: PlannedSystem[]): Uint32Array<ArrayBuffer> {
-  const d = new Uint32Array(systems.length * 8);
+/** u32 words of one `Sys` descriptor (cholesky.wgsl, refine.wgsl). */
+export const SYS_WORDS = 12;
+
+/** Packs planned system descriptors as the `Sys` structs of the shaders (SYS_WORDS u32 each). */
+export function packSystems(systems: PlannedSystem[], strides: TrialStrides = {}): Uint32Array<ArrayBuffer> {
+  const d = new Uint32Array(systems.length * SYS_WORDS);
   systems.forEach((s, i) => {
     const flags = s.solveInA ? 1 : 0;
-    d.set([s.off, s.n, s.nrhs, s.outOff, s.kind, s.cols, s.firstBlock, flags], i * 8);
+    d.set([s.off, s.n, s.nrhs, s.outOff, s.kind, s.cols, s.firstBlock, flags, strides.aStride ?? 0, strides.outStride ?? 0, 0, 0], i * SYS_WORDS);
   });
   return d;
 }
@@ -102,10 +115,10 @@ export interface Cholesky {
   plan: SolvePlan;
 }
 
-/** Builds the factor and solve dispatches for `systems` stored in `a`, solutions into `out`. */
+/** Builds the factor and solve dispatches for `systems` stored in `a`, solutions into `out`, for every trial (Params' active flags). */
 export async function createCholesky(
   device: GPUDevice, label: string, systems: SpdSystem[], params: GPUBuffer, a: GPUBuffer, out: GPUBuffer,
-  opts: SolvePlanOptions = {},
+  opts: SolvePlanOptions & TrialStrides = {},
 ): Promise<Cholesky> {
   const bindings = { 1: 'storage', 2: 'storage', 3: 'read-only-storage' } as const;
   // Rows per substitution block: a software adapter pays most for barriers, a GPU for the
@@ -115,15 +128,16 @@ export async function createCholesky(
     createComputeKernel(device, { label: `cholesky ${entryPoint} (${label})`, source, entryPoint, constants, bindings });
   const [fk, sk, ak] = await Promise.all([kernel('factor'), kernel('solve'), kernel('solve_add')]);
   const plan = planSolves(systems, opts);
-  const packed = packSystems(plan.systems);
+  const packed = packSystems(plan.systems, opts);
+  const B = opts.trials ?? 1;
   const descriptors = device.createBuffer({ label: `${label} system descriptors`, size: packed.byteLength, usage: Usage.STORAGE | Usage.COPY_DST });
   device.queue.writeBuffer(descriptors, 0, packed);
   const res = { 0: params, 1: a, 2: out, 3: descriptors };
   const [gx, gy] = plan.grid;
   return {
-    factor: dispatch(fk, fk.bind(`cholesky factor (${label}) bind group`, res), systems.length),
-    solve: dispatch(sk, sk.bind(`cholesky solve (${label}) bind group`, res), gx, gy),
-    solveAdd: dispatch(ak, ak.bind(`cholesky solve_add (${label}) bind group`, res), gx, gy),
+    factor: dispatch(fk, fk.bind(`cholesky factor (${label}) bind group`, res), systems.length, 1, B),
+    solve: dispatch(sk, sk.bind(`cholesky solve (${label}) bind group`, res), gx, gy, B),
+    solveAdd: dispatch(ak, ak.bind(`cholesky solve_add (${label}) bind group`, res), gx, gy, B),
     descriptors,
     plan,
   };

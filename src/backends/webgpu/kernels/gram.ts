@@ -13,7 +13,7 @@ export interface GramBuffers {
   y: GPUBuffer;
   /** Partial sums per segment for this system. */
   part: GPUBuffer;
-  /** The system to be factorised, and the untouched copy (binding ranges at the system's offset). */
+  /** The system to be factorised, and the untouched copy (binding ranges from the system's offset in trial 0 to its end in the last trial). */
   sys: GPUBufferBinding;
   orig: GPUBufferBinding;
   /** The centring shift [h̄; x̄; 0] (center.wgsl). */
@@ -53,7 +53,7 @@ export async function createGram(device: GPUDevice, l: GpuLayout, which: 'P' | '
     : finishK.bind(`gram ${which} finish bind group`, { 0: b.params, 6: b.part, 7: b.sys, 8: b.orig, 9: b.shift });
   const [fx, fy] = grid1d(Math.ceil((rows * cols) / 256));
   return sequence(`gram ${which}`, [
-    dispatch(partialK, g1, Math.ceil(rows / TILE), Math.ceil(cols / TILE), nSeg),
-    dispatch(finishK, g2, fx, fy),
+    dispatch(partialK, g1, Math.ceil(rows / TILE), Math.ceil(cols / TILE), nSeg * l.trials),
+    dispatch(finishK, g2, fx, fy, l.trials),
   ]);
 }

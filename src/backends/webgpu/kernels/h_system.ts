@@ -9,5 +9,5 @@ export async function createHSystem(device: GPUDevice, l: GpuLayout, params: GPU
     label: 'h_system form', source, entryPoint: 'form', bindings: { 1: 'read-only-storage', 2: 'storage' },
   });
   const [x, y] = grid1d(Math.ceil(l.sysHLen / 256));
-  return dispatch(k, k.bind('h_system bind group', { 0: params, 1: z, 2: sysh }), x, y);
+  return dispatch(k, k.bind('h_system bind group', { 0: params, 1: z, 2: sysh }), x, y, l.trials);
 }

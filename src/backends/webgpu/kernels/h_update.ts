@@ -23,5 +23,5 @@ export async function createHUpdate(device: GPUDevice, l: GpuLayout, act: number
     bindings: { 1: ro, 2: ro, 3: ro, 4: ro, 5: ro, 6: ro, 7: 'storage' },
   });
   const g = k.bind('h_update bind group', { 0: b.params, 1: b.y, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z, 7: b.h });
-  return dispatch(k, g, Math.ceil(l.r / TILE), l.hRegTiles + 1);
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.hRegTiles + 1, l.trials);
 }

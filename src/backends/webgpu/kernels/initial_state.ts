@@ -62,12 +62,12 @@ export async function createInitialState(
   device.queue.writeBuffer(chunks, 0, ranges);
   const res = { 0: b.params, 1: b.x, 2: b.z, 3: b.u, 4: b.h };
   const [gx, gy] = grid1d(Math.ceil((l.T * l.r) / WG));
-  const parts = [dispatch(inputs, inputs.bind('initial_state inputs bind group', res), gx, gy)];
+  const parts = [dispatch(inputs, inputs.bind('initial_state inputs bind group', res), gx, gy, l.trials)];
   for (let c = 0; c < nChunks; c++) {
     const group = recurrence.bind(`initial_state recurrence bind group (chunk ${c})`, {
       ...res, 5: { buffer: chunks, offset: c * CHUNK_STRIDE, size: 16 },
     });
-    parts.push(dispatch(recurrence, group, 1));
+    parts.push(dispatch(recurrence, group, 1, 1, l.trials));
   }
   return { recorder: sequence('initial state s^0', parts), chunks };
 }

@@ -39,7 +39,7 @@ export async function createMultipliers(device: GPUDevice, l: GpuLayout, act: nu
   ]);
   const res = { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.y, 7: b.z, 8: b.red };
   return {
-    stats: dispatch(sk, sk.bind('multipliers stats bind group', res), l.nStatsX, l.rowTiles),
-    statsUpdate: dispatch(suk, suk.bind('multipliers stats+update bind group', res), l.nStatsX, l.rowTiles),
+    stats: dispatch(sk, sk.bind('multipliers stats bind group', res), l.nStatsX, l.rowTiles, l.trials),
+    statsUpdate: dispatch(suk, suk.bind('multipliers stats+update bind group', res), l.nStatsX, l.rowTiles, l.trials),
   };
 }

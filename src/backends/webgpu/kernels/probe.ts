@@ -1,5 +1,6 @@
 // Host side of probe.wgsl: whether the adapter fuses fma (chooses how tile.wgsl forms exact products).
 import source from '../../../../shaders/probe.wgsl?raw';
+import { PARAMS_BYTES } from './common.ts';
 import { createComputeKernel, MAP_READ_MODE, Usage } from './kernel.ts';
 
 const cache = new WeakMap<GPUDevice, Promise<boolean>>();
@@ -16,7 +17,7 @@ export function fusedFma(device: GPUDevice): Promise<boolean> {
 
 async function probe(device: GPUDevice): Promise<boolean> {
   const k = await createComputeKernel(device, { label: 'fma probe', source, entryPoint: 'fma_probe', bindings: { 1: 'storage' } });
-  const params = device.createBuffer({ label: 'fma probe params', size: 112, usage: Usage.UNIFORM });
+  const params = device.createBuffer({ label: 'fma probe params', size: PARAMS_BYTES, usage: Usage.UNIFORM });
   const v = device.createBuffer({ label: 'fma probe values', size: 16, usage: Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC });
   const read = device.createBuffer({ label: 'fma probe read-back', size: 16, usage: Usage.MAP_READ | Usage.COPY_DST });
   const a = 1 + 2 ** -12;

@@ -13,5 +13,5 @@ export async function createReduce(
   });
   const counts = device.createBuffer({ label: 'reduce slot counts', size: 12 * 4, usage: Usage.STORAGE | Usage.COPY_DST });
   device.queue.writeBuffer(counts, 0, new Uint32Array(l.slotCounts));
-  return dispatch(k, k.bind('reduce bind group', { 0: params, 1: red, 2: counts, 3: z, 4: out }), NSLOT);
+  return dispatch(k, k.bind('reduce bind group', { 0: params, 1: red, 2: counts, 3: z, 4: out }), NSLOT, 1, l.trials);
 }

@@ -27,5 +27,5 @@ export async function createRefine(device: GPUDevice, l: GpuLayout, nSystems: nu
     bindings: { 1: 'read-only-storage', 2: 'storage', 3: 'read-only-storage', 4: 'read-only-storage', 5: 'storage', 6: 'read-only-storage' },
   });
   const g = k.bind('refine residual bind group', { 0: b.params, 1: b.orig, 2: b.sys, 3: b.out, 4: b.descriptors, 5: b.red, 6: b.shift });
-  return dispatch(k, g, l.refineX, nSystems);
+  return dispatch(k, g, l.refineX, nSystems, l.trials);
 }

@@ -22,7 +22,7 @@ async function build(device: GPUDevice, l: GpuLayout, label: string, constants: 
     bindings: { 1: ro, 2: ro, 3: 'storage', 4: ro, 5: ro, 6: ro, 7: 'storage' },
   });
   const g = k.bind(`${label} bind group`, { 0: b.params, 1: b.h, 2: b.x, 3: b.u, 4: b.xi, 5: b.zeta, 6: b.z, 7: b.wres });
-  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles);
+  return dispatch(k, g, Math.ceil(l.r / TILE), l.rowTiles, l.trials);
 }
 
 /** Builds the dispatch that overwrites u with the u-block minimiser; `exactDot` is tile.wgsl's EXACT_DOT (probe.ts). */
