@@ -1,6 +1,6 @@
 // cholesky.wgsl — Cholesky factorisation of SPD systems and the triangular solves with the
 // factors, for systems stored augmented, row-major [A | B] (n rows, w = n + nrhs columns), in a
-// storage buffer. Prelude: common.wgsl (binding 0 unused here).
+// storage buffer. Prelude: common.wgsl (binding 0: only the trials' active flags).
 // Bindings (all entries): (1) a: the augmented systems; (2) outb: solutions, n×nrhs row-major
 // at sys.outOff; (3) systems: one `Sys` descriptor per system (shared with refine.wgsl).
 // Descriptor fields used here: off, n, nrhs, outOff (as in refine.wgsl); cols = right-hand-side

@@ -13,7 +13,7 @@
 //       device batches, says so in `notes`, and still gives every trial its solo bits.
 // Batch sizes 1, 2, 3 at T=37, r=5, n=3, m=2 (no size a multiple of a tile or workgroup), and 64
 // at a tiny shape (T=11, r=2, n=1, m=1) so that SwiftShader copes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAlmBatch, type AlmTrial } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
 import type { BcdBackend, BcdProblem, BcdState, TrialMask } from '../../src/backends/backend.ts';
@@ -32,8 +32,10 @@ const made: WebGpuBackend[] = [];
 beforeAll(async () => {
   gpu = await acquireGpu();
 });
+afterEach(() => {
+  for (const b of made.splice(0)) b.dispose();
+});
 afterAll(() => {
-  for (const b of made) b.dispose();
   gpu?.device.destroy();
 });
 

@@ -2,6 +2,6 @@
 export { acquireGpu, isSoftwareAdapter, summarizeAdapter, GpuUnavailableError, SWIFTSHADER_ICD } from './device.ts';
 export type { AcquiredGpu, AcquireOptions, GpuAdapterSummary } from './device.ts';
 export { WebGpuBackend, createWebGpuBackend, createWebGpuBatch, createWebGpuBatchBackend, GpuDeviceLostError, GpuDeviceError } from './webgpu-backend.ts';
-export type { WebGpuBackendOptions, WebGpuStats } from './webgpu-backend.ts';
-export { GpuLimitError, planLayout, checkLimits } from './layout.ts';
-export type { GpuLayout } from './layout.ts';
+export type { PlanningLimits, WebGpuBackendOptions, WebGpuStats } from './webgpu-backend.ts';
+export { GpuLimitError, planLayout, checkLimits, maxTrials, trialBytes, DEFAULT_MEMORY_BUDGET } from './layout.ts';
+export type { GpuLayout, TrialCapacity } from './layout.ts';

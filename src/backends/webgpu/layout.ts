@@ -194,9 +194,10 @@ export function trialBytes(l: GpuLayout): number {
 export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 /** Trials per device batch at most: the trial records of the Params uniform (common.wgsl MAX_TRIALS). */
 export const MAX_TRIALS_PER_BATCH = 1024;
-/** Params header and record sizes (kernels/common.ts), repeated here to keep layout.ts free of kernel imports. */
-const PARAMS_HEADER = 112;
-const TRIAL_RECORD = 48;
+/** Bytes of the Params uniform's shape header (common.wgsl Params, 28 words) before the trial records. */
+export const PARAMS_HEADER_BYTES = 112;
+/** Bytes of one trial record (common.wgsl `Trial`: 12 words). */
+export const TRIAL_RECORD_BYTES = 48;
 
 /** The largest device batch for a per-trial layout, and the limit that sets it. */
 export interface TrialCapacity {
@@ -217,7 +218,7 @@ export function maxTrials(l: GpuLayout, limits: GPUSupportedLimits, memoryBudget
     const t = Math.max(0, Math.floor(trials));
     if (t < best.trials) best = { trials: t, limitedBy };
   };
-  cap((limits.maxUniformBufferBindingSize - PARAMS_HEADER) / TRIAL_RECORD, 'maxUniformBufferBindingSize (Params trial records)');
+  cap((limits.maxUniformBufferBindingSize - PARAMS_HEADER_BYTES) / TRIAL_RECORD_BYTES, 'maxUniformBufferBindingSize (Params trial records)');
   for (const [name, floats] of trialBuffers(l)) {
     const mb = ((floats * 4) / 1e6).toPrecision(3);
     cap(limits.maxStorageBufferBindingSize / (floats * 4), `maxStorageBufferBindingSize (buffer ${name}, ${mb} MB a trial)`);
@@ -265,8 +266,8 @@ export function checkLimits(l: GpuLayout, limits: GPUSupportedLimits): void {
     throw new GpuLimitError('maxComputeWorkgroupSizeX', 256, limits.maxComputeWorkgroupSizeX, 'the kernels');
   }
   if (l.trials > MAX_TRIALS_PER_BATCH) throw new GpuLimitError('trials per device batch', l.trials, MAX_TRIALS_PER_BATCH, what);
-  if (limits.maxUniformBufferBindingSize < PARAMS_HEADER + MAX_TRIALS_PER_BATCH * TRIAL_RECORD) {
-    throw new GpuLimitError('maxUniformBufferBindingSize', PARAMS_HEADER + MAX_TRIALS_PER_BATCH * TRIAL_RECORD, limits.maxUniformBufferBindingSize, 'the Params uniform');
+  if (limits.maxUniformBufferBindingSize < PARAMS_HEADER_BYTES + MAX_TRIALS_PER_BATCH * TRIAL_RECORD_BYTES) {
+    throw new GpuLimitError('maxUniformBufferBindingSize', PARAMS_HEADER_BYTES + MAX_TRIALS_PER_BATCH * TRIAL_RECORD_BYTES, limits.maxUniformBufferBindingSize, 'the Params uniform');
   }
   if (limits.maxStorageBuffersPerShaderStage < 8) {
     throw new GpuLimitError('maxStorageBuffersPerShaderStage', 8, limits.maxStorageBuffersPerShaderStage, 'the kernels');

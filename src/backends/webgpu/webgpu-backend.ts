@@ -226,6 +226,8 @@ export class WebGpuBackend implements BcdBackend {
   private chain: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private staging: GPUBuffer | null = null;
+  /** Removes this backend's uncaptured-error listener from the device (dispose: the device may outlive it). */
+  private readonly unlisten: () => void;
 
   constructor(device: GPUDevice, options: WebGpuBackendOptions = {}) {
     this.device = device;
@@ -253,8 +255,15 @@ export class WebGpuBackend implements BcdBackend {
       if (!this.deviceError) this.deviceError = err;
       this.emit(err);
     };
-    if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onError);
-    else (device as { onuncapturederror: unknown }).onuncapturederror = onError;
+    if (typeof device.addEventListener === 'function') {
+      device.addEventListener('uncapturederror', onError);
+      this.unlisten = () => device.removeEventListener('uncapturederror', onError);
+    } else {
+      (device as { onuncapturederror: unknown }).onuncapturederror = onError;
+      this.unlisten = () => {
+        if ((device as { onuncapturederror: unknown }).onuncapturederror === onError) (device as { onuncapturederror: unknown }).onuncapturederror = null;
+      };
+    }
   }
 
   /** Subscribes to asynchronous device errors (loss, validation); returns the unsubscribe function. */
@@ -836,6 +845,7 @@ export class WebGpuBackend implements BcdBackend {
     this.freeParts();
     this.staging?.destroy();
     this.staging = null;
+    this.unlisten();
     if (this.ownsDevice) this.device.destroy();
   }
 }

@@ -2,16 +2,11 @@
 // trial, then one record per trial of the device batch).
 import type { Lambdas } from '../../backend.ts';
 import type { Activation } from '../../../problem/types.ts';
-import { NSLOT, type GpuLayout } from '../layout.ts';
+import { MAX_TRIALS_PER_BATCH, NSLOT, PARAMS_HEADER_BYTES, TRIAL_RECORD_BYTES, type GpuLayout } from '../layout.ts';
 
-/** Bytes of the shape header (28 words) before the trial records. */
-export const PARAMS_HEADER_BYTES = 112;
-/** Bytes of one trial record (common.wgsl `Trial`: 12 words). */
-export const TRIAL_RECORD_BYTES = 48;
-/** Trials one device batch may hold (common.wgsl MAX_TRIALS: the uniform's fixed array). */
-export const MAX_TRIALS = 1024;
-/** Byte size of the Params uniform (header and MAX_TRIALS records; the binding must cover them all). */
-export const PARAMS_BYTES = PARAMS_HEADER_BYTES + MAX_TRIALS * TRIAL_RECORD_BYTES;
+export { PARAMS_HEADER_BYTES, TRIAL_RECORD_BYTES };
+/** Byte size of the Params uniform (header and MAX_TRIALS_PER_BATCH records; the binding must cover them all). */
+export const PARAMS_BYTES = PARAMS_HEADER_BYTES + MAX_TRIALS_PER_BATCH * TRIAL_RECORD_BYTES;
 
 /** One trial's scalars in Params. */
 export interface TrialParams {
@@ -56,7 +51,7 @@ export function packTrial(buf: ArrayBuffer, i: number, t: TrialParams, base = PA
 
 /** The whole Params image for a layout and its trials (tests, and the backend's first write). */
 export function packParams(l: GpuLayout, act: Activation, trials: readonly TrialParams[]): ArrayBuffer {
-  if (trials.length > MAX_TRIALS) throw new RangeError(`Params holds at most ${MAX_TRIALS} trials, got ${trials.length}`);
+  if (trials.length > MAX_TRIALS_PER_BATCH) throw new RangeError(`Params holds at most ${MAX_TRIALS_PER_BATCH} trials, got ${trials.length}`);
   const buf = new ArrayBuffer(PARAMS_BYTES);
   packHeader(l, act, buf);
   trials.forEach((t, i) => packTrial(buf, i, t));
