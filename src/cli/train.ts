@@ -224,6 +224,9 @@ export async function run(argv: string[]): Promise<number> {
     else progress.header();
   };
   const onLoaded = (seconds: number): void => {
+    // A batch larger than the device holds is split into device batches: say so once.
+    const notes = (backend as { notes?: string }).notes;
+    if (notes) log.write(`${notes}\n`);
     if (!announceSetUp) return;
     log.write(`WebGPU set-up took ${formatSeconds(seconds)}\n`);
     announceSetUp = false;
