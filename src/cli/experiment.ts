@@ -24,7 +24,7 @@ const OPTIONS: OptionSpec = {
   seed: { type: 'string' }, 'data-seed': { type: 'string' },
   outer: { type: 'string' }, inner: { type: 'string' }, tau: { type: 'string' },
   epochs: { type: 'string' }, 'sgd-batch': { type: 'string' }, momentum: { type: 'string' }, 'baseline-reg': { type: 'string' },
-  'lr-grid': { type: 'string' }, 'clip-grid': { type: 'string' }, 'select-repeats': { type: 'string' }, 'validation-steps': { type: 'string' },
+  'lr-grid': { type: 'string' }, 'alm-grid': { type: 'string' }, 'clip-grid': { type: 'string' }, 'select-repeats': { type: 'string' }, 'validation-steps': { type: 'string' },
   targets: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' },
   standardize: { type: 'string' }, 'test-hidden': { type: 'string' },
   backend: { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -39,7 +39,7 @@ const HELP = `usage: alm-rnn experiment --dataset NAME --out DIR [options]
 
 Compares the ALM with the gradient baselines as in the paper's Table 3: every method from every
 initialisation, repeated with different seeds. The baselines' learning rate (and GDC's clipping
-norm) are first chosen per method × initialisation on a validation split of the training part:
+norm) and the ALM's τ are first chosen per method × initialisation on a validation split of the training part:
 fit on the training part without its last V steps, score the mean squared error on those V steps
 (V = a tenth of the training part by default), mean over --select-repeats seeds. The test part is
 never used for the choice.
@@ -67,6 +67,9 @@ the paper's settings (defaults per data set; see src/experiments/README.md)
   --baseline-reg none|same  baselines without regularisation (default, as Keras) or with the ALM's λ1…λ5
   --lr-grid LIST            default 1e-4,1e-3,1e-2,1e-1,1
   --clip-grid LIST          default 0.5,1,1.5,2,3,4,5,6
+  --alm-grid LIST|none      the ALM's τ grid as multiples of the data set's τ, chosen per
+                            initialisation on the same validation split (default 0.1,0.3,1,3,10);
+                            none: the paper's fixed τ, a faithful reproduction
   --select-repeats N        seeds per grid point (default 3; quick 1)
   --validation-steps V      length of the validation part (default: a tenth of the training part)
 
@@ -236,6 +239,7 @@ function inputFromFlags(values: Record<string, string | boolean | undefined>, da
     baselineRegularization: choiceFlag(values, 'baseline-reg', ['none', 'same'] as const),
     lrGrid: numberList(values, 'lr-grid'),
     clipGrid: numberList(values, 'clip-grid'),
+    almGrid: stringFlag(values, 'alm-grid') === 'none' ? 'none' : numberList(values, 'alm-grid'),
     selectRepeats: integerFlag(values, 'select-repeats'),
     validationSteps: integerFlag(values, 'validation-steps'),
     targets: listFlag(values, 'targets'),

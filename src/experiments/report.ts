@@ -56,7 +56,7 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
     if (!c) continue;
     const sel = results.selections.find((s) => s.method === method && s.init === c.init);
     lines.push(`| ${METHOD_LABELS[method]} | ${INIT_LABELS[c.init]} | ${pm(c.trainErr)} | ${pm(c.testErr)} | ${c.runs.length} | ${c.seconds.toFixed(2)} | `
-      + `${sel ? sel.lr : '—'} | ${sel?.clip ?? '—'} |`);
+      + `${sel ? (sel.tau !== undefined ? `τ ${sel.tau}` : sel.lr) : '—'} | ${sel?.clip ?? '—'} |`);
   }
   lines.push('');
 
@@ -64,14 +64,15 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
   if (verdict.length > 0) lines.push('## ALM against the baselines (TestErr)', '', ...verdict, '');
 
   if (results.selections.length > 0) {
-    lines.push('## Selected hyperparameters (the paper\'s Table 4), with the mean validation error', '');
+    lines.push('## Selected hyperparameters (the paper\'s Table 4; for the ALM its τ), with the mean validation error', '');
     lines.push(`| method | ${spec.inits.map((i) => INIT_LABELS[i]).join(' | ')} |`, `|---|${spec.inits.map(() => '---').join('|')}|`);
     for (const method of spec.methods) {
-      if (method === 'alm') continue;
+      if (!results.selections.some((x) => x.method === method)) continue;
       const row = spec.inits.map((init) => {
         const s = results.selections.find((x) => x.method === method && x.init === init);
         if (!s) return '—';
-        return `${s.lr}${s.clip !== undefined ? ` (clip ${s.clip})` : ''}, val ${s.valErr === null ? 'diverged' : num(s.valErr)}`;
+        const chosen = s.tau !== undefined ? `τ ${s.tau}` : `${s.lr}${s.clip !== undefined ? ` (clip ${s.clip})` : ''}`;
+        return `${chosen}, val ${s.valErr === null ? 'diverged' : num(s.valErr)}`;
       });
       lines.push(`| ${METHOD_LABELS[method]} | ${row.join(' | ')} |`);
     }

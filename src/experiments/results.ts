@@ -35,9 +35,10 @@ export interface RunRecord {
   repeat: number;
   /** The seed of the initial weights (and of SGD's window order). */
   seed: number;
-  /** Baselines: the selected learning rate (and clipping norm for GDC). */
+  /** Baselines: the selected learning rate (and clipping norm for GDC). ALM: τ when it was selected. */
   lr?: number;
   clip?: number;
+  tau?: number;
   /** Final errors; null when not finite (diverged). */
   trainErr: number | null;
   testErr: number | null;
@@ -53,24 +54,26 @@ export interface RunRecord {
   curve: CurvePoint[];
 }
 
-/** One grid point of a hyperparameter selection. */
+/** One grid point of a hyperparameter selection: a baseline's learning rate (and clipping norm), or the ALM's τ. */
 export interface SelectionCandidate {
-  lr: number;
+  lr?: number;
   clip?: number;
+  tau?: number;
   /** Validation error per selection seed (null: diverged). */
   valErrs: (number | null)[];
   /** Their mean (null when any diverged). */
   valErr: number | null;
 }
 
-/** The hyperparameters chosen for one baseline × initialisation on the validation split. */
+/** The hyperparameters chosen for one method × initialisation on the validation split (baselines: lr, clip; ALM: τ). */
 export interface SelectionRecord {
   /** "method/init". */
   key: string;
   method: ExperimentMethod;
   init: Initializer;
-  lr: number;
+  lr?: number;
   clip?: number;
+  tau?: number;
   valErr: number | null;
   candidates: SelectionCandidate[];
   seconds: number;

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { runAlm } from '../alm/alm.ts';
+import { runAlm, runAlmBatch } from '../alm/alm.ts';
 import { lambdasFor } from '../alm/params.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
@@ -147,9 +147,11 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   };
 
   // The plan: every unit of work, in order, with what has been done already left out.
-  const baselines = spec.methods.filter((m): m is BaselineMethod => m !== 'alm');
+  const tauGrid = spec.selection.almTauGrid ?? [];
+  // The ALM is selected (its τ) like the baselines (their learning rates), unless its grid is empty.
+  const selected = spec.methods.filter((m) => m !== 'alm' || tauGrid.length > 0);
   const doneSelections = new Map(results.selections.map((s) => [s.key, s]));
-  const selectionPlan = baselines.flatMap((method) => spec.inits.map((init) => ({ method, init })))
+  const selectionPlan = selected.flatMap((method) => spec.inits.map((init) => ({ method, init })))
     .filter(({ method, init }) => ownsCell(spec, shard, method, init) && !doneSelections.has(selectionKey(method, init)));
   const doneRuns = new Set(results.runs.map((r) => r.key));
   const runPlan: { method: ExperimentMethod; init: Initializer; repeat: number }[] = [];
@@ -165,7 +167,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   for (const r of results.runs) eta.record(r.method, r.seconds);
   // The kind of every unit still to do, in order, for the time-left estimate.
   const unitKinds = [
-    ...selectionPlan.flatMap(({ method }) => Array<string>(candidates(spec, method).length * spec.selection.repeats).fill(`select:${method}`)),
+    ...selectionPlan.flatMap(({ method }) => Array<string>((method === 'alm' ? tauGrid.length : candidates(spec, method).length) * spec.selection.repeats).fill(`select:${method}`)),
     ...runPlan.map((u) => u.method),
   ];
   const selectTotal = unitKinds.length - runPlan.length;
@@ -197,8 +199,20 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   // Phase 1: hyperparameters of each baseline × initialisation on the validation split.
   for (const { method, init } of selectionPlan) {
     const t0 = performance.now();
-    const tried: SelectionCandidate[] = [];
-    for (const cand of candidates(spec, method)) {
+    let tried: SelectionCandidate[] = [];
+    if (method === 'alm') {
+      progress('select', 'select:alm', `select alm/${init}: τ ∈ {${tauGrid.join(', ')}} × ${spec.selection.repeats} seed(s), one batch`, 0, true);
+      const grid = await almSelection(spec, valProblem, tauGrid, (s) => prepareRun(config(init, spec.seed + SELECTION_SEED_OFFSET + s), loaded).initial,
+        newBackend, signal, (f) => progress('select', 'select:alm', `select alm/${init}`, f));
+      if (grid === null) {
+        stopped = true;
+        break;
+      }
+      tried = grid;
+      selectUnitsDone += tauGrid.length * spec.selection.repeats;
+    }
+    const baseline = method as BaselineMethod;
+    for (const cand of method === 'alm' ? [] : candidates(spec, baseline)) {
       const valErrs: (number | null)[] = [];
       for (let s = 0; s < spec.selection.repeats; s++) {
         const label = `select ${method}/${init} lr=${cand.lr}${cand.clip !== undefined ? ` clip=${cand.clip}` : ''} seed ${s + 1}/${spec.selection.repeats}`;
@@ -206,7 +220,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
         const initial = prepareRun(config(init, spec.seed + SELECTION_SEED_OFFSET + s), loaded).initial;
         const u0 = performance.now();
         const res = await trainBaseline({
-          ...baselineOptions(spec, valProblem, method, cand, initial, spec.seed + SELECTION_SEED_OFFSET + s),
+          ...baselineOptions(spec, valProblem, baseline, { lr: cand.lr!, clip: cand.clip }, initial, spec.seed + SELECTION_SEED_OFFSET + s),
           signal,
           onEpoch: (e) => progress('select', `select:${method}`, label, e.epoch / spec.baseline.epochs),
         });
@@ -224,7 +238,8 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     if (stopped) break;
     const best = pickBest(tried);
     const record: SelectionRecord = {
-      key: selectionKey(method, init), method, init, lr: best.lr, ...(best.clip !== undefined ? { clip: best.clip } : {}),
+      key: selectionKey(method, init), method, init,
+      ...(best.lr !== undefined ? { lr: best.lr } : {}), ...(best.clip !== undefined ? { clip: best.clip } : {}), ...(best.tau !== undefined ? { tau: best.tau } : {}),
       valErr: best.valErr, candidates: tried, seconds: (performance.now() - t0) / 1000,
     };
     results.selections.push(record);
@@ -241,7 +256,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       progress('run', method, label, 0, true);
       const initial = prepareRun(config(init, seed), loaded).initial;
       const record = method === 'alm'
-        ? await almRun(spec, problem, initial, newBackend, signal, (f) => progress('run', method, label, f))
+        ? await almRun(spec, problem, initial, doneSelections.get(selectionKey('alm', init))?.tau, newBackend, signal, (f) => progress('run', method, label, f))
         : await baselineRun(spec, problem, method, doneSelections.get(selectionKey(method, init))!, initial, seed, signal,
           (f) => progress('run', method, label, f));
       if (record === null) {
@@ -323,7 +338,7 @@ async function baselineRun(
   spec: ExperimentSpec, problem: Problem, method: BaselineMethod, selection: SelectionRecord, initial: RnnWeights,
   seed: number, signal: AbortSignal | undefined, onFraction: (f: number) => void,
 ): Promise<PartialRecord | null> {
-  const hyper = { lr: selection.lr, ...(selection.clip !== undefined ? { clip: selection.clip } : {}) };
+  const hyper = { lr: selection.lr!, ...(selection.clip !== undefined ? { clip: selection.clip } : {}) };
   const res = await trainBaseline({
     ...baselineOptions(spec, problem, method, hyper, initial, seed),
     signal,
@@ -345,14 +360,48 @@ async function baselineRun(
   };
 }
 
+/**
+ * The ALM's selection for one initialisation: every τ of the grid from every selection seed,
+ * fitted on the validation split's fit part as one batch, scored on its validation part; one
+ * candidate per τ with the mean over seeds (null when any diverged or broke down). Null when stopped.
+ */
+async function almSelection(
+  spec: ExperimentSpec, valProblem: Problem, taus: number[], initialFor: (seed: number) => RnnWeights,
+  newBackend: () => Promise<BcdBackend>, signal: AbortSignal | undefined, onFraction: (f: number) => void,
+): Promise<SelectionCandidate[] | null> {
+  const seeds = Array.from({ length: spec.selection.repeats }, (_, s) => s);
+  const trials = taus.flatMap((tau) => seeds.map((s) => ({ problem: valProblem, params: { ...spec.alm, tau }, initial: initialFor(s) })));
+  const backend = await newBackend();
+  let results;
+  try {
+    const { outer, inner } = spec.alm;
+    results = await runAlmBatch(backend, trials, {
+      signal,
+      testHidden: spec.testHidden,
+      onSweeps: (k, done) => onFraction(((k - 1) * inner + done) / (outer * inner)),
+    });
+  } finally {
+    backend.dispose();
+  }
+  if (results.some((r) => r.stopReason === 'stopped')) return null;
+  return taus.map((tau, j) => {
+    const valErrs = seeds.map((s) => {
+      const r = results[j * seeds.length + s];
+      return r.stopReason === 'failed' ? null : finiteOrNull(evaluate(r.weights, valProblem, spec.testHidden).testErr);
+    });
+    return { tau, valErrs, valErr: valErrs.includes(null) ? null : mean(valErrs as number[]) };
+  });
+}
+
 async function almRun(
-  spec: ExperimentSpec, problem: Problem, initial: RnnWeights, newBackend: () => Promise<BcdBackend>,
+  spec: ExperimentSpec, problem: Problem, initial: RnnWeights, tau: number | undefined, newBackend: () => Promise<BcdBackend>,
   signal: AbortSignal | undefined, onFraction: (f: number) => void,
 ): Promise<PartialRecord | null> {
   const backend = await newBackend();
   try {
     const { outer, inner } = spec.alm;
-    const res = await runAlm(backend, problem, spec.alm, initial, {
+    const params = tau === undefined ? spec.alm : { ...spec.alm, tau };
+    const res = await runAlm(backend, problem, params, initial, {
       signal,
       testHidden: spec.testHidden,
       onSweeps: (k, done) => onFraction(((k - 1) * inner + done) / (outer * inner)),
@@ -367,6 +416,7 @@ async function almRun(
       })),
     ];
     return {
+      ...(tau !== undefined ? { tau } : {}),
       trainErr: finiteOrNull(res.trainErr),
       testErr: finiteOrNull(res.testErr),
       seconds: res.seconds,

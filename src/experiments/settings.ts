@@ -100,6 +100,11 @@ export interface ExperimentSpec {
   selection: {
     lrGrid: number[];
     clipGrid: number[];
+    /**
+     * The ALM's τ values, chosen per initialisation on the validation split as the baselines'
+     * learning rates are; empty: the paper's fixed τ (spec.alm.tau). Absent in older results: empty.
+     */
+    almTauGrid?: number[];
     /** The last `validationSteps` steps of the training part are the validation part. */
     validationSteps: number;
     /** Seeds per grid point; selection seed s (0-based) is seed + SELECTION_SEED_OFFSET + s. */
@@ -131,6 +136,8 @@ export interface ExperimentInput {
   sgdBatch?: number;
   lrGrid?: number[];
   clipGrid?: number[];
+  /** Multiples of τ for the ALM's selection (default ALM_GRID_FACTORS), or 'none' for the fixed τ. */
+  almGrid?: number[] | 'none';
   validationSteps?: number;
   tau?: number;
   momentum?: number;
@@ -138,6 +145,9 @@ export interface ExperimentInput {
 }
 
 export { defaultValidationSteps };
+
+/** The ALM's default τ grid, as multiples of the data set's τ. */
+export const ALM_GRID_FACTORS = [0.1, 0.3, 1, 3, 10];
 
 /** Resolves an input against its preset and the loaded data set, and validates it. */
 export function resolveSpec(input: ExperimentInput, loaded: LoadedDataset): ExperimentSpec {
@@ -172,6 +182,7 @@ export function resolveSpec(input: ExperimentInput, loaded: LoadedDataset): Expe
     selection: {
       lrGrid: input.lrGrid ?? base.lrGrid,
       clipGrid: input.clipGrid ?? base.clipGrid,
+      almTauGrid: input.almGrid === 'none' ? [] : (input.almGrid ?? ALM_GRID_FACTORS).map((f) => Number((f * alm.tau).toPrecision(12))),
       validationSteps: input.validationSteps ?? defaultValidationSteps(loaded.T1),
       repeats: input.selectRepeats ?? base.selectRepeats,
     },
@@ -205,6 +216,7 @@ export function validateSpec(spec: ExperimentSpec, T1: number): ExperimentSpec {
   }
   positiveList('lrGrid', spec.selection.lrGrid);
   positiveList('clipGrid', spec.selection.clipGrid);
+  if ((spec.selection.almTauGrid ?? []).length > 0) positiveList('almTauGrid', spec.selection.almTauGrid!);
   integerAtLeast('selectRepeats', spec.selection.repeats, 1);
   const V = spec.selection.validationSteps;
   if (!(Number.isInteger(V) && V >= 1 && V <= T1 - 2)) {
@@ -223,7 +235,8 @@ export function describeSettings(spec: ExperimentSpec): string[] {
       + `η1=${round(a.eta1)}, η2=${round(a.eta2)}, η3 (exponent)=${a.eta3}, η4=${round(a.eta4)}, γ cap ${a.gammaMax}, violation floor ${a.feasFloor}`,
     `Baselines: ${b.epochs} epochs; GD/GDC/GDNM/Adam full batch, SGD windows of ${b.sgdBatch} steps; GDNM momentum ${b.momentum}; `
       + (b.regularization === 'none' ? 'no regularisation (Keras default)' : 'the ALM\'s λ1…λ5'),
-    `Selection: learning rates {${s.lrGrid.join(', ')}}, GDC clipping norms {${s.clipGrid.join(', ')}}; `
+    `Selection: learning rates {${s.lrGrid.join(', ')}}, GDC clipping norms {${s.clipGrid.join(', ')}}, `
+      + `${(s.almTauGrid ?? []).length > 0 ? `ALM τ {${s.almTauGrid!.join(', ')}}` : `ALM τ fixed at ${a.tau} (no ALM selection)`}; `
       + `trained on the training part minus its last ${s.validationSteps} steps, scored by the mean squared error on those ${s.validationSteps} steps `
       + `(hidden state carried in), mean over ${s.repeats} seed${s.repeats === 1 ? '' : 's'} per grid point, chosen per method × initialisation`,
   ];

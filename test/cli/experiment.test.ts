@@ -50,7 +50,7 @@ describe('alm-rnn experiment', () => {
     expect((performance.now() - t0) / 1000).toBeLessThan(45);
     expect(res.stdout).toContain(`done: 60 runs in ${out}`);
     expect(res.stdout).toMatch(/ALM has the lower mean TestErr in \d of 5 initialisation columns/);
-    expect(res.stderr).toContain('[select 25/25]');
+    expect(res.stderr).toContain('[select 30/30]');
     expect(res.stderr).toContain('[run 60/60]');
     for (const f of ['results.json', 'README.md', 'fig1-feasvio.svg', 'fig2-error-vs-time.svg']) expect(existsSync(join(out, f))).toBe(true);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));

@@ -48,8 +48,16 @@ describe('runExperiment, quick preset', () => {
     expect(results.commands).toEqual(['test']);
     expect(results.runs).toHaveLength(6 * 5 * 2);
     expect(new Set(results.runs.map((r) => r.key)).size).toBe(60);
-    expect(results.selections).toHaveLength(5 * 5);
+    // Every baseline and the ALM (its τ) are selected per initialisation.
+    expect(results.selections).toHaveLength(6 * 5);
     for (const s of results.selections) {
+      if (s.method === 'alm') {
+        expect(s.candidates.map((c) => c.tau)).toEqual(spec.selection.almTauGrid);
+        expect(spec.selection.almTauGrid).toContain(s.tau);
+        const best = Math.min(...s.candidates.map((c) => c.valErr ?? Infinity));
+        expect(s.valErr).toBe(best);
+        continue;
+      }
       expect(s.candidates).toHaveLength(s.method === 'gdc' ? 3 * 2 : 3);
       expect(spec.selection.lrGrid).toContain(s.lr);
       expect(s.clip !== undefined).toBe(s.method === 'gdc');
@@ -59,6 +67,7 @@ describe('runExperiment, quick preset', () => {
       expect(r.curve.length).toBeGreaterThan(1);
       expect(r.curve[0].step).toBe(0);
       if (r.method === 'alm') {
+        expect(r.tau).toBe(results.selections.find((s) => s.method === 'alm' && s.init === r.init)!.tau);
         expect(r.iterations).toBe(spec.alm.outer);
         expect(r.sweeps).toBe(spec.alm.outer * spec.alm.inner);
         expect(r.curve.slice(1).every((p) => typeof p.feasVio === 'number')).toBe(true);
@@ -120,7 +129,7 @@ describe('runExperiment, quick preset', () => {
     const partial = readResults(join(broken, EXPERIMENT_FILES.results));
     expect(partial.status).toBe('stopped');
     expect(partial.runs).toHaveLength(5);
-    expect(partial.selections).toHaveLength(2 * 2);
+    expect(partial.selections).toHaveLength(3 * 2);
     // The partial report is written too, and says it is partial.
     expect(readFileSync(join(broken, EXPERIMENT_FILES.report), 'utf8')).toContain('**Status: stopped** — 5 of 12 runs finished');
 

@@ -61,7 +61,10 @@ describe('presets', () => {
     expect([spec.alm.outer, spec.alm.inner, spec.alm.tau]).toEqual([3, 4, 0.5]);
     expect(spec.alm.eta1).toBe(0.99);
     expect(spec.baseline).toMatchObject({ epochs: 7, sgdBatch: 9, regularization: 'same' });
-    expect(spec.selection).toEqual({ lrGrid: [0.5], clipGrid: [2], validationSteps: 20, repeats: 1 });
+    // The ALM's τ grid: the default multiples of the given τ.
+    expect(spec.selection).toEqual({ lrGrid: [0.5], clipGrid: [2], almTauGrid: [0.05, 0.15, 0.5, 1.5, 5], validationSteps: 20, repeats: 1 });
+    expect(prepareExperiment({ dataset: 'sp500', almGrid: 'none' }).spec.selection.almTauGrid).toEqual([]);
+    expect(prepareExperiment({ dataset: 'sp500', almGrid: [1, 2] }).spec.selection.almTauGrid).toEqual([1, 2]);
     expect(spec.methods).toEqual(['alm', 'sgd']);
     expect([spec.seed, spec.dataSeed, spec.repeats]).toEqual([11, 3, 2]);
   });

@@ -60,7 +60,7 @@ describe('alm-rnn experiment --shard and merge', () => {
     expect([0, 1, 2].map((i) => read(dir(`s${i}`)).runs.length)).toEqual([4, 4, 4]);
     const merged = await runCli(['experiment', 'merge', dir('merged'), dir('s2'), dir('s0'), dir('s1')]);
     expect(merged.code, merged.stderr).toBe(0);
-    expect(merged.stdout).toContain('merged 3 shards: 4 selections, 12 runs');
+    expect(merged.stdout).toContain('merged 3 shards: 6 selections, 12 runs');
     expect(numbers(read(dir('merged')))).toEqual(numbers(read(dir('whole'))));
     expect(read(dir('merged')).shard).toBeUndefined();
     // The report's Table 3 rows are the same but for the time column.
