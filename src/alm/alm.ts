@@ -269,6 +269,8 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   const patience = options.patience ?? 0;
   const running = (i: number): boolean => loops[i].k < shared.outer && loops[i].stopReason === undefined;
   let stoppedByUser = false;
+  /** Stopped inside an outer iteration: the state holds sweeps that are no outer iterate. */
+  let interrupted = false;
 
   while (!stoppedByUser && loops.some((_, i) => running(i))) {
     // The trials whose runs go on share k: they started together, or resumed from one checkpoint.
@@ -319,6 +321,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       if (options.pauseGate) await options.pauseGate();
       if (options.signal?.aborted && done < shared.inner && sweeping.some(Boolean)) {
         stoppedByUser = true;
+        interrupted = true;
         break;
       }
     }
@@ -398,15 +401,17 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     const loop = loops[i];
     loop.seconds = seconds;
     const failed = loop.failure !== undefined;
-    const weights = loop.failure?.weights ?? current[i];
+    // What a stopped run keeps is its last completed outer iterate, like a failed one.
+    const kept = failed || interrupted;
+    const weights = loop.failure?.weights ?? (interrupted ? lastWeights[i] : current[i]);
     const errors = evaluate(weights, t.problem, testHidden);
     const stopReason: StopReason = loop.stopReason ?? (stoppedByUser && loop.k < shared.outer ? 'stopped' : 'outer-cap');
     return {
       weights,
       trainErr: errors.trainErr,
       testErr: errors.testErr,
-      // A failed trial's backend state is s^0: its violation is the last completed iterate's.
-      feasVio: failed ? (loop.history[loop.history.length - 1]?.feasVio ?? 0) : Math.max(norms[i].c1, norms[i].c2),
+      // A failed trial's backend state is s^0, a stopped one's is mid-iteration: the violation is the last completed iterate's.
+      feasVio: kept ? (loop.history[loop.history.length - 1]?.feasVio ?? 0) : Math.max(norms[i].c1, norms[i].c2),
       outerIterations: loop.k,
       sweeps: loop.sweeps,
       seconds,

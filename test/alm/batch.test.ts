@@ -90,4 +90,19 @@ describe('a trial in a batch ends exactly as it does alone (CPU, float64)', () =
       expectSameRun(results[i], alone, `trial ${i}`);
     }
   });
+
+  it('a batch stopped inside an outer iteration keeps every trial\'s last completed iterate', async () => {
+    const controller = new AbortController();
+    const stopped = await runAlmBatch(createCpuBackend(), trials, {
+      signal: controller.signal,
+      onSweeps: (k, done) => { if (k === 3 && done === 2) controller.abort(); },
+    });
+    const upTo2 = await runBatch(createCpuBackend(), trials.map((t) => ({ ...t, params: { ...t.params, outer: 2 } })));
+    stopped.forEach((r, i) => {
+      expect(r.stopReason, `trial ${i}`).toBe('stopped');
+      expect(r.outerIterations).toBe(2);
+      expect(r.weights, `trial ${i}`).toEqual(upTo2[i].weights);
+      expect(r.trainErr).toBe(upTo2[i].trainErr);
+    });
+  });
 });
