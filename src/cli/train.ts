@@ -6,6 +6,7 @@ import { readCheckpointFile, writeCheckpointFile, writeFileAtomic } from '../alm
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
+import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
 import { UserInputError } from '../errors.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
 import { loadDatasetOrFile, readTextFile } from '../problem/csv-file.ts';
@@ -31,6 +32,7 @@ const OPTIONS: OptionSpec = {
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
   checkpoint: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  'cpu-kernels': { type: 'string' },
 };
 
 /** Flags that may accompany --resume: everything else comes from the checkpoint. */
@@ -68,6 +70,7 @@ method (defaults: the paper's Table 2 for the data set)
 
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
+  --cpu-kernels wasm|js     the CPU backend's kernels: WebAssembly SIMD (default) or plain TypeScript
   --out model.json          write the trained model (also when stopped with Ctrl-C)
   --history run.json        write the per-iteration history
   --checkpoint state.json   write the whole ALM state after every outer iteration (atomically)
@@ -114,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const json = values.json === true;
   const log = json ? process.stderr : process.stdout;
+  setDefaultCpuKernels(choiceFlag(values, 'cpu-kernels', CPU_KERNELS_CHOICES) ?? 'wasm');
   const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto');
   const { backend } = selected;
   log.write(`${selected.line}\n${describeRun(config, problem)}\n`);

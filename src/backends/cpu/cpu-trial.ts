@@ -9,17 +9,39 @@
 import { activate } from '../../problem/activations.ts';
 import type { Activation, RnnWeights } from '../../problem/types.ts';
 import type { BackendInfo, BcdProblem, BcdState, ConstraintNorms, Lambdas, TrialEngine } from '../backend.ts';
-import {
-  choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, rowProducts, sum, sumSquares, transpose,
-} from './linalg.ts';
-import { minimizeU, type UCoefficients } from './u-update.ts';
+import { createCpuKernels, defaultCpuKernels, JS_KERNELS, type CpuKernels, type CpuKernelsChoice } from './kernels.ts';
+import { sum, sumSquares, transpose } from './linalg.ts';
+import type { UCoefficients } from './u-update.ts';
 
 /** What the CPU computes in: float64. */
 export const CPU_INFO: BackendInfo = { kind: 'cpu', description: 'cpu (float64 reference)', software: false, unitRoundoff: 2 ** -53 };
 
+/** Options of a CpuTrial. */
+export interface CpuTrialOptions {
+  /**
+   * The dense kernels: 'wasm' (WebAssembly SIMD; the default unless setDefaultCpuKernels says
+   * otherwise) or 'js' (plain TypeScript, the reference). 'wasm' falls back to 'js' where
+   * WebAssembly SIMD is missing. The two agree to rounding (see kernels.ts); each is deterministic.
+   */
+  kernels?: CpuKernelsChoice;
+}
+
 /** One trial's BCD on the CPU in float64: the reference every other backend is tested against. */
 export class CpuTrial implements TrialEngine {
   readonly info: BackendInfo = CPU_INFO;
+  /** The kernels asked for (resolved at construction from the module default when not given). */
+  readonly kernelsChoice: CpuKernelsChoice;
+  /** The kernels in use since the last load() (js until then, and where wasm is unavailable). */
+  private k: CpuKernels = JS_KERNELS;
+
+  constructor(options: CpuTrialOptions = {}) {
+    this.kernelsChoice = options.kernels ?? defaultCpuKernels();
+  }
+
+  /** 'wasm' or 'js': what the last load() runs on. */
+  get kernels(): CpuKernelsChoice {
+    return this.k.kind;
+  }
 
   private T = 0; private n = 0; private m = 0; private r = 0; private K = 0;
   private act: Activation = { kind: 'relu' };
@@ -64,26 +86,35 @@ export class CpuTrial implements TrialEngine {
     this.act = problem.activation;
     this.lambdas = { ...problem.lambdas };
     this.mu = problem.mu;
-    this.XT = transpose(problem.x, T, n, new Float64Array(n * T));
-    this.YT = transpose(problem.y, T, m, new Float64Array(m * T));
-    this.Xtm = problem.x.slice(0, T * n);
-    this.gramXX = new Float64Array(n * n);
-    this.sumX = new Float64Array(n);
-    rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
+    const K = this.K, rT = r * T;
+    // Every array the kernels touch, in one allocation (the wasm kernels' own memory).
+    const { kernels, arrays: a } = createCpuKernels(this.kernelsChoice, {
+      XT: n * T, YT: m * T, Xtm: T * n, gramXX: n * n, sumX: n,
+      Ptm: T * K, Qtm: T * (r + 1), G: K * K, Rw: r * K, RwT: K * r, H: (r + 1) * (r + 1), Ra: m * (r + 1),
+      D1: r * r, D2: r * r, scaledAt: r * m, Wt: r * r,
+      VXb: rT, pre: rT, work: rT, rhs: rT, prevU: rT,
+      W: r * r, V: r * n, b: r, A: m * r, c: m, hPad: r * (T + 1), U: rT, Xi: rT, Zeta: rT,
+    });
+    this.k = kernels;
+    this.XT = transpose(problem.x, T, n, a.XT);
+    this.YT = transpose(problem.y, T, m, a.YT);
+    this.Xtm = a.Xtm; this.Xtm.set(problem.x.subarray(0, T * n));
+    this.gramXX = a.gramXX;
+    this.sumX = a.sumX;
+    this.k.rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
     for (let i = 0; i < n; i++) this.sumX[i] = sum(this.XT, i * T, T);
 
-    const K = this.K;
-    this.Ptm = new Float64Array(T * K); this.Qtm = new Float64Array(T * (r + 1));
-    this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K); this.RwT = new Float64Array(K * r);
-    this.H = new Float64Array((r + 1) * (r + 1)); this.Ra = new Float64Array(m * (r + 1));
-    this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m); this.Wt = new Float64Array(r * r);
-    this.VXb = new Float64Array(r * T); this.pre = new Float64Array(r * T);
-    this.work = new Float64Array(r * T); this.rhs = new Float64Array(r * T); this.prevU = new Float64Array(r * T);
+    this.Ptm = a.Ptm; this.Qtm = a.Qtm;
+    this.G = a.G; this.Rw = a.Rw; this.RwT = a.RwT;
+    this.H = a.H; this.Ra = a.Ra;
+    this.D1 = a.D1; this.D2 = a.D2; this.scaledAt = a.scaledAt; this.Wt = a.Wt;
+    this.VXb = a.VXb; this.pre = a.pre;
+    this.work = a.work; this.rhs = a.rhs; this.prevU = a.prevU;
 
-    this.W = initial.W.slice(); this.V = initial.V.slice(); this.b = initial.b.slice();
-    this.A = initial.A.slice(); this.c = initial.c.slice();
-    this.hPad = new Float64Array(r * (T + 1));
-    this.U = new Float64Array(r * T); this.Xi = new Float64Array(r * T); this.Zeta = new Float64Array(r * T);
+    this.W = a.W; this.W.set(initial.W); this.V = a.V; this.V.set(initial.V); this.b = a.b; this.b.set(initial.b);
+    this.A = a.A; this.A.set(initial.A); this.c = a.c; this.c.set(initial.c);
+    this.hPad = a.hPad;
+    this.U = a.U; this.Xi = a.Xi; this.Zeta = a.Zeta;
     this.buildFeasibleStart();
     this.initial = this.snapshot();
   }
@@ -146,8 +177,8 @@ export class CpuTrial implements TrialEngine {
     // Lower triangle: h·hᵀ (symmetric, half the products), x·hᵀ, 1·hᵀ; x·xᵀ and the x sums are
     // constant. Dot products over time measured faster than row combinations for this shape.
     const hp = this.hPad;
-    rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
-    rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
+    this.k.rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
+    this.k.rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
     for (let i = 0; i < r; i++) G[(K - 1) * K + i] = sum(hp, i * S, T);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
@@ -170,7 +201,7 @@ export class CpuTrial implements TrialEngine {
     const { T, r, K } = this;
     const g = this.work;
     for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
-    combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, K, K, 'zero');
+    this.k.combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, K, K, 'zero');
   }
 
   /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
@@ -178,10 +209,10 @@ export class CpuTrial implements TrialEngine {
     const { r, n, K } = this;
     this.buildGramW(gamma, this.G);
     this.buildRhsW(gamma);
-    choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
+    this.k.choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
     // G Mᵀ = Rwᵀ: the r right-hand sides as columns, so the substitutions run along rows.
     const X = transpose(this.Rw, r, K, this.RwT);
-    choleskySolveColumns(this.G, K, X, 0, r, 0, r);
+    this.k.choleskySolveColumns(this.G, K, X, 0, r, 0, r);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j < r; j++) this.W[i * r + j] = X[j * r + i];
       for (let j = 0; j < n; j++) this.V[i * n + j] = X[(r + j) * r + i];
@@ -196,7 +227,7 @@ export class CpuTrial implements TrialEngine {
     const { T, r, m } = this;
     const S = T + 1, R1 = r + 1;
     const H = this.H, hp = this.hPad;
-    rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
+    this.k.rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j < i; j++) H[j * R1 + i] = H[i * R1 + j];
       const s = sum(hp, i * S + 1, T);
@@ -205,7 +236,7 @@ export class CpuTrial implements TrialEngine {
       H[i * R1 + i] += T * this.lambdas.l1;
     }
     H[r * R1 + r] = T + T * this.lambdas.l5;
-    combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, R1, R1, 'zero');
+    this.k.combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, R1, R1, 'zero');
   }
 
   /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
@@ -213,9 +244,9 @@ export class CpuTrial implements TrialEngine {
     const { r, m } = this;
     const R1 = r + 1;
     this.buildSystemA();
-    choleskyInPlace(this.H, R1, 'the a-block matrix QQᵀ + TΛ_a');
+    this.k.choleskyInPlace(this.H, R1, 'the a-block matrix QQᵀ + TΛ_a');
     for (let k = 0; k < m; k++) {
-      choleskySolveVector(this.H, R1, this.Ra, k * R1);
+      this.k.choleskySolveVector(this.H, R1, this.Ra, k * R1);
       for (let i = 0; i < r; i++) this.A[k * r + i] = this.Ra[k * R1 + i];
       this.c[k] = this.Ra[k * R1 + r];
     }
@@ -227,7 +258,7 @@ export class CpuTrial implements TrialEngine {
   private ensureVXb(): void {
     if (this.vxbValid) return;
     const { T, r, n } = this;
-    combineRows(this.VXb, 0, T, r, this.V, 0, n, 1, n, this.XT, 0, T, T, this.b);
+    this.k.combineRows(this.VXb, 0, T, r, this.V, 0, n, 1, n, this.XT, 0, T, T, this.b);
     this.vxbValid = true;
   }
 
@@ -241,8 +272,8 @@ export class CpuTrial implements TrialEngine {
     // AᵀA and WᵀW as products of the rows of Aᵀ and Wᵀ (contiguous).
     const At = transpose(this.A, m, r, this.scaledAt);
     const Wt = transpose(this.W, r, r, this.Wt);
-    rowProducts(this.D2, 0, r, At, 0, m, r, At, 0, m, r, m, true);
-    rowProducts(this.D1, 0, r, Wt, 0, r, r, Wt, 0, r, r, r, true);
+    this.k.rowProducts(this.D2, 0, r, At, 0, m, r, At, 0, m, r, m, true);
+    this.k.rowProducts(this.D1, 0, r, Wt, 0, r, r, Wt, 0, r, r, r, true);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j <= i; j++) {
         const d2 = scale * this.D2[i * r + j] + (i === j ? gamma : 0);
@@ -265,13 +296,13 @@ export class CpuTrial implements TrialEngine {
       for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
     }
     for (let i = 0; i < r * m; i++) this.scaledAt[i] *= scale;
-    combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
+    this.k.combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
     // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
-    combineRows(rhs, 0, T, r, this.W, 0, 1, r, r, work, 1, T, T - 1, 'keep');
-    choleskyInPlace(this.D1, r, 'the h-block matrix D1');
-    choleskyInPlace(this.D2, r, 'the h-block matrix D2');
-    choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
-    choleskySolveColumns(this.D2, r, rhs, 0, T, T - 1, T);
+    this.k.combineRows(rhs, 0, T, r, this.W, 0, 1, r, r, work, 1, T, T - 1, 'keep');
+    this.k.choleskyInPlace(this.D1, r, 'the h-block matrix D1');
+    this.k.choleskyInPlace(this.D2, r, 'the h-block matrix D2');
+    this.k.choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
+    this.k.choleskySolveColumns(this.D2, r, rhs, 0, T, T - 1, T);
     for (let i = 0; i < r; i++) this.hPad.set(rhs.subarray(i * T, i * T + T), i * S + 1);
     this.preValid = false;
   }
@@ -284,7 +315,7 @@ export class CpuTrial implements TrialEngine {
     const { T, r } = this;
     this.ensureVXb();
     this.pre.set(this.VXb);
-    combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, T + 1, T, 'keep');
+    this.k.combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, T + 1, T, 'keep');
     this.preValid = true;
   }
 
@@ -295,15 +326,7 @@ export class CpuTrial implements TrialEngine {
     this.computePre();
     this.prevU.set(this.U);
     const k: UCoefficients = { gamma, mu: this.mu, lambda6: this.lambdas.l6 };
-    const inv = 1 / gamma;
-    for (let i = 0; i < r; i++) {
-      for (let t = 0; t < T; t++) {
-        const idx = i * T + t;
-        const t1 = this.pre[idx] - this.Xi[idx] * inv;
-        const t2 = this.hPad[i * S + t + 1] + this.Zeta[idx] * inv;
-        this.U[idx] = minimizeU(this.act, k, t1, t2, this.U[idx]);
-      }
-    }
+    this.k.updateU(this.act, k, this.U, this.pre, this.Xi, this.Zeta, this.hPad, r, T);
     this.haveLastSweep = true;
   }
 
