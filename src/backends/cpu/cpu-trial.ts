@@ -44,6 +44,9 @@ export class CpuTrial implements TrialEngine {
   }
 
   private T = 0; private n = 0; private m = 0; private r = 0; private K = 0;
+  // Row strides of hPad, Ptm and Qtm, rounded up to even so that every row starts 16-byte
+  // aligned (the wasm kernels' f64x2 loads: a misaligned row runs at about half speed).
+  private S = 0; private Kp = 0; private R1p = 0;
   private act: Activation = { kind: 'relu' };
   private lambdas!: Lambdas;
   private mu = 0;
@@ -51,6 +54,8 @@ export class CpuTrial implements TrialEngine {
   // Data, feature-major: XT n×T, YT m×T; constant parts of the w-Gram (x·xᵀ block, x sums).
   private XT!: Float64Array; private YT!: Float64Array; private Xtm!: Float64Array; // Xtm: x as given, T×n
   private gramXX!: Float64Array; private sumX!: Float64Array;
+  private ones!: Float64Array; // T ones: the constant row of P and Q
+  private rowShift!: Float64Array; // r: (2/T)(Aᵀc)_i, the h right-hand side's per-row constant
 
   // State.
   private W!: Float64Array; private V!: Float64Array; private b!: Float64Array;
@@ -83,6 +88,7 @@ export class CpuTrial implements TrialEngine {
       throw new Error(`initial weights are ${initial.r}/${initial.n}/${initial.m} (r/n/m), the problem needs ${r}/${n}/${m}`);
     }
     this.T = T; this.n = n; this.m = m; this.r = r; this.K = r + n + 1;
+    this.S = even(T + 1); this.Kp = even(this.K); this.R1p = even(r + 1);
     this.act = problem.activation;
     this.lambdas = { ...problem.lambdas };
     this.mu = problem.mu;
@@ -90,11 +96,13 @@ export class CpuTrial implements TrialEngine {
     // Every array the kernels touch, in one allocation (the wasm kernels' own memory).
     const { kernels, arrays: a } = createCpuKernels(this.kernelsChoice, {
       XT: n * T, YT: m * T, Xtm: T * n, gramXX: n * n, sumX: n,
-      Ptm: T * K, Qtm: T * (r + 1), G: K * K, Rw: r * K, RwT: K * r, H: (r + 1) * (r + 1), Ra: m * (r + 1),
+      Ptm: T * this.Kp, Qtm: T * this.R1p, G: K * K, Rw: r * K, RwT: K * r, H: (r + 1) * (r + 1), Ra: m * (r + 1),
       D1: r * r, D2: r * r, scaledAt: r * m, Wt: r * r,
       VXb: rT, pre: rT, work: rT, rhs: rT, prevU: rT,
-      W: r * r, V: r * n, b: r, A: m * r, c: m, hPad: r * (T + 1), U: rT, Xi: rT, Zeta: rT,
+      W: r * r, V: r * n, b: r, A: m * r, c: m, hPad: r * this.S, U: rT, Xi: rT, Zeta: rT, ones: T, rowShift: r,
     });
+    this.rowShift = a.rowShift;
+    this.ones = a.ones; this.ones.fill(1);
     this.k = kernels;
     this.XT = transpose(problem.x, T, n, a.XT);
     this.YT = transpose(problem.y, T, m, a.YT);
@@ -122,7 +130,7 @@ export class CpuTrial implements TrialEngine {
   /** s^0: run the RNN forward so that C1 = C2 = 0 (ALGORITHM.md §5 step 1). */
   private buildFeasibleStart(): void {
     const { T, r, n } = this;
-    const S = T + 1;
+    const S = this.S;
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < r; i++) {
         let s = this.b[i];
@@ -155,10 +163,10 @@ export class CpuTrial implements TrialEngine {
   /** Ptm and Qtm, the time-major rows p_t = [h_{t−1}; x_t; 1] and q_t = [h_t; 1], from the current h. */
   private buildTimeMajor(): void {
     const { T, r, n, K } = this;
-    const S = T + 1, R1 = r + 1;
+    const S = this.S, R1 = r + 1;
     const P = this.Ptm, Q = this.Qtm, hp = this.hPad;
     for (let t = 0; t < T; t++) {
-      const pt = t * K, qt = t * R1;
+      const pt = t * this.Kp, qt = t * this.R1p;
       for (let i = 0; i < r; i++) {
         P[pt + i] = hp[i * S + t];
         Q[qt + i] = hp[i * S + t + 1];
@@ -169,11 +177,11 @@ export class CpuTrial implements TrialEngine {
     }
   }
 
-  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h; also refreshes Ptm and Qtm. */
+  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h; also refreshes Ptm and Qtm (js kernels). */
   private buildGramW(gamma: number, G: Float64Array): void {
     const { T, r, n, K } = this;
-    const S = T + 1;
-    this.buildTimeMajor();
+    const S = this.S;
+    if (this.k.kind === 'js') this.buildTimeMajor();
     // Lower triangle: h·hᵀ (symmetric, half the products), x·hᵀ, 1·hᵀ; x·xᵀ and the x sums are
     // constant. Dot products over time measured faster than row combinations for this shape.
     const hp = this.hPad;
@@ -196,12 +204,22 @@ export class CpuTrial implements TrialEngine {
     }
   }
 
-  /** Rw = (γU + Ξ) Pᵀ (r×K) from Ptm (buildGramW refreshes it); uses `work` for γU + Ξ. */
+  /**
+   * Rw = (γU + Ξ) Pᵀ (r×K); uses `work` for γU + Ξ. The js kernels combine the time-major rows
+   * Ptm (buildGramW refreshes them: the faster form in TypeScript); the wasm kernels take dot
+   * products with P's feature-major rows (hPad, XT, ones), which needs no time-major copy.
+   */
   private buildRhsW(gamma: number): void {
-    const { T, r, K } = this;
+    const { T, r, n, K } = this;
     const g = this.work;
-    for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
-    this.k.combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, K, K, 'zero');
+    this.k.scaleAdd(g, gamma, this.U, this.Xi, r * T);
+    if (this.k.kind === 'js') {
+      this.k.combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, this.Kp, K, 'zero');
+      return;
+    }
+    this.k.rowProducts(this.Rw, 0, K, g, 0, T, r, this.hPad, 0, this.S, r, T);
+    this.k.rowProducts(this.Rw, r, K, g, 0, T, r, this.XT, 0, T, n, T);
+    this.k.rowProducts(this.Rw, K - 1, K, g, 0, T, r, this.ones, 0, T, 1, T);
   }
 
   /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
@@ -222,10 +240,10 @@ export class CpuTrial implements TrialEngine {
     this.vxbValid = false;
   }
 
-  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from Qtm (buildGramW refreshes it). */
+  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)); with js kernels from Qtm (buildGramW refreshes it). */
   private buildSystemA(): void {
     const { T, r, m } = this;
-    const S = T + 1, R1 = r + 1;
+    const S = this.S, R1 = r + 1;
     const H = this.H, hp = this.hPad;
     this.k.rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
     for (let i = 0; i < r; i++) {
@@ -236,7 +254,12 @@ export class CpuTrial implements TrialEngine {
       H[i * R1 + i] += T * this.lambdas.l1;
     }
     H[r * R1 + r] = T + T * this.lambdas.l5;
-    this.k.combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, R1, R1, 'zero');
+    if (this.k.kind === 'js') {
+      this.k.combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, this.R1p, R1, 'zero');
+    } else {
+      this.k.rowProducts(this.Ra, 0, R1, this.YT, 0, T, m, hp, 1, S, r, T);
+      this.k.rowProducts(this.Ra, r, R1, this.YT, 0, T, m, this.ones, 0, T, 1, T);
+    }
   }
 
   /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
@@ -265,7 +288,7 @@ export class CpuTrial implements TrialEngine {
   /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). Public for tests. */
   updateH(gamma: number): void {
     const { T, r, m } = this;
-    const S = T + 1;
+    const S = this.S;
     this.ensureVXb();
     // D2 = (2/T) AᵀA + γI, D1 = D2 + γ WᵀW.
     const scale = 2 / T;
@@ -283,18 +306,14 @@ export class CpuTrial implements TrialEngine {
       }
     }
     // rhs_t = (2/T)Aᵀ(y_t − c) + γσ(u_t) − ζ_t + [t < T] Wᵀ(γ(u_{t+1} − V x_{t+1} − b) + ξ_{t+1}).
-    const rhs = this.rhs, work = this.work;
-    for (let i = 0; i < r * T; i++) {
-      rhs[i] = gamma * activate(this.act, this.U[i]) - this.Zeta[i];
-      work[i] = gamma * (this.U[i] - this.VXb[i]) + this.Xi[i];
-    }
     // (2/T) Aᵀ (Y − c): the c part is a per-row constant.
+    const rhs = this.rhs, work = this.work;
     for (let i = 0; i < r; i++) {
       let ac = 0;
       for (let k = 0; k < m; k++) ac += this.A[k * r + i] * this.c[k];
-      const o = i * T;
-      for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
+      this.rowShift[i] = scale * ac;
     }
+    this.k.hRhsStart(this.act, gamma, rhs, work, this.U, this.Zeta, this.Xi, this.VXb, this.rowShift, r, T);
     for (let i = 0; i < r * m; i++) this.scaledAt[i] *= scale;
     this.k.combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
     // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
@@ -315,18 +334,18 @@ export class CpuTrial implements TrialEngine {
     const { T, r } = this;
     this.ensureVXb();
     this.pre.set(this.VXb);
-    this.k.combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, T + 1, T, 'keep');
+    this.k.combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, this.S, T, 'keep');
     this.preValid = true;
   }
 
   /** u-block (3.16): every entry minimises φ in closed form (ReLU, leaky) or by a 1-D search (ELU). Public for tests. */
   updateU(gamma: number): void {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     this.prevU.set(this.U);
     const k: UCoefficients = { gamma, mu: this.mu, lambda6: this.lambdas.l6 };
-    this.k.updateU(this.act, k, this.U, this.pre, this.Xi, this.Zeta, this.hPad, r, T);
+    this.k.updateU(this.act, k, this.U, this.pre, this.Xi, this.Zeta, this.hPad, this.S, r, T);
     this.haveLastSweep = true;
   }
 
@@ -334,7 +353,7 @@ export class CpuTrial implements TrialEngine {
 
   async constraintNorms(): Promise<ConstraintNorms> {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     let c1 = 0, c2 = 0, uu = 0;
     for (let i = 0; i < r; i++) {
@@ -352,7 +371,7 @@ export class CpuTrial implements TrialEngine {
 
   async updateMultipliers(gamma: number): Promise<{ xi: number; zeta: number }> {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     let nx = 0, nz = 0;
     for (let i = 0; i < r; i++) {
@@ -372,7 +391,7 @@ export class CpuTrial implements TrialEngine {
   /** R(s): the data term (1/T)Σ||y − Ah − c||² plus the ℓ2 terms. */
   private objective(): number {
     const { T, r, m } = this;
-    const S = T + 1;
+    const S = this.S;
     let loss = 0;
     for (let k = 0; k < m; k++) {
       for (let t = 0; t < T; t++) {
@@ -389,7 +408,7 @@ export class CpuTrial implements TrialEngine {
 
   async lagrangian(gamma: number): Promise<number> {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     const inv = 1 / gamma;
     let p1 = 0, p2 = 0, xx = 0, zz = 0;
@@ -482,7 +501,7 @@ export class CpuTrial implements TrialEngine {
   /** The current state, time-major (T×r), copied. */
   private snapshot(): BcdState {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     const h = new Float64Array(T * r), u = new Float64Array(T * r);
     const xi = new Float64Array(T * r), zeta = new Float64Array(T * r);
     for (let i = 0; i < r; i++) {
@@ -503,7 +522,7 @@ export class CpuTrial implements TrialEngine {
   /** Replaces the state with a time-major snapshot. */
   private restore(s: BcdState): void {
     const { T, r, n, m } = this;
-    const S = T + 1;
+    const S = this.S;
     const w = s.weights;
     if (w.r !== r || w.n !== n || w.m !== m || s.h.length !== T * r) {
       throw new Error(`state shape (r=${w.r}, n=${w.n}, m=${w.m}, ${s.h.length / Math.max(w.r, 1)} steps) does not match the problem (r=${r}, n=${n}, m=${m}, T=${T})`);
@@ -526,4 +545,9 @@ export class CpuTrial implements TrialEngine {
   dispose(): void {
     // Nothing to free: the arrays are garbage-collected.
   }
+}
+
+/** x rounded up to an even number. */
+function even(x: number): number {
+  return x + (x & 1);
 }

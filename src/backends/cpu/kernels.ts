@@ -6,6 +6,7 @@
 // wasm against js: the dense products sum in another order (SIMD lanes, register tiles), so
 // results differ from the TypeScript kernels in the last bits (the parity test bounds each block
 // at 1e-13 relative); the u-update is bit-identical. Each path on its own is deterministic.
+import { activate } from '../../problem/activations.ts';
 import type { Activation } from '../../problem/types.ts';
 import { ParameterError } from '../../errors.ts';
 import {
@@ -66,17 +67,47 @@ export interface CpuKernels {
   choleskySolveColumns(L: Float64Array, n: number, x: Float64Array, xo: number, stride: number, c0: number, c1: number): void;
   /** See linalg.ts choleskySolveVector. */
   choleskySolveVector(L: Float64Array, n: number, x: Float64Array, xo: number): void;
+  /** out[i] = a·x[i] + y[i] for i < len. */
+  scaleAdd(out: Float64Array, a: number, x: Float64Array, y: Float64Array, len: number): void;
+  /**
+   * The h-block's right-hand side before its products, rows i < r of length T:
+   * rhs = (γσ(U) − Zeta) − shift_i, work = γ(U − VXb) + Xi.
+   */
+  hRhsStart(
+    act: Activation, gamma: number, rhs: Float64Array, work: Float64Array, U: Float64Array, Zeta: Float64Array,
+    Xi: Float64Array, VXb: Float64Array, shift: Float64Array, r: number, T: number,
+  ): void;
   /** See u-update.ts updateUBlock. */
   updateU(
     act: Activation, k: UCoefficients, U: Float64Array, pre: Float64Array, Xi: Float64Array, Zeta: Float64Array,
-    hPad: Float64Array, r: number, T: number,
+    hPad: Float64Array, S: number, r: number, T: number,
   ): void;
+}
+
+/** out[i] = a·x[i] + y[i] for i < len (TypeScript). */
+function scaleAdd(out: Float64Array, a: number, x: Float64Array, y: Float64Array, len: number): void {
+  for (let i = 0; i < len; i++) out[i] = a * x[i] + y[i];
+}
+
+/** CpuKernels.hRhsStart in TypeScript. */
+function hRhsStart(
+  act: Activation, gamma: number, rhs: Float64Array, work: Float64Array, U: Float64Array, Zeta: Float64Array,
+  Xi: Float64Array, VXb: Float64Array, shift: Float64Array, r: number, T: number,
+): void {
+  for (let i = 0; i < r; i++) {
+    const s = shift[i];
+    for (let idx = i * T; idx < (i + 1) * T; idx++) {
+      rhs[idx] = (gamma * activate(act, U[idx]) - Zeta[idx]) - s;
+      work[idx] = gamma * (U[idx] - VXb[idx]) + Xi[idx];
+    }
+  }
 }
 
 /** The plain TypeScript kernels. */
 export const JS_KERNELS: CpuKernels = {
   kind: 'js',
-  rowProducts, combineRows, choleskyInPlace, choleskySolveColumns, choleskySolveVector, updateU: updateUBlock,
+  rowProducts, combineRows, choleskyInPlace, choleskySolveColumns, choleskySolveVector, scaleAdd, hRhsStart,
+  updateU: updateUBlock,
 };
 
 /**
@@ -141,17 +172,34 @@ class WasmKernels implements CpuKernels {
     this.x.choleskySolveVector(this.at(L, 0), n, this.at(x, xo));
   }
 
-  updateU(
-    act: Activation, k: UCoefficients, U: Float64Array, pre: Float64Array, Xi: Float64Array, Zeta: Float64Array,
-    hPad: Float64Array, r: number, T: number,
+  scaleAdd(out: Float64Array, a: number, x: Float64Array, y: Float64Array, len: number): void {
+    this.x.scaleAdd(this.at(out, 0), a, this.at(x, 0), this.at(y, 0), len);
+  }
+
+  hRhsStart(
+    act: Activation, gamma: number, rhs: Float64Array, work: Float64Array, U: Float64Array, Zeta: Float64Array,
+    Xi: Float64Array, VXb: Float64Array, shift: Float64Array, r: number, T: number,
   ): void {
-    // ELU's 1-D search stays in TypeScript (branchy, exp-heavy, a small share of a sweep).
     if (act.kind === 'elu') {
-      updateUBlock(act, k, U, pre, Xi, Zeta, hPad, r, T);
+      JS_KERNELS.hRhsStart(act, gamma, rhs, work, U, Zeta, Xi, VXb, shift, r, T);
       return;
     }
     const leaky = act.kind === 'leaky';
-    this.x.updateU(this.at(U, 0), this.at(pre, 0), this.at(Xi, 0), this.at(Zeta, 0), this.at(hPad, 0), r, T,
+    this.x.hRhsStart(this.at(rhs, 0), this.at(work, 0), this.at(U, 0), this.at(Zeta, 0), this.at(Xi, 0), this.at(VXb, 0),
+      this.at(shift, 0), r, T, gamma, leaky ? 1 : 0, leaky ? act.omega : 0);
+  }
+
+  updateU(
+    act: Activation, k: UCoefficients, U: Float64Array, pre: Float64Array, Xi: Float64Array, Zeta: Float64Array,
+    hPad: Float64Array, S: number, r: number, T: number,
+  ): void {
+    // ELU's 1-D search stays in TypeScript (branchy, exp-heavy, a small share of a sweep).
+    if (act.kind === 'elu') {
+      updateUBlock(act, k, U, pre, Xi, Zeta, hPad, S, r, T);
+      return;
+    }
+    const leaky = act.kind === 'leaky';
+    this.x.updateU(this.at(U, 0), this.at(pre, 0), this.at(Xi, 0), this.at(Zeta, 0), this.at(hPad, 0), S, r, T,
       k.gamma, k.mu, k.lambda6, leaky ? 1 : 0, leaky ? act.omega : 0);
   }
 }

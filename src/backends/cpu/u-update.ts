@@ -119,13 +119,12 @@ function convexRoot(dphi: (u: number) => number, d2phi: (u: number) => number, l
 /**
  * The u-block over a whole r×T state (the plain TypeScript kernel): for every entry, with
  * θ1 = pre − ξ/γ, θ2 = h_t + ζ/γ and θ3 = the current u, u := minimizeU(θ1, θ2, θ3). U, pre, Xi,
- * Zeta are r×T feature-major; hPad is r×(T+1) with h_0 in column 0.
+ * Zeta are r×T feature-major; hPad holds h_0 … h_T in row i at i·S (S ≥ T + 1).
  */
 export function updateUBlock(
   act: Activation, k: UCoefficients, U: Float64Array, pre: Float64Array, Xi: Float64Array, Zeta: Float64Array,
-  hPad: Float64Array, r: number, T: number,
+  hPad: Float64Array, S: number, r: number, T: number,
 ): void {
-  const S = T + 1;
   const inv = 1 / k.gamma;
   for (let i = 0; i < r; i++) {
     for (let t = 0; t < T; t++) {

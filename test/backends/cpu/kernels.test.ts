@@ -1,6 +1,6 @@
 // The WebAssembly SIMD kernels against the plain TypeScript ones (the reference), kernel by
 // kernel, on odd sizes and offsets that exercise every tile and tail: max|Δ|/max|ref| ≤ 1e-13
-// for the dense products and solves; the u-update is bit-identical.
+// for the dense products and solves; the element-wise kernels are bit-identical.
 import { describe, expect, it } from 'vitest';
 import {
   createCpuKernels, effectiveCpuKernels, JS_KERNELS, parseCpuKernels, type CpuKernels,
@@ -115,9 +115,21 @@ describe('wasm kernels', () => {
       const r = 7, T = 33;
       const { js, wasm, kj, kw } = pair({ U: r * T, pre: r * T, Xi: r * T, Zeta: r * T, hPad: r * (T + 1) }, 5);
       const k = { gamma: 3.7, mu: 1e-3, lambda6: 1e-4 };
-      kj.updateU(act, k, js.U, js.pre, js.Xi, js.Zeta, js.hPad, r, T);
-      kw.updateU(act, k, wasm.U, wasm.pre, wasm.Xi, wasm.Zeta, wasm.hPad, r, T);
+      kj.updateU(act, k, js.U, js.pre, js.Xi, js.Zeta, js.hPad, T + 1, r, T);
+      kw.updateU(act, k, wasm.U, wasm.pre, wasm.Xi, wasm.Zeta, wasm.hPad, T + 1, r, T);
       expect(Array.from(wasm.U)).toEqual(Array.from(js.U));
+    });
+
+    it(`h right-hand side start (${act.kind}) and scaleAdd are bit-identical`, () => {
+      const r = 5, T = 41;
+      const { js, wasm, kj, kw } = pair({ rhs: r * T, work: r * T, U: r * T, Zeta: r * T, Xi: r * T, VXb: r * T, shift: r }, 6);
+      kj.hRhsStart(act, 2.3, js.rhs, js.work, js.U, js.Zeta, js.Xi, js.VXb, js.shift, r, T);
+      kw.hRhsStart(act, 2.3, wasm.rhs, wasm.work, wasm.U, wasm.Zeta, wasm.Xi, wasm.VXb, wasm.shift, r, T);
+      expect(Array.from(wasm.rhs)).toEqual(Array.from(js.rhs));
+      expect(Array.from(wasm.work)).toEqual(Array.from(js.work));
+      kj.scaleAdd(js.rhs, 1.7, js.U, js.Xi, r * T - 1);
+      kw.scaleAdd(wasm.rhs, 1.7, wasm.U, wasm.Xi, r * T - 1);
+      expect(Array.from(wasm.rhs)).toEqual(Array.from(js.rhs));
     });
   }
 });

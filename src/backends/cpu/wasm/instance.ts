@@ -12,10 +12,13 @@ export interface KernelExports {
   cholesky(a: number, n: number): number;
   choleskySolveVector(L: number, n: number, x: number): void;
   choleskySolveColumns(L: number, n: number, x: number, stride: number, c0: number, c1: number): void;
-  updateU(U: number, pre: number, Xi: number, Zeta: number, hPad: number, r: number, T: number, gamma: number, mu: number, lambda6: number, leaky: number, omega: number): void;
+  updateU(U: number, pre: number, Xi: number, Zeta: number, hPad: number, S: number, r: number, T: number, gamma: number, mu: number, lambda6: number, leaky: number, omega: number): void;
   bptt(W: number, V: number, b: number, A: number, c: number, x: number, y: number, S: number, r: number, n: number, m: number,
     h: number, dsigma: number, err: number, delta: number, gW: number, gV: number, gb: number, gA: number, gc: number,
     leaky: number, omega: number, scale: number): number;
+  scaleAdd(out: number, a: number, x: number, y: number, len: number): void;
+  hRhsStart(rhs: number, work: number, U: number, Zeta: number, Xi: number, VXb: number, shift: number, r: number, T: number,
+    gamma: number, leaky: number, omega: number): void;
 }
 
 /** One instance with its memory and the arrays laid out in it. */

@@ -476,10 +476,10 @@ export function choleskySolveColumns(L: usize, n: i32, x: usize, stride: i32, c0
 /**
  * u-block for σ = ReLU (omega = 0, leaky = 0) or leaky ReLU (leaky = 1): for i < r, t < T,
  * θ1 = pre − ξ/γ, θ2 = h_{t+1} + ζ/γ, θ3 = u; u := argmin φ. Rows: U, pre, Xi, Zeta of length T
- * (stride T); h row i at hPad + (i*(T+1) + 1)·8.
+ * (stride T); h_1 … h_T of row i at hPad + (i*S + 1)·8.
  */
 export function updateU(
-  U: usize, pre: usize, Xi: usize, Zeta: usize, hPad: usize, r: i32, T: i32,
+  U: usize, pre: usize, Xi: usize, Zeta: usize, hPad: usize, S: i32, r: i32, T: i32,
   gamma: f64, mu: f64, lambda6: f64, leaky: i32, omega: f64,
 ): void {
   const inv = 1 / gamma;
@@ -491,7 +491,7 @@ export function updateU(
   const vDp = f64x2.splat(denPlus), vDm = f64x2.splat(denMinus), vHg = f64x2.splat(hg), vHm = f64x2.splat(hm);
   const vL6 = f64x2.splat(lambda6), vOm = f64x2.splat(omega), z = zero();
   for (let i = 0; i < r; i++) {
-    const row = el(0, i * T), hRow = el(hPad, i * (T + 1) + 1);
+    const row = el(0, i * T), hRow = el(hPad, i * S + 1);
     let t = 0;
     for (; t + 1 < T; t += 2) {
       const o = row + el(0, t);
@@ -646,4 +646,47 @@ export function bptt(
   combineRows(gV, n, r, dsigma, 1, r, S, x, n, n, INIT_KEEP, 0);
   combineRows(gA, r, m, err, 1, m, S, h + rs, r, r, INIT_KEEP, 0);
   return sse;
+}
+
+// ---- element-wise steps of the sweep (bit-identical to the TypeScript loops they replace) -----------
+
+/** out[i] = a·x[i] + y[i] for i < len. */
+export function scaleAdd(out: usize, a: f64, x: usize, y: usize, len: i32): void {
+  const va = f64x2.splat(a);
+  let i = 0;
+  for (; i + 1 < len; i += 2) {
+    const o = el(0, i);
+    v128.store(out + o, f64x2.add(f64x2.mul(va, v128.load(x + o)), v128.load(y + o)));
+  }
+  if (i < len) store<f64>(el(out, i), a * load<f64>(el(x, i)) + load<f64>(el(y, i)));
+}
+
+/**
+ * The h-block's right-hand side before its products, for σ = ReLU or leaky ReLU, rows i < r of
+ * length T: rhs = (γσ(U) − Zeta) − shift_i and work = γ(U − VXb) + Xi.
+ */
+export function hRhsStart(
+  rhs: usize, work: usize, U: usize, Zeta: usize, Xi: usize, VXb: usize, shift: usize, r: i32, T: i32,
+  gamma: f64, leaky: i32, omega: f64,
+): void {
+  const vg = f64x2.splat(gamma), vo = f64x2.splat(omega), z = zero();
+  for (let i = 0; i < r; i++) {
+    const sh = load<f64>(el(shift, i)), vs = f64x2.splat(sh);
+    const row = el(0, i * T);
+    let t = 0;
+    for (; t + 1 < T; t += 2) {
+      const o = row + el(0, t);
+      const u = v128.load(U + o);
+      const s = v128.bitselect(u, leaky ? f64x2.mul(vo, u) : z, f64x2.gt(u, z));
+      v128.store(rhs + o, f64x2.sub(f64x2.sub(f64x2.mul(vg, s), v128.load(Zeta + o)), vs));
+      v128.store(work + o, f64x2.add(f64x2.mul(vg, f64x2.sub(u, v128.load(VXb + o))), v128.load(Xi + o)));
+    }
+    if (t < T) {
+      const o = row + el(0, t);
+      const u = load<f64>(U + o);
+      const s = u > 0 ? u : (leaky ? omega * u : 0);
+      store<f64>(rhs + o, (gamma * s - load<f64>(Zeta + o)) - sh);
+      store<f64>(work + o, gamma * (u - load<f64>(VXb + o)) + load<f64>(Xi + o));
+    }
+  }
 }
