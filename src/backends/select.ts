@@ -3,6 +3,7 @@
 // the CPU backend — about 0.1 GFLOP/s against 1–1.5 for plain JS loops on this kind of machine).
 import { UserInputError } from '../errors.ts';
 import type { BcdBackend } from './backend.ts';
+import type { CpuKernelsChoice } from './cpu/kernels.ts';
 import { CpuPoolBackend, defaultThreads } from './cpu/pool.ts';
 import { acquireGpu, GpuUnavailableError, isSoftwareAdapter, type GpuAdapterSummary } from './webgpu/device.ts';
 import { createWebGpuBatch } from './webgpu/webgpu-backend.ts';
@@ -28,12 +29,14 @@ export function describeAdapter(info: GpuAdapterSummary): string {
 export interface BackendOptions {
   /** CPU worker threads (default: one per core); a batch of B trials uses at most B. */
   threads?: number;
+  /** The CPU backend's kernels (default: the module default, wasm). */
+  cpuKernels?: CpuKernelsChoice;
 }
 
 /** Creates the backend for a choice; "webgpu" fails with a clear message when no adapter is found. */
 export async function createBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<SelectedBackend> {
   const threads = options.threads ?? defaultThreads();
-  const cpu = (): CpuPoolBackend => new CpuPoolBackend(threads);
+  const cpu = (): CpuPoolBackend => new CpuPoolBackend(threads, options.cpuKernels);
   const cpuLine = `cpu (float64 reference, up to ${threads} thread${threads === 1 ? '' : 's'})`;
   if (choice === 'cpu') return { backend: cpu(), line: `backend: ${cpuLine}` };
   if (choice !== 'webgpu' && choice !== 'auto') {

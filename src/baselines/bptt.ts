@@ -19,6 +19,13 @@
 //   ∂L/∂A += (2/S) e_t h_tᵀ,  ∂L/∂c += (2/S) e_t
 //   δ_t = σ'(u_t) ⊙ ((2/S) Aᵀ e_t + Wᵀ δ_{t+1})
 //   ∂L/∂W += δ_t h_{t−1}ᵀ,  ∂L/∂V += δ_t x_tᵀ,  ∂L/∂b += δ_t
+//
+// Two implementations: the loops below (the reference, kernels 'js') and the WebAssembly SIMD
+// kernel `bptt` of src/backends/cpu/wasm (kernels 'wasm', the default, for ReLU and leaky ReLU;
+// ELU runs the loops). The workspace decides which; the two agree to rounding (the wasm kernel
+// sums ∂L/∂W, ∂L/∂V, ∂L/∂A over time as one product each), and each is deterministic.
+import { defaultCpuKernels, effectiveCpuKernels, type CpuKernelsChoice } from '../backends/cpu/kernels.ts';
+import { createWasmArena, type KernelExports } from '../backends/cpu/wasm/instance.ts';
 import { activate, activateDerivative } from '../problem/activations.ts';
 import { zeroWeights, type Activation, type RnnWeights } from '../problem/types.ts';
 
@@ -49,6 +56,16 @@ export interface BpttWorkspace {
   /** δ_{t+1} and δ_t. */
   deltaNext: Float64Array;
   delta: Float64Array;
+  /** 'wasm' or 'js': what bpttWindow runs with this workspace ('wasm' needs ReLU or leaky ReLU). */
+  kernels: CpuKernelsChoice;
+  /** The wasm kernel's instance and its copies of the weights, window and gradient (kernels 'wasm'). */
+  wasm: WasmBpttBuffers | null;
+}
+
+/** What the wasm kernel works on, all in its own memory (h, dsigma, err are the workspace's). */
+interface WasmBpttBuffers {
+  exports: KernelExports;
+  a: Record<'W' | 'V' | 'b' | 'A' | 'c' | 'x' | 'y' | 'gW' | 'gV' | 'gb' | 'gA' | 'gc', Float64Array>;
 }
 
 /** Loss and gradient of one evaluation; `grad` is the RnnWeights-shaped array set that was filled. */
@@ -57,15 +74,32 @@ export interface BpttResult {
   grad: RnnWeights;
 }
 
-/** Allocates work buffers for windows of up to `maxSteps` steps. */
-export function createBpttWorkspace(r: number, n: number, m: number, maxSteps: number): BpttWorkspace {
+/**
+ * Allocates work buffers for windows of up to `maxSteps` steps, for the chosen kernels (default:
+ * setDefaultCpuKernels; 'wasm' falls back to 'js' where WebAssembly SIMD is missing).
+ */
+export function createBpttWorkspace(
+  r: number, n: number, m: number, maxSteps: number, kernels: CpuKernelsChoice = defaultCpuKernels(),
+): BpttWorkspace {
+  const lengths = { h: (maxSteps + 1) * r, dsigma: maxSteps * r, err: maxSteps * m, deltaNext: r, delta: r };
+  if (effectiveCpuKernels(kernels) === 'wasm') {
+    const arena = createWasmArena({
+      ...lengths, W: r * r, V: r * n, b: r, A: m * r, c: m, x: maxSteps * n, y: maxSteps * m,
+      gW: r * r, gV: r * n, gb: r, gA: m * r, gc: m,
+    });
+    if (arena) {
+      const a = arena.arrays;
+      return {
+        r, n, m, maxSteps, h: a.h, dsigma: a.dsigma, err: a.err, deltaNext: a.deltaNext, delta: a.delta,
+        kernels: 'wasm', wasm: { exports: arena.exports, a },
+      };
+    }
+  }
   return {
     r, n, m, maxSteps,
-    h: new Float64Array((maxSteps + 1) * r),
-    dsigma: new Float64Array(maxSteps * r),
-    err: new Float64Array(maxSteps * m),
-    deltaNext: new Float64Array(r),
-    delta: new Float64Array(r),
+    h: new Float64Array(lengths.h), dsigma: new Float64Array(lengths.dsigma), err: new Float64Array(lengths.err),
+    deltaNext: new Float64Array(r), delta: new Float64Array(r),
+    kernels: 'js', wasm: null,
   };
 }
 
@@ -104,6 +138,7 @@ export function bpttWindow(
     throw new RangeError(`bpttWindow: workspace is for r=${work.r}, n=${work.n}, m=${work.m}, ≤${work.maxSteps} steps; need r=${r}, n=${n}, m=${m}, ${S} steps`);
   }
   const g = grad ?? zeroWeights(r, n, m);
+  if (work.wasm && act.kind !== 'elu') return bpttWindowWasm(w, act, x, y, from, S, h0, lambdas, g, work, work.wasm);
   const { h, dsigma, err } = work;
   const scale = 2 / S;
 
@@ -190,6 +225,34 @@ export function bpttWindow(
     delta = tmp;
   }
   return { loss, grad: g };
+}
+
+/** bpttWindow on the wasm kernel: copies the weights and the window in, the gradient out. */
+function bpttWindowWasm(
+  w: RnnWeights, act: Activation, x: Float64Array, y: Float64Array, from: number, S: number,
+  h0: Float64Array | null, lambdas: Lambdas, g: RnnWeights, work: BpttWorkspace, k: WasmBpttBuffers,
+): BpttResult {
+  const { r, n, m } = w;
+  const a = k.a;
+  a.W.set(w.W); a.V.set(w.V); a.b.set(w.b); a.A.set(w.A); a.c.set(w.c);
+  a.x.set(x.subarray(from * n, (from + S) * n));
+  a.y.set(y.subarray(from * m, (from + S) * m));
+  if (h0) work.h.set(h0.subarray(0, r), 0);
+  else work.h.fill(0, 0, r);
+  scaleInto(a.gA, w.A, 2 * lambdas.A);
+  scaleInto(a.gW, w.W, 2 * lambdas.W);
+  scaleInto(a.gV, w.V, 2 * lambdas.V);
+  scaleInto(a.gb, w.b, 2 * lambdas.b);
+  scaleInto(a.gc, w.c, 2 * lambdas.c);
+  const leaky = act.kind === 'leaky';
+  const sse = k.exports.bptt(
+    a.W.byteOffset, a.V.byteOffset, a.b.byteOffset, a.A.byteOffset, a.c.byteOffset, a.x.byteOffset, a.y.byteOffset,
+    S, r, n, m, work.h.byteOffset, work.dsigma.byteOffset, work.err.byteOffset, work.delta.byteOffset,
+    a.gW.byteOffset, a.gV.byteOffset, a.gb.byteOffset, a.gA.byteOffset, a.gc.byteOffset,
+    leaky ? 1 : 0, act.kind === 'leaky' ? act.omega : 0, 2 / S,
+  );
+  g.W.set(a.gW); g.V.set(a.gV); g.b.set(a.gb); g.A.set(a.gA); g.c.set(a.gc);
+  return { loss: sse / S + regularization(w, lambdas), grad: g };
 }
 
 /** Writes into `out` the hidden state h after running `steps` steps from h_0 = 0 (zeros for steps = 0). */

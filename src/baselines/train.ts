@@ -4,6 +4,7 @@
 // An epoch is one pass over the training steps: one full-batch step for gd, gdc, gdnm (and
 // adam without `batch`), or ⌈T1/batch⌉ mini-batch steps for sgd (and adam with `batch`),
 // the windows visited in a seeded random order. Mini-batch construction: see bptt.ts.
+import type { CpuKernelsChoice } from '../backends/cpu/kernels.ts';
 import { ParameterError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import { Rng } from '../problem/rng.ts';
@@ -47,6 +48,8 @@ export interface BaselineOptions {
   onEpoch?: (report: EpochReport) => void;
   /** Stops training at the next epoch (or mini-batch) boundary. */
   signal?: AbortSignal;
+  /** BPTT's kernels: 'wasm' (WebAssembly SIMD) or 'js'; default: setDefaultCpuKernels (wasm). */
+  kernels?: CpuKernelsChoice;
 }
 
 /** Progress after one epoch. */
@@ -82,7 +85,7 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
   const batch = batchLength(opts);
   const weights = cloneWeights(opts.initialWeights);
   const grad = zeroWeights(r, n, m);
-  const ws = createBpttWorkspace(r, n, m, batch);
+  const ws = createBpttWorkspace(r, n, m, batch, opts.kernels);
   const h0 = new Float64Array(r);
   const hTmp = new Float64Array(r);
   const windowStarts: number[] = [];

@@ -10,6 +10,7 @@ import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
 import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
+import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
 import { UserInputError } from '../errors.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
 import { loadDatasetOrFile, readTextFile } from '../problem/csv-file.ts';
@@ -41,10 +42,11 @@ const OPTIONS: OptionSpec = {
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
   checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' },
   select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
+  'cpu-kernels': { type: 'string' },
 };
 
 /** Flags that say how and where a run goes, not what it is: free to change on --resume. */
-const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience']);
+const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience', 'cpu-kernels']);
 
 const HELP = `usage: alm-rnn train [options]
 
@@ -93,6 +95,7 @@ trials
 
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
+  --cpu-kernels wasm|js     the CPU backend's kernels: WebAssembly SIMD (default) or plain TypeScript
   --out model.json          write the trained model (also when stopped with Ctrl-C);
                             with several trials a folder (DIR/): one model file per trial
   --history run.json        write the per-iteration history
@@ -164,7 +167,9 @@ export async function run(argv: string[]): Promise<number> {
 
   const json = values.json === true;
   const log = json ? process.stderr : process.stdout;
-  const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto', { threads });
+  const cpuKernels = choiceFlag(values, 'cpu-kernels', CPU_KERNELS_CHOICES) ?? 'wasm';
+  setDefaultCpuKernels(cpuKernels);
+  const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto', { threads, cpuKernels });
   const { backend } = selected;
   const config0 = grid[0].config;
   const problem0 = prepared[0].problem;

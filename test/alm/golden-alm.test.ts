@@ -31,9 +31,9 @@ function goldenParams(outer: number, inner: number): AlmParams {
   };
 }
 
-describe('ALM outer loop against the golden float64 run', () => {
+describe.each(['wasm', 'js'] as const)('ALM outer loop against the golden float64 run (%s kernels)', (kernels) => {
   it('reproduces alm_3x5: state, γ, ε and the per-iteration history', async () => {
-    const backend = new CpuTrial();
+    const backend = new CpuTrial({ kernels });
     const result = await runAlm(TrialsBackend.of(backend), goldenAlmProblem(), goldenParams(3, 5), goldenWeights(golden.init, golden.sizes));
     const expected = golden.alm_3x5;
     const e = goldenState(expected, golden.sizes);

@@ -20,6 +20,8 @@ export interface ParityReport {
   weights: Record<string, number>;
   dispatchesPerSweep: number;
   sweepReadbacks: number;
+  /** What the CPU reference ran on in this page: 'wasm' (WebAssembly SIMD, loaded by Vite) or 'js'. */
+  cpuKernels: string;
 }
 
 function problem(): Problem {
@@ -52,7 +54,8 @@ async function almParity(): Promise<ParityReport> {
   const p = problem();
   const params: AlmParams = { ...DEFAULT_PARAMS, outer: 3, inner: 5, checkEvery: 5 };
   const initial: RnnWeights = initializeWeights('lecun', p.r, p.series.n, p.series.m, new Rng(7));
-  const cpuRun = await runAlm(TrialsBackend.of(new CpuTrial()), p, params, initial);
+  const cpuTrial = new CpuTrial();
+  const cpuRun = await runAlm(TrialsBackend.of(cpuTrial), p, params, initial);
   const gpu = await acquireGpu();
   const backend = new WebGpuBackend(gpu.device, { adapterInfo: gpu.adapterInfo, ownsDevice: true });
   try {
@@ -67,6 +70,7 @@ async function almParity(): Promise<ParityReport> {
       weights,
       dispatchesPerSweep: backend.stats.dispatchesPerSweep,
       sweepReadbacks: backend.stats.sweepReadbacks,
+      cpuKernels: cpuTrial.kernels,
     };
   } finally {
     backend.dispose();

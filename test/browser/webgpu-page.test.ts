@@ -73,5 +73,6 @@ it('runs the GPU backend in the page and matches the CPU backend there', async (
   for (const [k, d] of Object.entries(report.weights)) expect(d, `weights ${k}`).toBeLessThan(2e-3);
   expect(report.dispatchesPerSweep).toBeLessThanOrEqual(30);
   expect(report.sweepReadbacks).toBe(0);
+  expect(report.cpuKernels, 'the CPU reference runs the WebAssembly SIMD kernels in Chrome').toBe('wasm');
   await page.close();
 }, 300_000);

@@ -113,11 +113,11 @@ describe('a trained model is never lost', () => {
 
 describe('a linear-algebra failure mid-run', () => {
   it('is one line with the cause and the remedy, exit 2, and --out holds the last completed iterate', async () => {
-    // τ this small leaves γPPᵀ + 2Λ_w numerically singular (K = r+n+1 = 10 > T1 = 9) once γ has grown: iteration 12 fails.
+    // τ this small leaves γPPᵀ + 2Λ_w numerically singular (K = r+n+1 = 10 > T1 = 9) once γ has grown: iteration 12 (js kernels) or 15 (wasm) fails.
     const out = file('numerical.json');
     const res = await runCli([...QUICK, '--outer', '30', '--inner', '5', '--tau', '1e-15', '--eta2', '0.5', '--out', out]);
     expectUserError(res, /^alm-rnn: the w-block matrix γPPᵀ \+ 2Λ_w is not positive definite \(pivot 10 of 10 is -\S+\)\. The regularisation is too weak for this data: raise τ \(--tau, .*\) or μ \(--mu\), lower γ0 \(--gamma0\), and check the data for constant or duplicated input columns$/m);
-    expect(res.stdout).toMatch(/model of outer iteration 11 written to .*numerical\.json \(the run failed\)/);
+    expect(res.stdout).toMatch(/model of outer iteration \d+ written to .*numerical\.json \(the run failed\)/);
     expect(modelFromJson(JSON.parse(readFileSync(out, 'utf8'))).weights.r).toBe(4);
   });
 });

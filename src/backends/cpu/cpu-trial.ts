@@ -10,19 +10,44 @@ import { activate } from '../../problem/activations.ts';
 import type { Activation, RnnWeights } from '../../problem/types.ts';
 import type { BackendInfo, BcdProblem, BcdState, ConstraintNorms, Lambdas, TrialEngine } from '../backend.ts';
 import { checkMemory, estimateCpuMemory } from '../../problem/memory.ts';
-import {
-  choleskyInPlace, choleskySolveColumns, choleskySolveVector, combineRows, rowProducts, sum, sumSquares, transpose,
-} from './linalg.ts';
-import { minimizeU, type UCoefficients } from './u-update.ts';
+import { createCpuKernels, defaultCpuKernels, JS_KERNELS, type CpuKernels, type CpuKernelsChoice } from './kernels.ts';
+import { sum, sumSquares, transpose } from './linalg.ts';
+import type { UCoefficients } from './u-update.ts';
 
 /** What the CPU computes in: float64. */
 export const CPU_INFO: BackendInfo = { kind: 'cpu', description: 'cpu (float64 reference)', software: false, unitRoundoff: 2 ** -53 };
 
+/** Options of a CpuTrial. */
+export interface CpuTrialOptions {
+  /**
+   * The dense kernels: 'wasm' (WebAssembly SIMD; the default unless setDefaultCpuKernels says
+   * otherwise) or 'js' (plain TypeScript, the reference). 'wasm' falls back to 'js' where
+   * WebAssembly SIMD is missing. The two agree to rounding (see kernels.ts); each is deterministic.
+   */
+  kernels?: CpuKernelsChoice;
+}
+
 /** One trial's BCD on the CPU in float64: the reference every other backend is tested against. */
 export class CpuTrial implements TrialEngine {
   readonly info: BackendInfo = CPU_INFO;
+  /** The kernels asked for (resolved at construction from the module default when not given). */
+  readonly kernelsChoice: CpuKernelsChoice;
+  /** The kernels in use since the last load() (js until then, and where wasm is unavailable). */
+  private k: CpuKernels = JS_KERNELS;
+
+  constructor(options: CpuTrialOptions = {}) {
+    this.kernelsChoice = options.kernels ?? defaultCpuKernels();
+  }
+
+  /** 'wasm' or 'js': what the last load() runs on. */
+  get kernels(): CpuKernelsChoice {
+    return this.k.kind;
+  }
 
   private T = 0; private n = 0; private m = 0; private r = 0; private K = 0;
+  // Row strides of hPad, Ptm and Qtm, rounded up to even so that every row starts 16-byte
+  // aligned (the wasm kernels' f64x2 loads: a misaligned row runs at about half speed).
+  private S = 0; private Kp = 0; private R1p = 0;
   private act: Activation = { kind: 'relu' };
   private lambdas!: Lambdas;
   private mu = 0;
@@ -30,6 +55,8 @@ export class CpuTrial implements TrialEngine {
   // Data, feature-major: XT n×T, YT m×T; constant parts of the w-Gram (x·xᵀ block, x sums).
   private XT!: Float64Array; private YT!: Float64Array; private Xtm!: Float64Array; // Xtm: x as given, T×n
   private gramXX!: Float64Array; private sumX!: Float64Array;
+  private ones!: Float64Array; // T ones: the constant row of P and Q
+  private rowShift!: Float64Array; // r: (2/T)(Aᵀc)_i, the h right-hand side's per-row constant
 
   // State.
   private W!: Float64Array; private V!: Float64Array; private b!: Float64Array;
@@ -63,29 +90,41 @@ export class CpuTrial implements TrialEngine {
     }
     checkMemory({ T, n, m, r }, estimateCpuMemory({ T, n, m, r }), 'the float64 CPU backend');
     this.T = T; this.n = n; this.m = m; this.r = r; this.K = r + n + 1;
+    this.S = even(T + 1); this.Kp = even(this.K); this.R1p = even(r + 1);
     this.act = problem.activation;
     this.lambdas = { ...problem.lambdas };
     this.mu = problem.mu;
-    this.XT = transpose(problem.x, T, n, new Float64Array(n * T));
-    this.YT = transpose(problem.y, T, m, new Float64Array(m * T));
-    this.Xtm = problem.x.slice(0, T * n);
-    this.gramXX = new Float64Array(n * n);
-    this.sumX = new Float64Array(n);
-    rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
+    const K = this.K, rT = r * T;
+    // Every array the kernels touch, in one allocation (the wasm kernels' own memory).
+    const { kernels, arrays: a } = createCpuKernels(this.kernelsChoice, {
+      XT: n * T, YT: m * T, Xtm: T * n, gramXX: n * n, sumX: n,
+      Ptm: T * this.Kp, Qtm: T * this.R1p, G: K * K, Rw: r * K, RwT: K * r, H: (r + 1) * (r + 1), Ra: m * (r + 1),
+      D1: r * r, D2: r * r, scaledAt: r * m, Wt: r * r,
+      VXb: rT, pre: rT, work: rT, rhs: rT, prevU: rT,
+      W: r * r, V: r * n, b: r, A: m * r, c: m, hPad: r * this.S, U: rT, Xi: rT, Zeta: rT, ones: T, rowShift: r,
+    });
+    this.rowShift = a.rowShift;
+    this.ones = a.ones; this.ones.fill(1);
+    this.k = kernels;
+    this.XT = transpose(problem.x, T, n, a.XT);
+    this.YT = transpose(problem.y, T, m, a.YT);
+    this.Xtm = a.Xtm; this.Xtm.set(problem.x.subarray(0, T * n));
+    this.gramXX = a.gramXX;
+    this.sumX = a.sumX;
+    this.k.rowProducts(this.gramXX, 0, n, this.XT, 0, T, n, this.XT, 0, T, n, T);
     for (let i = 0; i < n; i++) this.sumX[i] = sum(this.XT, i * T, T);
 
-    const K = this.K;
-    this.Ptm = new Float64Array(T * K); this.Qtm = new Float64Array(T * (r + 1));
-    this.G = new Float64Array(K * K); this.Rw = new Float64Array(r * K); this.RwT = new Float64Array(K * r);
-    this.H = new Float64Array((r + 1) * (r + 1)); this.Ra = new Float64Array(m * (r + 1));
-    this.D1 = new Float64Array(r * r); this.D2 = new Float64Array(r * r); this.scaledAt = new Float64Array(r * m); this.Wt = new Float64Array(r * r);
-    this.VXb = new Float64Array(r * T); this.pre = new Float64Array(r * T);
-    this.work = new Float64Array(r * T); this.rhs = new Float64Array(r * T); this.prevU = new Float64Array(r * T);
+    this.Ptm = a.Ptm; this.Qtm = a.Qtm;
+    this.G = a.G; this.Rw = a.Rw; this.RwT = a.RwT;
+    this.H = a.H; this.Ra = a.Ra;
+    this.D1 = a.D1; this.D2 = a.D2; this.scaledAt = a.scaledAt; this.Wt = a.Wt;
+    this.VXb = a.VXb; this.pre = a.pre;
+    this.work = a.work; this.rhs = a.rhs; this.prevU = a.prevU;
 
-    this.W = initial.W.slice(); this.V = initial.V.slice(); this.b = initial.b.slice();
-    this.A = initial.A.slice(); this.c = initial.c.slice();
-    this.hPad = new Float64Array(r * (T + 1));
-    this.U = new Float64Array(r * T); this.Xi = new Float64Array(r * T); this.Zeta = new Float64Array(r * T);
+    this.W = a.W; this.W.set(initial.W); this.V = a.V; this.V.set(initial.V); this.b = a.b; this.b.set(initial.b);
+    this.A = a.A; this.A.set(initial.A); this.c = a.c; this.c.set(initial.c);
+    this.hPad = a.hPad;
+    this.U = a.U; this.Xi = a.Xi; this.Zeta = a.Zeta;
     this.buildFeasibleStart();
     this.initial = this.snapshot();
   }
@@ -93,7 +132,7 @@ export class CpuTrial implements TrialEngine {
   /** s^0: run the RNN forward so that C1 = C2 = 0 (ALGORITHM.md §5 step 1). */
   private buildFeasibleStart(): void {
     const { T, r, n } = this;
-    const S = T + 1;
+    const S = this.S;
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < r; i++) {
         let s = this.b[i];
@@ -126,10 +165,10 @@ export class CpuTrial implements TrialEngine {
   /** Ptm and Qtm, the time-major rows p_t = [h_{t−1}; x_t; 1] and q_t = [h_t; 1], from the current h. */
   private buildTimeMajor(): void {
     const { T, r, n, K } = this;
-    const S = T + 1, R1 = r + 1;
+    const S = this.S, R1 = r + 1;
     const P = this.Ptm, Q = this.Qtm, hp = this.hPad;
     for (let t = 0; t < T; t++) {
-      const pt = t * K, qt = t * R1;
+      const pt = t * this.Kp, qt = t * this.R1p;
       for (let i = 0; i < r; i++) {
         P[pt + i] = hp[i * S + t];
         Q[qt + i] = hp[i * S + t + 1];
@@ -140,16 +179,16 @@ export class CpuTrial implements TrialEngine {
     }
   }
 
-  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h; also refreshes Ptm and Qtm. */
+  /** Fills G = γ P Pᵀ + 2Λ_w (K×K, both triangles) from the current h; also refreshes Ptm and Qtm (js kernels). */
   private buildGramW(gamma: number, G: Float64Array): void {
     const { T, r, n, K } = this;
-    const S = T + 1;
-    this.buildTimeMajor();
+    const S = this.S;
+    if (this.k.kind === 'js') this.buildTimeMajor();
     // Lower triangle: h·hᵀ (symmetric, half the products), x·hᵀ, 1·hᵀ; x·xᵀ and the x sums are
     // constant. Dot products over time measured faster than row combinations for this shape.
     const hp = this.hPad;
-    rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
-    rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
+    this.k.rowProducts(G, 0, K, hp, 0, S, r, hp, 0, S, r, T, true);
+    this.k.rowProducts(G, r * K, K, this.XT, 0, T, n, hp, 0, S, r, T);
     for (let i = 0; i < r; i++) G[(K - 1) * K + i] = sum(hp, i * S, T);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) G[(r + i) * K + r + j] = this.gramXX[i * n + j];
@@ -167,12 +206,22 @@ export class CpuTrial implements TrialEngine {
     }
   }
 
-  /** Rw = (γU + Ξ) Pᵀ (r×K) from Ptm (buildGramW refreshes it); uses `work` for γU + Ξ. */
+  /**
+   * Rw = (γU + Ξ) Pᵀ (r×K); uses `work` for γU + Ξ. The js kernels combine the time-major rows
+   * Ptm (buildGramW refreshes them: the faster form in TypeScript); the wasm kernels take dot
+   * products with P's feature-major rows (hPad, XT, ones), which needs no time-major copy.
+   */
   private buildRhsW(gamma: number): void {
-    const { T, r, K } = this;
+    const { T, r, n, K } = this;
     const g = this.work;
-    for (let i = 0; i < r * T; i++) g[i] = gamma * this.U[i] + this.Xi[i];
-    combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, K, K, 'zero');
+    this.k.scaleAdd(g, gamma, this.U, this.Xi, r * T);
+    if (this.k.kind === 'js') {
+      this.k.combineRows(this.Rw, 0, K, r, g, 0, T, 1, T, this.Ptm, 0, this.Kp, K, 'zero');
+      return;
+    }
+    this.k.rowProducts(this.Rw, 0, K, g, 0, T, r, this.hPad, 0, this.S, r, T);
+    this.k.rowProducts(this.Rw, r, K, g, 0, T, r, this.XT, 0, T, n, T);
+    this.k.rowProducts(this.Rw, K - 1, K, g, 0, T, r, this.ones, 0, T, 1, T);
   }
 
   /** w-part of the z-block (3.14) through the K×K reduction: M G = (γU + Ξ)Pᵀ. */
@@ -180,10 +229,10 @@ export class CpuTrial implements TrialEngine {
     const { r, n, K } = this;
     this.buildGramW(gamma, this.G);
     this.buildRhsW(gamma);
-    choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
+    this.k.choleskyInPlace(this.G, K, 'the w-block matrix γPPᵀ + 2Λ_w');
     // G Mᵀ = Rwᵀ: the r right-hand sides as columns, so the substitutions run along rows.
     const X = transpose(this.Rw, r, K, this.RwT);
-    choleskySolveColumns(this.G, K, X, 0, r, 0, r);
+    this.k.choleskySolveColumns(this.G, K, X, 0, r, 0, r);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j < r; j++) this.W[i * r + j] = X[j * r + i];
       for (let j = 0; j < n; j++) this.V[i * n + j] = X[(r + j) * r + i];
@@ -193,12 +242,12 @@ export class CpuTrial implements TrialEngine {
     this.vxbValid = false;
   }
 
-  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)) from Qtm (buildGramW refreshes it). */
+  /** Fills H = Q Qᵀ + TΛ_a ((r+1)×(r+1)) and Ra = Y Qᵀ (m×(r+1)); with js kernels from Qtm (buildGramW refreshes it). */
   private buildSystemA(): void {
     const { T, r, m } = this;
-    const S = T + 1, R1 = r + 1;
+    const S = this.S, R1 = r + 1;
     const H = this.H, hp = this.hPad;
-    rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
+    this.k.rowProducts(H, 0, R1, hp, 1, S, r, hp, 1, S, r, T, true);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j < i; j++) H[j * R1 + i] = H[i * R1 + j];
       const s = sum(hp, i * S + 1, T);
@@ -207,7 +256,12 @@ export class CpuTrial implements TrialEngine {
       H[i * R1 + i] += T * this.lambdas.l1;
     }
     H[r * R1 + r] = T + T * this.lambdas.l5;
-    combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, R1, R1, 'zero');
+    if (this.k.kind === 'js') {
+      this.k.combineRows(this.Ra, 0, R1, m, this.YT, 0, T, 1, T, this.Qtm, 0, this.R1p, R1, 'zero');
+    } else {
+      this.k.rowProducts(this.Ra, 0, R1, this.YT, 0, T, m, hp, 1, S, r, T);
+      this.k.rowProducts(this.Ra, r, R1, this.YT, 0, T, m, this.ones, 0, T, 1, T);
+    }
   }
 
   /** a-part of the z-block: N (Q Qᵀ + TΛ_a) = Y Qᵀ. */
@@ -215,9 +269,9 @@ export class CpuTrial implements TrialEngine {
     const { r, m } = this;
     const R1 = r + 1;
     this.buildSystemA();
-    choleskyInPlace(this.H, R1, 'the a-block matrix QQᵀ + TΛ_a');
+    this.k.choleskyInPlace(this.H, R1, 'the a-block matrix QQᵀ + TΛ_a');
     for (let k = 0; k < m; k++) {
-      choleskySolveVector(this.H, R1, this.Ra, k * R1);
+      this.k.choleskySolveVector(this.H, R1, this.Ra, k * R1);
       for (let i = 0; i < r; i++) this.A[k * r + i] = this.Ra[k * R1 + i];
       this.c[k] = this.Ra[k * R1 + r];
     }
@@ -229,22 +283,22 @@ export class CpuTrial implements TrialEngine {
   private ensureVXb(): void {
     if (this.vxbValid) return;
     const { T, r, n } = this;
-    combineRows(this.VXb, 0, T, r, this.V, 0, n, 1, n, this.XT, 0, T, T, this.b);
+    this.k.combineRows(this.VXb, 0, T, r, this.V, 0, n, 1, n, this.XT, 0, T, T, this.b);
     this.vxbValid = true;
   }
 
   /** h-block (3.18): T independent r×r solves sharing D1 (t < T) and D2 (t = T). Public for tests. */
   updateH(gamma: number): void {
     const { T, r, m } = this;
-    const S = T + 1;
+    const S = this.S;
     this.ensureVXb();
     // D2 = (2/T) AᵀA + γI, D1 = D2 + γ WᵀW.
     const scale = 2 / T;
     // AᵀA and WᵀW as products of the rows of Aᵀ and Wᵀ (contiguous).
     const At = transpose(this.A, m, r, this.scaledAt);
     const Wt = transpose(this.W, r, r, this.Wt);
-    rowProducts(this.D2, 0, r, At, 0, m, r, At, 0, m, r, m, true);
-    rowProducts(this.D1, 0, r, Wt, 0, r, r, Wt, 0, r, r, r, true);
+    this.k.rowProducts(this.D2, 0, r, At, 0, m, r, At, 0, m, r, m, true);
+    this.k.rowProducts(this.D1, 0, r, Wt, 0, r, r, Wt, 0, r, r, r, true);
     for (let i = 0; i < r; i++) {
       for (let j = 0; j <= i; j++) {
         const d2 = scale * this.D2[i * r + j] + (i === j ? gamma : 0);
@@ -254,26 +308,22 @@ export class CpuTrial implements TrialEngine {
       }
     }
     // rhs_t = (2/T)Aᵀ(y_t − c) + γσ(u_t) − ζ_t + [t < T] Wᵀ(γ(u_{t+1} − V x_{t+1} − b) + ξ_{t+1}).
-    const rhs = this.rhs, work = this.work;
-    for (let i = 0; i < r * T; i++) {
-      rhs[i] = gamma * activate(this.act, this.U[i]) - this.Zeta[i];
-      work[i] = gamma * (this.U[i] - this.VXb[i]) + this.Xi[i];
-    }
     // (2/T) Aᵀ (Y − c): the c part is a per-row constant.
+    const rhs = this.rhs, work = this.work;
     for (let i = 0; i < r; i++) {
       let ac = 0;
       for (let k = 0; k < m; k++) ac += this.A[k * r + i] * this.c[k];
-      const o = i * T;
-      for (let t = 0; t < T; t++) rhs[o + t] -= scale * ac;
+      this.rowShift[i] = scale * ac;
     }
+    this.k.hRhsStart(this.act, gamma, rhs, work, this.U, this.Zeta, this.Xi, this.VXb, this.rowShift, r, T);
     for (let i = 0; i < r * m; i++) this.scaledAt[i] *= scale;
-    combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
+    this.k.combineRows(rhs, 0, T, r, this.scaledAt, 0, m, 1, m, this.YT, 0, T, T, 'keep');
     // Wᵀ work shifted one step: rhs[:, t] += Wᵀ work[:, t+1] for t < T−1.
-    combineRows(rhs, 0, T, r, this.W, 0, 1, r, r, work, 1, T, T - 1, 'keep');
-    choleskyInPlace(this.D1, r, 'the h-block matrix D1');
-    choleskyInPlace(this.D2, r, 'the h-block matrix D2');
-    choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
-    choleskySolveColumns(this.D2, r, rhs, 0, T, T - 1, T);
+    this.k.combineRows(rhs, 0, T, r, this.W, 0, 1, r, r, work, 1, T, T - 1, 'keep');
+    this.k.choleskyInPlace(this.D1, r, 'the h-block matrix D1');
+    this.k.choleskyInPlace(this.D2, r, 'the h-block matrix D2');
+    this.k.choleskySolveColumns(this.D1, r, rhs, 0, T, 0, T - 1);
+    this.k.choleskySolveColumns(this.D2, r, rhs, 0, T, T - 1, T);
     for (let i = 0; i < r; i++) this.hPad.set(rhs.subarray(i * T, i * T + T), i * S + 1);
     this.preValid = false;
   }
@@ -286,26 +336,18 @@ export class CpuTrial implements TrialEngine {
     const { T, r } = this;
     this.ensureVXb();
     this.pre.set(this.VXb);
-    combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, T + 1, T, 'keep');
+    this.k.combineRows(this.pre, 0, T, r, this.W, 0, r, 1, r, this.hPad, 0, this.S, T, 'keep');
     this.preValid = true;
   }
 
   /** u-block (3.16): every entry minimises φ in closed form (ReLU, leaky) or by a 1-D search (ELU). Public for tests. */
   updateU(gamma: number): void {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     this.prevU.set(this.U);
     const k: UCoefficients = { gamma, mu: this.mu, lambda6: this.lambdas.l6 };
-    const inv = 1 / gamma;
-    for (let i = 0; i < r; i++) {
-      for (let t = 0; t < T; t++) {
-        const idx = i * T + t;
-        const t1 = this.pre[idx] - this.Xi[idx] * inv;
-        const t2 = this.hPad[i * S + t + 1] + this.Zeta[idx] * inv;
-        this.U[idx] = minimizeU(this.act, k, t1, t2, this.U[idx]);
-      }
-    }
+    this.k.updateU(this.act, k, this.U, this.pre, this.Xi, this.Zeta, this.hPad, this.S, r, T);
     this.haveLastSweep = true;
   }
 
@@ -313,7 +355,7 @@ export class CpuTrial implements TrialEngine {
 
   async constraintNorms(): Promise<ConstraintNorms> {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     let c1 = 0, c2 = 0, uu = 0;
     for (let i = 0; i < r; i++) {
@@ -331,7 +373,7 @@ export class CpuTrial implements TrialEngine {
 
   async updateMultipliers(gamma: number): Promise<{ xi: number; zeta: number }> {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     let nx = 0, nz = 0;
     for (let i = 0; i < r; i++) {
@@ -351,7 +393,7 @@ export class CpuTrial implements TrialEngine {
   /** R(s): the data term (1/T)Σ||y − Ah − c||² plus the ℓ2 terms. */
   private objective(): number {
     const { T, r, m } = this;
-    const S = T + 1;
+    const S = this.S;
     let loss = 0;
     for (let k = 0; k < m; k++) {
       for (let t = 0; t < T; t++) {
@@ -368,7 +410,7 @@ export class CpuTrial implements TrialEngine {
 
   async lagrangian(gamma: number): Promise<number> {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     this.computePre();
     const inv = 1 / gamma;
     let p1 = 0, p2 = 0, xx = 0, zz = 0;
@@ -461,7 +503,7 @@ export class CpuTrial implements TrialEngine {
   /** The current state, time-major (T×r), copied. */
   private snapshot(): BcdState {
     const { T, r } = this;
-    const S = T + 1;
+    const S = this.S;
     const h = new Float64Array(T * r), u = new Float64Array(T * r);
     const xi = new Float64Array(T * r), zeta = new Float64Array(T * r);
     for (let i = 0; i < r; i++) {
@@ -482,7 +524,7 @@ export class CpuTrial implements TrialEngine {
   /** Replaces the state with a time-major snapshot. */
   private restore(s: BcdState): void {
     const { T, r, n, m } = this;
-    const S = T + 1;
+    const S = this.S;
     const w = s.weights;
     if (w.r !== r || w.n !== n || w.m !== m || s.h.length !== T * r) {
       throw new Error(`state shape (r=${w.r}, n=${w.n}, m=${w.m}, ${s.h.length / Math.max(w.r, 1)} steps) does not match the problem (r=${r}, n=${n}, m=${m}, T=${T})`);
@@ -505,4 +547,9 @@ export class CpuTrial implements TrialEngine {
   dispose(): void {
     // Nothing to free: the arrays are garbage-collected.
   }
+}
+
+/** x rounded up to an even number. */
+function even(x: number): number {
+  return x + (x & 1);
 }

@@ -1,7 +1,8 @@
 // One thread of the CPU pool (pool.ts): a TrialsBackend of CpuTrial engines for the block of
 // trials this worker owns, driven by messages. Calls run one at a time, in arrival order.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { createCpuBackend } from './cpu-backend.ts';
+import { setDefaultCpuKernels, type CpuKernelsChoice } from './kernels.ts';
 
 /** A call of one BcdBackend method with this worker's slice of the arguments. */
 export interface PoolRequest {
@@ -24,6 +25,8 @@ export interface PoolResponse {
   error?: SerializedError;
 }
 
+// The pool's choice of kernels (--cpu-kernels) holds in this thread too.
+setDefaultCpuKernels((workerData as { kernels: CpuKernelsChoice }).kernels);
 const backend = createCpuBackend();
 const port = parentPort!;
 let chain: Promise<unknown> = Promise.resolve();

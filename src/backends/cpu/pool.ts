@@ -12,6 +12,7 @@ import {
   type MultiplierNorms, type TrialFailure, type TrialMask,
 } from '../backend.ts';
 import { CPU_INFO } from './cpu-trial.ts';
+import { defaultCpuKernels, type CpuKernelsChoice } from './kernels.ts';
 import type { PoolRequest, PoolResponse, SerializedError } from './pool-worker.ts';
 
 /** The threads a pool uses by default: one per core. */
@@ -45,8 +46,11 @@ export class CpuPoolBackend implements BcdBackend {
   private nextId = 0;
   private disposed = false;
 
-  /** @param threads the most worker threads to use (a batch of B uses min(threads, B)) */
-  constructor(readonly threads: number = defaultThreads()) {
+  /**
+   * @param threads the most worker threads to use (a batch of B uses min(threads, B))
+   * @param kernels the kernels every thread's CpuTrials use (default: this thread's default)
+   */
+  constructor(readonly threads: number = defaultThreads(), readonly kernels: CpuKernelsChoice = defaultCpuKernels()) {
     if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
     this.info = { ...CPU_INFO, description: `cpu (float64 reference, up to ${threads} thread${threads === 1 ? '' : 's'})` };
   }
@@ -57,7 +61,7 @@ export class CpuPoolBackend implements BcdBackend {
 
   private spawn(start: number, end: number): PoolWorker {
     // A plain .mjs entry registers the TypeScript loader in the thread, then loads pool-worker.ts.
-    const worker = new Worker(new URL('./pool-worker-entry.mjs', import.meta.url));
+    const worker = new Worker(new URL('./pool-worker-entry.mjs', import.meta.url), { workerData: { kernels: this.kernels } });
     const w: PoolWorker = { worker, start, end, pending: new Map() };
     worker.on('message', (msg: PoolResponse) => {
       const p = w.pending.get(msg.id);

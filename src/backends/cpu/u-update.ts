@@ -115,3 +115,23 @@ function convexRoot(dphi: (u: number) => number, d2phi: (u: number) => number, l
   }
   return u;
 }
+
+/**
+ * The u-block over a whole r×T state (the plain TypeScript kernel): for every entry, with
+ * θ1 = pre − ξ/γ, θ2 = h_t + ζ/γ and θ3 = the current u, u := minimizeU(θ1, θ2, θ3). U, pre, Xi,
+ * Zeta are r×T feature-major; hPad holds h_0 … h_T in row i at i·S (S ≥ T + 1).
+ */
+export function updateUBlock(
+  act: Activation, k: UCoefficients, U: Float64Array, pre: Float64Array, Xi: Float64Array, Zeta: Float64Array,
+  hPad: Float64Array, S: number, r: number, T: number,
+): void {
+  const inv = 1 / k.gamma;
+  for (let i = 0; i < r; i++) {
+    for (let t = 0; t < T; t++) {
+      const idx = i * T + t;
+      const t1 = pre[idx] - Xi[idx] * inv;
+      const t2 = hPad[i * S + t + 1] + Zeta[idx] * inv;
+      U[idx] = minimizeU(act, k, t1, t2, U[idx]);
+    }
+  }
+}

@@ -14,9 +14,9 @@ function expectStateMatches(actual: BcdState, expected: GoldenState): void {
   for (const key of ['h', 'u', 'xi', 'zeta'] as const) expectAllClose(actual[key], e[key], TOL, key);
 }
 
-describe('CPU backend against the golden float64 states', () => {
+describe.each(['wasm', 'js'] as const)('CPU backend against the golden float64 states (%s kernels)', (kernels) => {
   it('builds the feasible s^0 of the golden file', async () => {
-    const be = new CpuTrial();
+    const be = new CpuTrial({ kernels });
     await be.load(goldenProblem(golden), goldenWeights(golden.init, golden.sizes));
     expectStateMatches(await be.readState(), golden.init);
     const norms = await be.constraintNorms();
@@ -26,7 +26,7 @@ describe('CPU backend against the golden float64 states', () => {
 
   for (const [key, sweeps] of [['bcd_1', 1], ['bcd_5', 5]] as const) {
     it(`matches ${key} after ${sweeps} sweep(s) at γ0`, async () => {
-      const be = new CpuTrial();
+      const be = new CpuTrial({ kernels });
       await be.load(goldenProblem(golden), goldenWeights(golden.init, golden.sizes));
       await be.sweep(sweeps, golden.params.gamma0);
       const expected = golden[key];
