@@ -162,10 +162,10 @@ export class CpuTrial implements TrialEngine {
 
   // ---- z-block ---------------------------------------------------------------------------
 
-  /** Ptm and Qtm, the time-major rows p_t = [h_{t−1}; x_t; 1] and q_t = [h_t; 1], from the current h. */
+  /** Ptm and Qtm, the time-major rows p_t = [h_{t−1}; x_t; 1] and q_t = [h_t; 1], from the current h (js kernels only). */
   private buildTimeMajor(): void {
     const { T, r, n, K } = this;
-    const S = this.S, R1 = r + 1;
+    const S = this.S;
     const P = this.Ptm, Q = this.Qtm, hp = this.hPad;
     for (let t = 0; t < T; t++) {
       const pt = t * this.Kp, qt = t * this.R1p;
