@@ -22,7 +22,7 @@ import type { LoadedDataset } from '../problem/datasets.ts';
 import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
-import { checkOutputFlags, checkWritableDir, saveOutput } from './output-paths.ts';
+import { checkOutputFlags, checkWritableDir, checkWritableFile, saveOutput } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns } from './csv-flags.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
 
@@ -132,6 +132,8 @@ export async function run(argv: string[]): Promise<number> {
   if (select === 'validation' && (resumePath !== undefined || values.checkpoint !== undefined)) {
     throw new UserInputError('--select validation cannot be combined with --checkpoint or --resume yet: run the selection, then train the chosen setting with --checkpoint');
   }
+  // Without --checkpoint a resumed run goes on writing the file it resumed: check it as an output too.
+  if (resumePath !== undefined && values.checkpoint === undefined) checkWritableFile(resumePath, '--resume');
   let grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
   let B = grid.length;
 
