@@ -7,7 +7,6 @@
 import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
 import type { BcdBackend } from '../../src/backends/backend.ts';
-import { TrialsBackend } from '../../src/backends/trials.ts';
 import { UserInputError } from '../../src/errors.ts';
 import { benchProblem } from './measure.ts';
 import { renderSvg } from './plots.ts';
@@ -78,20 +77,9 @@ export function parseTrialSizes(text: string | undefined): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** Dispatches one batched sweep records: the backend's own counter, or the sum over its trials' engines. */
+/** Dispatches one batched sweep records (the WebGPU backend counts them; the CPU has none). */
 function dispatchesPerSweep(backend: BcdBackend): number | undefined {
-  const own = (backend as { stats?: { dispatchesPerSweep?: number } }).stats?.dispatchesPerSweep;
-  if (own !== undefined) return own;
-  if (backend instanceof TrialsBackend) {
-    let total = 0;
-    for (let i = 0; i < backend.trials; i++) {
-      const d = (backend.engine(i) as { stats?: { dispatchesPerSweep?: number } }).stats?.dispatchesPerSweep;
-      if (d === undefined) return undefined;
-      total += d;
-    }
-    return total;
-  }
-  return undefined;
+  return (backend as { stats?: { dispatchesPerSweep?: number } }).stats?.dispatchesPerSweep;
 }
 
 /** Measures every (backend, shape, B) point. */

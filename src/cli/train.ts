@@ -514,9 +514,7 @@ function selectionTable(configs: RunConfig[], sel: ValidationSelection): string 
       Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', fit.feasVio.toExponential(3), fit.stopReason];
   });
   const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', 'FeasVio', 'stop'];
-  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((cell, j) => (j <= 4 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
-  return [line(head), ...rows.map(line), `* chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)`].join('\n') + '\n';
+  return textTable(head, rows, 5) + `* chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)\n`;
 }
 
 /** The summary table: one row per trial. */
@@ -527,8 +525,13 @@ function trialTable(configs: RunConfig[], results: AlmResult[]): string {
       r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), r.stopReason];
   });
   const head = ['trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', 'stop'];
+  return textTable(head, rows, 4);
+}
+
+/** A plain-text table: columns as wide as their widest cell, the first `textColumns` left-aligned, the rest right. */
+function textTable(head: string[], rows: string[][], textColumns: number): string {
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((cell, j) => (j <= 3 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
+  const line = (cells: string[]) => cells.map((cell, j) => (j < textColumns ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
