@@ -41,6 +41,12 @@ export interface AlmIteration {
   testErr: number;
   /** Seconds since the start of the run (across resumes). */
   seconds: number;
+  /**
+   * Seconds of this trial's own computation since the backend loaded it (this session), where
+   * the backend tracks it (BcdBackend.trialSeconds: the CPU): in a batch, what the trial would
+   * have taken alone on one core, where `seconds` is the whole batch's clock.
+   */
+  ownSeconds?: number;
 }
 
 /** The orchestrator's own state after a completed outer iteration: with the backend state, a full checkpoint. */
@@ -96,6 +102,8 @@ export interface AlmResult {
   outerIterations: number;
   sweeps: number;
   seconds: number;
+  /** This trial's own computation in seconds (AlmIteration.ownSeconds), where the backend tracks it. */
+  ownSeconds?: number;
   stopReason: StopReason;
   history: AlmIteration[];
   /** The loop state after the last completed outer iteration (for checkpoints). */
@@ -355,6 +363,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     const weights = await backend.readWeights();
     for (let i = 0; i < B; i++) if (active[i]) lastWeights[i] = weights[i];
     const seconds = elapsed();
+    const own = await backend.trialSeconds?.();
     const iterations = new Array<AlmIteration | undefined>(B);
     for (let i = 0; i < B; i++) {
       if (!active[i]) {
@@ -372,6 +381,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
         lagrangian: lagrangians[i], sweeps: sweeps[i], warm: warm[i], certificate: certificate[i], atFloor: atFloor[i],
         trainErr: errors.trainErr, testErr: errors.testErr,
         seconds,
+        ...(own ? { ownSeconds: own[i] } : {}),
       };
       iterations[i] = it;
       loops[i] = {
@@ -397,6 +407,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   const current = await backend.readWeights();
   const norms = await backend.constraintNorms();
   const seconds = elapsed();
+  const own = await backend.trialSeconds?.();
   return trials.map((t, i) => {
     const loop = loops[i];
     loop.seconds = seconds;
@@ -415,6 +426,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       outerIterations: loop.k,
       sweeps: loop.sweeps,
       seconds,
+      ...(own ? { ownSeconds: own[i] } : {}),
       stopReason,
       history: loop.history,
       loopState: loop,

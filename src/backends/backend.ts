@@ -143,6 +143,12 @@ export interface BcdBackend {
   readState(trial: number): Promise<BcdState>;
   /** Replaces one trial's state (resume from a checkpoint). s^0 stays as loaded. */
   writeState(trial: number, state: BcdState): Promise<void>;
+  /**
+   * Seconds of computation each trial has had since load: the time its own engine spent on it,
+   * what the trial would have taken alone on one core. Only backends whose trials share no work
+   * have it (the CPU's); on WebGPU every dispatch serves all trials at once, so there is none.
+   */
+  trialSeconds?(): Promise<Float64Array>;
   /** Frees everything the backend holds. */
   dispose(): void;
 }

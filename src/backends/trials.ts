@@ -13,6 +13,8 @@ import {
 export class TrialsBackend implements BcdBackend {
   readonly info: BackendInfo;
   private engines: TrialEngine[] = [];
+  /** Seconds each engine has spent on its trial since load (trialSeconds). */
+  private seconds = new Float64Array(0);
 
   /**
    * @param createEngine makes one trial's engine (called B times by each load)
@@ -57,6 +59,21 @@ export class TrialsBackend implements BcdBackend {
       for (let i = 0; i < problems.length; i++) this.engines.push(await this.createEngine());
     }
     for (let i = 0; i < problems.length; i++) await this.engines[i].load(problems[i], initial[i]);
+    this.seconds = new Float64Array(problems.length);
+  }
+
+  /** Runs one trial's engine call, adding its duration to the trial's seconds. */
+  private async timed<T>(trial: number, call: (e: TrialEngine) => T | Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await call(this.engines[trial]);
+    } finally {
+      this.seconds[trial] += (performance.now() - t0) / 1000;
+    }
+  }
+
+  async trialSeconds(): Promise<Float64Array> {
+    return this.seconds.slice();
   }
 
   async sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<TrialFailure[]> {
@@ -64,7 +81,7 @@ export class TrialsBackend implements BcdBackend {
     for (let i = 0; i < this.engines.length; i++) {
       if (active && !active[i]) continue;
       try {
-        await this.engines[i].sweep(count, gamma[i]);
+        await this.timed(i, (e) => e.sweep(count, gamma[i]));
       } catch (err) {
         // One trial's breakdown must not end the others' runs.
         if (!(err instanceof NumericalError)) throw err;
@@ -76,32 +93,32 @@ export class TrialsBackend implements BcdBackend {
 
   async certificate(gamma: ArrayLike<number>, active?: TrialMask): Promise<Float64Array> {
     const out = new Float64Array(this.engines.length).fill(NaN);
-    for (let i = 0; i < this.engines.length; i++) if (!active || active[i]) out[i] = await this.engines[i].certificate(gamma[i]);
+    for (let i = 0; i < this.engines.length; i++) if (!active || active[i]) out[i] = await this.timed(i, (e) => e.certificate(gamma[i]));
     return out;
   }
 
   async constraintNorms(): Promise<ConstraintNorms[]> {
     const out: ConstraintNorms[] = [];
-    for (const e of this.engines) out.push(await e.constraintNorms());
+    for (let i = 0; i < this.engines.length; i++) out.push(await this.timed(i, (e) => e.constraintNorms()));
     return out;
   }
 
   async updateMultipliers(gamma: ArrayLike<number>, active?: TrialMask): Promise<MultiplierNorms[]> {
     const out: MultiplierNorms[] = [];
     for (let i = 0; i < this.engines.length; i++) {
-      out.push(!active || active[i] ? await this.engines[i].updateMultipliers(gamma[i]) : { xi: NaN, zeta: NaN });
+      out.push(!active || active[i] ? await this.timed(i, (e) => e.updateMultipliers(gamma[i])) : { xi: NaN, zeta: NaN });
     }
     return out;
   }
 
   async lagrangian(gamma: ArrayLike<number>): Promise<Float64Array> {
     const out = new Float64Array(this.engines.length);
-    for (let i = 0; i < this.engines.length; i++) out[i] = await this.engines[i].lagrangian(gamma[i]);
+    for (let i = 0; i < this.engines.length; i++) out[i] = await this.timed(i, (e) => e.lagrangian(gamma[i]));
     return out;
   }
 
   async resetToInitial(mask: TrialMask): Promise<void> {
-    for (let i = 0; i < this.engines.length; i++) if (mask[i]) await this.engines[i].resetToInitial();
+    for (let i = 0; i < this.engines.length; i++) if (mask[i]) await this.timed(i, (e) => e.resetToInitial());
   }
 
   async readWeights(): Promise<RnnWeights[]> {

@@ -15,6 +15,16 @@ import {
 } from './bptt.ts';
 import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './optimizers.ts';
 
+/**
+ * The data term a baseline minimises: `sum`, the squared error summed over the m outputs and
+ * averaged over the steps (the ALM's TrainErr, ALGORITHM.md §1); or `keras-mse`, Keras' "mse",
+ * averaged over the outputs too: the data term divided by m, with the λ terms as they are (Keras
+ * adds its regularisation losses to the mean loss). For gd that divides the learning rate of the
+ * data term by m; Adam is nearly blind to the scale. TrainErr and TestErr stay in the `sum` units.
+ */
+export const BASELINE_LOSSES = ['sum', 'keras-mse'] as const;
+export type BaselineLoss = (typeof BASELINE_LOSSES)[number];
+
 /** What a baseline needs of a problem (a full Problem fits). */
 export type BaselineProblem = Pick<Problem, 'series' | 'T1' | 'r' | 'activation'> & Partial<Pick<Problem, 'name'>>;
 
@@ -32,8 +42,16 @@ export interface BaselineOptions {
   batch?: number;
   /** Number of epochs. */
   epochs: number;
+  /**
+   * TrainErr and TestErr (one forward pass over the whole series each, often dearer than the
+   * epoch itself) are computed after every `evaluateEvery`-th epoch and after the last; default
+   * 1, every epoch. Between them a non-finite loss or weight still ends the run as diverged.
+   */
+  evaluateEvery?: number;
   /** λ1..λ5 on A, W, V, b, c; missing entries are 0. */
   lambdas?: Partial<Lambdas>;
+  /** The data term (default `sum`, the ALM's): see BASELINE_LOSSES. */
+  loss?: BaselineLoss;
   /** Adam settings (defaults: tfjs / Keras). */
   beta1?: number;
   beta2?: number;
@@ -44,7 +62,7 @@ export interface BaselineOptions {
   seed?: number;
   /** How TestErr's hidden state starts (default: carried on from training, as in the paper). */
   testHidden?: TestHidden;
-  /** Called after every epoch, and once with epoch 0 for the initial weights. */
+  /** Called after every evaluated epoch (evaluateEvery), and once with epoch 0 for the initial weights. */
   onEpoch?: (report: EpochReport) => void;
   /** Stops training at the next epoch (or mini-batch) boundary. */
   signal?: AbortSignal;
@@ -55,7 +73,7 @@ export interface BaselineOptions {
 /** Progress after one epoch. */
 export interface EpochReport {
   epoch: number;
-  /** The training objective: TrainErr + the λ terms. */
+  /** The training objective: TrainErr (divided by m for keras-mse) + the λ terms. */
   loss: number;
   trainErr: number;
   testErr: number;
@@ -69,7 +87,7 @@ export type BaselineStop = 'epochs' | 'aborted' | 'diverged';
 /** Result of trainBaseline. */
 export interface BaselineResult {
   weights: RnnWeights;
-  /** Reports for epoch 0 (initial weights) through the last epoch run. */
+  /** Reports for epoch 0 (initial weights), every evaluated epoch, and the last epoch run. */
   history: EpochReport[];
   stopped: BaselineStop;
 }
@@ -81,6 +99,9 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
   const { n, m, x, y } = series;
   validate(opts);
   const lambdas: Lambdas = { ...NO_LAMBDAS, ...opts.lambdas };
+  // keras-mse: ∇(E/m + λR) = (1/m) ∇(E + mλR), so the gradient is computed with mλ and scaled by 1/m.
+  const dataScale = opts.loss === 'keras-mse' ? 1 / m : 1;
+  const gradLambdas: Lambdas = dataScale === 1 ? lambdas : scaleLambdas(lambdas, m);
   const optimizer = createOptimizer(optimizerSpec(opts));
   const batch = batchLength(opts);
   const weights = cloneWeights(opts.initialWeights);
@@ -100,7 +121,7 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
     const errs = evaluate(weights, evalProblem, opts.testHidden ?? 'carry');
     const rep: EpochReport = {
       epoch,
-      loss: errs.trainErr + regularization(weights, lambdas),
+      loss: errs.trainErr * dataScale + regularization(weights, lambdas),
       trainErr: errs.trainErr,
       testErr: errs.testErr,
       seconds: (performance.now() - start) / 1000,
@@ -110,22 +131,28 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
     return rep;
   };
 
+  const evaluateEvery = opts.evaluateEvery ?? 1;
   let stopped: BaselineStop = 'epochs';
   if (!Number.isFinite(report(0).loss)) stopped = 'diverged';
+  /** Whether the last step's loss (at the weights before it) was finite. */
+  let stepLossFinite = true;
   for (let epoch = 1; epoch <= opts.epochs && stopped === 'epochs'; epoch++) {
     if (opts.signal?.aborted) {
       stopped = 'aborted';
       break;
     }
     if (windowStarts.length === 1) {
-      bpttLossAndGradient(weights, activation, x, y, T1, lambdas, grad, ws);
+      stepLossFinite = Number.isFinite(bpttLossAndGradient(weights, activation, x, y, T1, gradLambdas, grad, ws).loss);
+      if (dataScale !== 1) scaleWeights(grad, dataScale);
       optimizer.step(weights, grad);
     } else {
       shuffle(windowStarts, rng);
+      stepLossFinite = true;
       for (const from of windowStarts) {
         const to = Math.min(from + batch, T1);
         hiddenStateAt(weights, activation, x, from, h0, hTmp);
-        bpttWindow(weights, activation, x, y, from, to, h0, lambdas, grad, ws);
+        stepLossFinite = Number.isFinite(bpttWindow(weights, activation, x, y, from, to, h0, gradLambdas, grad, ws).loss) && stepLossFinite;
+        if (dataScale !== 1) scaleWeights(grad, dataScale);
         optimizer.step(weights, grad);
         if (performance.now() - lastYield > 50) {
           await yieldToEventLoop();
@@ -134,8 +161,10 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
         }
       }
     }
-    const rep = report(epoch);
-    if (!Number.isFinite(rep.loss)) stopped = 'diverged';
+    const blewUp = !stepLossFinite || !allFinite(weights);
+    if (blewUp || epoch % evaluateEvery === 0 || epoch === opts.epochs) {
+      if (!Number.isFinite(report(epoch).loss) || blewUp) stopped = 'diverged';
+    }
     if (performance.now() - lastYield > 50) {
       await yieldToEventLoop();
       lastYield = performance.now();
@@ -151,6 +180,9 @@ function validate(opts: BaselineOptions): void {
   if (!(METHODS as readonly string[]).includes(opts.method)) throw new ParameterError('method', opts.method, METHODS.join(', '));
   if (!(Number.isInteger(T1) && T1 >= 1 && T1 <= series.T)) throw new ParameterError('T1', T1, `an integer in [1, ${series.T}]`);
   if (!(Number.isInteger(opts.epochs) && opts.epochs >= 0)) throw new ParameterError('epochs', opts.epochs, 'an integer ≥ 0');
+  if (opts.evaluateEvery !== undefined && !(Number.isInteger(opts.evaluateEvery) && opts.evaluateEvery >= 1)) {
+    throw new ParameterError('evaluateEvery', opts.evaluateEvery, 'an integer ≥ 1');
+  }
   const w = opts.initialWeights;
   if (w.r !== r || w.n !== series.n || w.m !== series.m) {
     throw new ParameterError('initialWeights', `r=${w.r}, n=${w.n}, m=${w.m}`, `weights for r=${r}, n=${series.n}, m=${series.m}`);
@@ -163,6 +195,9 @@ function validate(opts: BaselineOptions): void {
     if ((opts.method === 'gd' || opts.method === 'gdc' || opts.method === 'gdnm') && opts.batch < T1) {
       throw new ParameterError('batch', opts.batch, `${opts.method} is full-batch: omit batch or give ≥ T1 = ${T1} (use sgd or adam for mini-batches)`);
     }
+  }
+  if (opts.loss !== undefined && !(BASELINE_LOSSES as readonly string[]).includes(opts.loss)) {
+    throw new ParameterError('loss', opts.loss, BASELINE_LOSSES.join(' or '));
   }
   if (opts.method === 'gdc' && opts.clip === undefined) throw new ParameterError('clip', undefined, 'a finite number > 0 (required by gdc)');
 }
@@ -185,6 +220,19 @@ function batchLength(opts: BaselineOptions): number {
   const T1 = opts.problem.T1;
   if (opts.batch !== undefined) return Math.min(opts.batch, T1);
   return opts.method === 'sgd' ? Math.min(32, T1) : T1;
+}
+
+function allFinite(w: RnnWeights): boolean {
+  for (const a of [w.W, w.V, w.b, w.A, w.c]) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+function scaleLambdas(l: Lambdas, s: number): Lambdas {
+  return { A: l.A * s, W: l.W * s, V: l.V * s, b: l.b * s, c: l.c * s };
+}
+
+function scaleWeights(g: RnnWeights, s: number): void {
+  for (const a of [g.W, g.V, g.b, g.A, g.c]) for (let i = 0; i < a.length; i++) a[i] *= s;
 }
 
 function shuffle(a: number[], rng: Rng): void {

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
+import { BASELINE_LOSSES } from '../baselines/train.ts';
 import { UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
 import { DATASET_NAMES } from '../problem/datasets.ts';
@@ -27,11 +28,12 @@ const OPTIONS: OptionSpec = {
   'lr-grid': { type: 'string' }, 'alm-grid': { type: 'string' }, 'clip-grid': { type: 'string' }, 'select-repeats': { type: 'string' }, 'validation-steps': { type: 'string' },
   targets: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' },
   standardize: { type: 'string' }, 'test-hidden': { type: 'string' },
+  'baseline-loss': { type: 'string' }, threads: { type: 'string' },
   backend: { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 };
 
 /** Flags that may accompany --resume; everything else comes from the stored results. */
-const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend', 'shard', 'shard-count']);
+const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend', 'threads', 'shard', 'shard-count']);
 
 const HELP = `usage: alm-rnn experiment --dataset NAME --out DIR [options]
        alm-rnn experiment --resume DIR [--repeats N] [--backend B]
@@ -51,7 +53,9 @@ the finished runs; --resume DIR continues.
 
 what to run
   --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file
-  --methods LIST            ${EXPERIMENT_METHODS.join(',')} (default: all)
+  --methods LIST            ${EXPERIMENT_METHODS.join(',')} (default: all); alm+gd is
+                            the ALM's end point polished by GD on the ALM's objective (its λ terms),
+                            the learning rate chosen on validation
   --inits LIST              ${INITIALIZERS.join(',')} (default: all)
   --repeats N               repeats per method × initialisation (default 10; quick 2)
   --quick                   the quick preset: small caps, grids and repeats (seconds, for CI)
@@ -65,6 +69,11 @@ the paper's settings (defaults per data set; see src/experiments/README.md)
   --sgd-batch N             SGD window (2, 50, 100)
   --momentum μ              GDNM momentum (default 0.9)
   --baseline-reg none|same  baselines without regularisation (default, as Keras) or with the ALM's λ1…λ5
+  --baseline-loss sum|keras-mse
+                            the baselines' data term: the squared error summed over the m outputs
+                            (default: the ALM's TrainErr) or Keras' "mse", averaged over them too
+                            (our loss / m: GD's learning rate in effect / m); errors are reported in
+                            TrainErr's units either way
   --lr-grid LIST            default 1e-4,1e-3,1e-2,1e-1,1
   --clip-grid LIST          default 0.5,1,1.5,2,3,4,5,6
   --alm-grid LIST|none      the ALM's τ grid as multiples of the data set's τ, chosen per
@@ -83,6 +92,9 @@ running
   --resume DIR              continue the experiment in DIR (may raise --repeats)
   --backend ${BACKEND_CHOICES.join('|')}   where the ALM's sweeps run (default cpu: the baselines run on the CPU
                             too, so wall times compare like for like)
+  --threads N               worker threads (default: one per core): the baselines' trainings run
+                            one per thread, the ALM's runs as one batch over them (CPU); a run's
+                            seconds are its own computation, what it takes alone on one core
 
 shards (one experiment over several machines; see deploy/)
   --shard i/N               run only shard i of N (0-based): every N-th method × initialisation
@@ -172,7 +184,10 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserInputError(`${resumeDir} holds ${stored ? `shard ${stored.index}/${stored.count}` : 'an unsharded experiment'}, not shard ${shard.index}/${shard.count}`);
     }
   }
-  if (spec.methods.includes('alm')) (await createBackend(backendChoice)).backend.dispose(); // fail early if unavailable
+  const threads = integerFlag(values, 'threads');
+  if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be an integer ≥ 1, got ${threads}`);
+  const backendOptions = threads !== undefined ? { threads } : {};
+  if (spec.methods.some((m) => m === 'alm' || m === 'alm+gd')) (await createBackend(backendChoice, backendOptions)).backend.dispose(); // fail early if unavailable
   const controller = new AbortController();
   const bar = new ExperimentBar(process.stderr);
   const onSigint = (): void => {
@@ -196,10 +211,12 @@ export async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
       command: commandLine(argv),
       shard,
-      createBackend: async () => (await createBackend(backendChoice)).backend,
+      createBackend: async () => (await createBackend(backendChoice, backendOptions)).backend,
+      threads,
       onProgress: (p) => bar.draw(p),
-      onSelectionDone: (s, done, total) => log(`[select ${done}/${total}] ${METHOD_LABELS[s.method]} ${INIT_LABELS[s.init]}: lr ${s.lr}`
-        + `${s.clip !== undefined ? `, clip ${s.clip}` : ''} (validation error ${s.valErr === null ? 'diverged' : s.valErr.toPrecision(4)}, ${formatSeconds(s.seconds)})`),
+      onSelectionDone: (s, done, total) => log(`[select ${done}/${total}] ${METHOD_LABELS[s.method]} ${INIT_LABELS[s.init]}: `
+        + [s.tau !== undefined ? `τ ${s.tau}` : '', s.lr !== undefined ? `lr ${s.lr}` : '', s.clip !== undefined ? `clip ${s.clip}` : ''].filter(Boolean).join(', ')
+        + ` (validation error ${s.valErr === null ? 'diverged' : s.valErr.toPrecision(4)}, ${formatSeconds(s.seconds)})`),
       onRunDone: (r, done, total) => log(`[run ${done}/${total}] ${METHOD_LABELS[r.method]} ${INIT_LABELS[r.init]} #${r.repeat + 1}: `
         + `TrainErr ${fmt(r.trainErr)} TestErr ${fmt(r.testErr)} (${formatSeconds(r.seconds)}${r.stop === 'diverged' ? ', diverged' : ''})`),
     });
@@ -237,6 +254,7 @@ function inputFromFlags(values: Record<string, string | boolean | undefined>, da
     sgdBatch: integerFlag(values, 'sgd-batch'),
     momentum: numberFlag(values, 'momentum'),
     baselineRegularization: choiceFlag(values, 'baseline-reg', ['none', 'same'] as const),
+    baselineLoss: choiceFlag(values, 'baseline-loss', BASELINE_LOSSES),
     lrGrid: numberList(values, 'lr-grid'),
     clipGrid: numberList(values, 'clip-grid'),
     almGrid: stringFlag(values, 'alm-grid') === 'none' ? 'none' : numberList(values, 'alm-grid'),
@@ -287,7 +305,7 @@ class ExperimentBar {
   draw(p: ExperimentProgress): void {
     if (!this.out.isTTY) return;
     const width = 28;
-    const overall = p.total > 0 ? Math.min(1, (p.done + p.fraction) / p.total) : 1;
+    const overall = p.total > 0 ? Math.min(1, (p.done + p.inFlight * p.fraction) / p.total) : 1;
     const filled = Math.round(overall * width);
     const phase = p.phase === 'select' ? 'selection' : 'runs';
     const left = p.etaSeconds === null ? '?' : `~${formatSeconds(p.etaSeconds)}`;

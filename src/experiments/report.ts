@@ -3,7 +3,7 @@
 // selected hyperparameters (the paper's Table 4), and the settings and command that made it.
 import { ownsCell } from './shards.ts';
 import type { ExperimentResults } from './results.ts';
-import { describeSettings } from './settings.ts';
+import { describeSettings, isBaseline } from './settings.ts';
 import { bestInitPerMethod, cellStats, INIT_LABELS, METHOD_LABELS, testScore, type CellStats, type Moments } from './stats.ts';
 
 /** Renders the whole report; `files` names the plot files it links to. */
@@ -56,12 +56,12 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
     if (!c) continue;
     const sel = results.selections.find((s) => s.method === method && s.init === c.init);
     lines.push(`| ${METHOD_LABELS[method]} | ${INIT_LABELS[c.init]} | ${pm(c.trainErr)} | ${pm(c.testErr)} | ${c.runs.length} | ${c.seconds.toFixed(2)} | `
-      + `${sel ? (sel.tau !== undefined ? `τ ${sel.tau}` : sel.lr) : '—'} | ${sel?.clip ?? '—'} |`);
+      + `${sel ? [sel.tau !== undefined ? `τ ${sel.tau}` : '', sel.lr !== undefined ? String(sel.lr) : ''].filter(Boolean).join(', ') : '—'} | ${sel?.clip ?? '—'} |`);
   }
   lines.push('');
 
   const verdict = almVerdict(results, cells);
-  if (verdict.length > 0) lines.push('## ALM against the baselines (TestErr)', '', ...verdict, '');
+  if (verdict.length > 0) lines.push('## ALM against the baselines (TestErr)', '', ...verdict);
 
   if (results.selections.length > 0) {
     lines.push('## Selected hyperparameters (the paper\'s Table 4; for the ALM its τ), with the mean validation error', '');
@@ -71,7 +71,9 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
       const row = spec.inits.map((init) => {
         const s = results.selections.find((x) => x.method === method && x.init === init);
         if (!s) return '—';
-        const chosen = s.tau !== undefined ? `τ ${s.tau}` : `${s.lr}${s.clip !== undefined ? ` (clip ${s.clip})` : ''}`;
+        const chosen = s.tau !== undefined
+          ? `τ ${s.tau}${s.lr !== undefined ? `, lr ${s.lr}` : ''}`
+          : `${s.lr}${s.clip !== undefined ? ` (clip ${s.clip})` : ''}`;
         return `${chosen}, val ${s.valErr === null ? 'diverged' : num(s.valErr)}`;
       });
       lines.push(`| ${METHOD_LABELS[method]} | ${row.join(' | ')} |`);
@@ -118,37 +120,50 @@ function table3(results: ExperimentResults, cells: CellStats[]): string[] {
   return out;
 }
 
-/** Sentences comparing the ALM's TestErr with the best baseline's, per initialisation and overall. */
+/**
+ * Sentences comparing the TestErr of the ALM (and of ALM + GD, when it ran) with the best
+ * baseline's, per initialisation and best against best.
+ */
 export function almVerdict(results: ExperimentResults, cells = cellStats(results)): string[] {
   const { spec } = results;
-  if (!spec.methods.includes('alm') || spec.methods.length < 2) return [];
+  if (!spec.methods.some(isBaseline)) return [];
+  const lines: string[] = [];
+  for (const method of (['alm', 'alm+gd'] as const).filter((m) => spec.methods.includes(m))) {
+    lines.push(...methodVerdict(results, cells, method));
+  }
+  return lines;
+}
+
+function methodVerdict(results: ExperimentResults, cells: CellStats[], method: 'alm' | 'alm+gd'): string[] {
+  const { spec } = results;
+  const label = METHOD_LABELS[method];
   const lines: string[] = [];
   let wins = 0;
   let columns = 0;
   for (const init of spec.inits) {
-    const alm = cells.find((c) => c.method === 'alm' && c.init === init)!;
-    const others = cells.filter((c) => c.method !== 'alm' && c.init === init && c.runs.length > 0);
-    if (alm.runs.length === 0 || others.length === 0) continue;
+    const mine = cells.find((c) => c.method === method && c.init === init)!;
+    const others = cells.filter((c) => isBaseline(c.method) && c.init === init && c.runs.length > 0);
+    if (mine.runs.length === 0 || others.length === 0) continue;
     const bestOther = others.reduce((a, b) => (testScore(b) < testScore(a) ? b : a));
     columns++;
-    const win = testScore(alm) < testScore(bestOther);
+    const win = testScore(mine) < testScore(bestOther);
     if (win) wins++;
-    lines.push(`- ${INIT_LABELS[init]}: ALM ${pm(alm.testErr)} vs best baseline ${METHOD_LABELS[bestOther.method]} ${pm(bestOther.testErr)}: ALM ${win ? 'lower' : 'not lower'}.`);
+    lines.push(`- ${INIT_LABELS[init]}: ${label} ${pm(mine.testErr)} vs best baseline ${METHOD_LABELS[bestOther.method]} ${pm(bestOther.testErr)}: ${label} ${win ? 'lower' : 'not lower'}.`);
   }
   const best = bestInitPerMethod(results, cells);
-  const alm = best.get('alm');
-  const baselines = [...best.values()].filter((c) => c.method !== 'alm');
-  if (alm && baselines.length > 0) {
+  const mine = best.get(method);
+  const baselines = [...best.values()].filter((c) => isBaseline(c.method));
+  if (mine && baselines.length > 0) {
     const bestBase = baselines.reduce((a, b) => (testScore(b) < testScore(a) ? b : a));
-    const beaten = baselines.filter((c) => testScore(alm) < testScore(c)).length;
+    const beaten = baselines.filter((c) => testScore(mine) < testScore(c)).length;
     lines.unshift(
-      `ALM has the lower mean TestErr in ${wins} of ${columns} initialisation columns. `
-        + `Best against best: ALM (${INIT_LABELS[alm.init]}) ${pm(alm.testErr)} vs ${METHOD_LABELS[bestBase.method]} (${INIT_LABELS[bestBase.init]}) ${pm(bestBase.testErr)}; `
-        + `the ALM's best beats the best initialisation of ${beaten} of ${baselines.length} baselines.`,
+      `${label} has the lower mean TestErr in ${wins} of ${columns} initialisation columns. `
+        + `Best against best: ${label} (${INIT_LABELS[mine.init]}) ${pm(mine.testErr)} vs ${METHOD_LABELS[bestBase.method]} (${INIT_LABELS[bestBase.init]}) ${pm(bestBase.testErr)}; `
+        + `the best of ${label} beats the best initialisation of ${beaten} of ${baselines.length} baselines.`,
       '',
     );
   }
-  return lines;
+  return lines.length > 0 ? [...lines, ''] : [];
 }
 
 /** "mean ± std" with the paper's kind of precision; a single run's value alone (it has no spread). */

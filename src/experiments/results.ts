@@ -49,8 +49,10 @@ export interface RunRecord {
   /** ALM: total BCD sweeps and final FeasVio. */
   sweeps?: number;
   feasVio?: number;
-  /** Why the run ended: ALM "outer-cap" | "converged"; baselines "epochs" | "diverged". */
+  /** Why the run ended: ALM "outer-cap" | "converged" | "failed"; baselines and ALM + GD "epochs" | "diverged". */
   stop: string;
+  /** ALM + GD: why its ALM stage ended. */
+  almStop?: string;
   curve: CurvePoint[];
 }
 
@@ -108,8 +110,25 @@ export interface ExperimentResults {
   updated: string;
   selections: SelectionRecord[];
   runs: RunRecord[];
+  /** Every batch of ALM trials this experiment ran (selection fits or runs), with its wall-clock seconds. */
+  almBatches?: { phase: 'select' | 'run'; trials: number; backend: string; seconds: number }[];
+  /** Wall-clock seconds of the sessions that made these results (start and resumes), summed. */
+  wallSeconds?: number;
   /** Set for a shard of a sharded experiment (src/experiments/shards.ts): which cells it holds. */
   shard?: { index: number; count: number };
+}
+
+/**
+ * Puts the selections and runs in the order an unsharded, unbroken experiment lists them,
+ * whatever order they finished in (the pool's threads, shards): selections method by method,
+ * initialisation by initialisation; runs repeat by repeat, then initialisation, then method.
+ */
+export function sortRecords(results: ExperimentResults): void {
+  const { methods, inits } = results.spec;
+  const m = (x: { method: ExperimentMethod }) => methods.indexOf(x.method);
+  const i = (x: { init: Initializer }) => inits.indexOf(x.init);
+  results.selections.sort((a, b) => m(a) - m(b) || i(a) - i(b));
+  results.runs.sort((a, b) => a.repeat - b.repeat || i(a) - i(b) || m(a) - m(b));
 }
 
 /** The key of a run record. */
@@ -162,6 +181,8 @@ export function checkResults(obj: unknown, source: string): ExperimentResults {
   if (!Array.isArray(o.selections)) throw new DataError(`${source}: field "selections" must be an array`);
   if (!Array.isArray(o.commands)) throw new DataError(`${source}: field "commands" must be an array`);
   reviveNonFinite(o.spec as unknown as Record<string, unknown>);
+  // Results written before the baselines' loss was a choice used ours.
+  if (o.spec.baseline && o.spec.baseline.loss === undefined) o.spec.baseline.loss = 'sum';
   for (const [i, r] of o.runs.entries()) {
     if (typeof r?.key !== 'string' || typeof r.method !== 'string' || !Array.isArray(r.curve)) {
       throw new DataError(`${source}: runs[${i}] is not a run record (key, method, curve)`);

@@ -9,12 +9,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { runAlm, runAlmBatch } from '../alm/alm.ts';
-import { lambdasFor } from '../alm/params.ts';
+import { runAlmBatch, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+import { lambdasFor, type AlmParams } from '../alm/params.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
-import { createCpuBackend } from '../backends/cpu/cpu-backend.ts';
-import { trainBaseline, type BaselineOptions } from '../baselines/train.ts';
+import { CpuPoolBackend, defaultThreads } from '../backends/cpu/pool.ts';
+import type { Lambdas } from '../baselines/bptt.ts';
+import { BaselinePool, type BaselineJob } from '../baselines/pool.ts';
+import type { BaselineResult } from '../baselines/train.ts';
 import { UserInputError } from '../errors.ts';
 import { loadDatasetOrFile } from '../problem/csv-file.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
@@ -27,11 +29,11 @@ import { renderPlots } from './plots.ts';
 import { referenceErrors } from './reference.ts';
 import { renderReport } from './report.ts';
 import {
-  EXPERIMENT_FILES_RESULTS, finiteOrNull, readResults, RESULTS_FORMAT, runKey, selectionKey, sig, thinCurve, writeResults,
+  EXPERIMENT_FILES_RESULTS, finiteOrNull, readResults, RESULTS_FORMAT, runKey, selectionKey, sig, sortRecords, thinCurve, writeResults,
   type CurvePoint, type ExperimentResults, type RunRecord, type SelectionCandidate, type SelectionRecord,
 } from './results.ts';
 import {
-  resolveSpec, SELECTION_SEED_OFFSET, validateSpec,
+  isBaseline, resolveSpec, SELECTION_SEED_OFFSET, usesAlm, validateSpec,
   type BaselineMethod, type ExperimentInput, type ExperimentMethod, type ExperimentSpec,
 } from './settings.ts';
 
@@ -45,6 +47,8 @@ export const EXPERIMENT_FILES = {
 
 /** Most points kept per baseline curve in results.json. */
 const BASELINE_CURVE_POINTS = 60;
+/** About how many times a baseline run computes TrainErr and TestErr (see evaluateEvery). */
+const BASELINE_EVALUATIONS = 500;
 
 /** A progress report: which phase, how many units of it are done, and the unit in flight. */
 export interface ExperimentProgress {
@@ -52,9 +56,11 @@ export interface ExperimentProgress {
   /** Units finished in this phase (selection trainings or runs). */
   done: number;
   total: number;
-  /** The unit in flight, e.g. "alm he #3" or "select gdc/he lr=0.01 clip=4". */
+  /** The units in flight, e.g. "alm: one batch of 50 run(s)" or "select gdc/he lr=0.01 clip=4 seed 1/1 and 1 more". */
   label: string;
-  /** How far the unit in flight is, in [0, 1]. */
+  /** How many units are in flight (the trials of an ALM batch, or the trainings on the pool's threads). */
+  inFlight: number;
+  /** How far the units in flight are on average, in [0, 1]. */
   fraction: number;
   /** Estimated seconds left for the whole experiment (null until every kind of unit was timed once). */
   etaSeconds: number | null;
@@ -74,8 +80,10 @@ export interface ExperimentOptions {
   /** Called after each finished selection and run, with the running counts. */
   onSelectionDone?: (s: SelectionRecord, done: number, total: number) => void;
   onRunDone?: (r: RunRecord, done: number, total: number) => void;
-  /** Creates the backend of each ALM run (default: the CPU backend). */
+  /** Creates the backend of each ALM batch (default: the CPU backend over `threads` worker threads). */
   createBackend?: () => Promise<BcdBackend>;
+  /** Worker threads of the baselines' trainings (default: one per core). */
+  threads?: number;
   /** The command line, recorded in results.json and the report. */
   command?: string;
   /** Run only this shard's cells (method × initialisation, with their selections); see shards.ts. */
@@ -115,7 +123,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   const spec = results.spec;
   results.status = 'running';
 
-  const makeBackend = options.createBackend ?? (async () => createCpuBackend());
+  const makeBackend = options.createBackend ?? (async () => new CpuPoolBackend(options.threads ?? defaultThreads()));
   const newBackend = async (): Promise<BcdBackend> => {
     const backend = await makeBackend();
     results.backend = backend.info.description;
@@ -141,8 +149,11 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     T: problem.series.T, T1: problem.T1, n: problem.series.n, m: problem.series.m, r: problem.r,
     fitSteps: valProblem.T1, validationSteps: spec.selection.validationSteps, reference: referenceErrors(problem),
   };
+  const wallBefore = results.wallSeconds ?? 0;
   const save = (): void => {
     results.updated = new Date().toISOString();
+    results.wallSeconds = sig(wallBefore + elapsed(), 5) ?? 0;
+    sortRecords(results);
     writeResults(resultsPath, results);
   };
 
@@ -163,112 +174,260 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     }
   }
 
+  const threads = options.threads ?? defaultThreads();
+  const pool = new BaselinePool(threads);
+  const almTaus = tauGrid.length > 0 ? tauGrid : [spec.alm.tau];
+  const selectionSeeds = Array.from({ length: spec.selection.repeats }, (_, s) => s);
+  const selectionInitial = (init: Initializer, s: number): RnnWeights => prepareRun(config(init, spec.seed + SELECTION_SEED_OFFSET + s), loaded).initial;
+
+  // Progress: units are trainings (one ALM trial, one baseline run, one ALM + GD polish); the
+  // estimate of the time left is the mean seconds of each kind of unit over the threads.
   const eta = new EtaModel();
   for (const r of results.runs) eta.record(r.method, r.seconds);
-  // The kind of every unit still to do, in order, for the time-left estimate.
-  const unitKinds = [
-    ...selectionPlan.flatMap(({ method }) => Array<string>((method === 'alm' ? tauGrid.length : candidates(spec, method).length) * spec.selection.repeats).fill(`select:${method}`)),
-    ...runPlan.map((u) => u.method),
-  ];
-  const selectTotal = unitKinds.length - runPlan.length;
-  let selectUnitsDone = 0;
-  let selectionsDone = 0;
-  let runsDone = 0;
+  const unitsLeft = new Map<string, number>();
+  const addUnits = (kind: string, count: number): void => {
+    unitsLeft.set(kind, (unitsLeft.get(kind) ?? 0) + count);
+  };
+  const almSelectInits = spec.inits.filter((init) => selectionPlan.some((u) => u.init === init && usesAlm(u.method)));
+  addUnits('select:alm', almSelectInits.length * almTaus.length * selectionSeeds.length);
+  for (const { method } of selectionPlan) {
+    if (method === 'alm+gd') addUnits('select:alm+gd', spec.selection.lrGrid.length * selectionSeeds.length);
+    else if (isBaseline(method)) addUnits(`select:${method}`, candidates(spec, method).length * selectionSeeds.length);
+  }
+  for (const u of runPlan) addUnits(u.method, 1);
+  const totals = { select: sum([...unitsLeft].filter(([k]) => k.startsWith('select:')).map(([, v]) => v)), run: runPlan.length };
+  const unitsDone = { select: 0, run: 0 };
+  const unitDone = (phase: 'select' | 'run', kind: string, seconds: number, count = 1): void => {
+    eta.record(kind, seconds / count, count);
+    unitsLeft.set(kind, (unitsLeft.get(kind) ?? count) - count);
+    unitsDone[phase] += count;
+  };
   let lastProgress = 0;
-  const progress = (phase: 'select' | 'run', kind: string, label: string, fraction: number, force = false): void => {
+  const progress = (phase: 'select' | 'run', label: string, inFlight: number, fraction: number, force = false): void => {
     if (!options.onProgress) return;
     const now = performance.now();
     if (!force && now - lastProgress < 100) return;
     lastProgress = now;
-    const est = eta.estimate(unitKinds.slice(selectUnitsDone + runsDone));
+    const est = eta.estimate(unitsLeft);
     options.onProgress({
       phase,
-      done: phase === 'select' ? selectUnitsDone : runsDone,
-      total: phase === 'select' ? selectTotal : runPlan.length,
+      done: unitsDone[phase],
+      total: totals[phase],
       label,
+      inFlight,
       fraction,
-      etaSeconds: est === null ? null : Math.max(0, est - fraction * (eta.mean(kind) ?? 0)),
+      etaSeconds: est === null ? null : Math.max(0, (est - inFlight * fraction * (eta.mean(label) ?? 0)) / threads),
       elapsedSeconds: elapsed(),
     });
+  };
+  /** Progress of the pool's jobs in flight: how far each is. */
+  const inFlight = new Map<number, { label: string; fraction: number }>();
+  let nextJob = 0;
+  const poolProgress = (phase: 'select' | 'run', force = false): void => {
+    const jobs = [...inFlight.values()];
+    const label = jobs.length === 0 ? '' : jobs.length === 1 ? jobs[0].label : `${jobs[0].label} and ${jobs.length - 1} more`;
+    progress(phase, label, jobs.length, jobs.length === 0 ? 0 : sum(jobs.map((j) => j.fraction)) / jobs.length, force);
+  };
+  /** One training in the pool, with its progress shown; null when stopped. */
+  const poolJob = async (phase: 'select' | 'run', kind: string, label: string, job: BaselineJob): Promise<BaselineResult | null> => {
+    const id = nextJob++;
+    inFlight.set(id, { label, fraction: 0 });
+    try {
+      const res = await pool.run(job, {
+        signal,
+        onEpoch: (epoch) => {
+          inFlight.set(id, { label, fraction: epoch / job.epochs });
+          poolProgress(phase);
+        },
+      });
+      if (res.stopped === 'aborted') return null;
+      unitDone(phase, kind, res.history[res.history.length - 1].seconds);
+      return res;
+    } finally {
+      inFlight.delete(id);
+      poolProgress(phase, true);
+    }
+  };
+  /** One batch of ALM trials on the backend, with its progress shown; null when stopped. */
+  const almBatch = async (phase: 'select' | 'run', label: string, trials: AlmTrial[]): Promise<AlmResult[] | null> => {
+    const backend = await newBackend();
+    const t0 = performance.now();
+    let out: AlmResult[];
+    try {
+      const { outer, inner } = spec.alm;
+      progress(phase, label, trials.length, 0, true);
+      out = await runAlmBatch(backend, trials, {
+        signal,
+        testHidden: spec.testHidden,
+        onSweeps: (k, done) => progress(phase, label, trials.length, ((k - 1) * inner + done) / (outer * inner)),
+      });
+    } finally {
+      backend.dispose();
+    }
+    if (out.some((r) => r.stopReason === 'stopped')) return null;
+    const seconds = (performance.now() - t0) / 1000;
+    (results.almBatches ??= []).push({ phase, trials: trials.length, backend: results.backend, seconds: sig(seconds, 4) ?? 0 });
+    unitDone(phase, phase === 'select' ? 'select:alm' : 'alm', sum(out.map((r) => r.ownSeconds ?? seconds)), trials.length);
+    return out;
   };
 
   if (options.command && selectionPlan.length + runPlan.length > 0) results.commands.push(options.command);
   let stopped = false;
   save();
 
-  // Phase 1: hyperparameters of each baseline × initialisation on the validation split.
-  for (const { method, init } of selectionPlan) {
-    const t0 = performance.now();
-    let tried: SelectionCandidate[] = [];
-    if (method === 'alm') {
-      progress('select', 'select:alm', `select alm/${init}: τ ∈ {${tauGrid.join(', ')}} × ${spec.selection.repeats} seed(s), one batch`, 0, true);
-      const grid = await almSelection(spec, valProblem, tauGrid, (s) => prepareRun(config(init, spec.seed + SELECTION_SEED_OFFSET + s), loaded).initial,
-        newBackend, signal, (f) => progress('select', 'select:alm', `select alm/${init}`, f));
-      if (grid === null) {
-        stopped = true;
-        break;
-      }
-      tried = grid;
-      selectUnitsDone += tauGrid.length * spec.selection.repeats;
-    }
-    const baseline = method as BaselineMethod;
-    for (const cand of method === 'alm' ? [] : candidates(spec, baseline)) {
-      const valErrs: (number | null)[] = [];
-      for (let s = 0; s < spec.selection.repeats; s++) {
-        const label = `select ${method}/${init} lr=${cand.lr}${cand.clip !== undefined ? ` clip=${cand.clip}` : ''} seed ${s + 1}/${spec.selection.repeats}`;
-        progress('select', `select:${method}`, label, 0, true);
-        const initial = prepareRun(config(init, spec.seed + SELECTION_SEED_OFFSET + s), loaded).initial;
-        const u0 = performance.now();
-        const res = await trainBaseline({
-          ...baselineOptions(spec, valProblem, baseline, { lr: cand.lr!, clip: cand.clip }, initial, spec.seed + SELECTION_SEED_OFFSET + s),
-          signal,
-          onEpoch: (e) => progress('select', `select:${method}`, label, e.epoch / spec.baseline.epochs),
-        });
-        if (res.stopped === 'aborted') {
-          stopped = true;
-          break;
-        }
-        eta.record(`select:${method}`, (performance.now() - u0) / 1000);
-        selectUnitsDone++;
-        valErrs.push(finiteOrNull(res.history[res.history.length - 1].testErr));
-      }
-      if (stopped) break;
-      tried.push({ ...cand, valErrs, valErr: valErrs.includes(null) ? null : mean(valErrs as number[]) });
-    }
-    if (stopped) break;
-    const best = pickBest(tried);
-    const record: SelectionRecord = {
-      key: selectionKey(method, init), method, init,
-      ...(best.lr !== undefined ? { lr: best.lr } : {}), ...(best.clip !== undefined ? { clip: best.clip } : {}), ...(best.tau !== undefined ? { tau: best.tau } : {}),
-      valErr: best.valErr, candidates: tried, seconds: (performance.now() - t0) / 1000,
-    };
+  const pushSelection = (record: SelectionRecord): void => {
     results.selections.push(record);
     doneSelections.set(record.key, record);
     save();
     options.onSelectionDone?.(record, results.selections.length, results.selections.length + selectionPlan.length - ++selectionsDone);
-  }
+  };
+  let selectionsDone = 0;
+  let runsDone = 0;
+  const pushRun = (record: RunRecord): void => {
+    results.runs.push(record);
+    eta.record(record.method, record.seconds, 0);
+    runsDone++;
+    save();
+    options.onRunDone?.(record, results.runs.length, results.runs.length + runPlan.length - runsDone);
+  };
 
-  // Phase 2: the runs.
-  if (!stopped) {
-    for (const { method, init, repeat } of runPlan) {
-      const seed = spec.seed + repeat;
-      const label = `${method} ${init} #${repeat + 1}`;
-      progress('run', method, label, 0, true);
-      const initial = prepareRun(config(init, seed), loaded).initial;
-      const record = method === 'alm'
-        ? await almRun(spec, problem, initial, doneSelections.get(selectionKey('alm', init))?.tau, newBackend, signal, (f) => progress('run', method, label, f))
-        : await baselineRun(spec, problem, method, doneSelections.get(selectionKey(method, init))!, initial, seed, signal,
-          (f) => progress('run', method, label, f));
-      if (record === null) {
-        stopped = true;
-        break;
+  try {
+    // Phase 1: hyperparameters of each method × initialisation on the validation split.
+    // The ALM's fits of the selection, every initialisation × τ × seed in one batch: they
+    // choose the ALM's τ, and ALM + GD polishes their end points.
+    const almFits = new Map<Initializer, AlmResult[][]>();
+    if (almSelectInits.length > 0) {
+      const trials = almSelectInits.flatMap((init) => almTaus.flatMap((tau) => selectionSeeds.map((s) => ({
+        problem: valProblem, params: { ...spec.alm, tau }, initial: selectionInitial(init, s),
+      }))));
+      const t0 = performance.now();
+      const fits = await almBatch('select', `select alm: ${almSelectInits.length} initialisation(s) × τ ∈ {${almTaus.join(', ')}} × ${selectionSeeds.length} seed(s), one batch of ${trials.length}`, trials);
+      if (fits === null) stopped = true;
+      else {
+        const per = almTaus.length * selectionSeeds.length;
+        almSelectInits.forEach((init, i) => {
+          almFits.set(init, almTaus.map((_, j) => fits.slice(i * per + j * selectionSeeds.length, i * per + (j + 1) * selectionSeeds.length)));
+        });
+        const seconds = (performance.now() - t0) / 1000 / almSelectInits.length;
+        for (const { method, init } of selectionPlan) {
+          if (method !== 'alm') continue;
+          const tried = almTaus.map((tau, j) => scored({ tau }, almFits.get(init)![j].map((r) => validationError(r, valProblem, spec))));
+          const best = pickBest(tried);
+          pushSelection({ key: selectionKey('alm', init), method: 'alm', init, tau: best.tau, valErr: best.valErr, candidates: tried, seconds });
+        }
       }
-      results.runs.push(orderRecord({ ...record, key: runKey(method, init, repeat), method, init, repeat, seed }));
-      eta.record(method, record.seconds);
-      runsDone++;
-      save();
-      options.onRunDone?.(results.runs[results.runs.length - 1], results.runs.length, results.runs.length + runPlan.length - runsDone);
     }
+    /** The ALM's τ of an initialisation: chosen on validation (or the fixed τ without a grid). */
+    const almTauOf = (init: Initializer): number => {
+      if (tauGrid.length === 0) return spec.alm.tau;
+      const done = doneSelections.get(selectionKey('alm', init));
+      if (done?.tau !== undefined) return done.tau;
+      const tried = almTaus.map((tau, j) => scored({ tau }, almFits.get(init)![j].map((r) => validationError(r, valProblem, spec))));
+      return pickBest(tried).tau!;
+    };
+
+    // The baselines' grids and ALM + GD's learning rates, every training in the pool.
+    const groups: Promise<void>[] = [];
+    for (const { method, init } of stopped ? [] : selectionPlan) {
+      if (method === 'alm') continue;
+      const t0 = performance.now();
+      const grid: { lr: number; clip?: number; tau?: number }[] = method === 'alm+gd'
+        ? spec.selection.lrGrid.map((lr) => ({ tau: almTauOf(init), lr }))
+        : candidates(spec, method as BaselineMethod);
+      const kind = `select:${method}`;
+      const cellTried = grid.map(async (cand): Promise<SelectionCandidate | null> => {
+        const valErrs = await Promise.all(selectionSeeds.map(async (s): Promise<number | null | 'stopped'> => {
+          const label = `select ${method}/${init} ${cand.tau !== undefined ? `τ=${cand.tau} ` : ''}lr=${cand.lr}${cand.clip !== undefined ? ` clip=${cand.clip}` : ''} seed ${s + 1}/${selectionSeeds.length}`;
+          let job: BaselineJob;
+          if (method === 'alm+gd') {
+            const fit = almFits.get(init)![almTaus.indexOf(cand.tau!)][s];
+            if (fit.stopReason === 'failed') {
+              unitDone('select', kind, 0);
+              return null;
+            }
+            job = polishJob(spec, valProblem, cand.tau!, cand.lr, fit.weights);
+          } else {
+            job = baselineJob(spec, valProblem, method as BaselineMethod, { lr: cand.lr, clip: cand.clip }, selectionInitial(init, s), spec.seed + SELECTION_SEED_OFFSET + s);
+          }
+          const res = await poolJob('select', kind, label, job);
+          if (res === null) return 'stopped';
+          return finiteOrNull(res.history[res.history.length - 1].testErr);
+        }));
+        if (valErrs.includes('stopped')) return null;
+        return scored(cand, valErrs as (number | null)[]);
+      });
+      groups.push(Promise.all(cellTried).then((tried) => {
+        if (tried.includes(null)) {
+          stopped = true;
+          return;
+        }
+        const best = pickBest(tried as SelectionCandidate[]);
+        pushSelection({
+          key: selectionKey(method, init), method, init,
+          ...(best.tau !== undefined ? { tau: best.tau } : {}), lr: best.lr!, ...(best.clip !== undefined ? { clip: best.clip } : {}),
+          valErr: best.valErr, candidates: tried as SelectionCandidate[], seconds: (performance.now() - t0) / 1000,
+        });
+      }));
+    }
+    await Promise.all(groups);
+
+    // Phase 2: the runs. The baselines first (in the pool), then every ALM run as one batch,
+    // then ALM + GD's polishes of the ALM's end points (in the pool).
+    if (!stopped) {
+      const initialOf = (init: Initializer, repeat: number): RnnWeights => prepareRun(config(init, spec.seed + repeat), loaded).initial;
+      await Promise.all(runPlan.filter((u) => isBaseline(u.method)).map(async ({ method, init, repeat }) => {
+        const selection = doneSelections.get(selectionKey(method, init))!;
+        const hyper = { lr: selection.lr!, ...(selection.clip !== undefined ? { clip: selection.clip } : {}) };
+        const res = await poolJob('run', method, `${method} ${init} #${repeat + 1}`,
+          baselineJob(spec, problem, method as BaselineMethod, hyper, initialOf(init, repeat), spec.seed + repeat));
+        if (res === null) {
+          stopped = true;
+          return;
+        }
+        pushRun(orderRecord({ ...hyper, ...baselineRecord(res), key: runKey(method, init, repeat), method, init, repeat, seed: spec.seed + repeat }));
+      }));
+
+      // The ALM trials the runs need: ALM's own, and the end points ALM + GD starts from.
+      const almUnits = runPlan.filter((u) => usesAlm(u.method)).map((u) => ({
+        ...u, tau: doneSelections.get(selectionKey(u.method, u.init))?.tau ?? spec.alm.tau,
+      }));
+      const almKey = (u: { init: Initializer; repeat: number; tau: number }): string => `${u.init}/${u.repeat}/${u.tau}`;
+      const almTrials = [...new Map(almUnits.map((u) => [almKey(u), u])).values()];
+      if (!stopped && almTrials.length > 0) {
+        const ends = await almBatch('run', `alm: one batch of ${almTrials.length} run(s)`,
+          almTrials.map((u) => ({ problem, params: { ...spec.alm, tau: u.tau }, initial: initialOf(u.init, u.repeat) })));
+        if (ends === null) stopped = true;
+        else {
+          const endOf = new Map(almTrials.map((u, i) => [almKey(u), ends[i]]));
+          for (const u of almUnits.filter((x) => x.method === 'alm')) {
+            const end = endOf.get(almKey(u))!;
+            pushRun(orderRecord({
+              ...(tauGrid.length > 0 ? { tau: u.tau } : {}), ...almRecord(end, initialOf(u.init, u.repeat), problem, spec),
+              key: runKey('alm', u.init, u.repeat), method: 'alm', init: u.init, repeat: u.repeat, seed: spec.seed + u.repeat,
+            }));
+          }
+          await Promise.all(almUnits.filter((x) => x.method === 'alm+gd').map(async (u) => {
+            const end = endOf.get(almKey(u))!;
+            const lr = doneSelections.get(selectionKey('alm+gd', u.init))!.lr!;
+            const alm = almRecord(end, initialOf(u.init, u.repeat), problem, spec);
+            const head = { key: runKey('alm+gd', u.init, u.repeat), method: 'alm+gd' as const, init: u.init, repeat: u.repeat, seed: spec.seed + u.repeat };
+            if (end.stopReason === 'failed') {
+              // Nothing to polish: the run ends as the ALM's did.
+              pushRun(orderRecord({ tau: u.tau, lr, ...alm, ...head }));
+              return;
+            }
+            const res = await poolJob('run', 'alm+gd', `alm+gd ${u.init} #${u.repeat + 1}`, polishJob(spec, problem, u.tau, lr, end.weights));
+            if (res === null) {
+              stopped = true;
+              return;
+            }
+            pushRun(orderRecord({ tau: u.tau, ...polishedRecord(alm, lr, res), ...head }));
+          }));
+        }
+      }
+    }
+  } finally {
+    pool.dispose();
   }
 
   results.status = stopped ? 'stopped' : 'complete';
@@ -311,12 +470,13 @@ export function pickBest(tried: SelectionCandidate[]): SelectionCandidate {
   return best;
 }
 
-function baselineOptions(
+/** A baseline training of `method` on `problem` with the spec's budget, regularisation and loss. */
+function baselineJob(
   spec: ExperimentSpec, problem: Problem, method: BaselineMethod, hyper: { lr: number; clip?: number },
   initial: RnnWeights, seed: number,
-): BaselineOptions {
+): BaselineJob {
   const { r, series } = problem;
-  const lambdas = spec.baseline.regularization === 'same' ? lambdasFor(spec.alm, r, series.n, series.m) : undefined;
+  const lambdas = spec.baseline.regularization === 'same' ? lambdasOf(spec.alm, r, series.n, series.m) : undefined;
   return {
     problem,
     method,
@@ -325,32 +485,55 @@ function baselineOptions(
     ...(method === 'gdnm' ? { momentum: spec.baseline.momentum } : {}),
     ...(method === 'sgd' ? { batch: spec.baseline.sgdBatch } : {}),
     epochs: spec.baseline.epochs,
-    ...(lambdas ? { lambdas: { A: lambdas.l1, W: lambdas.l2, V: lambdas.l3, b: lambdas.l4, c: lambdas.l5 } } : {}),
+    evaluateEvery: evaluateEvery(spec),
+    ...(lambdas ? { lambdas } : {}),
+    loss: spec.baseline.loss,
     initialWeights: initial,
     seed,
     testHidden: spec.testHidden,
   };
 }
 
+/** ALM + GD's second stage: full-batch GD from the ALM's end point on the ALM's objective (TrainErr + the λ terms of τ). */
+function polishJob(spec: ExperimentSpec, problem: Problem, tau: number, lr: number, almEnd: RnnWeights): BaselineJob {
+  const { r, series } = problem;
+  return {
+    problem,
+    method: 'gd',
+    lr,
+    epochs: spec.baseline.epochs,
+    evaluateEvery: evaluateEvery(spec),
+    lambdas: lambdasOf({ ...spec.alm, tau }, r, series.n, series.m),
+    loss: 'sum',
+    initialWeights: almEnd,
+    testHidden: spec.testHidden,
+  };
+}
+
+/** λ1…λ5 of the ALM's parameters, as the baselines name them. */
+function lambdasOf(params: AlmParams, r: number, n: number, m: number): Lambdas {
+  const l = lambdasFor(params, r, n, m);
+  return { A: l.l1, W: l.l2, V: l.l3, b: l.l4, c: l.l5 };
+}
+
+/**
+ * How often a baseline computes TrainErr and TestErr: about BASELINE_EVALUATIONS times a run
+ * (a forward pass over the whole series each, dearer than a full-batch epoch on sp500), which
+ * still gives a curve finer than the BASELINE_CURVE_POINTS kept.
+ */
+function evaluateEvery(spec: ExperimentSpec): number {
+  return Math.max(1, Math.floor(spec.baseline.epochs / BASELINE_EVALUATIONS));
+}
+
 type PartialRecord = Omit<RunRecord, 'key' | 'method' | 'init' | 'repeat' | 'seed'>;
 
-async function baselineRun(
-  spec: ExperimentSpec, problem: Problem, method: BaselineMethod, selection: SelectionRecord, initial: RnnWeights,
-  seed: number, signal: AbortSignal | undefined, onFraction: (f: number) => void,
-): Promise<PartialRecord | null> {
-  const hyper = { lr: selection.lr!, ...(selection.clip !== undefined ? { clip: selection.clip } : {}) };
-  const res = await trainBaseline({
-    ...baselineOptions(spec, problem, method, hyper, initial, seed),
-    signal,
-    onEpoch: (e) => onFraction(e.epoch / spec.baseline.epochs),
-  });
-  if (res.stopped === 'aborted') return null;
+/** The record of a finished baseline training (or a polish), without its identity and hyperparameters. */
+function baselineRecord(res: BaselineResult): Omit<PartialRecord, 'lr' | 'clip' | 'tau'> {
   const last = res.history[res.history.length - 1];
   const curve: CurvePoint[] = thinCurve(res.history, BASELINE_CURVE_POINTS).map((e) => ({
     step: e.epoch, seconds: sig(e.seconds, 4) ?? 0, trainErr: sig(e.trainErr, 5), testErr: sig(e.testErr, 5),
   }));
   return {
-    ...hyper,
     trainErr: finiteOrNull(last.trainErr),
     testErr: finiteOrNull(last.testErr),
     seconds: last.seconds,
@@ -361,74 +544,59 @@ async function baselineRun(
 }
 
 /**
- * The ALM's selection for one initialisation: every τ of the grid from every selection seed,
- * fitted on the validation split's fit part as one batch, scored on its validation part; one
- * candidate per τ with the mean over seeds (null when any diverged or broke down). Null when stopped.
+ * The record of a finished ALM trial. Its seconds are the trial's own computation where the
+ * backend tracks it (the CPU: what the run would take alone on one core, though it ran in a
+ * batch), else the batch's clock (WebGPU, where every dispatch serves all trials).
  */
-async function almSelection(
-  spec: ExperimentSpec, valProblem: Problem, taus: number[], initialFor: (seed: number) => RnnWeights,
-  newBackend: () => Promise<BcdBackend>, signal: AbortSignal | undefined, onFraction: (f: number) => void,
-): Promise<SelectionCandidate[] | null> {
-  const seeds = Array.from({ length: spec.selection.repeats }, (_, s) => s);
-  const trials = taus.flatMap((tau) => seeds.map((s) => ({ problem: valProblem, params: { ...spec.alm, tau }, initial: initialFor(s) })));
-  const backend = await newBackend();
-  let results;
-  try {
-    const { outer, inner } = spec.alm;
-    results = await runAlmBatch(backend, trials, {
-      signal,
-      testHidden: spec.testHidden,
-      onSweeps: (k, done) => onFraction(((k - 1) * inner + done) / (outer * inner)),
-    });
-  } finally {
-    backend.dispose();
-  }
-  if (results.some((r) => r.stopReason === 'stopped')) return null;
-  return taus.map((tau, j) => {
-    const valErrs = seeds.map((s) => {
-      const r = results[j * seeds.length + s];
-      return r.stopReason === 'failed' ? null : finiteOrNull(evaluate(r.weights, valProblem, spec.testHidden).testErr);
-    });
-    return { tau, valErrs, valErr: valErrs.includes(null) ? null : mean(valErrs as number[]) };
-  });
+function almRecord(res: AlmResult, initial: RnnWeights, problem: Problem, spec: ExperimentSpec): Omit<PartialRecord, 'tau'> {
+  const start = evaluate(initial, problem, spec.testHidden);
+  const curve: CurvePoint[] = [
+    { step: 0, seconds: 0, trainErr: sig(start.trainErr, 5), testErr: sig(start.testErr, 5) },
+    ...res.history.map((it) => ({
+      step: it.k, seconds: sig(it.ownSeconds ?? it.seconds, 4) ?? 0, trainErr: sig(it.trainErr, 5), testErr: sig(it.testErr, 5),
+      feasVio: sig(it.feasVio, 4) ?? 0, gamma: sig(it.gamma, 4) ?? 0,
+    })),
+  ];
+  return {
+    trainErr: finiteOrNull(res.trainErr),
+    testErr: finiteOrNull(res.testErr),
+    seconds: res.ownSeconds ?? res.seconds,
+    iterations: res.outerIterations,
+    sweeps: res.sweeps,
+    feasVio: res.feasVio,
+    stop: res.stopReason,
+    curve,
+  };
 }
 
-async function almRun(
-  spec: ExperimentSpec, problem: Problem, initial: RnnWeights, tau: number | undefined, newBackend: () => Promise<BcdBackend>,
-  signal: AbortSignal | undefined, onFraction: (f: number) => void,
-): Promise<PartialRecord | null> {
-  const backend = await newBackend();
-  try {
-    const { outer, inner } = spec.alm;
-    const params = tau === undefined ? spec.alm : { ...spec.alm, tau };
-    const res = await runAlm(backend, problem, params, initial, {
-      signal,
-      testHidden: spec.testHidden,
-      onSweeps: (k, done) => onFraction(((k - 1) * inner + done) / (outer * inner)),
-    });
-    if (res.stopReason === 'stopped') return null;
-    const start = evaluate(initial, problem, spec.testHidden);
-    const curve: CurvePoint[] = [
-      { step: 0, seconds: 0, trainErr: sig(start.trainErr, 5), testErr: sig(start.testErr, 5) },
-      ...res.history.map((it) => ({
-        step: it.k, seconds: sig(it.seconds, 4) ?? 0, trainErr: sig(it.trainErr, 5), testErr: sig(it.testErr, 5),
-        feasVio: sig(it.feasVio, 4) ?? 0, gamma: sig(it.gamma, 4) ?? 0,
-      })),
-    ];
-    return {
-      ...(tau !== undefined ? { tau } : {}),
-      trainErr: finiteOrNull(res.trainErr),
-      testErr: finiteOrNull(res.testErr),
-      seconds: res.seconds,
-      iterations: res.outerIterations,
-      sweeps: res.sweeps,
-      feasVio: res.feasVio,
-      stop: res.stopReason,
-      curve,
-    };
-  } finally {
-    backend.dispose();
-  }
+/**
+ * ALM + GD's record: the polish's final errors; seconds and curve of both stages (the GD
+ * epochs after the ALM's outer iterations, on one clock); iterations are the GD epochs.
+ */
+function polishedRecord(alm: Omit<PartialRecord, 'tau'>, lr: number, res: BaselineResult): Omit<PartialRecord, 'tau'> {
+  const gd = baselineRecord(res);
+  const lastK = alm.curve[alm.curve.length - 1].step;
+  return {
+    lr,
+    ...gd,
+    seconds: alm.seconds + gd.seconds,
+    sweeps: alm.sweeps,
+    almStop: alm.stop,
+    curve: [
+      ...alm.curve,
+      ...gd.curve.slice(1).map((p) => ({ ...p, step: lastK + p.step, seconds: sig(alm.seconds + p.seconds, 4) ?? 0 })),
+    ],
+  };
+}
+
+/** An ALM fit's error on the validation part (null when it broke down or is not finite). */
+function validationError(fit: AlmResult, valProblem: Problem, spec: ExperimentSpec): number | null {
+  return fit.stopReason === 'failed' ? null : finiteOrNull(evaluate(fit.weights, valProblem, spec.testHidden).testErr);
+}
+
+/** A grid point with its validation errors per seed and their mean (null when any diverged). */
+function scored<T extends { lr?: number; clip?: number; tau?: number }>(cand: T, valErrs: (number | null)[]): SelectionCandidate {
+  return { ...cand, valErrs, valErr: valErrs.includes(null) ? null : mean(valErrs as number[]) };
 }
 
 /** Puts the identifying fields first, so each line of results.json starts with what it is. */
@@ -487,10 +655,12 @@ function mean(xs: number[]): number {
 class EtaModel {
   private readonly sums = new Map<string, { total: number; count: number }>();
 
-  record(kind: string, seconds: number): void {
+  /** Records `count` units of `kind` that took `seconds` each (count 0: a run from disk, timed but not in this session's plan). */
+  record(kind: string, seconds: number, count = 1): void {
     const s = this.sums.get(kind) ?? { total: 0, count: 0 };
-    s.total += seconds;
-    s.count++;
+    const n = Math.max(count, 1);
+    s.total += seconds * n;
+    s.count += n;
     this.sums.set(kind, s);
   }
 
@@ -499,14 +669,19 @@ class EtaModel {
     return s ? s.total / s.count : undefined;
   }
 
-  /** Sum of mean durations over the remaining units; null if a kind has not been timed yet. */
-  estimate(kinds: string[]): number | null {
+  /** Sum of mean durations over the units left of each kind; null if a kind with units left has not been timed yet. */
+  estimate(left: Map<string, number>): number | null {
     let total = 0;
-    for (const k of kinds) {
-      const m = this.mean(k);
+    for (const [kind, count] of left) {
+      if (count <= 0) continue;
+      const m = this.mean(kind);
       if (m === undefined) return null;
-      total += m;
+      total += m * count;
     }
     return total;
   }
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((s, x) => s + x, 0);
 }

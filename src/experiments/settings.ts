@@ -5,16 +5,31 @@
 // be resumed and a table traced back to exactly what made it.
 import { paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../baselines/optimizers.ts';
+import { BASELINE_LOSSES, type BaselineLoss } from '../baselines/train.ts';
 import { ParameterError, UserInputError } from '../errors.ts';
 import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import type { TestHidden } from '../problem/model.ts';
 
-/** Every method an experiment can compare: the ALM and the five gradient baselines. */
-export const EXPERIMENT_METHODS = ['alm', ...BASELINE_METHODS] as const;
+/**
+ * Every method an experiment can compare: the ALM, the five gradient baselines, and `alm+gd`,
+ * the ALM's end point polished by GD on the ALM's own objective (TrainErr + the λ terms of its
+ * τ; bench/results/experiments/README.md found it the best TestErr on one sp500 seed).
+ */
+export const EXPERIMENT_METHODS = ['alm', ...BASELINE_METHODS, 'alm+gd'] as const;
 export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
-export type { BaselineMethod };
+export type { BaselineMethod, BaselineLoss };
+
+/** Whether a method is one of the gradient baselines (not the ALM, not ALM + GD). */
+export function isBaseline(method: ExperimentMethod): method is BaselineMethod {
+  return (BASELINE_METHODS as readonly string[]).includes(method);
+}
+
+/** Whether a method trains with the ALM (and so has a τ, chosen on validation with the ALM's grid). */
+export function usesAlm(method: ExperimentMethod): method is 'alm' | 'alm+gd' {
+  return method === 'alm' || method === 'alm+gd';
+}
 
 /** The paper's learning-rate grid (§5.4). */
 export const PAPER_LR_GRID: readonly number[] = Object.freeze([1e-4, 1e-3, 1e-2, 1e-1, 1]);
@@ -96,6 +111,8 @@ export interface ExperimentSpec {
     /** Nesterov momentum of GDNM. */
     momentum: number;
     regularization: BaselineRegularization;
+    /** The baselines' data term: ours (`sum` over the outputs) or Keras' mse (divided by m). ALM + GD always polishes the ALM's own objective. */
+    loss: BaselineLoss;
   };
   selection: {
     lrGrid: number[];
@@ -142,6 +159,7 @@ export interface ExperimentInput {
   tau?: number;
   momentum?: number;
   baselineRegularization?: BaselineRegularization;
+  baselineLoss?: BaselineLoss;
 }
 
 export { defaultValidationSteps };
@@ -178,6 +196,7 @@ export function resolveSpec(input: ExperimentInput, loaded: LoadedDataset): Expe
       sgdBatch: input.sgdBatch ?? base.sgdBatch,
       momentum: input.momentum ?? 0.9,
       regularization: input.baselineRegularization ?? 'none',
+      loss: input.baselineLoss ?? 'sum',
     },
     selection: {
       lrGrid: input.lrGrid ?? base.lrGrid,
@@ -214,6 +233,9 @@ export function validateSpec(spec: ExperimentSpec, T1: number): ExperimentSpec {
   if (spec.baseline.regularization !== 'none' && spec.baseline.regularization !== 'same') {
     throw new ParameterError('baselineRegularization', spec.baseline.regularization, 'none or same');
   }
+  if (!(BASELINE_LOSSES as readonly string[]).includes(spec.baseline.loss)) {
+    throw new ParameterError('baselineLoss', spec.baseline.loss, BASELINE_LOSSES.join(' or '));
+  }
   positiveList('lrGrid', spec.selection.lrGrid);
   positiveList('clipGrid', spec.selection.clipGrid);
   if ((spec.selection.almTauGrid ?? []).length > 0) positiveList('almTauGrid', spec.selection.almTauGrid!);
@@ -234,7 +256,9 @@ export function describeSettings(spec: ExperimentSpec): string[] {
     `ALM: ${a.outer} outer × ${a.inner} inner sweeps; γ0=${a.gamma0}, ε0=${a.eps0}, Γ=${a.Gamma}, μ=${a.mu}, τ=${a.tau}, λ6=${a.lambda6}, `
       + `η1=${round(a.eta1)}, η2=${round(a.eta2)}, η3 (exponent)=${a.eta3}, η4=${round(a.eta4)}, γ cap ${a.gammaMax}, violation floor ${a.feasFloor}`,
     `Baselines: ${b.epochs} epochs; GD/GDC/GDNM/Adam full batch, SGD windows of ${b.sgdBatch} steps; GDNM momentum ${b.momentum}; `
-      + (b.regularization === 'none' ? 'no regularisation (Keras default)' : 'the ALM\'s λ1…λ5'),
+      + (b.regularization === 'none' ? 'no regularisation (Keras default)' : 'the ALM\'s λ1…λ5')
+      + (b.loss === 'keras-mse' ? '; loss: Keras\' mse, the squared error averaged over the outputs too (our loss / m)' : '; loss: the squared error summed over the outputs (TrainErr)')
+      + (spec.methods.includes('alm+gd') ? `; ALM + GD: the ALM's end point, then ${b.epochs} epochs of GD on the ALM's objective (TrainErr + its λ terms), learning rate chosen on validation` : ''),
     `Selection: learning rates {${s.lrGrid.join(', ')}}, GDC clipping norms {${s.clipGrid.join(', ')}}, `
       + `${(s.almTauGrid ?? []).length > 0 ? `ALM τ {${s.almTauGrid!.join(', ')}}` : `ALM τ fixed at ${a.tau} (no ALM selection)`}; `
       + `trained on the training part minus its last ${s.validationSteps} steps, scored by the mean squared error on those ${s.validationSteps} steps `

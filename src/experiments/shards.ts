@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { UserInputError } from '../errors.ts';
 import type { Initializer } from '../problem/init.ts';
-import { EXPERIMENT_FILES_RESULTS, readResults, type ExperimentResults } from './results.ts';
+import { EXPERIMENT_FILES_RESULTS, readResults, sortRecords, type ExperimentResults } from './results.ts';
 import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
 
 /** One shard: 0-based index, of count. */
@@ -114,23 +114,21 @@ export function mergeShards(dirs: readonly string[]): ExperimentResults {
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length > 0) throw new UserInputError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: merge needs all ${count}`);
 
-  const spec = first.results.spec;
-  const order = <T extends { method: ExperimentMethod; init: Initializer }>(a: T, b: T): number =>
-    spec.methods.indexOf(a.method) - spec.methods.indexOf(b.method) || spec.inits.indexOf(a.init) - spec.inits.indexOf(b.init);
-  // An unsharded run writes the selections method × init, and the runs repeat by repeat, init by init, method by method.
-  const selections = parts.flatMap((p) => p.results.selections).sort(order);
-  const runs = parts.flatMap((p) => p.results.runs).sort((a, b) =>
-    a.repeat - b.repeat || spec.inits.indexOf(a.init) - spec.inits.indexOf(b.init) || spec.methods.indexOf(a.method) - spec.methods.indexOf(b.method));
   const byIndex = [...parts].sort((a, b) => shardOf(a).index - shardOf(b).index);
   const { shard: _shard, ...head } = byIndex[0].results;
-  return {
+  const merged: ExperimentResults = {
     ...head,
     commands: byIndex.flatMap((p) => p.results.commands),
     backend: [...new Set(byIndex.map((p) => p.results.backend))].join('; '),
     status: 'complete',
     started: byIndex.map((p) => p.results.started).sort()[0],
     updated: byIndex.map((p) => p.results.updated).sort().at(-1)!,
-    selections,
-    runs,
+    // The shards ran side by side: the experiment took as long as the longest.
+    wallSeconds: Math.max(0, ...byIndex.map((p) => p.results.wallSeconds ?? 0)),
+    almBatches: byIndex.flatMap((p) => p.results.almBatches ?? []),
+    selections: parts.flatMap((p) => p.results.selections),
+    runs: parts.flatMap((p) => p.results.runs),
   };
+  sortRecords(merged);
+  return merged;
 }

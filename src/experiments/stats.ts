@@ -6,7 +6,7 @@ import type { ExperimentMethod } from './settings.ts';
 
 /** Display names in the paper's spelling. */
 export const METHOD_LABELS: Record<ExperimentMethod, string> = {
-  alm: 'ALM', gd: 'GD', gdc: 'GDC', gdnm: 'GDNM', sgd: 'SGD', adam: 'Adam',
+  alm: 'ALM', gd: 'GD', gdc: 'GDC', gdnm: 'GDNM', sgd: 'SGD', adam: 'Adam', 'alm+gd': 'ALM + GD',
 };
 export const INIT_LABELS: Record<Initializer, string> = {
   he: 'He', 'normal-1e-3': 'N(0,1e-3)', 'normal-1e-1': 'N(0,1e-1)', glorot: 'Glorot', lecun: 'LeCun',

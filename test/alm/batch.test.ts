@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAlm, runAlmBatch, type AlmLoopState, type AlmResult } from '../../src/alm/alm.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson } from '../../src/alm/checkpoint.ts';
+import { lambdasFor } from '../../src/alm/params.ts';
 import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
 import { CpuPoolBackend } from '../../src/backends/cpu/pool.ts';
@@ -104,5 +105,46 @@ describe('a trial in a batch ends exactly as it does alone (CPU, float64)', () =
       expect(r.weights, `trial ${i}`).toEqual(upTo2[i].weights);
       expect(r.trainErr).toBe(upTo2[i].trainErr);
     });
+  });
+});
+
+describe('each trial\'s own seconds (BcdBackend.trialSeconds)', () => {
+  it.each([
+    ['in this thread', () => createCpuBackend()],
+    ['over 2 worker threads', () => new CpuPoolBackend(2)],
+  ])('%s: every iteration has the trial\'s own clock, rising, within the batch\'s; a frozen trial\'s stops', async (_label, make) => {
+    // Trial 1 stops early on its certificate (see expectSpecialBehaviour): from then on its clock stands still.
+    const results = await runBatch(make());
+    for (const r of results) {
+      const own = r.history.map((it) => it.ownSeconds!);
+      expect(own.every((s, i) => s > 0 && (i === 0 || s >= own[i - 1]))).toBe(true);
+      expect(r.ownSeconds).toBeGreaterThanOrEqual(own.at(-1)!);
+      expect(r.ownSeconds).toBeLessThanOrEqual(r.seconds);
+    }
+    // The trials share the batch's wall clock but not their own: together they took about the batch's time (in this thread) or less than 2× it (2 threads).
+    const total = results.reduce((s, r) => s + r.ownSeconds!, 0);
+    expect(total).toBeLessThanOrEqual(results[0].seconds * 2.05);
+  });
+
+  it.each([
+    ['in this thread', () => createCpuBackend()],
+    ['over 2 worker threads', () => new CpuPoolBackend(2)],
+  ])('%s: a frozen trial\'s clock stands still while the others sweep', async (_label, make) => {
+    const backend = make();
+    try {
+      const two = trials.slice(0, 2);
+      await backend.load(two.map((t) => ({
+        T: t.problem.T1, n: t.problem.series.n, m: t.problem.series.m, r: t.problem.r, activation: t.problem.activation,
+        x: t.problem.series.x.subarray(0, t.problem.T1 * t.problem.series.n), y: t.problem.series.y.subarray(0, t.problem.T1 * t.problem.series.m),
+        lambdas: lambdasFor(t.params, t.problem.r, t.problem.series.n, t.problem.series.m), mu: t.params.mu,
+      })), two.map((t) => t.initial));
+      expect(Array.from(await backend.trialSeconds!())).toEqual([0, 0]);
+      await backend.sweep(20, [1, 1], [true, false]);
+      const after = await backend.trialSeconds!();
+      expect(after[0]).toBeGreaterThan(0);
+      expect(after[1]).toBe(0);
+    } finally {
+      backend.dispose();
+    }
   });
 });

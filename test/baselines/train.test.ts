@@ -93,6 +93,49 @@ describe('trainBaseline', () => {
     expect(boom.history.length).toBeLessThan(201);
   });
 
+  it('keras-mse divides the data term by m: the gradient of TrainErr/m + the λ terms, errors still in TrainErr units', async () => {
+    const m = problem.series.m;
+    expect(m).toBe(2);
+    // Without λ terms, GD on TrainErr/m at lr is GD on TrainErr at lr/m.
+    const keras = await trainBaseline({ ...base, method: 'gd', lr: 0.05, loss: 'keras-mse' });
+    const sum = await trainBaseline({ ...base, method: 'gd', lr: 0.05 / m });
+    for (const k of KEYS) keras.weights[k].forEach((v, i) => expect(v).toBeCloseTo(sum.weights[k][i], 13));
+    expect(keras.history[30].trainErr).toBe(evaluate(keras.weights, problem).trainErr);
+    // With λ terms, one step follows ∇(TrainErr/m) + ∇(λR), by the exact gradient of bptt.ts.
+    const lambdas = { W: 0.02, A: 0.01 };
+    const one = await trainBaseline({ ...base, method: 'gd', lr: 0.1, epochs: 1, lambdas, loss: 'keras-mse' });
+    const data = bpttLossAndGradient(w0, problem.activation, problem.series.x, problem.series.y, problem.T1);
+    const expected = cloneWeights(w0);
+    for (const k of KEYS) {
+      const lam = (lambdas as Record<string, number>)[k] ?? 0;
+      expected[k].forEach((v, i) => { expected[k][i] = v - 0.1 * (data.grad[k][i] / m + 2 * lam * w0[k][i]); });
+    }
+    for (const k of KEYS) one.weights[k].forEach((v, i) => expect(v).toBeCloseTo(expected[k][i], 14));
+    let reg = 0;
+    for (const v of one.weights.W) reg += 0.02 * v * v;
+    for (const v of one.weights.A) reg += 0.01 * v * v;
+    expect(one.history[1].loss).toBeCloseTo(evaluate(one.weights, problem).trainErr / m + reg, 14);
+    // At m = 1 the two losses are the same run, bit for bit.
+    const single = randomProblem(40, 36, 3, 1, 5, { kind: 'relu' }, 4);
+    const w1 = initializeWeights('he', 5, 3, 1, new Rng(2));
+    const a = await trainBaseline({ problem: single, initialWeights: w1, epochs: 20, method: 'adam', lr: 0.01, lambdas: { V: 0.1 }, loss: 'keras-mse' });
+    const b = await trainBaseline({ problem: single, initialWeights: w1, epochs: 20, method: 'adam', lr: 0.01, lambdas: { V: 0.1 } });
+    expect(same(a.weights, b.weights)).toBe(true);
+  });
+
+  it('evaluateEvery k reports every k-th epoch and the last, trains the same weights, and still stops a diverging run', async () => {
+    const every = await trainBaseline({ ...base, method: 'sgd', lr: 0.05, batch: 10, seed: 3, evaluateEvery: 7 });
+    const all = await trainBaseline({ ...base, method: 'sgd', lr: 0.05, batch: 10, seed: 3 });
+    expect(every.history.map((h) => h.epoch)).toEqual([0, 7, 14, 21, 28, 30]);
+    expect(same(every.weights, all.weights)).toBe(true);
+    expect(every.history.at(-1)!.trainErr).toBe(all.history.at(-1)!.trainErr);
+    const boom = await trainBaseline({ ...base, method: 'gd', lr: 1e6, epochs: 200, evaluateEvery: 100 });
+    expect(boom.stopped).toBe('diverged');
+    expect(boom.history.at(-1)!.epoch).toBeLessThan(100);
+    await expect(trainBaseline({ ...base, method: 'gd', lr: 0.1, evaluateEvery: 0 })).rejects.toThrow(/evaluateEvery = 0 is out of range/);
+    await expect(trainBaseline({ ...base, method: 'gd', lr: 0.1, loss: 'mean' as never })).rejects.toThrow(/loss/);
+  });
+
   it('validates its options', async () => {
     await expect(trainBaseline({ ...base, method: 'gd', lr: 0.1, batch: 8 })).rejects.toThrow(ParameterError);
     await expect(trainBaseline({ ...base, method: 'gdc', lr: 0.1 })).rejects.toThrow(/clip/);

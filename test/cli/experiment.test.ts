@@ -48,10 +48,10 @@ describe('alm-rnn experiment', () => {
     expect(res.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
     expect(res.code).toBe(0);
     expect((performance.now() - t0) / 1000).toBeLessThan(45);
-    expect(res.stdout).toContain(`done: 60 runs in ${out}`);
+    expect(res.stdout).toContain(`done: 70 runs in ${out}`);
     expect(res.stdout).toMatch(/ALM has the lower mean TestErr in \d of 5 initialisation columns/);
-    expect(res.stderr).toContain('[select 30/30]');
-    expect(res.stderr).toContain('[run 60/60]');
+    expect(res.stderr).toContain('[select 35/35]');
+    expect(res.stderr).toContain('[run 70/70]');
     for (const f of ['results.json', 'README.md', 'fig1-feasvio.svg', 'fig2-error-vs-time.svg']) expect(existsSync(join(out, f))).toBe(true);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.status).toBe('complete');
@@ -64,13 +64,15 @@ describe('alm-rnn experiment', () => {
   });
 
   it('Ctrl-C keeps the finished runs (exit 130), and --resume finishes the rest', async () => {
+    // The baselines run first (GD here, in the pool), then the ALM's runs as one batch: a stop
+    // after the first run keeps the finished GD runs and drops the ALM batch in flight.
     const out = join(tempDir(), 'stopped');
-    const args = ['experiment', '--dataset', 'synthetic-small', '--quick', '--methods', 'alm', '--inits', 'he,glorot', '--repeats', '2',
+    const args = ['experiment', '--dataset', 'synthetic-small', '--quick', '--methods', 'alm,gd', '--inits', 'he,glorot', '--repeats', '2',
       '--outer', '50', '--inner', '100', '--out', out];
     const child = start(args);
     let sent = false;
     const res = await finish(child, (text) => {
-      if (!sent && text.includes('[run 1/4]')) {
+      if (!sent && text.includes('[run 1/8]')) {
         sent = true;
         child.kill('SIGINT');
       }
@@ -82,7 +84,8 @@ describe('alm-rnn experiment', () => {
     const partial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(partial.status).toBe('stopped');
     expect(partial.runs.length).toBeGreaterThanOrEqual(1);
-    expect(partial.runs.length).toBeLessThan(4);
+    expect(partial.runs.length).toBeLessThan(8);
+    expect(partial.runs.every((r: { method: string }) => r.method === 'gd')).toBe(true);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('**Status: stopped**');
 
     const again = await cli(['experiment', '--resume', out]);
@@ -90,8 +93,9 @@ describe('alm-rnn experiment', () => {
     expect(again.stderr).toContain('(resuming)');
     const done = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(done.status).toBe('complete');
-    expect(done.runs.map((r: { key: string }) => r.key).sort()).toEqual(['alm/glorot/0', 'alm/glorot/1', 'alm/he/0', 'alm/he/1']);
-    expect(done.runs.slice(0, partial.runs.length)).toEqual(partial.runs);
+    expect(done.runs.map((r: { key: string }) => r.key).sort()).toEqual([
+      'alm/glorot/0', 'alm/glorot/1', 'alm/he/0', 'alm/he/1', 'gd/glorot/0', 'gd/glorot/1', 'gd/he/0', 'gd/he/1']);
+    for (const r of partial.runs) expect(done.runs.find((x: { key: string }) => x.key === r.key)).toEqual(r);
     expect(done.commands).toEqual([args.map((a) => a).join(' ').replace(/^experiment/, 'alm-rnn experiment'), `alm-rnn experiment --resume ${out}`]);
   }, 120_000);
 

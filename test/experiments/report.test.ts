@@ -89,7 +89,7 @@ describe('report', () => {
 
   it('says whether the ALM beats the best baseline, per initialisation and overall', () => {
     const lines = almVerdict(results());
-    expect(lines[0]).toBe('ALM has the lower mean TestErr in 0 of 2 initialisation columns. Best against best: ALM (He) 2 ± 1.4 vs GD (He) 2 ± 0; the ALM\'s best beats the best initialisation of 1 of 2 baselines.');
+    expect(lines[0]).toBe('ALM has the lower mean TestErr in 0 of 2 initialisation columns. Best against best: ALM (He) 2 ± 1.4 vs GD (He) 2 ± 0; the best of ALM beats the best initialisation of 1 of 2 baselines.');
     expect(lines).toContain('- Glorot: ALM 6 ± 1.4 vs best baseline GD 4 ± 0: ALM not lower.');
   });
 

@@ -10,6 +10,10 @@ import { checkResults, readResults, type ExperimentResults } from '../../src/exp
 import { EXPERIMENT_FILES, prepareExperiment, runExperiment, validationProblem } from '../../src/experiments/runner.ts';
 import type { ExperimentInput } from '../../src/experiments/settings.ts';
 import { prepareRun } from '../../src/alm/setup.ts';
+import { runAlm } from '../../src/alm/alm.ts';
+import { lambdasFor } from '../../src/alm/params.ts';
+import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
+import { trainBaseline } from '../../src/baselines/train.ts';
 import { checkWellFormedSvg } from './xml.ts';
 
 const dirs: string[] = [];
@@ -36,21 +40,29 @@ describe('runExperiment, quick preset', () => {
   it('writes results.json with every run, a Table 3 report and two well-formed SVG figures', async () => {
     const out = tempDir();
     const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick' });
-    expect(spec.methods).toEqual(['alm', 'gd', 'gdc', 'gdnm', 'sgd', 'adam']);
+    expect(spec.methods).toEqual(['alm', 'gd', 'gdc', 'gdnm', 'sgd', 'adam', 'alm+gd']);
     expect(spec.inits).toHaveLength(5);
     const progress: number[] = [];
     const outcome = await runExperiment(spec, { outDir: out, command: 'test', onRunDone: (_r, done) => progress.push(done) });
     expect(outcome.stopped).toBe(false);
-    expect(progress).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(progress).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
 
     const results = readResults(join(out, EXPERIMENT_FILES.results));
     expect(results.status).toBe('complete');
     expect(results.commands).toEqual(['test']);
-    expect(results.runs).toHaveLength(6 * 5 * 2);
-    expect(new Set(results.runs.map((r) => r.key)).size).toBe(60);
-    // Every baseline and the ALM (its τ) are selected per initialisation.
-    expect(results.selections).toHaveLength(6 * 5);
+    expect(results.runs).toHaveLength(7 * 5 * 2);
+    expect(new Set(results.runs.map((r) => r.key)).size).toBe(70);
+    // Whatever order the threads finished in, the runs are listed repeat by repeat, initialisation by initialisation, method by method.
+    expect(results.runs.map((r) => r.key)).toEqual([0, 1].flatMap((j) => spec.inits.flatMap((i) => spec.methods.map((m) => `${m}/${i}/${j}`))));
+    // Every baseline, the ALM (its τ) and ALM + GD (its learning rate, from the ALM's τ) are selected per initialisation.
+    expect(results.selections).toHaveLength(7 * 5);
     for (const s of results.selections) {
+      if (s.method === 'alm+gd') {
+        expect(s.tau).toBe(results.selections.find((x) => x.method === 'alm' && x.init === s.init)!.tau);
+        expect(s.candidates.map((c) => c.lr)).toEqual(spec.selection.lrGrid);
+        expect(s.valErr).toBe(Math.min(...s.candidates.map((c) => c.valErr ?? Infinity)));
+        continue;
+      }
       if (s.method === 'alm') {
         expect(s.candidates.map((c) => c.tau)).toEqual(spec.selection.almTauGrid);
         expect(spec.selection.almTauGrid).toContain(s.tau);
@@ -66,7 +78,16 @@ describe('runExperiment, quick preset', () => {
       expect(r.seed).toBe(spec.seed + r.repeat);
       expect(r.curve.length).toBeGreaterThan(1);
       expect(r.curve[0].step).toBe(0);
-      if (r.method === 'alm') {
+      if (r.method === 'alm+gd') {
+        // The ALM's run of the same start, then GD: its errors are the polish's, its time both stages'.
+        const alm = results.runs.find((x) => x.key === `alm/${r.init}/${r.repeat}`)!;
+        expect(r.tau).toBe(alm.tau);
+        expect(r.lr).toBe(results.selections.find((s) => s.key === `alm+gd/${r.init}`)!.lr);
+        expect(r.sweeps).toBe(alm.sweeps);
+        expect(r.curve.slice(0, alm.curve.length).map((p) => p.trainErr)).toEqual(alm.curve.map((p) => p.trainErr));
+        if (r.stop === 'epochs') expect(r.curve.at(-1)!.step).toBe(spec.alm.outer + spec.baseline.epochs);
+        expect(r.seconds).toBeGreaterThan(0);
+      } else if (r.method === 'alm') {
         expect(r.tau).toBe(results.selections.find((s) => s.method === 'alm' && s.init === r.init)!.tau);
         expect(r.iterations).toBe(spec.alm.outer);
         expect(r.sweeps).toBe(spec.alm.outer * spec.alm.inner);
@@ -87,14 +108,15 @@ describe('runExperiment, quick preset', () => {
     expect(alm.curve[alm.curve.length - 1].testErr).toBeCloseTo(alm.testErr!, 4);
 
     const report = readFileSync(join(out, EXPERIMENT_FILES.report), 'utf8');
-    const table = report.split('\n').filter((l) => /^\| (ALM|GD|GDC|GDNM|SGD|Adam|) +\| (TrainErr|TestErr) \|/.test(l));
-    expect(table).toHaveLength(12);
+    const table = report.split('\n').filter((l) => /^\| (ALM|GD|GDC|GDNM|SGD|Adam|ALM \+ GD|) +\| (TrainErr|TestErr) \|/.test(l));
+    expect(table).toHaveLength(14);
     expect(report).toContain('| method | | He | N(0,1e-3) | N(0,1e-1) | Glorot | LeCun |');
     for (const line of table) expect(line.split('|').length).toBe(2 + 1 + 5 + 1);
     // Each column has one bold (best) TrainErr and one bold TestErr, unless tied.
     const bolds = table.join('\n').match(/\*\*/g)?.length ?? 0;
     expect(bolds).toBeGreaterThanOrEqual(2 * 2 * 5);
     expect(report).toMatch(/ALM has the lower mean TestErr in \d of 5 initialisation columns/);
+    expect(report).toMatch(/ALM \+ GD has the lower mean TestErr in \d of 5 initialisation columns/);
     expect(report).toContain('## Selected hyperparameters');
 
     for (const file of [EXPERIMENT_FILES.fig1, EXPERIMENT_FILES.fig2]) {
@@ -128,15 +150,17 @@ describe('runExperiment, quick preset', () => {
     expect(first.stopped).toBe(true);
     const partial = readResults(join(broken, EXPERIMENT_FILES.results));
     expect(partial.status).toBe('stopped');
-    expect(partial.runs).toHaveLength(5);
+    // The stop comes while the other thread's training is in flight: it finishes or is dropped.
+    const kept = partial.runs.length;
+    expect(kept === 5 || kept === 6, `${kept} runs kept`).toBe(true);
     expect(partial.selections).toHaveLength(3 * 2);
     // The partial report is written too, and says it is partial.
-    expect(readFileSync(join(broken, EXPERIMENT_FILES.report), 'utf8')).toContain('**Status: stopped** — 5 of 12 runs finished');
+    expect(readFileSync(join(broken, EXPERIMENT_FILES.report), 'utf8')).toContain(`**Status: stopped** — ${kept} of 12 runs finished`);
 
     const seen: string[] = [];
     const second = await runExperiment(spec, { outDir: broken, resume: true, command: 'second', onRunDone: (r) => seen.push(r.key) });
     expect(second.stopped).toBe(false);
-    expect(seen).toHaveLength(12 - 5);
+    expect(seen).toHaveLength(12 - kept);
     for (const k of partial.runs.map((r) => r.key)) expect(seen).not.toContain(k);
     const resumed = readResults(join(broken, EXPERIMENT_FILES.results));
     expect(resumed.status).toBe('complete');
@@ -145,15 +169,45 @@ describe('runExperiment, quick preset', () => {
   });
 
   it('stopped during the selection, resumes the selection', async () => {
-    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['gd', 'gdc'], inits: ['lecun'], repeats: 1 });
+    // Trainings long enough (3000 epochs) that the stop lands while GDC's grid is in flight.
+    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['gd', 'gdc'], inits: ['lecun'], repeats: 1, epochs: 3000 });
     const out = tempDir();
     const controller = new AbortController();
     const first = await runExperiment(spec, { outDir: out, signal: controller.signal, onSelectionDone: () => controller.abort() });
     expect(first.stopped).toBe(true);
-    expect(readResults(join(out, EXPERIMENT_FILES.results)).selections.map((s) => s.key)).toEqual(['gd/lecun']);
+    const partial = readResults(join(out, EXPERIMENT_FILES.results));
+    expect(partial.selections.map((s) => s.key)).toEqual(['gd/lecun']);
+    expect(partial.runs).toHaveLength(0);
     const second = await runExperiment(spec, { outDir: out, resume: true });
     expect(second.results.selections.map((s) => s.key)).toEqual(['gd/lecun', 'gdc/lecun']);
     expect(second.results.runs).toHaveLength(2);
+    const whole = await runExperiment(spec, { outDir: tempDir() });
+    expect(timeless(second.results)).toEqual(timeless(whole.results));
+  });
+
+  it('ALM + GD is GD on the ALM\'s objective from the ALM run\'s end point, and the threads change no number', async () => {
+    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['alm', 'gd', 'alm+gd'], inits: ['he', 'lecun'], repeats: 2, epochs: 50 });
+    const one = await runExperiment(spec, { outDir: tempDir(), threads: 1 });
+    const two = await runExperiment(spec, { outDir: tempDir(), threads: 2 });
+    expect(timeless(two.results)).toEqual(timeless(one.results));
+
+    const { loaded } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick' });
+    for (const key of ['alm+gd/he/1', 'alm+gd/lecun/0']) {
+      const rec = two.results.runs.find((r) => r.key === key)!;
+      const { problem, initial } = prepareRun({
+        dataset: 'synthetic-small', activation: 'relu', init: rec.init, seed: rec.seed, standardize: 'whole', testHidden: 'carry', params: spec.alm,
+      }, loaded);
+      const params = { ...spec.alm, tau: rec.tau! };
+      const alm = await runAlm(createCpuBackend(), problem, params, initial);
+      const l = lambdasFor(params, problem.r, problem.series.n, problem.series.m);
+      const gd = await trainBaseline({
+        problem, method: 'gd', lr: rec.lr!, epochs: spec.baseline.epochs, initialWeights: alm.weights,
+        lambdas: { A: l.l1, W: l.l2, V: l.l3, b: l.l4, c: l.l5 },
+      });
+      expect(rec.trainErr).toBe(gd.history.at(-1)!.trainErr);
+      expect(rec.testErr).toBe(gd.history.at(-1)!.testErr);
+      expect(two.results.runs.find((r) => r.key === key.replace('alm+gd', 'alm'))!.testErr).toBe(alm.testErr);
+    }
   });
 
   it('refuses to resume a different experiment, and lets repeats grow', async () => {

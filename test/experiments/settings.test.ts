@@ -22,11 +22,11 @@ describe('presets', () => {
     expect(spec.alm.eta3).toBe(eta3);
     expect(spec.alm).toMatchObject(PAPER_PRESETS[dataset]);
     expect(spec.alm).toMatchObject({ gamma0: 1, eps0: 0.1, mu: 1e-7, lambda6: 1e-8 });
-    expect(spec.baseline).toEqual({ epochs, sgdBatch: batch, momentum: 0.9, regularization: 'none' });
+    expect(spec.baseline).toEqual({ epochs, sgdBatch: batch, momentum: 0.9, regularization: 'none', loss: 'sum' });
     expect(spec.repeats).toBe(10);
     expect(spec.selection.lrGrid).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1]);
     expect(spec.selection.clipGrid).toEqual([0.5, 1, 1.5, 2, 3, 4, 5, 6]);
-    expect(spec.methods).toEqual(['alm', 'gd', 'gdc', 'gdnm', 'sgd', 'adam']);
+    expect(spec.methods).toEqual(['alm', 'gd', 'gdc', 'gdnm', 'sgd', 'adam', 'alm+gd']);
     expect(spec.inits).toEqual(['he', 'normal-1e-3', 'normal-1e-1', 'glorot', 'lecun']);
   });
 

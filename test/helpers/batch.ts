@@ -33,10 +33,10 @@ export function heterogeneousTrials(B = 4, caps: Partial<AlmParams> = {}): Array
   });
 }
 
-/** A result without its wall-clock times (the only thing a batch may change). */
+/** A result without its clocks, wall and own (the only things a batch may change). */
 function timeless(r: AlmResult): unknown {
-  const strip = <T extends { seconds: number }>(x: T) => ({ ...x, seconds: 0 });
-  return { ...r, seconds: 0, history: r.history.map(strip), loopState: { ...r.loopState, seconds: 0, history: r.loopState.history.map(strip) } };
+  const strip = <T extends { seconds: number; ownSeconds?: number }>({ ownSeconds: _own, ...x }: T) => ({ ...x, seconds: 0 });
+  return { ...strip(r), history: r.history.map(strip), loopState: { ...r.loopState, seconds: 0, history: r.loopState.history.map(strip) } };
 }
 
 /** Asserts that two results are the same run, bit for bit (times aside). */

@@ -7,7 +7,7 @@ import { setDefaultCpuKernels, type CpuKernelsChoice } from './kernels.ts';
 /** A call of one BcdBackend method with this worker's slice of the arguments. */
 export interface PoolRequest {
   id: number;
-  op: 'load' | 'sweep' | 'certificate' | 'constraintNorms' | 'updateMultipliers' | 'lagrangian' | 'resetToInitial' | 'readWeights' | 'readState' | 'writeState';
+  op: 'load' | 'sweep' | 'certificate' | 'constraintNorms' | 'updateMultipliers' | 'lagrangian' | 'resetToInitial' | 'readWeights' | 'readState' | 'writeState' | 'trialSeconds';
   args: unknown[];
 }
 

@@ -150,6 +150,10 @@ export class CpuPoolBackend implements BcdBackend {
     await this.all('resetToInitial', (w) => [mask.slice(w.start, w.end)]);
   }
 
+  async trialSeconds(): Promise<Float64Array> {
+    return Float64Array.from(await this.all<number>('trialSeconds', () => []));
+  }
+
   async readWeights(): Promise<RnnWeights[]> {
     return this.all<RnnWeights>('readWeights', () => []);
   }
