@@ -77,6 +77,23 @@ export function bestInitPerMethod(results: ExperimentResults, cells = cellStats(
   return best;
 }
 
+/**
+ * Per method, the initialisation a user without the test part would pick: the one whose
+ * selection (its hyperparameters on the validation split) scored the lowest validation error.
+ * Methods without a selection (the ALM at a fixed τ) have none.
+ */
+export function validationChoicePerMethod(results: ExperimentResults, cells = cellStats(results)): Map<ExperimentMethod, { cell: CellStats; valErr: number }> {
+  const chosen = new Map<ExperimentMethod, { cell: CellStats; valErr: number }>();
+  for (const s of results.selections) {
+    if (s.valErr === null) continue;
+    const cell = cells.find((c) => c.method === s.method && c.init === s.init);
+    if (!cell || cell.runs.length === 0) continue;
+    const cur = chosen.get(s.method);
+    if (!cur || s.valErr < cur.valErr) chosen.set(s.method, { cell, valErr: s.valErr });
+  }
+  return chosen;
+}
+
 /** The run of a cell whose final TestErr is the median (lower median), a representative run for plots. */
 export function medianRun(c: CellStats): RunRecord | undefined {
   if (c.runs.length === 0) return undefined;

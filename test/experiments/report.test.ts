@@ -5,7 +5,7 @@ import { referenceErrors } from '../../src/experiments/reference.ts';
 import { almVerdict, num, pm, renderReport } from '../../src/experiments/report.ts';
 import { RESULTS_FORMAT, resultsToJson, checkResults, thinCurve, type ExperimentResults, type RunRecord } from '../../src/experiments/results.ts';
 import { prepareExperiment } from '../../src/experiments/runner.ts';
-import { bestInitPerMethod, cellStats, medianRun, moments } from '../../src/experiments/stats.ts';
+import { bestInitPerMethod, validationChoicePerMethod, cellStats, medianRun, moments } from '../../src/experiments/stats.ts';
 import type { Problem } from '../../src/problem/types.ts';
 import { checkWellFormedSvg } from './xml.ts';
 
@@ -82,8 +82,8 @@ describe('report', () => {
     // One finite run: its value alone, no spread.
     expect(row('SGD', 'TestErr')).toBe('|  | TestErr | 8 (1/2 diverged) | 9 |');
     expect(text).toContain('alm-rnn experiment --dataset synthetic-small --quick');
-    expect(text).toContain('| GD | 0.01, val 1.5 | — |');
-    expect(text).toContain('| SGD | — | 0.1, val diverged |');
+    expect(text).toContain('| GD | lr 0.01, val 1.5 | — |');
+    expect(text).toContain('| SGD | — | lr 0.1, val diverged |');
     expect(text).toContain(`![FeasVio against outer iteration](${FILES.fig1})`);
   });
 
@@ -91,6 +91,24 @@ describe('report', () => {
     const lines = almVerdict(results());
     expect(lines[0]).toBe('ALM has the lower mean TestErr in 0 of 2 initialisation columns. Best against best: ALM (He) 2 ± 1.4 vs GD (He) 2 ± 0; the best of ALM beats the best initialisation of 1 of 2 baselines.');
     expect(lines).toContain('- Glorot: ALM 6 ± 1.4 vs best baseline GD 4 ± 0: ALM not lower.');
+  });
+
+  it('picks each method\'s start by its validation error, never by TestErr, and compares the ALM so chosen', () => {
+    const r = results();
+    r.selections.push(
+      { key: 'alm/he', method: 'alm', init: 'he', tau: 3, valErr: 0.9, candidates: [], seconds: 1 },
+      { key: 'alm/glorot', method: 'alm', init: 'glorot', tau: 1, valErr: 0.4, candidates: [], seconds: 1 },
+      { key: 'gd/glorot', method: 'gd', init: 'glorot', lr: 0.1, valErr: 2.5, candidates: [], seconds: 1 },
+    );
+    const chosen = validationChoicePerMethod(r);
+    // The ALM's Glorot cell validates best though its TestErr (6) is worse than He's (2).
+    expect(chosen.get('alm')!.cell.init).toBe('glorot');
+    expect(chosen.get('gd')!.cell.init).toBe('he');
+    expect(chosen.has('sgd')).toBe(false); // its only selection diverged
+    const text = renderReport(r, FILES);
+    expect(text).toContain('| ALM | Glorot | 0.4 | 0.2 ± 0 | 6 ± 1.4 | 2 | τ 1 |');
+    expect(text).toContain('| GD | He | 1.5 | 1 ± 0 | 2 ± 0 | 2 | lr 0.01 |');
+    expect(almVerdict(r)).toContain('- Chosen on validation (start and hyperparameters): ALM (Glorot) 6 ± 1.4 vs the best baseline so chosen, GD (He) 2 ± 0: ALM not lower, below 0 of 1 baselines.');
   });
 
   it('a partial experiment says so', () => {
