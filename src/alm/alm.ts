@@ -42,9 +42,9 @@ export interface AlmIteration {
   /** Seconds since the start of the run (across resumes). */
   seconds: number;
   /**
-   * Seconds of this trial's own computation since the backend loaded it (this session), where
-   * the backend tracks it (BcdBackend.trialSeconds: the CPU): in a batch, what the trial would
-   * have taken alone on one core, where `seconds` is the whole batch's clock.
+   * Seconds of this trial's own computation (across resumes), where the backend tracks it
+   * (BcdBackend.trialSeconds: the CPU): in a batch, what the trial would have taken alone on
+   * one core, where `seconds` is the whole batch's clock.
    */
   ownSeconds?: number;
 }
@@ -133,6 +133,8 @@ export interface AlmRunOptions {
   onOuterIteration?: (k: number, iterations: Array<AlmIteration | undefined>, weights: RnnWeights[]) => void;
   /** Called after every completed outer iteration with every trial's loop and state; may persist them. */
   onCheckpoint?: (loops: AlmLoopState[], states: BcdState[]) => void | Promise<void>;
+  /** Asked before each onCheckpoint: false skips it (and the read-back of every trial's state). Default: always due. */
+  checkpointDue?: () => boolean;
   /** Called after each batch of sweeps inside an iteration (for progress bars). */
   onSweeps?: (k: number, sweepsInIteration: number) => void;
   /** Aborting stops the run after the current batch of sweeps. */
@@ -271,6 +273,8 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   // Each trial's last completed iterate: what a trial that breaks down keeps.
   const lastWeights: RnnWeights[] = trials.map((t, i) => loops[i].failure?.weights ?? t.resume?.state.weights ?? t.initial);
   const startedAt = performance.now() - Math.max(...loops.map((l) => l.seconds)) * 1000;
+  // A resumed trial's own clock goes on from where its checkpoint left it.
+  const ownBefore = loops.map((l) => l.history[l.history.length - 1]?.ownSeconds ?? 0);
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   const testHidden = options.testHidden ?? 'carry';
   const feasTol = options.feasTol ?? 0;
@@ -381,7 +385,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
         lagrangian: lagrangians[i], sweeps: sweeps[i], warm: warm[i], certificate: certificate[i], atFloor: atFloor[i],
         trainErr: errors.trainErr, testErr: errors.testErr,
         seconds,
-        ...(own ? { ownSeconds: own[i] } : {}),
+        ...(own ? { ownSeconds: ownBefore[i] + own[i] } : {}),
       };
       iterations[i] = it;
       loops[i] = {
@@ -396,7 +400,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     }
     for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i);
     options.onOuterIteration?.(k, iterations, weights);
-    if (options.onCheckpoint) {
+    if (options.onCheckpoint && (options.checkpointDue?.() ?? true)) {
       const states: BcdState[] = [];
       for (let i = 0; i < B; i++) states.push(await backend.readState(i));
       await options.onCheckpoint(loops, states);
@@ -426,7 +430,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       outerIterations: loop.k,
       sweeps: loop.sweeps,
       seconds,
-      ...(own ? { ownSeconds: own[i] } : {}),
+      ...(own ? { ownSeconds: ownBefore[i] + own[i] } : {}),
       stopReason,
       history: loop.history,
       loopState: loop,

@@ -6,10 +6,12 @@
 // Order of work: all selections first (the runs need them), then the runs repeat by repeat
 // (repeat 0 of every method × initialisation, then repeat 1, …), so a stopped experiment has
 // about the same number of repeats in every cell of the table.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { runAlmBatch, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+import { batchCheckpointFromJson, batchCheckpointToJson } from '../alm/checkpoint.ts';
+import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { lambdasFor, type AlmParams } from '../alm/params.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
@@ -47,6 +49,10 @@ export const EXPERIMENT_FILES = {
 
 /** Most points kept per baseline curve in results.json. */
 const BASELINE_CURVE_POINTS = 60;
+/** The files of an ALM batch in flight (selection fits, runs), removed when it completes. */
+export const ALM_BATCH_CHECKPOINT = { select: 'alm-selection.checkpoint.json', run: 'alm-runs.checkpoint.json' } as const;
+/** Default seconds between checkpoints of an ALM batch: a stop loses at most this much of it (and the outer iteration in flight). */
+const ALM_CHECKPOINT_SECONDS = 120;
 /** About how many times a baseline run computes TrainErr and TestErr (see evaluateEvery). */
 const BASELINE_EVALUATIONS = 500;
 
@@ -84,6 +90,8 @@ export interface ExperimentOptions {
   createBackend?: () => Promise<BcdBackend>;
   /** Worker threads of the baselines' trainings (default: one per core). */
   threads?: number;
+  /** Seconds between checkpoints of an ALM batch in flight (default 120; 0: after every outer iteration). */
+  almCheckpointSeconds?: number;
   /** The command line, recorded in results.json and the report. */
   command?: string;
   /** Run only this shard's cells (method × initialisation, with their selections); see shards.ts. */
@@ -248,23 +256,39 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       poolProgress(phase, true);
     }
   };
-  /** One batch of ALM trials on the backend, with its progress shown; null when stopped. */
-  const almBatch = async (phase: 'select' | 'run', label: string, trials: AlmTrial[]): Promise<AlmResult[] | null> => {
+  /**
+   * One batch of ALM trials on the backend, with its progress shown; null when stopped. The
+   * batch is checkpointed into the output folder at most every `almCheckpointSeconds`, and a
+   * checkpoint of the same trials left by a stopped session is continued from.
+   */
+  const almBatch = async (phase: 'select' | 'run', label: string, trials: (AlmTrial & { config: RunConfig })[]): Promise<AlmResult[] | null> => {
+    const checkpointPath = join(options.outDir, ALM_BATCH_CHECKPOINT[phase]);
+    const resumed = continuableBatch(checkpointPath, trials);
     const backend = await newBackend();
     const t0 = performance.now();
     let out: AlmResult[];
+    const every = (options.almCheckpointSeconds ?? ALM_CHECKPOINT_SECONDS) * 1000;
+    let lastCheckpoint = performance.now();
     try {
       const { outer, inner } = spec.alm;
       progress(phase, label, trials.length, 0, true);
-      out = await runAlmBatch(backend, trials, {
+      out = await runAlmBatch(backend, trials.map((t, i) => (resumed ? { ...t, resume: resumed[i] } : t)), {
         signal,
         testHidden: spec.testHidden,
         onSweeps: (k, done) => progress(phase, label, trials.length, ((k - 1) * inner + done) / (outer * inner)),
+        checkpointDue: () => performance.now() - lastCheckpoint >= every,
+        onCheckpoint: (loops, states) => {
+          writeFileAtomic(checkpointPath, batchCheckpointToJson({
+            trials: trials.map((t, i) => ({ config: t.config, initial: t.initial, loop: loops[i], state: states[i] })),
+          }));
+          lastCheckpoint = performance.now();
+        },
       });
     } finally {
       backend.dispose();
     }
     if (out.some((r) => r.stopReason === 'stopped')) return null;
+    rmSync(checkpointPath, { force: true });
     const seconds = (performance.now() - t0) / 1000;
     (results.almBatches ??= []).push({ phase, trials: trials.length, backend: results.backend, seconds: sig(seconds, 4) ?? 0 });
     unitDone(phase, phase === 'select' ? 'select:alm' : 'alm', sum(out.map((r) => r.ownSeconds ?? seconds)), trials.length);
@@ -299,6 +323,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     if (almSelectInits.length > 0) {
       const trials = almSelectInits.flatMap((init) => almTaus.flatMap((tau) => selectionSeeds.map((s) => ({
         problem: valProblem, params: { ...spec.alm, tau }, initial: selectionInitial(init, s),
+        config: { ...config(init, spec.seed + SELECTION_SEED_OFFSET + s), params: { ...spec.alm, tau } },
       }))));
       const t0 = performance.now();
       const fits = await almBatch('select', `select alm: ${almSelectInits.length} initialisation(s) × τ ∈ {${almTaus.join(', ')}} × ${selectionSeeds.length} seed(s), one batch of ${trials.length}`, trials);
@@ -395,7 +420,10 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       const almTrials = [...new Map(almUnits.map((u) => [almKey(u), u])).values()];
       if (!stopped && almTrials.length > 0) {
         const ends = await almBatch('run', `alm: one batch of ${almTrials.length} run(s)`,
-          almTrials.map((u) => ({ problem, params: { ...spec.alm, tau: u.tau }, initial: initialOf(u.init, u.repeat) })));
+          almTrials.map((u) => ({
+            problem, params: { ...spec.alm, tau: u.tau }, initial: initialOf(u.init, u.repeat),
+            config: { ...config(u.init, spec.seed + u.repeat), params: { ...spec.alm, tau: u.tau } },
+          })));
         if (ends === null) stopped = true;
         else {
           const endOf = new Map(almTrials.map((u, i) => [almKey(u), ends[i]]));
@@ -468,6 +496,31 @@ export function pickBest(tried: SelectionCandidate[]): SelectionCandidate {
     if (a < b) best = c;
   }
   return best;
+}
+
+/**
+ * The trials' loop and state from the checkpoint a stopped session left at `path`, when it holds
+ * exactly these trials (same settings and initial weights, in order); else null (a stale one is
+ * left to be overwritten).
+ */
+function continuableBatch(path: string, trials: readonly { config: RunConfig; initial: RnnWeights }[]): AlmTrial['resume'][] | null {
+  if (!existsSync(path)) return null;
+  let stored;
+  try {
+    stored = batchCheckpointFromJson(readFileSync(path, 'utf8'), path).trials;
+  } catch {
+    return null;
+  }
+  if (stored.length !== trials.length) return null;
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, typedAsList) === JSON.stringify(b, typedAsList);
+  if (!stored.every((cp, i) => same(cp.config, trials[i].config) && same(cp.initial, trials[i].initial))) return null;
+  return stored.map((cp) => ({ loop: cp.loop, state: cp.state }));
+}
+
+function typedAsList(_key: string, value: unknown): unknown {
+  if (value instanceof Float64Array) return Array.from(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
 }
 
 /** A baseline training of `method` on `problem` with the spec's budget, regularisation and loss. */

@@ -1,13 +1,13 @@
 // The experiment runner end to end in quick mode: the table, the JSON with every run and the
 // two SVG figures are produced and well-formed; a stopped experiment keeps its finished runs
 // and a resumed one ends exactly where an unbroken one does.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserInputError } from '../../src/errors.ts';
 import { checkResults, readResults, type ExperimentResults } from '../../src/experiments/results.ts';
-import { EXPERIMENT_FILES, prepareExperiment, runExperiment, validationProblem } from '../../src/experiments/runner.ts';
+import { ALM_BATCH_CHECKPOINT, EXPERIMENT_FILES, prepareExperiment, runExperiment, validationProblem } from '../../src/experiments/runner.ts';
 import type { ExperimentInput } from '../../src/experiments/settings.ts';
 import { prepareRun } from '../../src/alm/setup.ts';
 import { runAlm } from '../../src/alm/alm.ts';
@@ -207,6 +207,34 @@ describe('runExperiment, quick preset', () => {
       expect(rec.trainErr).toBe(gd.history.at(-1)!.trainErr);
       expect(rec.testErr).toBe(gd.history.at(-1)!.testErr);
       expect(two.results.runs.find((r) => r.key === key.replace('alm+gd', 'alm'))!.testErr).toBe(alm.testErr);
+    }
+  });
+
+  it('a stop during the ALM batch keeps its checkpoint, and --resume goes on from it to the numbers of an unbroken run', async () => {
+    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['alm'], inits: ['he', 'glorot'], repeats: 2, outer: 30, inner: 20, almGrid: 'none' });
+    const whole = await runExperiment(spec, { outDir: tempDir() });
+    const out = tempDir();
+    const controller = new AbortController();
+    const first = await runExperiment(spec, {
+      outDir: out, signal: controller.signal, almCheckpointSeconds: 0,
+      onProgress: (p) => {
+        if (p.label.startsWith('alm: one batch') && p.fraction > 0.5) controller.abort();
+      },
+    });
+    expect(first.stopped).toBe(true);
+    expect(first.results.runs).toHaveLength(0);
+    const checkpoint = join(out, ALM_BATCH_CHECKPOINT.run);
+    expect(existsSync(checkpoint)).toBe(true);
+    const fractions: number[] = [];
+    const second = await runExperiment(spec, { outDir: out, resume: true, onProgress: (p) => fractions.push(p.fraction) });
+    expect(second.stopped).toBe(false);
+    // It went on from the checkpoint (past half of the batch), not from the start, and removed it when done.
+    expect(fractions.filter((f) => f > 0)[0]).toBeGreaterThan(0.5);
+    expect(existsSync(checkpoint)).toBe(false);
+    expect(timeless(second.results)).toEqual(timeless(whole.results));
+    // The runs' own clocks went on from the checkpoint too (they never run backwards at the resume).
+    for (const r of second.results.runs) {
+      expect(r.curve.every((p, i) => i === 0 || p.seconds >= r.curve[i - 1].seconds), r.key).toBe(true);
     }
   });
 
