@@ -8,7 +8,7 @@ import { numericalError, runAlmBatch, summarizeResult, type AlmResult, type AlmT
 import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
-import { describeRun, prepareRun, trialGrid, type RunConfig } from '../alm/setup.ts';
+import { describeRun, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
 import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
 import { UserInputError } from '../errors.ts';
@@ -482,11 +482,6 @@ function modelFolder(path: string, trials: number): string {
 /** A trial's varying settings, as the summary and --json name them. */
 function trialSettings(c: RunConfig): { seed: number; init: string; tau: number } {
   return { seed: c.seed, init: c.init, tau: c.params.tau };
-}
-
-/** The model file name of a trial, from its settings: e.g. "he_tau1_seed3". */
-function trialFileName(c: RunConfig): string {
-  return `${c.init}_tau${c.params.tau}_seed${c.seed}`;
 }
 
 function distinct<T>(xs: T[]): T[] {
