@@ -47,6 +47,8 @@ interface Line {
   stroke: string;
   width: number;
   dash?: number[];
+  /** Mark the points (a short series, e.g. a test part of one step, shows no line). */
+  points?: boolean;
   xs: number[];
   ys: (number | null)[];
 }
@@ -66,7 +68,7 @@ class LinesChart {
   draw(lines: Line[], logY = true): void {
     const tables = lines.map((l) => [l.xs, l.ys] as uPlot.AlignedData);
     const data = lines.length > 0 ? uPlot.join(tables) : ([[]] as uPlot.AlignedData);
-    const signature = JSON.stringify(lines.map((l) => [l.label, l.stroke, l.width, l.dash]));
+    const signature = JSON.stringify(lines.map((l) => [l.label, l.stroke, l.width, l.dash, l.points]));
     if (!this.plot || signature !== this.signature) {
       this.plot?.destroy();
       this.signature = signature;
@@ -79,7 +81,7 @@ class LinesChart {
         axes: [{ label: this.xLabel, size: 40, labelSize: 18 }, { label: this.yLabel, size: 62, labelSize: 18 }],
         series: [
           { label: this.xLabel },
-          ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: l.width, dash: l.dash, spanGaps: true, points: { show: false } })),
+          ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: l.width, dash: l.dash, spanGaps: true, points: { show: l.points ?? false, size: 6, fill: l.stroke } })),
         ],
       }, data, this.container);
     } else {
@@ -453,9 +455,10 @@ export class RaceSession {
       truth.push(y[t * this.m]);
       fitted.push(finite(yHat[t * this.m]));
     }
+    const points = xs.length < 30;
     this.fit.draw([
-      { label: `true ${this.targetName}`, stroke: '#222', width: 1.5, xs, ys: truth },
-      { label: `fitted: ${label}`, stroke: '#d9480f', width: 2, xs, ys: fitted },
+      { label: `true ${this.targetName}`, stroke: '#222', width: 1.5, xs, ys: truth, points },
+      { label: `fitted: ${label}`, stroke: '#d9480f', width: 2, xs, ys: fitted, points },
     ], false);
   }
 
