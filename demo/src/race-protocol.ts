@@ -89,6 +89,8 @@ export type FromRaceWorker =
       outerOverheadSeconds: number;
       /** Seconds per epoch of each probed baseline. */
       epochSeconds: Partial<Record<Method, number>>;
+      /** Seconds the probe worked (from the message to its answer): the rest of its round trip is starting a worker. */
+      busySeconds: number;
     }
   | { type: 'paused' }
   | { type: 'resumed' }

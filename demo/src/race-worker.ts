@@ -209,6 +209,7 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
 }
 
 async function probe(msg: Extract<ToRaceWorker, { type: 'probe' }>): Promise<void> {
+  const began = performance.now();
   const { trials: almBatch, problems } = almTrials(msg.trials, msg.csv);
   const sweeps = Math.max(2, msg.sweeps);
   const probeTrials = almBatch.map((t) => ({ ...t, params: { ...t.params, outer: 1, inner: sweeps, checkEvery: 1, innerStop: 'cap' as const } }));
@@ -238,6 +239,6 @@ async function probe(msg: Extract<ToRaceWorker, { type: 'probe' }>): Promise<voi
     // Epoch 0 is the evaluation of the initial weights; epochs 2…3 are timed.
     epochSeconds[method] = h.length >= 3 ? (h[h.length - 1].seconds - h[1].seconds) / (h.length - 2) : h[h.length - 1].seconds;
   }
-  post({ type: 'probe-done', backend: info, loadSeconds, sweepSeconds, outerOverheadSeconds, epochSeconds });
+  post({ type: 'probe-done', backend: info, loadSeconds, sweepSeconds, outerOverheadSeconds, epochSeconds, busySeconds: (performance.now() - began) / 1000 });
 }
 

@@ -191,7 +191,7 @@ export class RaceSession {
     this.work = new LinesChart(resetContainer('chart-race-work'),
       'TrainErr against iterations: ALM BCD sweeps, baseline epochs (one sweep ≠ one epoch of work)', 'sweeps (ALM) · epochs (baselines)', 'TrainErr');
     this.time = new LinesChart(resetContainer('chart-race-time'), 'TrainErr against wall time (each method from its own start)', 'seconds', 'TrainErr');
-    this.fit = new LinesChart(resetContainer('chart-race-fit'), 'Test part: true and fitted', 'step t', 'y (standardised)');
+    this.fit = new LinesChart(resetContainer('chart-race-fit'), 'True and fitted (test part in orange), first output', 'step t', 'y (standardised)');
     el('race-panel').hidden = false;
     el('single-charts').hidden = true;
     this.drawTable();
@@ -447,18 +447,23 @@ export class RaceSession {
       label = shown.kind === 'chosen' ? 'chosen, retrained' : `trial #${shown.index}`;
     }
     if (!y || !yHat) return;
+    // The whole series, so that a short test part (synthetic-small has one step) is seen in context; the test part in its own colour.
     const xs: number[] = [];
     const truth: (number | null)[] = [];
-    const fitted: (number | null)[] = [];
-    for (let t = this.T1; t < this.T; t++) {
+    const fittedTrain: (number | null)[] = [];
+    const fittedTest: (number | null)[] = [];
+    for (let t = 0; t < this.T; t++) {
       xs.push(t + 1);
       truth.push(y[t * this.m]);
-      fitted.push(finite(yHat[t * this.m]));
+      const v = finite(yHat[t * this.m]);
+      fittedTrain.push(t < this.T1 ? v : null);
+      fittedTest.push(t >= this.T1 ? v : null);
     }
-    const points = xs.length < 30;
+    const points = this.T - this.T1 < 30;
     this.fit.draw([
       { label: `true ${this.targetName}`, stroke: '#222', width: 1.5, xs, ys: truth, points },
-      { label: `fitted: ${label}`, stroke: '#d9480f', width: 2, xs, ys: fitted, points },
+      { label: `fitted, training part`, stroke: '#74a7f0', width: 1.5, xs, ys: fittedTrain },
+      { label: `fitted on the test part: ${label}`, stroke: '#d9480f', width: 2.5, xs, ys: fittedTest, points },
     ], false);
   }
 
@@ -655,6 +660,7 @@ export function estimateRace(input: RaceInput, signal?: AbortSignal): Promise<Ra
   const dataset = trials[0].config.dataset;
   const probeSweeps = 3;
   return new Promise((resolve, reject) => {
+    const sent = performance.now();
     const worker = newWorker('alm-rnn race: timing');
     signal?.addEventListener('abort', () => {
       worker.terminate();
@@ -694,10 +700,14 @@ export function estimateRace(input: RaceInput, signal?: AbortSignal): Promise<Ra
         base += s;
         parts.push(`${method} ${fmtDuration(s)}${cands ? ` (${cands} learning rates tried first)` : ''}`);
       }
+      // Starting a worker (its module, the WebAssembly kernels): paid once, the workers start side by side.
+      const startup = Math.max(0, (performance.now() - sent) / 1000 - msg.busySeconds);
+      alm += startup;
+      if (settings.baselines.length > 0) base += startup;
       const seconds = Math.max(alm, base);
       const text = `Estimated on this device (${msg.backend.description}): ${trials.length} trial${trials.length === 1 ? '' : 's'} × ${outer} × ${inner} sweeps ≈ ${fmtDuration(alm)}`
         + ` (${fmtDuration(msg.sweepSeconds)} per sweep of ${slice.length} trial${slice.length === 1 ? '' : 's'}${workers > 1 ? `, ${workers} workers` : ''}${msg.loadSeconds > 1 ? `, set-up ${fmtDuration(msg.loadSeconds)}` : ''})`
-        + (parts.length ? `; baselines in parallel: ${parts.join(', ')}` : '') + `; about ${fmtDuration(seconds)} in all.`;
+        + (parts.length ? `; baselines in parallel: ${parts.join(', ')}` : '') + `; about ${fmtDuration(seconds)} in all, with ${fmtDuration(startup)} to start the workers.`;
       resolve({ seconds, text });
     };
     worker.postMessage({

@@ -54,6 +54,20 @@ async function cliReads(path: string, seed: number): Promise<void> {
   expect(summary.outerIterations).toBe(1);
 }
 
+/** Seconds of a duration as the page writes it: "84 ms", "2.5 s", "3 min 20 s", "2 h 5 min". */
+function seconds(text: string): number {
+  const t = text.trim();
+  let m = /^([\d.]+) ms$/.exec(t);
+  if (m) return Number(m[1]) / 1000;
+  m = /^([\d.]+) s$/.exec(t);
+  if (m) return Number(m[1]);
+  m = /^(\d+) min (\d+) s$/.exec(t);
+  if (m) return 60 * Number(m[1]) + Number(m[2]);
+  m = /^(\d+) h (\d+) min$/.exec(t);
+  if (m) return 3600 * Number(m[1]) + 60 * Number(m[2]);
+  throw new Error(`not a duration: "${text}"`);
+}
+
 let served: ServedDemo;
 
 beforeAll(async () => {
@@ -117,7 +131,7 @@ describe('a race on WebGPU', () => {
 
     // Clicking a row shows that trial's fit on the test part.
     await page.click('#race-trials tbody tr[data-trial="2"]');
-    expect(await page.$eval('#chart-race-fit', (e) => e.textContent)).toMatch(/fitted: trial #2/);
+    expect(await page.$eval('#chart-race-fit', (e) => e.textContent)).toMatch(/fitted on the test part: trial #2/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo-race-webgpu.png'), fullPage: true });
     expect(errors).toEqual([]);
@@ -184,6 +198,31 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(new URLSearchParams(search).get('select')).toBe('validation');
     expect(errors).toEqual([]);
   }, 420_000);
+
+  it('shows its time estimate for synthetic-large at the paper\'s caps before the race starts, and stops on Stop', async () => {
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-large&seed=1-2&backend=cpu`);
+    await page.click('#btn-paper');
+    expect(await page.$eval('#f-outer', (e) => (e as HTMLInputElement).value)).toBe('100');
+    await page.click('#btn-estimate');
+    await page.waitForFunction(() => /^(Estimated|No estimate)/.test(document.getElementById('race-estimate')!.textContent ?? ''), { timeout: 120_000, polling: 100 });
+    const estimate = await page.$eval('#race-estimate', (e) => e.textContent ?? '');
+    expect(estimate).toMatch(/^Estimated on this device \(cpu \(float64 reference\)\): 2 trials × 100 × 500 sweeps ≈ \d/);
+    // The estimate scales the timed sweep to the caps: at least 100 × 500 sweeps of it.
+    const perSweep = /\(([^()]+) per sweep of 1 trial, 2 workers/.exec(estimate);
+    const total = /sweeps ≈ ([^(]+) \(/.exec(estimate);
+    expect(perSweep).not.toBeNull();
+    expect(seconds(total![1])).toBeGreaterThanOrEqual(100 * 500 * seconds(perSweep![1]) * 0.99);
+    // A race this large is timed first, then starts.
+    await page.$eval('#race-estimate', (e) => { e.textContent = ''; });
+    await page.click('#btn-start');
+    await page.waitForFunction(() => /^Estimated/.test(document.getElementById('race-estimate')!.textContent ?? ''), { timeout: 120_000, polling: 100 });
+    await waitForState(page, ['running'], 60_000);
+    await page.click('#btn-stop');
+    await waitForState(page, ['stopped'], 120_000);
+    expect((await raceCounts(page))!.finished).toBe(true);
+    expect(await page.$$eval('#race-trials tbody tr', (rows) => rows.map((r) => r.lastElementChild!.textContent))).toEqual(['stopped', 'stopped']);
+    expect(errors).toEqual([]);
+  }, 300_000);
 
   it('says which settings of a link it could not use, and marks a bad list at its field', async () => {
     const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&colour=blue&baselines=adam,rmsprop`);
