@@ -40,14 +40,16 @@ export type ToRaceWorker =
       validationSteps: number;
     }
   | {
-      /** A few timed sweeps of these trials (and epochs of these methods), for the time estimate. */
+      /**
+       * A few timed sweeps of these trials (none: no ALM part) and epochs of these baselines, for
+       * the time estimate; the page sends one to each worker of the race's layout at once.
+       */
       type: 'probe';
       trials: RaceTrial[];
       csv?: CsvSource;
       backend: BackendChoice;
       sweeps: number;
-      methods: Method[];
-      sgdBatch: number;
+      baselines?: { config: RunConfig; methods: Method[]; sgdBatch: number };
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -81,7 +83,8 @@ export type FromRaceWorker =
   | { type: 'baselines-done' }
   | {
       type: 'probe-done';
-      backend: BackendInfo;
+      /** The ALM backend timed (null: this probe timed baselines only). */
+      backend: BackendInfo | null;
       /** Seconds to load the batch (on WebGPU: compile the kernels). */
       loadSeconds: number;
       /** Seconds per sweep of the whole probed batch, and of one outer iteration's read-back and evaluation. */

@@ -210,35 +210,44 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
 
 async function probe(msg: Extract<ToRaceWorker, { type: 'probe' }>): Promise<void> {
   const began = performance.now();
-  const { trials: almBatch, problems } = almTrials(msg.trials, msg.csv);
-  const sweeps = Math.max(2, msg.sweeps);
-  const probeTrials = almBatch.map((t) => ({ ...t, params: { ...t.params, outer: 1, inner: sweeps, checkEvery: 1, innerStop: 'cap' as const } }));
-  const backend = await createBackend(msg.backend);
-  const info = backend.info;
+  let info: BcdBackend['info'] | null = null;
   let loadSeconds = 0;
-  const stamps: number[] = [];
-  try {
-    await runAlmBatch(backend, probeTrials, {
-      signal: controller.signal,
-      onLoaded: (s) => { loadSeconds = s; },
-      onSweeps: () => stamps.push(performance.now()),
-    });
-  } finally {
-    backend.dispose();
+  let sweepSeconds = NaN;
+  let outerOverheadSeconds = NaN;
+  if (msg.trials.length > 0) {
+    const { trials: almBatch } = almTrials(msg.trials, msg.csv);
+    const sweeps = Math.max(2, msg.sweeps);
+    const probeTrials = almBatch.map((t) => ({ ...t, params: { ...t.params, outer: 1, inner: sweeps, checkEvery: 1, innerStop: 'cap' as const } }));
+    const backend = await createBackend(msg.backend);
+    info = backend.info;
+    const stamps: number[] = [];
+    try {
+      await runAlmBatch(backend, probeTrials, {
+        signal: controller.signal,
+        onLoaded: (s) => { loadSeconds = s; },
+        onSweeps: () => stamps.push(performance.now()),
+      });
+    } finally {
+      backend.dispose();
+    }
+    const end = performance.now();
+    // The first sweep carries first-use costs (pipeline creation, caches): time the others.
+    sweepSeconds = stamps.length >= 2 ? (stamps[stamps.length - 1] - stamps[0]) / 1000 / (stamps.length - 1) : NaN;
+    outerOverheadSeconds = stamps.length >= 1 ? (end - stamps[stamps.length - 1]) / 1000 : NaN;
   }
-  const end = performance.now();
-  // The first sweep carries first-use costs (pipeline creation, caches): time the others.
-  const sweepSeconds = stamps.length >= 2 ? (stamps[stamps.length - 1] - stamps[0]) / 1000 / (stamps.length - 1) : NaN;
-  const outerOverheadSeconds = stamps.length >= 1 ? (end - stamps[stamps.length - 1]) / 1000 : NaN;
   const epochSeconds: Partial<Record<Method, number>> = {};
-  const problem = problems[0];
-  for (const method of msg.methods) {
-    if (controller.signal.aborted) break;
-    const res = await trainBaseline({ ...baselineOptions(method, problem, 1e-3, 1, 3, msg.sgdBatch, almBatch[0].initial, 1), testHidden: 'carry' });
-    const h = res.history;
-    // Epoch 0 is the evaluation of the initial weights; epochs 2…3 are timed.
-    epochSeconds[method] = h.length >= 3 ? (h[h.length - 1].seconds - h[1].seconds) / (h.length - 2) : h[h.length - 1].seconds;
+  if (msg.baselines) {
+    const { problem, initial } = prepareRun(msg.baselines.config, loadData(msg.baselines.config, msg.csv));
+    for (const method of msg.baselines.methods) {
+      if (controller.signal.aborted) break;
+      const res = await trainBaseline({ ...baselineOptions(method, problem, 1e-3, 1, 4, msg.baselines.sgdBatch, initial, 1), testHidden: 'carry' });
+      const h = res.history;
+      // Epoch 0 is the evaluation of the initial weights, epoch 1 the first use: epochs 2…4 are timed.
+      epochSeconds[method] = h.length >= 3 ? (h[h.length - 1].seconds - h[1].seconds) / (h.length - 2) : h[h.length - 1].seconds;
+    }
   }
-  post({ type: 'probe-done', backend: info, loadSeconds, sweepSeconds, outerOverheadSeconds, epochSeconds, busySeconds: (performance.now() - began) / 1000 });
+  post({
+    type: 'probe-done', backend: info, loadSeconds, sweepSeconds, outerOverheadSeconds, epochSeconds,
+    busySeconds: (performance.now() - began) / 1000,
+  });
 }
-

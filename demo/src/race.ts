@@ -648,20 +648,13 @@ export interface RaceEstimate {
   text: string;
 }
 
-/**
- * Times a few sweeps of the race's first worker slice (the whole batch on WebGPU) and a few
- * epochs of each baseline in a worker, and scales them to the race's caps.
- */
-export function estimateRace(input: RaceInput, signal?: AbortSignal): Promise<RaceEstimate> {
-  const { backend, settings } = input;
-  const trials = input.trials.map((config, index) => ({ index, config }));
-  const workers = backend === 'webgpu' ? 1 : cpuWorkers(trials.length);
-  const slice = slices(trials, workers)[0];
-  const dataset = trials[0].config.dataset;
-  const probeSweeps = 3;
+type ProbeDone = Extract<FromRaceWorker, { type: 'probe-done' }>;
+
+/** Runs one probe in a worker of its own; resolves with its answer and its round trip in seconds. */
+function probeIn(name: string, msg: Extract<ToRaceWorker, { type: 'probe' }>, signal?: AbortSignal): Promise<{ done: ProbeDone; roundTrip: number }> {
   return new Promise((resolve, reject) => {
     const sent = performance.now();
-    const worker = newWorker('alm-rnn race: timing');
+    const worker = newWorker(name);
     signal?.addEventListener('abort', () => {
       worker.terminate();
       reject(new Error('the estimate was cancelled'));
@@ -672,55 +665,75 @@ export function estimateRace(input: RaceInput, signal?: AbortSignal): Promise<Ra
       reject(new Error(ev.message || 'the timing worker could not be started'));
     };
     worker.onmessage = (ev: MessageEvent<FromRaceWorker>) => {
-      const msg = ev.data;
-      if (msg.type === 'error') {
+      const answer = ev.data;
+      if (answer.type === 'error') {
         worker.terminate();
-        reject(new Error(msg.message));
-        return;
+        reject(new Error(answer.message));
+      } else if (answer.type === 'probe-done') {
+        worker.terminate();
+        resolve({ done: answer, roundTrip: (performance.now() - sent) / 1000 });
       }
-      if (msg.type !== 'probe-done') return;
-      worker.terminate();
-      const { outer, inner } = trials[0].config.params;
-      const cores = navigator.hardwareConcurrency || 2;
-      // Workers beyond the cores share them; the slices run side by side otherwise.
-      const crowding = Math.max(1, workers / cores);
-      const perOuter = inner * msg.sweepSeconds + msg.outerOverheadSeconds;
-      let alm = msg.loadSeconds + outer * perOuter * crowding;
-      if (settings.select) {
-        // The chosen trial is retrained alone: on the CPU one trial of the slice, on WebGPU a batch of one costs about a batch.
-        const one = backend === 'webgpu' ? perOuter : (inner * msg.sweepSeconds) / slice.length + msg.outerOverheadSeconds / slice.length;
-        alm += msg.loadSeconds + outer * one;
-      }
-      const lr = learningRate(settings, dataset);
-      let base = 0;
-      const parts: string[] = [];
-      for (const method of settings.baselines) {
-        const cands = lr.select ? (method === 'gdc' ? lr.grid.length * lr.clipGrid.length : lr.grid.length) : 0;
-        const s = (msg.epochSeconds[method] ?? 0) * settings.epochs * (cands + 1);
-        base += s;
-        parts.push(`${method} ${fmtDuration(s)}${cands ? ` (${cands} learning rates tried first)` : ''}`);
-      }
-      // Starting a worker (its module, the WebAssembly kernels): paid once, the workers start side by side.
-      const startup = Math.max(0, (performance.now() - sent) / 1000 - msg.busySeconds);
-      alm += startup;
-      if (settings.baselines.length > 0) base += startup;
-      const seconds = Math.max(alm, base);
-      const text = `Estimated on this device (${msg.backend.description}): ${trials.length} trial${trials.length === 1 ? '' : 's'} × ${outer} × ${inner} sweeps ≈ ${fmtDuration(alm)}`
-        + ` (${fmtDuration(msg.sweepSeconds)} per sweep of ${slice.length} trial${slice.length === 1 ? '' : 's'}${workers > 1 ? `, ${workers} workers` : ''}${msg.loadSeconds > 1 ? `, set-up ${fmtDuration(msg.loadSeconds)}` : ''})`
-        + (parts.length ? `; baselines in parallel: ${parts.join(', ')}` : '') + `; about ${fmtDuration(seconds)} in all, with ${fmtDuration(startup)} to start the workers.`;
-      resolve({ seconds, text });
     };
-    worker.postMessage({
-      type: 'probe', trials: slice, csv: input.csv, backend, sweeps: probeSweeps, methods: settings.baselines,
-      sgdBatch: presetSettings(dataset, 'quick').sgdBatch,
-    } satisfies ToRaceWorker);
+    worker.postMessage(msg);
   });
+}
+
+/**
+ * Times the race in its own layout, all workers at once (so that they contend for the cores as
+ * the race will): a few sweeps of every worker's slice of the trials (the whole batch on WebGPU)
+ * and a few epochs of each baseline in the baselines' worker; then scales them to the caps.
+ */
+export async function estimateRace(input: RaceInput, signal?: AbortSignal): Promise<RaceEstimate> {
+  const { backend, settings, csv } = input;
+  const trials = input.trials.map((config, index) => ({ index, config }));
+  const parts = backend === 'webgpu' ? [trials] : slices(trials, cpuWorkers(trials.length));
+  const dataset = trials[0].config.dataset;
+  const sweeps = 4;
+  const probes = parts.map((part, w) => probeIn(`alm-rnn race: timing trials ${w + 1}/${parts.length}`, { type: 'probe', trials: part, csv, backend, sweeps }, signal));
+  if (settings.baselines.length > 0) {
+    probes.push(probeIn('alm-rnn race: timing baselines', {
+      type: 'probe', trials: [], csv, backend, sweeps,
+      baselines: { config: trials[0].config, methods: settings.baselines, sgdBatch: presetSettings(dataset, 'quick').sgdBatch },
+    }, signal));
+  }
+  const answers = await Promise.all(probes);
+  const { outer, inner } = trials[0].config.params;
+  // Starting a worker (its module, the WebAssembly kernels): paid once, the workers start side by side.
+  const startup = Math.max(...answers.map((a) => Math.max(0, a.roundTrip - a.done.busySeconds)));
+  const almAnswers = answers.slice(0, parts.length).map((a) => a.done);
+  const sliceSeconds = almAnswers.map((d) => d.loadSeconds + outer * (inner * d.sweepSeconds + d.outerOverheadSeconds));
+  let alm = startup + Math.max(...sliceSeconds);
+  const slowest = almAnswers[sliceSeconds.indexOf(Math.max(...sliceSeconds))];
+  const sliceSize = parts[sliceSeconds.indexOf(Math.max(...sliceSeconds))].length;
+  if (settings.select) {
+    // The chosen trial is retrained alone: on the CPU one trial's share of a slice, on WebGPU a batch of one costs about a batch.
+    const share = backend === 'webgpu' ? 1 : 1 / sliceSize;
+    alm += startup + slowest.loadSeconds * share + outer * (inner * slowest.sweepSeconds + slowest.outerOverheadSeconds) * share;
+  }
+  const lr = learningRate(settings, dataset);
+  let base = 0;
+  const baseParts: string[] = [];
+  const epochSeconds = answers.length > parts.length ? answers[parts.length].done.epochSeconds : {};
+  for (const method of settings.baselines) {
+    const cands = lr.select ? (method === 'gdc' ? lr.grid.length * lr.clipGrid.length : lr.grid.length) : 0;
+    const s = (epochSeconds[method] ?? 0) * settings.epochs * (cands + 1);
+    base += s;
+    baseParts.push(`${method} ${fmtDuration(s)}${cands ? ` (${cands} learning rates tried first)` : ''}`);
+  }
+  if (settings.baselines.length > 0) base += startup;
+  const seconds = Math.max(alm, base);
+  const text = `Estimated on this device (${slowest.backend?.description ?? backend}): ${trials.length} trial${trials.length === 1 ? '' : 's'} × ${outer} × ${inner} sweeps`
+    + `${settings.select ? ' and the retraining' : ''} ≈ ${fmtDuration(alm)} (${fmtDuration(slowest.sweepSeconds)} per sweep of ${sliceSize} trial${sliceSize === 1 ? '' : 's'}`
+    + `${parts.length > 1 ? `, ${parts.length} workers` : ''}${slowest.loadSeconds > 1 ? `, set-up ${fmtDuration(slowest.loadSeconds)}` : ''})`
+    + (baseParts.length ? `; baselines alongside: ${baseParts.join(', ')}` : '') + `; about ${fmtDuration(seconds)} in all, with ${fmtDuration(startup)} to start the workers.`;
+  return { seconds, text };
 }
 
 /** "0.42 s", "3 min 20 s", "2 h 5 min". */
 export function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  if (s < 1) return `${(s * 1000).toPrecision(2)} ms`;
+  if (s < 0.01) return `${(s * 1000).toPrecision(2)} ms`;
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${Math.round(s - 60 * m)} s`;
