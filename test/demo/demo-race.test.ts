@@ -149,16 +149,16 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     await browser?.close();
   });
 
-  it('chooses among 4 trials on the validation split over a pool of workers, retrains the chosen one, and selects Adam\'s learning rate the same way', async () => {
-    const link = `${served.url}?dataset=synthetic-small&seed=1-4&outer=3&inner=4&backend=cpu&baselines=adam&epochs=15&select=validation&autostart=1`;
+  it('chooses among 4 trials on the validation split over a pool of workers, retrains the chosen one, and selects every baseline\'s learning rate the same way', async () => {
+    const link = `${served.url}?dataset=synthetic-small&seed=1-4&outer=3&inner=4&backend=cpu&baselines=adam,gd,gdc,gdnm,sgd&epochs=15&select=validation&autostart=1`;
     const { page, errors } = await openDemo(browser, link);
     const nextDownload = await captureDownloads(page);
-    expect(await page.$eval('#trial-count', (e) => e.textContent)).toMatch(/^4 trials .* on 2 CPU workers, baselines adam \(15 epochs, learning rate selected on the validation split\)/);
+    expect(await page.$eval('#trial-count', (e) => e.textContent)).toMatch(/^4 trials .* on 2 CPU workers, baselines gd, gdc, gdnm, sgd, adam \(15 epochs, learning rate selected on the validation split\)/);
     await waitForState(page, ['done'], 300_000);
     const counts = (await raceCounts(page))!;
     expect(counts.trialCurves).toBe(4);
-    // Four trials on the fit part, the retrained chosen one, and Adam.
-    expect(counts.workLines).toBe(6);
+    // Four trials on the fit part, the retrained chosen one, and the five baselines.
+    expect(counts.workLines).toBe(10);
     expect(counts.rows).toBe(4);
     expect(await page.$$eval('#race-trials tbody tr.chosen-row', (rows) => rows.length)).toBe(1);
 
@@ -167,11 +167,14 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     const valErrs = results.trials.map((t) => t.valErr!);
     expect(valErrs.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
     expect(results.selection.chosen).toBe(valErrs.indexOf(Math.min(...valErrs)));
-    // Adam's learning rate: the experiments' quick grid for synthetic-small, lowest validation error.
-    const [adam] = results.baselines;
-    expect(adam.selected).toBe(true);
-    expect([1e-3, 1e-2, 1e-1]).toContain(adam.lr);
-    expect(adam.history).toHaveLength(16);
+    // The learning rates: the experiments' quick grid for synthetic-small, the lowest validation error (GDC also over its clipping norms).
+    expect(results.baselines.map((b) => b.method)).toEqual(['gd', 'gdc', 'gdnm', 'sgd', 'adam']);
+    for (const b of results.baselines) {
+      expect(b.selected).toBe(true);
+      expect([1e-3, 1e-2, 1e-1]).toContain(b.lr);
+      expect(b.history).toHaveLength(16);
+    }
+    expect([1, 4]).toContain((results.baselines[1] as { clip?: number }).clip);
 
     // The chosen model is the retrained one: trained on the whole training part, it reproduces the retrained scores.
     await page.click('#btn-race-export-chosen');
@@ -194,7 +197,7 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     await setField(page, 'f-seed', '1-3');
     const search = await page.evaluate(() => location.search);
     expect(new URLSearchParams(search).get('seed')).toBe('1-3');
-    expect(new URLSearchParams(search).get('baselines')).toBe('adam');
+    expect(new URLSearchParams(search).get('baselines')).toBe('gd,gdc,gdnm,sgd,adam');
     expect(new URLSearchParams(search).get('select')).toBe('validation');
     expect(errors).toEqual([]);
   }, 420_000);
@@ -223,6 +226,23 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(await page.$$eval('#race-trials tbody tr', (rows) => rows.map((r) => r.lastElementChild!.textContent))).toEqual(['stopped', 'stopped']);
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('pauses the trials between batches of sweeps, and resumes them to the end', async () => {
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-large&seed=1-2&outer=3&inner=20&check-every=1&backend=cpu&autostart=1`);
+    await waitForState(page, ['running'], 30_000);
+    await page.waitForFunction(() => /outer [1-3]\/3/.test(document.getElementById('progress-text')!.textContent ?? ''), { timeout: 60_000, polling: 50 });
+    await page.click('#btn-pause');
+    await waitForState(page, ['paused'], 60_000);
+        const before = JSON.stringify(await page.$eval('#race-trials tbody', (e) => e.textContent));
+    await new Promise((r) => setTimeout(r, 1500));
+    // Nothing moves while paused.
+    expect(JSON.stringify(await page.$eval('#race-trials tbody', (e) => e.textContent))).toBe(before);
+    expect((await raceCounts(page))!.finished).toBe(false);
+    await page.click('#btn-resume');
+    await waitForState(page, ['done'], 120_000);
+    expect(await page.$$eval('#race-trials tbody tr', (rows) => rows.map((r) => r.lastElementChild!.textContent))).toEqual(['outer-cap', 'outer-cap']);
+    expect(errors).toEqual([]);
+  }, 240_000);
 
   it('says which settings of a link it could not use, and marks a bad list at its field', async () => {
     const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&colour=blue&baselines=adam,rmsprop`);
