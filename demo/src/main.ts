@@ -13,6 +13,7 @@ import { forward } from '../../src/problem/model.ts';
 import type { RnnWeights } from '../../src/problem/types.ts';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
 import { SettingsForm, type FieldErrors, type RaceSettings } from './form.ts';
+import { fmt, fmtSeconds, plural } from './format.ts';
 import { LivePlots, PreviewPlot } from './plots.ts';
 import type { BackendChoice, CsvSource, FromWorker, RunProblemInfo, ToWorker } from './protocol.ts';
 import { estimateRace, RaceSession, wireRaceExports, type RaceInput } from './race.ts';
@@ -30,24 +31,6 @@ function show(id: string, text: string | null): void {
   const e = el(id);
   e.hidden = text === null;
   e.textContent = text ?? '';
-}
-
-function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s - 60 * m)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function fmt(v: number, digits = 4): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
 }
 
 const form = new SettingsForm();

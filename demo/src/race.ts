@@ -16,6 +16,7 @@ import { defaultValidationSteps } from '../../src/problem/validation.ts';
 import type { RnnWeights } from '../../src/problem/types.ts';
 import { download, modelFileText, slug } from './exports.ts';
 import type { RaceSettings } from './form.ts';
+import { fmt, fmtSeconds } from './format.ts';
 import { finite, positive, tightLogRange } from './plots.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 import type { FromRaceWorker, LearningRate, RaceTrial, RaceTrialResult, ToRaceWorker } from './race-protocol.ts';
@@ -113,11 +114,9 @@ interface BaselineRun {
 /** The rows a user can click: a trial, the retrained chosen trial, or a baseline. */
 type Shown = { kind: 'trial'; index: number } | { kind: 'chosen' } | { kind: 'baseline'; method: Method };
 
-function fmt(v: number | undefined, digits = 4): string {
-  if (v === undefined) return '–';
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
+/** A score, or "–" while there is none. */
+function fmtScore(v: number | undefined, digits = 4): string {
+  return v === undefined ? '–' : fmt(v, digits);
 }
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -371,9 +370,9 @@ export class RaceSession {
     updateExportButtons(this);
     const best = this.bestTrial();
     const r = this.chosenResult ?? this.results.get(best);
-    const how = this.select ? `trial ${best} chosen on the validation split (ValErr ${fmt(this.results.get(best)?.valErr)}), retrained` : `best trial ${best} by TrainErr`;
+    const how = this.select ? `trial ${best} chosen on the validation split (ValErr ${fmtScore(this.results.get(best)?.valErr)}), retrained` : `best trial ${best} by TrainErr`;
     const text = `${this.stopped ? 'stopped' : 'finished'}: ${this.trials.length} trials on ${this.backendInfo?.description ?? this.input.backend}; ${how}: `
-      + `TrainErr ${fmt(r?.summary.trainErr)}, TestErr ${fmt(r?.summary.testErr)}`;
+      + `TrainErr ${fmtScore(r?.summary.trainErr)}, TestErr ${fmtScore(r?.summary.testErr)}`;
     this.events.state(this.stopped ? 'stopped' : 'done', text);
   }
 
@@ -484,8 +483,8 @@ export class RaceSession {
       const h = this.histories[i];
       const last = h[h.length - 1];
       const c = t.config;
-      const cells = [String(i), c.init, String(c.params.tau), String(c.seed), ...(this.select ? [fmt(r?.valErr)] : []),
-        fmt(r?.summary.trainErr ?? last?.trainErr), fmt(r?.summary.testErr ?? last?.testErr), fmt(r?.summary.feasVio ?? last?.feasVio),
+      const cells = [String(i), c.init, String(c.params.tau), String(c.seed), ...(this.select ? [fmtScore(r?.valErr)] : []),
+        fmtScore(r?.summary.trainErr ?? last?.trainErr), fmtScore(r?.summary.testErr ?? last?.testErr), fmtScore(r?.summary.feasVio ?? last?.feasVio),
         String(r?.summary.outerIterations ?? last?.k ?? 0), String(r?.summary.sweeps ?? h.reduce((s, it) => s + it.sweeps, 0)),
         r ? (r.failure ? `failed: ${r.failure}` : r.summary.stopReason) : 'running'];
       const tr = row(cells, 'td');
@@ -499,8 +498,8 @@ export class RaceSession {
       const r = this.chosenResult;
       const last = this.retrained[this.retrained.length - 1];
       const c = this.trials[best].config;
-      const tr = row([`★${best}`, c.init, String(c.params.tau), String(c.seed), 'retrained', fmt(r?.summary.trainErr ?? last?.trainErr),
-        fmt(r?.summary.testErr ?? last?.testErr), fmt(r?.summary.feasVio ?? last?.feasVio), String(r?.summary.outerIterations ?? last?.k ?? 0),
+      const tr = row([`★${best}`, c.init, String(c.params.tau), String(c.seed), 'retrained', fmtScore(r?.summary.trainErr ?? last?.trainErr),
+        fmtScore(r?.summary.testErr ?? last?.testErr), fmtScore(r?.summary.feasVio ?? last?.feasVio), String(r?.summary.outerIterations ?? last?.k ?? 0),
         String(r?.summary.sweeps ?? 0), r ? r.summary.stopReason : 'running'], 'td');
       tr.className = 'best chosen-row';
       tr.classList.toggle('shown', this.shown?.kind === 'chosen');
@@ -516,7 +515,7 @@ export class RaceSession {
       const last = b.history[b.history.length - 1];
       const lr = b.lr !== undefined ? `${b.lr}${b.clip !== undefined ? `, clip ${b.clip}` : ''}${b.selected ? ' (selected)' : ''}`
         : `selecting ${b.tried}/${b.candidates || '?'}`;
-      const tr = row([b.method, lr, fmt(last?.trainErr), fmt(last?.testErr), String(last?.epoch ?? 0), fmt(last?.seconds, 3), b.stopped ?? (b.lr !== undefined ? 'running' : 'selecting')], 'td');
+      const tr = row([b.method, lr, fmtScore(last?.trainErr), fmtScore(last?.testErr), String(last?.epoch ?? 0), fmtScore(last?.seconds, 3), b.stopped ?? (b.lr !== undefined ? 'running' : 'selecting')], 'td');
       tr.dataset.method = b.method;
       tr.classList.toggle('shown', this.shown?.kind === 'baseline' && this.shown.method === b.method);
       tr.addEventListener('click', () => this.show({ kind: 'baseline', method: b.method }));
@@ -550,7 +549,7 @@ export class RaceSession {
     const elapsed = (performance.now() - this.startedAt) / 1000;
     this.events.progress(fraction,
       `${this.trials.length} trials: outer ${Math.min(k, outer)}/${outer}${phase}` +
-      (baseParts.length ? ` · baselines: ${baseParts.join(', ')}` : '') + ` · ${elapsed.toFixed(elapsed < 10 ? 1 : 0)} s elapsed`);
+      (baseParts.length ? ` · baselines: ${baseParts.join(', ')}` : '') + ` · ${fmtSeconds(elapsed)} elapsed`);
   }
 
   /** The chosen model: the retrained one when the race selects, else the trial with the lowest TrainErr. */
@@ -729,13 +728,7 @@ export async function estimateRace(input: RaceInput, signal?: AbortSignal): Prom
   return { seconds, text };
 }
 
-/** "0.42 s", "3 min 20 s", "2 h 5 min". */
+/** A duration as the estimate writes it ("84 ms", "3 min 20 s"). */
 export function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 0.01) return `${(s * 1000).toPrecision(2)} ms`;
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s - 60 * m)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  return fmtSeconds(s, true);
 }

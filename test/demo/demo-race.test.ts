@@ -1,8 +1,10 @@
-// The demo page's race: a link with 4 ALM trials and Adam on synthetic-small runs to the end,
-// on WebGPU (SwiftShader here: one batch of 4) and on the CPU with WebGPU disabled (a pool of
-// Web Workers, trials chosen on the validation split and the chosen one retrained). Every
-// trial and the baseline are drawn, the table lists the trials, and the exported models are
-// read by `alm-rnn train --init-from` and reproduce the scores the page shows.
+// The demo page's race: a link with 4 ALM trials and Adam on synthetic-small runs to the end on
+// WebGPU (SwiftShader here: one batch of 4), and on the CPU with WebGPU disabled (a pool of Web
+// Workers; trials chosen on the validation split, the chosen one retrained; every baseline's
+// learning rate selected). Every trial and baseline is drawn, the table lists the trials, the
+// exported models are read by `alm-rnn train --init-from` and reproduce the page's scores; the
+// URL follows the form; the time estimate comes before a large race; pause, resume and stop;
+// a link with bad settings is answered at the fields.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
