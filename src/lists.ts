@@ -30,22 +30,3 @@ export function parseListValues<T>(label: string, raw: string, parse: (item: str
   }
   return out;
 }
-
-/** A list in the syntax parseListValues reads, with runs of ≥ 3 consecutive integers written as ranges ("1-4,9"). */
-export function formatListValues(values: readonly (number | string)[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    let j = i;
-    if (typeof v === 'number' && Number.isInteger(v)) {
-      while (j + 1 < values.length && values[j + 1] === (values[j] as number) + 1) j++;
-    }
-    if (j - i >= 2) {
-      out.push(`${v}-${values[j]}`);
-      i = j;
-    } else {
-      out.push(String(v));
-    }
-  }
-  return out.join(',');
-}

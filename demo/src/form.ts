@@ -174,14 +174,20 @@ export class SettingsForm {
     return PARAM_FIELDS.map((f) => f.key);
   }
 
-  /** The initialisations selected, in the list's order. */
+  /** The order a link listed the initialisations in (the trials follow it, as the CLI's do). */
+  private initOrder: Initializer[] = [];
+
+  /** The initialisations selected: in the order a link gave them, the others in the list's order. */
   selectedInits(): Initializer[] {
-    return [...this.init.selectedOptions].map((o) => o.value as Initializer);
+    const selected = [...this.init.selectedOptions].map((o) => o.value as Initializer);
+    const rank = (i: Initializer) => (this.initOrder.includes(i) ? this.initOrder.indexOf(i) : this.initOrder.length);
+    return selected.map((init, position) => ({ init, position })).sort((a, b) => rank(a.init) - rank(b.init) || a.position - b.position).map((e) => e.init);
   }
 
-  /** Selects exactly these initialisations (each checked by the CLI's parser). */
+  /** Selects exactly these initialisations, in this order (each checked by the CLI's parser). */
   setInits(names: string[]): void {
     const inits = names.map(parseInitializer);
+    this.initOrder = inits;
     for (const o of this.init.options) o.selected = inits.includes(o.value as Initializer);
   }
 

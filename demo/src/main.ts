@@ -16,7 +16,7 @@ import { SettingsForm, type FieldErrors, type RaceSettings } from './form.ts';
 import { fmt, fmtSeconds, plural } from './format.ts';
 import { LivePlots, PreviewPlot } from './plots.ts';
 import type { BackendChoice, CsvSource, FromWorker, RunProblemInfo, ToWorker } from './protocol.ts';
-import { estimateRace, RaceSession, wireRaceExports, type RaceInput } from './race.ts';
+import { cpuWorkers, estimateRace, RaceSession, wireRaceExports, type RaceInput } from './race.ts';
 import { clearRun, hasStorage, loadRun, type SavedRun } from './storage.ts';
 import { applyQuery, queryFromForm } from './url.ts';
 import './style.css';
@@ -133,7 +133,7 @@ function describeTrials(r: RaceSettings): string {
   const { inits, taus, seeds } = r.lists;
   const n = inits.length * taus.length * seeds.length;
   if (!isRace(r)) return '1 trial: a single run, saved after every outer iteration (list seeds, initialisations or τ values, or tick a baseline, to race).';
-  const where = form.backend() === 'webgpu' ? 'one WebGPU batch' : `${Math.min(n, navigator.hardwareConcurrency || 2)} CPU worker${Math.min(n, navigator.hardwareConcurrency || 2) === 1 ? '' : 's'}`;
+  const where = form.backend() === 'webgpu' ? 'one WebGPU batch' : plural(cpuWorkers(n), 'CPU worker');
   return `${plural(n, 'trial')} (init ${inits.join(',')} × τ ${taus.join(',')} × seed ${seeds.join(',')}) on ${where}`
     + (r.baselines.length > 0 ? `, baselines ${r.baselines.join(', ')} (${r.epochs} epochs, ${r.lr.select ? 'learning rate selected on the validation split' : `η = ${r.lr.lr}`})` : '')
     + '. A race is not saved in the browser: its link (this page\'s URL) reproduces it.';

@@ -247,7 +247,9 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
   }, 240_000);
 
   it('says which settings of a link it could not use, and marks a bad list at its field', async () => {
-    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&colour=blue&baselines=adam,rmsprop`);
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&init=lecun,he&colour=blue&baselines=adam,rmsprop`);
+    // The initialisations keep the link's order (the trials' order, as in the CLI).
+    expect(new URLSearchParams(await page.evaluate(() => location.search)).get('init')).toBe('lecun,he');
     expect(await page.$eval('#run-notice', (e) => e.textContent)).toMatch(/URL parameter "colour" is not a setting of this page[\s\S]*baselines=adam,rmsprop: "rmsprop" is not one of gd, gdc, gdnm, sgd, adam/);
     expect(await page.$eval('#e-seed', (e) => e.textContent)).toBe('seed: the range "3-1" is empty (write the smaller end first)');
     expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
