@@ -110,6 +110,12 @@ function validate(): RunConfig | undefined {
     try {
       checkMemory(shape, estimateHostMemory(shape), 'the weights and their evaluation');
       if (form.backend() === 'cpu') checkMemory(shape, estimateCpuMemory(shape), 'the float64 CPU backend');
+      const trials = raceRead ? raceRead.lists.inits.length * raceRead.lists.taus.length * raceRead.lists.seeds.length : 1;
+      if (trials > 1 && form.backend() === 'cpu') {
+        // Each trial holds its own working set, as in the CLI: refuse a race that cannot fit before the workers allocate.
+        const one = estimateCpuMemory(shape);
+        checkMemory(shape, { bytes: trials * one.bytes, largestArray: one.largestArray }, `${trials} trials (race fewer trials at once)`);
+      }
     } catch (e) {
       errors.set('hidden', (e as Error).message);
     }

@@ -11,7 +11,7 @@ import { trialFileName, type RunConfig } from '../../src/alm/setup.ts';
 import type { BackendInfo } from '../../src/backends/backend.ts';
 import type { Method } from '../../src/baselines/optimizers.ts';
 import type { EpochReport } from '../../src/baselines/train.ts';
-import { presetSettings, PAPER_CLIP_GRID } from '../../src/experiments/settings.ts';
+import { presetSettings } from '../../src/experiments/settings.ts';
 import { defaultValidationSteps } from '../../src/problem/validation.ts';
 import type { RnnWeights } from '../../src/problem/types.ts';
 import { download, modelFileText, slug } from './exports.ts';
@@ -142,7 +142,7 @@ function slices<T>(items: T[], parts: number): T[][] {
 function learningRate(settings: RaceSettings, dataset: string): LearningRate {
   if (!settings.lr.select) return { select: false, lr: settings.lr.lr, clip: 1 };
   const preset = presetSettings(dataset, 'quick');
-  return { select: true, grid: preset.lrGrid, clipGrid: preset.clipGrid.length > 0 ? preset.clipGrid : [...PAPER_CLIP_GRID] };
+  return { select: true, grid: preset.lrGrid, clipGrid: preset.clipGrid };
 }
 
 function newWorker(name: string): Worker {
