@@ -73,6 +73,8 @@ export interface RaceTrialResult {
 /** Race worker → page. */
 export type FromRaceWorker =
   | { type: 'alm-started'; backend: BackendInfo; T: number; T1: number; m: number; targetNames: string[]; activation: string }
+  /** Each trial's TrainErr at its initial weights (sweep 0, second 0), where every curve starts. */
+  | { type: 'alm-initial'; trainErr: { trial: number; value: number }[] }
   | { type: 'alm-sweeps'; k: number; done: number }
   | { type: 'alm-iteration'; trial: number; it: AlmIteration }
   | { type: 'alm-done'; results: RaceTrialResult[] }

@@ -15,7 +15,7 @@ import { trainBaseline, type BaselineOptions } from '../../src/baselines/train.t
 import { UserInputError } from '../../src/errors.ts';
 import { formatActivation } from '../../src/problem/activations.ts';
 import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
-import { forward } from '../../src/problem/model.ts';
+import { evaluate, forward } from '../../src/problem/model.ts';
 import type { Problem, RnnWeights } from '../../src/problem/types.ts';
 import { validationProblem } from '../../src/problem/validation.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
@@ -119,6 +119,9 @@ async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<v
       targetNames: p0.series.targetNames, activation: formatActivation(p0.activation),
     });
     const testHidden = msg.trials[0].config.testHidden;
+    // On the problem each trial is trained on (the fit part when selecting), as its iterations report TrainErr.
+    const trained = msg.validationSteps !== undefined ? almBatch.map((t) => validationProblem(t.problem, msg.validationSteps!)) : problems;
+    post({ type: 'alm-initial', trainErr: almBatch.map((t, i) => ({ trial: msg.trials[i].index, value: evaluate(t.initial, trained[i], testHidden).trainErr })) });
     const options: AlmRunOptions = {
       signal: controller.signal,
       pauseGate,

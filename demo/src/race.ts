@@ -154,6 +154,9 @@ export class RaceSession {
   readonly trials: RaceTrial[];
   private readonly histories: AlmIteration[][];
   private retrained: AlmIteration[] = [];
+  /** Each trial's TrainErr at its initial weights (and the retrained trial's), the curves' first point. */
+  private readonly initialErr = new Map<number, number>();
+  private retrainedInitialErr: number | undefined;
   private readonly results = new Map<number, RaceTrialResult>();
   private chosenResult: RaceTrialResult | null = null;
   private readonly baselines = new Map<Method, BaselineRun>();
@@ -268,6 +271,12 @@ export class RaceSession {
         this.T1 = msg.T1;
         this.m = msg.m;
         this.targetName = msg.targetNames[0] ?? '';
+        break;
+      case 'alm-initial':
+        for (const { trial, value } of msg.trainErr) {
+          if (this.phase === 'retrain') this.retrainedInitialErr = value;
+          else this.initialErr.set(trial, value);
+        }
         break;
       case 'alm-sweeps':
         if (slot >= 0) this.inFlight[slot] = msg.done;
@@ -404,21 +413,22 @@ export class RaceSession {
     const best = this.bestTrial();
     const work: Line[] = [];
     const time: Line[] = [];
-    const almLine = (label: string, h: AlmIteration[], stroke: string, width: number): void => {
+    const almLine = (label: string, h: AlmIteration[], initial: number | undefined, stroke: string, width: number): void => {
       let sweeps = 0;
-      const xs = h.map((it) => (sweeps += it.sweeps));
-      const ys = h.map((it) => positive(it.trainErr));
+      const start = initial === undefined ? [] : [positive(initial)];
+      const xs = [...(initial === undefined ? [] : [0]), ...h.map((it) => (sweeps += it.sweeps))];
+      const ys = [...start, ...h.map((it) => positive(it.trainErr))];
       work.push({ label, stroke, width, xs, ys });
-      time.push({ label, stroke, width, xs: h.map((it) => it.seconds), ys });
+      time.push({ label, stroke, width, xs: [...(initial === undefined ? [] : [0]), ...h.map((it) => it.seconds)], ys });
     };
     // With a retrained chosen trial, it is the bold one; the trials of the selection stay faint.
     const boldTrial = this.select ? -1 : best;
     this.trials.forEach((t, i) => {
       const c = t.config;
-      almLine(`${i === best ? '★ ' : ''}#${i} ${c.init} τ${c.params.tau} s${c.seed}${this.select ? ' (fit part)' : ''}`, this.histories[i],
+      almLine(`${i === best ? '★ ' : ''}#${i} ${c.init} τ${c.params.tau} s${c.seed}${this.select ? ' (fit part)' : ''}`, this.histories[i], this.initialErr.get(i),
         i === boldTrial ? TRIAL_BOLD : TRIAL_FAINT, i === boldTrial ? 3 : 1.25);
     });
-    if (this.select && this.retrained.length > 0) almLine(`★ #${best} retrained`, this.retrained, TRIAL_BOLD, 3);
+    if (this.select && this.retrained.length > 0) almLine(`★ #${best} retrained`, this.retrained, this.retrainedInitialErr, TRIAL_BOLD, 3);
     for (const b of this.baselines.values()) {
       const label = `${b.method}${b.lr !== undefined ? ` η=${b.lr}` : ''}`;
       const ys = b.history.map((e) => positive(e.trainErr));
@@ -578,7 +588,10 @@ export class RaceSession {
       selection: this.select ? { validationSteps: this.validationSteps, chosen: best } : { by: 'TrainErr', chosen: best },
       trials: this.trials.map((t) => {
         const r = this.results.get(t.index);
-        return { trial: t.index, init: t.config.init, tau: t.config.params.tau, seed: t.config.seed, ...(r ? { ...r.summary, valErr: r.valErr } : {}), history: this.histories[t.index] };
+        return {
+          trial: t.index, init: t.config.init, tau: t.config.params.tau, seed: t.config.seed, initialTrainErr: this.initialErr.get(t.index),
+          ...(r ? { ...r.summary, valErr: r.valErr } : {}), history: this.histories[t.index],
+        };
       }),
       ...(this.chosenResult ? { retrained: { ...this.chosenResult.summary, history: this.retrained } } : {}),
       baselines: [...this.baselines.values()].map((b) => ({ method: b.method, lr: b.lr, clip: b.clip, selected: b.selected, stopped: b.stopped, history: b.history })),

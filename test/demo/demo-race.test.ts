@@ -31,7 +31,7 @@ function raceCounts(page: Page): Promise<RaceCounts | null> {
 }
 
 interface RaceResults {
-  trials: { trial: number; init: string; tau: number; seed: number; trainErr: number; testErr: number; valErr?: number; stopReason: string; history: unknown[] }[];
+  trials: { trial: number; init: string; tau: number; seed: number; initialTrainErr: number; trainErr: number; testErr: number; valErr?: number; stopReason: string; history: unknown[] }[];
   selection: { chosen: number; validationSteps?: number };
   retrained?: { trainErr: number; testErr: number };
   baselines: { method: string; lr: number; selected: boolean; stopped: string; history: { epoch: number; trainErr: number }[] }[];
@@ -115,6 +115,9 @@ describe('a race on WebGPU', () => {
     expect(results.backend.kind).toBe('webgpu');
     expect(results.trials.map((t) => t.seed)).toEqual([1, 2, 3, 4]);
     expect(results.baselines.map((b) => [b.method, b.lr, b.selected, b.stopped])).toEqual([['adam', 0.01, false, 'epochs']]);
+    // Adam starts where trial 0 starts: the same data and the same initial weights.
+    expect(results.trials[0].initialTrainErr).toBeCloseTo(results.baselines[0].history[0].trainErr, 12);
+    expect(results.trials[1].initialTrainErr).not.toBeCloseTo(results.baselines[0].history[0].trainErr, 6);
     // The bold trial is the lowest TrainErr.
     const best = results.selection.chosen;
     expect(best).toBe(counts.best);
