@@ -2,11 +2,14 @@
 // through the engine's own validation (the same messages as the CLI) and marks each invalid
 // field with its message.
 import { PAPER_PRESETS, paramsFor, validateHidden, validateParams, type AlmParams } from '../../src/alm/params.ts';
-import type { RunConfig } from '../../src/alm/setup.ts';
+import type { RunConfig, TrialLists } from '../../src/alm/setup.ts';
+import { METHODS, type Method } from '../../src/baselines/optimizers.ts';
+import { presetSettings } from '../../src/experiments/settings.ts';
+import { parseListValues } from '../../src/lists.ts';
 import { ParameterError, UserInputError } from '../../src/errors.ts';
 import { parseActivation } from '../../src/problem/activations.ts';
 import { csvDatasetInfo, DATASETS, isDatasetName, type DatasetInfo, type StandardizeChoice } from '../../src/problem/datasets.ts';
-import type { Initializer } from '../../src/problem/init.ts';
+import { parseInitializer, type Initializer } from '../../src/problem/init.ts';
 import type { TestHidden } from '../../src/problem/model.ts';
 import type { BackendChoice } from './protocol.ts';
 
@@ -23,7 +26,7 @@ interface ParamField {
 const PARAM_FIELDS: ParamField[] = [
   { key: 'outer', label: 'outer iterations', integer: true },
   { key: 'inner', label: 'sweeps per iteration', integer: true },
-  { key: 'tau', label: 'τ', hint: 'λ1…λ5 = τ/(rm), τ/r², τ/(rn), τ/r, τ/m' },
+  { key: 'tau', label: 'τ', hint: 'λ1…λ5 = τ/(rm), τ/r², τ/(rn), τ/r, τ/m; a list (0.3,1) races one trial per value' },
   { key: 'gamma0', label: 'γ0', hint: 'initial penalty' },
   { key: 'eps0', label: 'ε0', hint: 'initial inner tolerance' },
   { key: 'Gamma', label: 'Γ', hint: 'warm start while L ≤ Γ' },
@@ -65,6 +68,40 @@ function parseNumber(name: string, raw: string, integer: boolean): number {
   return v;
 }
 
+/** A seed as the CLI reads one: an integer ≥ 0. */
+function parseSeed(text: string): number {
+  const seed = parseNumber('seed', text, true);
+  if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new ParameterError('seed', seed, 'an integer ≥ 0');
+  return seed;
+}
+
+/** The seeds of a field, in the CLI's list syntax ("1-4,9"). */
+export function parseSeeds(raw: string): number[] {
+  return parseListValues('seed', raw.trim(), parseSeed, { ranges: true });
+}
+
+/** The τ values of a field ("0.3,1"), each checked as the engine checks τ. */
+export function parseTaus(raw: string, base: AlmParams): number[] {
+  return parseListValues('tau', raw.trim(), (item) => {
+    const tau = parseNumber('tau', item, false);
+    validateParams({ ...base, gammaMax: Infinity, tau });
+    return tau;
+  });
+}
+
+/** How the baselines' learning rate is set: "select" (empty) or a number > 0. */
+export type LrChoice = { select: true } | { select: false; lr: number };
+
+/** The settings of a race beyond the ALM run's: its trial lists, baselines and selection. */
+export interface RaceSettings {
+  lists: TrialLists;
+  baselines: Method[];
+  epochs: number;
+  lr: LrChoice;
+  /** Choose the bold trial on a validation split (and retrain it), as `alm-rnn train --select validation`. */
+  select: boolean;
+}
+
 /** The data set's facts and defaults (a CSV file gets the generic ones). */
 export function datasetInfo(choice: string, csvName?: string): DatasetInfo {
   return isDatasetName(choice) ? DATASETS[choice] : csvDatasetInfo(csvName ?? 'file.csv');
@@ -84,6 +121,11 @@ export class SettingsForm {
   readonly seed = el<HTMLInputElement>('f-seed');
   readonly testHidden = el<HTMLSelectElement>('f-testHidden');
   readonly innerStop = el<HTMLSelectElement>('f-innerStop');
+  readonly epochs = el<HTMLInputElement>('f-epochs');
+  readonly lr = el<HTMLInputElement>('f-lr');
+  readonly select = el<HTMLSelectElement>('f-select');
+  /** One checkbox per gradient method of src/baselines. */
+  readonly baselineBoxes = new Map<Method, HTMLInputElement>();
   private readonly paramInputs = new Map<NumericParam, HTMLInputElement>();
   private readonly presetNote = el<HTMLParagraphElement>('preset-note');
 
@@ -108,6 +150,50 @@ export class SettingsForm {
       this.paramInputs.set(f.key, input);
     }
     this.activation.addEventListener('change', () => this.syncVisibility());
+    const boxes = el<HTMLDivElement>('baseline-boxes');
+    for (const method of METHODS) {
+      const label = document.createElement('label');
+      label.className = 'check';
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.id = `f-baseline-${method}`;
+      box.value = method;
+      label.append(box, ` ${method}`);
+      boxes.append(label);
+      this.baselineBoxes.set(method, box);
+    }
+  }
+
+  /** The text field of one numeric ALM parameter. */
+  paramInput(key: NumericParam): HTMLInputElement {
+    return this.paramInputs.get(key)!;
+  }
+
+  /** The numeric ALM parameters shown, in order. */
+  paramKeys(): NumericParam[] {
+    return PARAM_FIELDS.map((f) => f.key);
+  }
+
+  /** The order a link listed the initialisations in (the trials follow it, as the CLI's do). */
+  private initOrder: Initializer[] = [];
+
+  /** The initialisations selected: in the order a link gave them, the others in the list's order. */
+  selectedInits(): Initializer[] {
+    const selected = [...this.init.selectedOptions].map((o) => o.value as Initializer);
+    const rank = (i: Initializer) => (this.initOrder.includes(i) ? this.initOrder.indexOf(i) : this.initOrder.length);
+    return selected.map((init, position) => ({ init, position })).sort((a, b) => rank(a.init) - rank(b.init) || a.position - b.position).map((e) => e.init);
+  }
+
+  /** Selects exactly these initialisations, in this order (each checked by the CLI's parser). */
+  setInits(names: string[]): void {
+    const inits = names.map(parseInitializer);
+    this.initOrder = inits;
+    for (const o of this.init.options) o.selected = inits.includes(o.value as Initializer);
+  }
+
+  /** The baselines ticked. */
+  selectedBaselines(): Method[] {
+    return METHODS.filter((m) => this.baselineBoxes.get(m)!.checked);
   }
 
   /** Every element whose change may alter the run's settings. */
@@ -115,6 +201,7 @@ export class SettingsForm {
     return [
       this.dataset, this.targets, this.trainFraction, this.standardize, this.hidden, this.activation, this.omega,
       this.init, this.seed, this.testHidden, this.innerStop, ...this.paramInputs.values(),
+      this.epochs, this.lr, this.select, ...this.baselineBoxes.values(),
     ];
   }
 
@@ -144,6 +231,7 @@ export class SettingsForm {
     const info = datasetInfo(choice, csvName);
     this.hidden.value = String(info.r);
     this.fillParams(paramsFor(isDatasetName(choice) ? choice : undefined, { tau: info.tau, overrides: { checkEvery: DEMO_CHECK_EVERY } }));
+    this.epochs.value = String(presetSettings(choice, 'quick').epochs);
     this.presetNote.textContent = 'Defaults: Table 2 of the paper for this data set, with caps for a quick run.';
   }
 
@@ -154,7 +242,11 @@ export class SettingsForm {
   resetAll(choice: string, csvName?: string): void {
     for (const e of this.inputs()) {
       if (e === this.dataset) continue;
-      if (e instanceof HTMLInputElement) e.value = e.defaultValue;
+      if (e instanceof HTMLInputElement && e.type === 'checkbox') e.checked = e.defaultChecked;
+      else if (e instanceof HTMLInputElement) e.value = e.defaultValue;
+      else if (e instanceof HTMLSelectElement && e.multiple) {
+        for (const o of e.options) o.selected = o.defaultSelected;
+      }
       else if (e instanceof HTMLSelectElement) {
         const option = [...e.options].find((o) => o.defaultSelected) ?? e.options[0];
         e.value = option.value;
@@ -170,6 +262,7 @@ export class SettingsForm {
     const info = datasetInfo(choice, csvName);
     const name = isDatasetName(choice) ? choice : undefined;
     this.fillParams(paramsFor(name, { tau: info.tau, paperCaps: true, overrides: { checkEvery: DEMO_CHECK_EVERY } }));
+    this.epochs.value = String(presetSettings(choice, 'paper').epochs);
     this.hidden.value = String(info.r);
     this.presetNote.textContent = name && PAPER_PRESETS[name]
       ? `The paper's settings for ${name}: ${this.paramInputs.get('outer')!.value} outer × ${this.paramInputs.get('inner')!.value} inner.`
@@ -213,8 +306,8 @@ export class SettingsForm {
     }
     let seed = NaN;
     try {
-      seed = parseNumber('seed', this.seed.value, true);
-      if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new ParameterError('seed', seed, 'an integer ≥ 0');
+      // A list of seeds races one trial per seed; the data shown are the first seed's.
+      seed = parseSeeds(this.seed.value)[0];
     } catch (e) {
       errors.set('seed', (e as Error).message);
     }
@@ -231,14 +324,21 @@ export class SettingsForm {
    * Reads the whole form into a RunConfig. Each field is checked alone (so that every bad one is
    * marked, each with the engine's message), then the parameters together (e.g. γ max ≥ γ0).
    */
-  read(datasetName: string): { config?: RunConfig; errors: FieldErrors } {
+  read(datasetName: string): { config?: RunConfig; race?: RaceSettings; errors: FieldErrors } {
     const data = this.readData();
     const errors = data.errors;
     const choice = this.dataset.value;
     const base = paramsFor(isDatasetName(choice) ? choice : undefined, { tau: datasetInfo(choice).tau });
     const params: AlmParams = { ...base, innerStop: this.innerStop.value === 'certificate' ? 'certificate' : 'cap' };
+    let taus: number[] = [];
     for (const f of PARAM_FIELDS) {
       try {
+        if (f.key === 'tau') {
+          // A list of τ values races one trial per value; the run's own τ is the first.
+          taus = parseTaus(this.paramInputs.get('tau')!.value, base);
+          params.tau = taus[0];
+          continue;
+        }
         const v = parseNumber(f.key, this.paramInputs.get(f.key)!.value, f.integer ?? false);
         // Alone: γ max is only checked against γ0 below, with the γ0 of the form.
         const probe = f.key === 'gammaMax' ? { ...base, gamma0: Number.MIN_VALUE, gammaMax: v } : { ...base, gammaMax: Infinity, [f.key]: v };
@@ -271,25 +371,58 @@ export class SettingsForm {
         errors.set('omega', e instanceof UserInputError ? e.message : String(e));
       }
     }
+    const inits = this.selectedInits();
+    if (inits.length === 0) errors.set('init', 'init: select at least one initialisation');
+    const race = this.readRace(errors);
+    let seeds: number[] = [];
+    try {
+      seeds = parseSeeds(this.seed.value);
+    } catch {
+      // Already marked by readData.
+    }
     if (errors.size > 0) return { errors };
     const config: RunConfig = {
       dataset: datasetName,
       targets: data.targets,
       hidden,
       activation,
-      init: this.init.value as Initializer,
+      init: inits[0],
       seed: data.seed,
       trainFraction: data.trainFraction,
       standardize: data.standardize,
       testHidden: this.testHidden.value as TestHidden,
       params,
     };
-    return { config, errors };
+    return { config, race: { ...race!, lists: { inits, taus, seeds } }, errors };
+  }
+
+  /** Reads the race's own fields (baselines, epochs, learning rate, selection), marking bad ones in `errors`. */
+  private readRace(errors: FieldErrors): Omit<RaceSettings, 'lists'> | undefined {
+    let epochs = NaN;
+    try {
+      epochs = parseNumber('epochs', this.epochs.value, true);
+      if (!(epochs >= 1)) throw new ParameterError('epochs', epochs, 'an integer ≥ 1');
+    } catch (e) {
+      errors.set('epochs', (e as Error).message);
+    }
+    let lr: LrChoice = { select: true };
+    const text = this.lr.value.trim();
+    if (text !== '' && text !== 'select') {
+      try {
+        const v = parseNumber('lr', text, false);
+        if (!(v > 0 && Number.isFinite(v))) throw new ParameterError('lr', v, 'a finite number > 0, or empty to select it on the validation split');
+        lr = { select: false, lr: v };
+      } catch (e) {
+        errors.set('lr', (e as Error).message);
+      }
+    }
+    if (errors.has('epochs') || errors.has('lr')) return undefined;
+    return { baselines: this.selectedBaselines(), epochs, lr, select: this.select.value === 'validation' };
   }
 
   /** Marks the invalid fields with their messages and clears the others. */
   mark(errors: FieldErrors): void {
-    const names = ['trainFraction', 'seed', 'hidden', 'omega', ...PARAM_FIELDS.map((f) => f.key)];
+    const names = ['trainFraction', 'seed', 'hidden', 'omega', 'init', 'epochs', 'lr', ...PARAM_FIELDS.map((f) => f.key)];
     for (const name of names) {
       const input = document.getElementById(`f-${name}`) as HTMLInputElement | null;
       const msg = document.getElementById(`e-${name}`);

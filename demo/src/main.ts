@@ -2,7 +2,7 @@
 // a module Web Worker (worker.ts) for both backends, so this thread only draws.
 import type { AlmIteration } from '../../src/alm/alm.ts';
 import type { Checkpoint } from '../../src/alm/checkpoint.ts';
-import type { RunConfig } from '../../src/alm/setup.ts';
+import { trialGrid, type RunConfig } from '../../src/alm/setup.ts';
 import type { BackendInfo } from '../../src/backends/backend.ts';
 import { isSoftwareAdapter, summarizeAdapter, type GpuAdapterSummary } from '../../src/backends/webgpu/device.ts';
 import { ParameterError } from '../../src/errors.ts';
@@ -12,10 +12,13 @@ import { checkMemory, estimateCpuMemory, estimateHostMemory } from '../../src/pr
 import { forward } from '../../src/problem/model.ts';
 import type { RnnWeights } from '../../src/problem/types.ts';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
-import { SettingsForm, type FieldErrors } from './form.ts';
+import { SettingsForm, type FieldErrors, type RaceSettings } from './form.ts';
+import { fmt, fmtSeconds, plural } from './format.ts';
 import { LivePlots, PreviewPlot } from './plots.ts';
 import type { BackendChoice, CsvSource, FromWorker, RunProblemInfo, ToWorker } from './protocol.ts';
+import { cpuWorkers, estimateRace, RaceSession, wireRaceExports, type RaceInput } from './race.ts';
 import { clearRun, hasStorage, loadRun, type SavedRun } from './storage.ts';
+import { applyQuery, queryFromForm } from './url.ts';
 import './style.css';
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -28,24 +31,6 @@ function show(id: string, text: string | null): void {
   const e = el(id);
   e.hidden = text === null;
   e.textContent = text ?? '';
-}
-
-function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s - 60 * m)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function fmt(v: number, digits = 4): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
 }
 
 const form = new SettingsForm();
@@ -110,8 +95,14 @@ function reloadData(): void {
 }
 
 /** Reads the whole form, marks every invalid field, and enables Start only when all is well. */
+/** The race settings the form last read (undefined while it has errors). */
+let raceSettings: RaceSettings | undefined;
+/** Set once the page has read its URL: from then on the form writes its settings there. */
+let urlReady = false;
+
 function validate(): RunConfig | undefined {
-  const { config, errors } = form.read(datasetName());
+  const { config, race: raceRead, errors } = form.read(datasetName());
+  raceSettings = raceRead;
   for (const [k, v] of dataFieldErrors) if (!errors.has(k)) errors.set(k, v);
   if (config && data) {
     // The engine's own memory check, before a worker allocates: r too large is marked at its field.
@@ -119,6 +110,12 @@ function validate(): RunConfig | undefined {
     try {
       checkMemory(shape, estimateHostMemory(shape), 'the weights and their evaluation');
       if (form.backend() === 'cpu') checkMemory(shape, estimateCpuMemory(shape), 'the float64 CPU backend');
+      const trials = raceRead ? raceRead.lists.inits.length * raceRead.lists.taus.length * raceRead.lists.seeds.length : 1;
+      if (trials > 1 && form.backend() === 'cpu') {
+        // Each trial holds its own working set, as in the CLI: refuse a race that cannot fit before the workers allocate.
+        const one = estimateCpuMemory(shape);
+        checkMemory(shape, { bytes: trials * one.bytes, largestArray: one.largestArray }, `${trials} trials (race fewer trials at once)`);
+      }
     } catch (e) {
       errors.set('hidden', (e as Error).message);
     }
@@ -127,7 +124,25 @@ function validate(): RunConfig | undefined {
   const ok = errors.size === 0 && data !== undefined;
   if (!isRunning()) el<HTMLButtonElement>('btn-start').disabled = !ok;
   show('form-error', errors.size > 0 ? `${errors.size} setting${errors.size === 1 ? ' is' : 's are'} invalid: see the marked field${errors.size === 1 ? '' : 's'}.` : null);
+  el('trial-count').textContent = raceRead ? describeTrials(raceRead) : '';
+  if (urlReady) history.replaceState(null, '', `?${queryFromForm(form, form.backend())}`);
   return ok ? config : undefined;
+}
+
+/** Whether these settings make a race (several trials, or baselines) rather than one run with checkpoints. */
+function isRace(r: RaceSettings): boolean {
+  const { inits, taus, seeds } = r.lists;
+  return inits.length * taus.length * seeds.length > 1 || r.baselines.length > 0;
+}
+
+function describeTrials(r: RaceSettings): string {
+  const { inits, taus, seeds } = r.lists;
+  const n = inits.length * taus.length * seeds.length;
+  if (!isRace(r)) return '1 trial: a single run, saved after every outer iteration (list seeds, initialisations or τ values, or tick a baseline, to race).';
+  const where = form.backend() === 'webgpu' ? 'one WebGPU batch' : plural(cpuWorkers(n), 'CPU worker');
+  return `${plural(n, 'trial')} (init ${inits.join(',')} × τ ${taus.join(',')} × seed ${seeds.join(',')}) on ${where}`
+    + (r.baselines.length > 0 ? `, baselines ${r.baselines.join(', ')} (${r.epochs} epochs, ${r.lr.select ? 'learning rate selected on the validation split' : `η = ${r.lr.lr}`})` : '')
+    + '. A race is not saved in the browser: its link (this page\'s URL) reproduces it.';
 }
 
 /** The line next to Start about the backend a run will use, when the choice needs saying. */
@@ -184,6 +199,15 @@ for (const id of ['f-backend-webgpu', 'f-backend-cpu']) {
 let adapter: GpuAdapterSummary | null = null;
 /** True when the page found no WebGPU: the WebGPU choice stays disabled. */
 let webgpuDisabled = false;
+
+/** backend= of a link: webgpu, cpu, or auto (the page's own choice); WebGPU only where there is an adapter. */
+function setBackendFromUrl(value: string): string | null {
+  if (value === 'auto') return null;
+  if (value !== 'webgpu' && value !== 'cpu') return `URL parameter backend=${value}: must be one of auto, webgpu, cpu (ignored)`;
+  if (value === 'webgpu' && webgpuDisabled) return 'URL parameter backend=webgpu: WebGPU is not available here, the CPU backend is used';
+  form.setBackend(value);
+  return null;
+}
 
 /** Looks for a WebGPU adapter to show (and to choose the default backend). */
 async function probeGpu(): Promise<void> {
@@ -425,6 +449,10 @@ function finishRun(next: RunState, text?: string): void {
 
 /** Starts a run in a new worker (a new run, or the continuation of a checkpoint). */
 function startRun(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint): void {
+  race?.dispose();
+  race = null;
+  el('race-panel').hidden = true;
+  el('single-charts').hidden = false;
   show('run-error', null);
   show('run-notice', null);
   el('saved-run').hidden = true;
@@ -466,17 +494,109 @@ function send(msg: ToWorker): void {
 
 el('btn-start').addEventListener('click', () => {
   const config = validate();
-  if (!config) return;
-  startRun(config, form.datasetChoice() === 'csv' ? csv : undefined, form.backend());
+  if (!config || !raceSettings) return;
+  if (isRace(raceSettings)) void startRace(raceInput(config, raceSettings));
+  else startRun(config, form.datasetChoice() === 'csv' ? csv : undefined, form.backend());
 });
 el('btn-pause').addEventListener('click', () => {
-  send({ type: 'pause' });
+  if (race) race.pause();
+  else send({ type: 'pause' });
   setState('pausing');
 });
-el('btn-resume').addEventListener('click', () => send({ type: 'resume' }));
+el('btn-resume').addEventListener('click', () => {
+  if (race) race.resume();
+  else send({ type: 'resume' });
+});
 el('btn-stop').addEventListener('click', () => {
-  send({ type: 'stop' });
+  if (race) race.stop();
+  else if (estimating) estimating.abort();
+  else send({ type: 'stop' });
   setState('stopping');
+});
+
+// ---------------------------------------------------------------- races
+
+/** The race on the page (its curves and table stay after it ends), or null. */
+let race: RaceSession | null = null;
+/** The time estimate in flight before a large race starts. */
+let estimating: AbortController | null = null;
+
+/** Sweeps (over all trials) from which a race is timed first, so that the page can say how long it will take. */
+const ESTIMATE_FROM_SWEEPS = 2000;
+/** Baseline epochs (over all methods) from which a race is timed first. */
+const ESTIMATE_FROM_EPOCHS = 1000;
+
+function raceInput(config: RunConfig, settings: RaceSettings): RaceInput {
+  return {
+    trials: trialGrid(config, settings.lists),
+    settings,
+    csv: form.datasetChoice() === 'csv' ? csv : undefined,
+    backend: form.backend(),
+    T1: data!.T1,
+  };
+}
+
+function isLargeRace(input: RaceInput): boolean {
+  const { outer, inner } = input.trials[0].params;
+  return input.trials.length * outer * inner >= ESTIMATE_FROM_SWEEPS || input.settings.baselines.length * input.settings.epochs >= ESTIMATE_FROM_EPOCHS;
+}
+
+/** Runs a race: after a timed estimate when it is large, so that the time it will take is on the page first. */
+async function startRace(input: RaceInput): Promise<void> {
+  show('run-error', null);
+  show('run-notice', null);
+  el('saved-run').hidden = true;
+  worker?.terminate();
+  worker = null;
+  run = null;
+  race?.dispose();
+  race = null;
+  setState('starting');
+  if (isLargeRace(input)) {
+    el('run-status').textContent = 'timing a few sweeps to estimate how long this race takes…';
+    estimating = new AbortController();
+    try {
+      el('race-estimate').textContent = (await estimateRace(input, estimating.signal)).text;
+    } catch (err) {
+      el('race-estimate').textContent = `No estimate: ${(err as Error).message}.`;
+    } finally {
+      estimating = null;
+    }
+    if (state !== 'starting') {
+      setState('stopped', 'stopped before the race started');
+      return;
+    }
+  }
+  race = new RaceSession(input, {
+    state: (next, text) => setState(next, text),
+    progress: (fraction, text) => {
+      el<HTMLProgressElement>('progress').value = fraction;
+      el('progress-text').textContent = text;
+    },
+    notice: (text) => show('run-notice', text),
+    error: (text) => {
+      show('run-error', text);
+      setState('error');
+    },
+  });
+  race.start();
+}
+
+wireRaceExports(() => race);
+
+el('btn-estimate').addEventListener('click', async () => {
+  const config = validate();
+  if (!config || !raceSettings || isRunning()) return;
+  const button = el<HTMLButtonElement>('btn-estimate');
+  button.disabled = true;
+  el('race-estimate').textContent = 'timing a few sweeps…';
+  try {
+    el('race-estimate').textContent = (await estimateRace(raceInput(config, raceSettings))).text;
+  } catch (err) {
+    el('race-estimate').textContent = `No estimate: ${(err as Error).message}.`;
+  } finally {
+    button.disabled = false;
+  }
 });
 
 // ---------------------------------------------------------------- saved state and exports
@@ -630,6 +750,7 @@ el('btn-export-state').addEventListener('click', async () => {
   counts: () => plots.counts(),
   iterations: () => run?.history.length ?? 0,
   sweeps: () => (run ? run.sweeps + run.inFlight : 0),
+  race: () => race?.counts() ?? null,
   ready: false,
 };
 
@@ -639,9 +760,30 @@ async function init(): Promise<void> {
   reloadData();
   setState('idle');
   await probeGpu();
+  const query = new URLSearchParams(location.search);
+  const fromUrl = (): { notices: string[]; autostart: boolean; any: boolean } => {
+    const applied = applyQuery(query, form, setBackendFromUrl);
+    reloadData();
+    updateStartNotice();
+    validate();
+    return applied;
+  };
+  const linked = fromUrl();
+  if (linked.notices.length > 0) show('run-notice', linked.notices.join('\n'));
   if (hasStorage()) await refreshSaved();
-  if (savedRun?.source === 'browser storage') restoreSaved(savedRun);
+  if (savedRun?.source === 'browser storage' && !linked.autostart) {
+    // A link with other settings than the saved run keeps its own; the saved run stays offered.
+    const asked = queryFromForm(form, form.backend()).toString();
+    restoreSaved(savedRun);
+    if (linked.any && queryFromForm(form, form.backend()).toString() !== asked) fromUrl();
+  }
+  urlReady = true;
+  validate();
   (window as unknown as { almDemo: { ready: boolean } }).almDemo.ready = true;
+  if (linked.autostart) {
+    if (el<HTMLButtonElement>('btn-start').disabled) show('run-notice', 'autostart=1: the run was not started, the link\'s settings are invalid (see the marked fields).');
+    else el('btn-start').click();
+  }
 }
 
 void init();

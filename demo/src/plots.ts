@@ -10,11 +10,11 @@ type Column = (number | null)[];
 const COLORS = { train: '#1f6feb', test: '#d9480f', truth: '#222', fit: '#d9480f', feas: '#2b8a3e', lag: '#7048e8', gamma: '#c2255c' };
 
 /** A positive finite value, or null (a log scale cannot show the rest). */
-function positive(v: number): number | null {
+export function positive(v: number): number | null {
   return Number.isFinite(v) && v > 0 ? v : null;
 }
 
-function finite(v: number): number | null {
+export function finite(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
@@ -48,7 +48,7 @@ function nice125(v: number, up: boolean): number {
  * A log-scale range that hugs the data at 1-2-5 values (uPlot's default snaps to whole decades,
  * which flattens the curves of a short run).
  */
-function tightLogRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+export function tightLogRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
   if (min === null || max === null || !(min > 0) || !(max > 0)) return [1, 10];
   let lo = nice125(min / 1.05, false);
   let hi = nice125(max * 1.05, true);

@@ -67,3 +67,29 @@ export function describeRun(config: RunConfig, problem: Problem): string {
   const { series } = problem;
   return `${problem.name}: T=${series.T} (train ${problem.T1}, test ${series.T - problem.T1}), n=${series.n}, m=${series.m}, r=${problem.r}, ${formatActivation(problem.activation)}, init ${config.init}, seed ${config.seed}`;
 }
+
+/** The listed values a grid of trials is the product of (CLI: --init, --tau, --seed; the page: the same fields). */
+export interface TrialLists {
+  inits: Initializer[];
+  taus: number[];
+  seeds: number[];
+}
+
+/**
+ * Every combination of the lists, as run descriptions over `base`: initialisation outermost,
+ * then τ, then seed (the order of `alm-rnn train`'s trials, its table and its model files).
+ */
+export function trialGrid(base: RunConfig, lists: TrialLists): RunConfig[] {
+  const grid: RunConfig[] = [];
+  for (const init of lists.inits) {
+    for (const tau of lists.taus) {
+      for (const seed of lists.seeds) grid.push({ ...base, init, seed, params: { ...base.params, tau } });
+    }
+  }
+  return grid;
+}
+
+/** The model file name of a trial, from its varying settings: e.g. "he_tau1_seed3" (`train --out DIR/`, the page's exports). */
+export function trialFileName(c: RunConfig): string {
+  return `${c.init}_tau${c.params.tau}_seed${c.seed}`;
+}

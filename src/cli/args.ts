@@ -2,6 +2,7 @@
 // its errors turned into UserInputErrors, and typed readers that name the flag on bad values.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserInputError } from '../errors.ts';
+import { parseListValues } from '../lists.ts';
 
 /** The options table of one subcommand. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -93,26 +94,5 @@ export function listValuesFlag<T>(
   values: ParsedArgs['values'], name: string, parse: (item: string) => T, options: { ranges?: boolean } = {},
 ): T[] | undefined {
   const raw = stringFlag(values, name);
-  if (raw === undefined) return undefined;
-  const items = raw.split(',').map((s) => s.trim());
-  if (items.some((s) => s === '')) throw new UserInputError(`--${name} has an empty item in "${raw}" (give values separated by commas)`);
-  const out: T[] = [];
-  for (const item of items) {
-    const range = options.ranges ? /^([-+]?\d+)-([-+]?\d+)$/.exec(item) : null;
-    if (range) {
-      const a = Number(range[1]), b = Number(range[2]);
-      if (b < a) throw new UserInputError(`--${name}: the range "${item}" is empty (write the smaller end first)`);
-      if (b - a >= 10_000) throw new UserInputError(`--${name}: the range "${item}" has ${b - a + 1} values, more than 10000`);
-      for (let v = a; v <= b; v++) out.push(parse(String(v)));
-    } else {
-      out.push(parse(item));
-    }
-  }
-  const seen = new Set<string>();
-  for (const v of out) {
-    const key = JSON.stringify(v);
-    if (seen.has(key)) throw new UserInputError(`--${name} lists ${key} twice`);
-    seen.add(key);
-  }
-  return out;
+  return raw === undefined ? undefined : parseListValues(`--${name}`, raw, parse, options);
 }

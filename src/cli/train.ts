@@ -8,7 +8,7 @@ import { numericalError, runAlmBatch, summarizeResult, type AlmResult, type AlmT
 import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
 import { paramsFor, type AlmParams } from '../alm/params.ts';
 import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
-import { describeRun, prepareRun, type RunConfig } from '../alm/setup.ts';
+import { describeRun, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
 import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
 import { UserInputError } from '../errors.ts';
@@ -399,15 +399,7 @@ function freshGrid(values: Record<string, string | boolean | undefined>): GridTr
   if (initFrom !== undefined && inits.length > 1) throw new UserInputError('--init-from gives the initial weights: it cannot be combined with a list of --init values');
   const initial = initFrom !== undefined ? readModel(initFrom).weights : undefined;
   const base = configFromFlags(values);
-  const grid: GridTrial[] = [];
-  for (const init of inits) {
-    for (const tau of taus ?? [base.params.tau]) {
-      for (const seed of seeds) {
-        const config: RunConfig = { ...base, init, seed, params: { ...base.params, tau } };
-        grid.push({ config, initial });
-      }
-    }
-  }
+  const grid: GridTrial[] = trialGrid(base, { inits, taus: taus ?? [base.params.tau], seeds }).map((config) => ({ config, initial }));
   return grid;
 }
 
@@ -490,11 +482,6 @@ function modelFolder(path: string, trials: number): string {
 /** A trial's varying settings, as the summary and --json name them. */
 function trialSettings(c: RunConfig): { seed: number; init: string; tau: number } {
   return { seed: c.seed, init: c.init, tau: c.params.tau };
-}
-
-/** The model file name of a trial, from its settings: e.g. "he_tau1_seed3". */
-function trialFileName(c: RunConfig): string {
-  return `${c.init}_tau${c.params.tau}_seed${c.seed}`;
 }
 
 function distinct<T>(xs: T[]): T[] {
