@@ -18,6 +18,7 @@ import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../s
 import { evaluate, forward } from '../../src/problem/model.ts';
 import type { Problem, RnnWeights } from '../../src/problem/types.ts';
 import { validationProblem } from '../../src/problem/validation.ts';
+import { baselineGrid } from '../../src/experiments/settings.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 import type { FromRaceWorker, RaceTrial, RaceTrialResult, ToRaceWorker } from './race-protocol.ts';
 
@@ -182,7 +183,7 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
     if (choice.select) {
       // The experiments' selection: every grid point trained on the fit part, scored by its error on the validation part.
       const fit = validationProblem(problem, msg.validationSteps);
-      const grid = method === 'gdc' ? choice.grid.flatMap((l) => choice.clipGrid.map((c) => ({ lr: l, clip: c }))) : choice.grid.map((l) => ({ lr: l, clip: undefined }));
+      const grid = baselineGrid({ lrGrid: choice.grid, clipGrid: choice.clipGrid }, method);
       const scores: number[] = [];
       for (const [j, cand] of grid.entries()) {
         if (controller.signal.aborted) break;

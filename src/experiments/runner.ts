@@ -11,6 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { runAlmBatch, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson } from '../alm/checkpoint.ts';
+import { lowestScore } from '../alm/selection.ts';
 import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { lambdasFor, type AlmParams } from '../alm/params.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
@@ -35,7 +36,7 @@ import {
   type CurvePoint, type ExperimentResults, type RunRecord, type SelectionCandidate, type SelectionRecord,
 } from './results.ts';
 import {
-  isBaseline, resolveSpec, SELECTION_SEED_OFFSET, usesAlm, validateSpec,
+  baselineGrid, isBaseline, resolveSpec, SELECTION_SEED_OFFSET, usesAlm, validateSpec,
   type BaselineMethod, type ExperimentInput, type ExperimentMethod, type ExperimentSpec,
 } from './settings.ts';
 
@@ -481,21 +482,14 @@ export async function writeReport(results: ExperimentResults, dir: string): Prom
 }
 
 
-/** The grid of one baseline: learning rates, and for GDC every learning rate × clipping norm. */
+/** The grid of one baseline of a spec (see baselineGrid). */
 export function candidates(spec: ExperimentSpec, method: BaselineMethod): { lr: number; clip?: number }[] {
-  const { lrGrid, clipGrid } = spec.selection;
-  return method === 'gdc' ? lrGrid.flatMap((lr) => clipGrid.map((clip) => ({ lr, clip }))) : lrGrid.map((lr) => ({ lr }));
+  return baselineGrid(spec.selection, method);
 }
 
-/** The grid point with the lowest mean validation error (diverged ones last; ties go to the earlier point). */
+/** The grid point with the lowest mean validation error (diverged ones last; ties go to the earlier point), as lowestScore picks. */
 export function pickBest(tried: SelectionCandidate[]): SelectionCandidate {
-  let best = tried[0];
-  for (const c of tried) {
-    const a = c.valErr ?? Infinity;
-    const b = best.valErr ?? Infinity;
-    if (a < b) best = c;
-  }
-  return best;
+  return tried[lowestScore(tried.map((c) => c.valErr ?? Infinity))];
 }
 
 /**

@@ -83,6 +83,15 @@ export function presetSettings(dataset: string, preset: PresetName): ExperimentS
   };
 }
 
+/**
+ * The grid of one baseline: every learning rate, and for GDC every learning rate × clipping
+ * norm (the experiments' selection, and the page's, which has no spec).
+ */
+export function baselineGrid(grids: { lrGrid: readonly number[]; clipGrid: readonly number[] }, method: BaselineMethod): { lr: number; clip?: number }[] {
+  const { lrGrid, clipGrid } = grids;
+  return method === 'gdc' ? lrGrid.flatMap((lr) => clipGrid.map((clip) => ({ lr, clip }))) : lrGrid.map((lr) => ({ lr }));
+}
+
 /** How the baselines are regularised: not at all (Keras's default), or with the ALM's λ1…λ5. */
 export type BaselineRegularization = 'none' | 'same';
 
