@@ -78,6 +78,7 @@ export interface SelectionRecord {
   tau?: number;
   valErr: number | null;
   candidates: SelectionCandidate[];
+  /** The selection's trainings' own computation, summed (results made before the pool: its wall-clock time). */
   seconds: number;
 }
 
