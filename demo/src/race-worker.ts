@@ -2,7 +2,8 @@
 // trials on the CPU, one CpuTrial each), the gradient baselines (each method's learning rate
 // chosen on the validation split like the experiments' selection, then trained on the whole
 // training part), and the probe of a few timed sweeps and epochs behind the time estimate.
-// Pause holds the ALM trials between batches of sweeps (runAlmBatch's pauseGate); stop ends
+// Pause holds the ALM trials between batches of sweeps (runAlmBatch's pauseGate) and the
+// baselines about every 50 ms (trainBaseline's pauseGate); stop ends
 // every job at its next batch or epoch boundary.
 import { runAlmBatch, summarizeResult, type AlmRunOptions, type AlmTrial } from '../../src/alm/alm.ts';
 import { lowestScore, selectOnValidation } from '../../src/alm/selection.ts';
@@ -168,6 +169,7 @@ function baselineOptions(method: Method, problem: Problem, lr: number, clip: num
     ...(method === 'gdc' ? { clip } : {}),
     ...(method === 'sgd' ? { batch: sgdBatch } : {}),
     signal: controller.signal,
+    pauseGate,
   };
 }
 

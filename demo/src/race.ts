@@ -231,18 +231,22 @@ export class RaceSession {
     this.drawProgress();
   }
 
+  /** The workers still training: the trials' and, until they finish, the baselines'. */
+  private liveWorkers(): Worker[] {
+    return [...this.almWorkers, ...(this.baselineWorker ? [this.baselineWorker] : [])];
+  }
+
   pause(): void {
-    for (const w of this.almWorkers) w.postMessage({ type: 'pause' } satisfies ToRaceWorker);
-    if (this.baselinesPending) this.events.notice('Pause holds the ALM trials between batches of sweeps; the baselines have no pause point inside their epochs and go on.');
+    for (const w of this.liveWorkers()) w.postMessage({ type: 'pause' } satisfies ToRaceWorker);
   }
 
   resume(): void {
-    for (const w of this.almWorkers) w.postMessage({ type: 'resume' } satisfies ToRaceWorker);
+    for (const w of this.liveWorkers()) w.postMessage({ type: 'resume' } satisfies ToRaceWorker);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const w of [...this.almWorkers, ...(this.baselineWorker ? [this.baselineWorker] : [])]) w.postMessage({ type: 'stop' } satisfies ToRaceWorker);
+    for (const w of this.liveWorkers()) w.postMessage({ type: 'stop' } satisfies ToRaceWorker);
   }
 
   /** Ends every worker at once (a new run, or the page's own end). */
@@ -326,7 +330,7 @@ export class RaceSession {
         break;
       case 'paused':
         this.pausedWorkers.add(worker);
-        if (this.pausedWorkers.size === this.almWorkers.length) this.events.state('paused', 'paused');
+        if (this.liveWorkers().every((w) => this.pausedWorkers.has(w))) this.events.state('paused', 'paused');
         break;
       case 'resumed':
         this.pausedWorkers.delete(worker);

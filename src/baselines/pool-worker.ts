@@ -5,7 +5,7 @@ import { setDefaultCpuKernels, type CpuKernelsChoice } from '../backends/cpu/ker
 import { trainBaseline, type BaselineOptions, type BaselineResult } from './train.ts';
 
 /** A baseline training without its callbacks (they stay in the main thread). */
-export type BaselineJob = Omit<BaselineOptions, 'onEpoch' | 'signal'>;
+export type BaselineJob = Omit<BaselineOptions, 'onEpoch' | 'signal' | 'pauseGate'>;
 
 /** Main thread → worker: start a job, or abort the one with this id. */
 export type BaselinePoolRequest = { type: 'run'; id: number; job: BaselineJob } | { type: 'abort'; id: number };

@@ -66,6 +66,8 @@ export interface BaselineOptions {
   onEpoch?: (report: EpochReport) => void;
   /** Stops training at the next epoch (or mini-batch) boundary. */
   signal?: AbortSignal;
+  /** Awaited where training yields to the event loop (about every 50 ms): a page pauses training by returning a promise it resolves on resume. */
+  pauseGate?: () => Promise<void>;
   /** BPTT's kernels: 'wasm' (WebAssembly SIMD) or 'js'; default: setDefaultCpuKernels (wasm). */
   kernels?: CpuKernelsChoice;
 }
@@ -156,6 +158,7 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
         optimizer.step(weights, grad);
         if (performance.now() - lastYield > 50) {
           await yieldToEventLoop();
+          if (opts.pauseGate) await opts.pauseGate();
           lastYield = performance.now();
           if (opts.signal?.aborted) break;
         }
@@ -167,6 +170,7 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
     }
     if (performance.now() - lastYield > 50) {
       await yieldToEventLoop();
+      if (opts.pauseGate) await opts.pauseGate();
       lastYield = performance.now();
     }
   }

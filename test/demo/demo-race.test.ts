@@ -232,16 +232,19 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(errors).toEqual([]);
   }, 300_000);
 
-  it('pauses the trials between batches of sweeps, and resumes them to the end', async () => {
-    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-large&seed=1-2&outer=3&inner=20&check-every=1&backend=cpu&autostart=1`);
+  it('pauses the trials between batches of sweeps and the baseline within its epochs, and resumes them to the end', async () => {
+    const { page, errors } = await openDemo(browser,
+      `${served.url}?dataset=synthetic-large&seed=1-2&outer=3&inner=20&check-every=1&backend=cpu&baselines=gd&lr=0.01&epochs=400&autostart=1`);
     await waitForState(page, ['running'], 30_000);
     await page.waitForFunction(() => /outer [1-3]\/3/.test(document.getElementById('progress-text')!.textContent ?? ''), { timeout: 60_000, polling: 50 });
     await page.click('#btn-pause');
     await waitForState(page, ['paused'], 60_000);
-        const before = JSON.stringify(await page.$eval('#race-trials tbody', (e) => e.textContent));
+    const tables = () => page.$$eval('#race-trials tbody, #race-baselines tbody', (es) => es.map((e) => e.textContent));
+    const before = await tables();
+    expect(before[1]).toMatch(/running$/); // the baseline was paused mid-run, not finished
     await new Promise((r) => setTimeout(r, 1500));
-    // Nothing moves while paused.
-    expect(JSON.stringify(await page.$eval('#race-trials tbody', (e) => e.textContent))).toBe(before);
+    // Nothing moves while paused, the baseline's epochs neither.
+    expect(await tables()).toEqual(before);
     expect((await raceCounts(page))!.finished).toBe(false);
     await page.click('#btn-resume');
     await waitForState(page, ['done'], 120_000);
