@@ -45,7 +45,7 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
   lines.push(
     'Bold: the lowest mean in its column (among the methods, for that initialisation and measure). '
       + '★: the lowest of the whole table for that measure. Standard deviations are sample ones (n − 1). '
-      + 'A cell with diverged runs (non-finite final error) says how many; its mean is over the others. '
+      + 'A cell with diverged runs (a non-finite final error, or an ALM run whose linear algebra broke down, which keeps its last completed iterate) says how many; its mean is over the others. '
       + 'A cell with a single run shows its value alone.',
     '',
   );

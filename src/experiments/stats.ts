@@ -25,7 +25,7 @@ export interface CellStats {
   method: ExperimentMethod;
   init: Initializer;
   runs: RunRecord[];
-  /** Runs whose final error was not finite. */
+  /** Runs that did not train: a final error that is not finite, or an ALM that broke down (see trained). */
   diverged: number;
   trainErr: Moments | null;
   testErr: Moments | null;
@@ -41,18 +41,27 @@ export function moments(values: number[]): Moments | null {
   return { mean, std: Math.sqrt(v), n: values.length };
 }
 
+/**
+ * Whether a run trained: its final errors are finite, and it is not an ALM run (or ALM + GD's
+ * ALM stage) that broke down, whose weights are its last completed iterate, often the start.
+ */
+export function trained(r: RunRecord): boolean {
+  return r.trainErr !== null && r.testErr !== null && r.stop !== 'failed' && r.almStop !== 'failed';
+}
+
 /** Statistics of every method × initialisation of the spec (cells without runs have n = 0). */
 export function cellStats(results: ExperimentResults): CellStats[] {
   const out: CellStats[] = [];
   for (const method of results.spec.methods) {
     for (const init of results.spec.inits) {
       const runs = results.runs.filter((r) => r.method === method && r.init === init).sort((a, b) => a.repeat - b.repeat);
+      const ok = runs.filter(trained);
       const finite = (xs: (number | null)[]): number[] => xs.filter((x): x is number => x !== null && Number.isFinite(x));
       out.push({
         method, init, runs,
-        diverged: runs.filter((r) => r.trainErr === null || r.testErr === null).length,
-        trainErr: moments(finite(runs.map((r) => r.trainErr))),
-        testErr: moments(finite(runs.map((r) => r.testErr))),
+        diverged: runs.length - ok.length,
+        trainErr: moments(finite(ok.map((r) => r.trainErr))),
+        testErr: moments(finite(ok.map((r) => r.testErr))),
         seconds: runs.length > 0 ? runs.reduce((s, r) => s + r.seconds, 0) / runs.length : NaN,
       });
     }

@@ -64,6 +64,16 @@ describe('statistics', () => {
     expect(best.get('sgd')!.init).toBe('glorot'); // the he cell has a diverged run
     expect(medianRun(cells.find((c) => c.method === 'alm' && c.init === 'glorot')!)!.repeat).toBe(0);
   });
+
+  it('an ALM run that broke down counts as diverged, though its kept errors are finite', () => {
+    const r = results();
+    const i = r.runs.findIndex((x) => x.key === 'alm/he/1');
+    r.runs[i] = { ...r.runs[i], trainErr: 1e36, testErr: 1e42, stop: 'failed' };
+    const alm = cellStats(r).find((c) => c.method === 'alm' && c.init === 'he')!;
+    expect(alm.diverged).toBe(1);
+    expect(alm.testErr).toEqual({ mean: 1, std: 0, n: 1 });
+    expect(renderReport(r, FILES)).toContain('| ALM | TrainErr | 0.1 (1/2 diverged) |');
+  });
 });
 
 describe('report', () => {
