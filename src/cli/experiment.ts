@@ -214,6 +214,7 @@ export async function run(argv: string[]): Promise<number> {
       createBackend: async () => (await createBackend(backendChoice, backendOptions)).backend,
       threads,
       onProgress: (p) => bar.draw(p),
+      onWarning: (text) => log(`warning: ${text}`),
       onSelectionDone: (s, done, total) => log(`[select ${done}/${total}] ${METHOD_LABELS[s.method]} ${INIT_LABELS[s.init]}: `
         + [s.tau !== undefined ? `τ ${s.tau}` : '', s.lr !== undefined ? `lr ${s.lr}` : '', s.clip !== undefined ? `clip ${s.clip}` : ''].filter(Boolean).join(', ')
         + ` (validation error ${s.valErr === null ? 'diverged' : s.valErr.toPrecision(4)}, ${formatSeconds(s.seconds)})`),

@@ -93,6 +93,8 @@ export interface ExperimentOptions {
   threads?: number;
   /** Seconds between checkpoints of an ALM batch in flight (default 120; 0: after every outer iteration). */
   almCheckpointSeconds?: number;
+  /** Told of trouble that does not stop the experiment (a checkpoint that could not be written). */
+  onWarning?: (text: string) => void;
   /** The command line, recorded in results.json and the report. */
   command?: string;
   /** Run only this shard's cells (method × initialisation, with their selections); see shards.ts. */
@@ -270,6 +272,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     let out: AlmResult[];
     const every = (options.almCheckpointSeconds ?? ALM_CHECKPOINT_SECONDS) * 1000;
     let lastCheckpoint = performance.now();
+    let checkpointWarned = false;
     try {
       const { outer, inner } = spec.alm;
       progress(phase, label, trials.length, 0, true);
@@ -279,17 +282,27 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
         onSweeps: (k, done) => progress(phase, label, trials.length, ((k - 1) * inner + done) / (outer * inner)),
         checkpointDue: () => performance.now() - lastCheckpoint >= every,
         onCheckpoint: (loops, states) => {
-          writeFileAtomic(checkpointPath, batchCheckpointToJson({
-            trials: trials.map((t, i) => ({ config: t.config, initial: t.initial, loop: loops[i], state: states[i] })),
-          }));
           lastCheckpoint = performance.now();
+          try {
+            writeFileAtomic(checkpointPath, batchCheckpointToJson({
+              trials: trials.map((t, i) => ({ config: t.config, initial: t.initial, loop: loops[i], state: states[i] })),
+            }));
+          } catch (err) {
+            // A checkpoint that cannot be written (a full disk, a batch too large for one JSON text) must not end the batch.
+            if (!checkpointWarned) options.onWarning?.(`could not checkpoint the ALM batch to ${checkpointPath} (${(err as Error).message}); it goes on, but a stop now loses its progress`);
+            checkpointWarned = true;
+          }
         },
       });
     } finally {
       backend.dispose();
     }
     if (out.some((r) => r.stopReason === 'stopped')) return null;
-    rmSync(checkpointPath, { force: true });
+    try {
+      rmSync(checkpointPath, { force: true });
+    } catch (err) {
+      options.onWarning?.(`could not remove the finished ALM batch's checkpoint ${checkpointPath} (${(err as Error).message})`);
+    }
     const seconds = (performance.now() - t0) / 1000;
     (results.almBatches ??= []).push({ phase, trials: trials.length, backend: results.backend, seconds: sig(seconds, 4) ?? 0 });
     unitDone(phase, phase === 'select' ? 'select:alm' : 'alm', sum(out.map((r) => r.ownSeconds ?? seconds)), trials.length);

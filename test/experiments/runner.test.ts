@@ -1,7 +1,7 @@
 // The experiment runner end to end in quick mode: the table, the JSON with every run and the
 // two SVG figures are produced and well-formed; a stopped experiment keeps its finished runs
 // and a resumed one ends exactly where an unbroken one does.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -236,6 +236,18 @@ describe('runExperiment, quick preset', () => {
     for (const r of second.results.runs) {
       expect(r.curve.every((p, i) => i === 0 || p.seconds >= r.curve[i - 1].seconds), r.key).toBe(true);
     }
+  });
+
+  it('goes on, warning once, when the ALM batch\'s checkpoint cannot be written', async () => {
+    const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['alm'], inits: ['he'], repeats: 2, almGrid: 'none' });
+    const out = tempDir();
+    mkdirSync(join(out, ALM_BATCH_CHECKPOINT.run)); // a folder where the file would go
+    const warnings: string[] = [];
+    const outcome = await runExperiment(spec, { outDir: out, almCheckpointSeconds: 0, onWarning: (w) => warnings.push(w) });
+    expect(outcome.stopped).toBe(false);
+    expect(outcome.results.runs).toHaveLength(2);
+    expect(warnings[0]).toMatch(/could not checkpoint the ALM batch to .*alm-runs\.checkpoint\.json .*a stop now loses its progress/);
+    expect(warnings.filter((w) => w.includes('could not checkpoint'))).toHaveLength(1);
   });
 
   it('refuses to resume a different experiment, and lets repeats grow', async () => {
