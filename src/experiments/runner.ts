@@ -323,7 +323,6 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   let runsDone = 0;
   const pushRun = (record: RunRecord): void => {
     results.runs.push(record);
-    eta.record(record.method, record.seconds, 0);
     runsDone++;
     save();
     options.onRunDone?.(record, results.runs.length, results.runs.length + runPlan.length - runsDone);
@@ -717,12 +716,11 @@ function mean(xs: number[]): number {
 class EtaModel {
   private readonly sums = new Map<string, { total: number; count: number }>();
 
-  /** Records `count` units of `kind` that took `seconds` each (count 0: a run from disk, timed but not in this session's plan). */
+  /** Records `count` units of `kind` that took `seconds` each. */
   record(kind: string, seconds: number, count = 1): void {
     const s = this.sums.get(kind) ?? { total: 0, count: 0 };
-    const n = Math.max(count, 1);
-    s.total += seconds * n;
-    s.count += n;
+    s.total += seconds * count;
+    s.count += count;
     this.sums.set(kind, s);
   }
 
