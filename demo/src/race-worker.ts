@@ -21,6 +21,7 @@ import type { Problem, RnnWeights } from '../../src/problem/types.ts';
 import { validationProblem } from '../../src/problem/validation.ts';
 import { baselineGrid } from '../../src/experiments/settings.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
+import { PauseGate } from './pause-gate.ts';
 import type { FromRaceWorker, RaceTrial, RaceTrialResult, ToRaceWorker } from './race-protocol.ts';
 
 interface WorkerScope {
@@ -33,8 +34,7 @@ function post(message: FromRaceWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
-let paused = false;
-let releasePause: (() => void) | null = null;
+const gate = new PauseGate(() => post({ type: 'paused' }), () => post({ type: 'resumed' }));
 const controller = new AbortController();
 
 scope.onmessage = (ev) => {
@@ -50,16 +50,14 @@ scope.onmessage = (ev) => {
       void guarded(() => probe(msg));
       break;
     case 'pause':
-      paused = true;
+      gate.pause();
       break;
     case 'resume':
-      paused = false;
-      releasePause?.();
+      gate.resume();
       break;
     case 'stop':
       controller.abort();
-      paused = false;
-      releasePause?.();
+      gate.resume();
       break;
   }
 };
@@ -71,18 +69,6 @@ async function guarded(job: () => Promise<void>): Promise<void> {
     const e = err as Error;
     post({ type: 'error', message: e?.message ?? String(err), userError: err instanceof UserInputError });
   }
-}
-
-function pauseGate(): Promise<void> {
-  if (!paused) return Promise.resolve();
-  post({ type: 'paused' });
-  return new Promise<void>((resolve) => {
-    releasePause = () => {
-      releasePause = null;
-      post({ type: 'resumed' });
-      resolve();
-    };
-  });
 }
 
 /** Loads a trial's data set as the CLI does: each seed draws its own synthetic series. */
@@ -126,7 +112,7 @@ async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<v
     post({ type: 'alm-initial', trainErr: almBatch.map((t, i) => ({ trial: msg.trials[i].index, value: evaluate(t.initial, trained[i], testHidden).trainErr })) });
     const options: AlmRunOptions = {
       signal: controller.signal,
-      pauseGate,
+      pauseGate: gate.wait,
       testHidden,
       onSweeps: (k, done) => post({ type: 'alm-sweeps', k, done }),
       onIteration: (it, i) => post({ type: 'alm-iteration', trial: msg.trials[i].index, it }),
@@ -169,7 +155,7 @@ function baselineOptions(method: Method, problem: Problem, lr: number, clip: num
     ...(method === 'gdc' ? { clip } : {}),
     ...(method === 'sgd' ? { batch: sgdBatch } : {}),
     signal: controller.signal,
-    pauseGate,
+    pauseGate: gate.wait,
   };
 }
 

@@ -165,6 +165,8 @@ export class RaceSession {
   /** Per ALM worker: the sweeps of its outer iteration in flight, and whether it waits at the pause gate. */
   private inFlight: number[] = [];
   private pausedWorkers = new Set<Worker>();
+  /** Pause was pressed and not yet undone by Resume or Stop. */
+  private pauseRequested = false;
   private pendingSlices = 0;
   private baselinesPending = false;
   private phase: 'trials' | 'retrain' | 'finished' = 'trials';
@@ -237,14 +239,23 @@ export class RaceSession {
   }
 
   pause(): void {
+    this.pauseRequested = true;
     for (const w of this.liveWorkers()) w.postMessage({ type: 'pause' } satisfies ToRaceWorker);
   }
 
   resume(): void {
+    this.pauseRequested = false;
     for (const w of this.liveWorkers()) w.postMessage({ type: 'resume' } satisfies ToRaceWorker);
   }
 
+  /** Says 'paused' once every worker still training waits at its pause point (a worker may finish instead of pausing). */
+  private reportPausedIfHeld(): void {
+    const live = this.liveWorkers();
+    if (this.pauseRequested && live.length > 0 && live.every((w) => this.pausedWorkers.has(w))) this.events.state('paused', 'paused');
+  }
+
   stop(): void {
+    this.pauseRequested = false;
     this.stopped = true;
     for (const w of this.liveWorkers()) w.postMessage({ type: 'stop' } satisfies ToRaceWorker);
   }
@@ -326,11 +337,12 @@ export class RaceSession {
         this.baselinesPending = false;
         worker.terminate();
         this.baselineWorker = null;
+        this.reportPausedIfHeld();
         this.maybeFinish();
         break;
       case 'paused':
         this.pausedWorkers.add(worker);
-        if (this.liveWorkers().every((w) => this.pausedWorkers.has(w))) this.events.state('paused', 'paused');
+        this.reportPausedIfHeld();
         break;
       case 'resumed':
         this.pausedWorkers.delete(worker);
@@ -362,6 +374,7 @@ export class RaceSession {
     this.drawCurves();
     this.drawTable();
     this.drawFit();
+    this.reportPausedIfHeld();
     this.maybeFinish();
   }
 
@@ -374,6 +387,8 @@ export class RaceSession {
     this.inFlight = [0];
     this.listen(worker, 0);
     worker.postMessage({ type: 'alm', trials: [this.trials[chosen]], csv: this.input.csv, backend: this.input.backend } satisfies ToRaceWorker);
+    // A pause asked before the retraining began holds it too.
+    if (this.pauseRequested) worker.postMessage({ type: 'pause' } satisfies ToRaceWorker);
   }
 
   private maybeFinish(): void {

@@ -13,6 +13,7 @@ import { formatActivation } from '../../src/problem/activations.ts';
 import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
 import { forward } from '../../src/problem/model.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
+import { PauseGate } from './pause-gate.ts';
 import { hasStorage, saveRun } from './storage.ts';
 
 interface WorkerScope {
@@ -25,8 +26,7 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
-let paused = false;
-let releasePause: (() => void) | null = null;
+const gate = new PauseGate(() => post({ type: 'paused' }), () => post({ type: 'resumed' }));
 let controller: AbortController | null = null;
 let running = false;
 
@@ -41,32 +41,18 @@ scope.onmessage = (ev) => {
       void train(msg);
       break;
     case 'pause':
-      paused = true;
+      gate.pause();
       break;
     case 'resume':
-      paused = false;
-      releasePause?.();
+      gate.resume();
       break;
     case 'stop':
       controller?.abort();
-      paused = false;
-      releasePause?.();
+      gate.resume();
       break;
   }
 };
 
-/** Awaited by runAlm between batches of sweeps. */
-function pauseGate(): Promise<void> {
-  if (!paused) return Promise.resolve();
-  post({ type: 'paused' });
-  return new Promise<void>((resolve) => {
-    releasePause = () => {
-      releasePause = null;
-      post({ type: 'resumed' });
-      resolve();
-    };
-  });
-}
 
 /** Loads the run's data set the way the CLI does (a registered name, or the CSV text the page sent). */
 function loadData(config: RunConfig, csv: { name: string; text: string } | undefined): LoadedDataset {
@@ -90,7 +76,7 @@ async function createBackend(choice: 'webgpu' | 'cpu'): Promise<BcdBackend> {
 
 async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   running = true;
-  paused = false;
+  gate.resume();
   controller = new AbortController();
   let backend: BcdBackend | null = null;
   try {
@@ -127,7 +113,7 @@ async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const result = await runAlm(backend, problem, p, initial, {
       resume: resume ? { loop: resume.loop, state: resume.state } : undefined,
       signal: controller.signal,
-      pauseGate,
+      pauseGate: gate.wait,
       testHidden: config.testHidden,
       onSweeps: (k, done) => post({ type: 'sweeps', k, done }),
       onIteration: (it) => post({ type: 'iteration', it }),
@@ -164,6 +150,5 @@ async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     backend?.dispose();
     running = false;
     controller = null;
-    releasePause = null;
   }
 }

@@ -219,7 +219,8 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     const perSweep = /\(([^()]+) per sweep of 1 trial, 2 workers/.exec(estimate);
     const total = /sweeps ≈ ([^(]+) \(/.exec(estimate);
     expect(perSweep).not.toBeNull();
-    expect(seconds(total![1])).toBeGreaterThanOrEqual(100 * 500 * seconds(perSweep![1]) * 0.99);
+    // (Both figures are rounded for display, to 2–3 digits: hence the 10 % margin.)
+    expect(seconds(total![1])).toBeGreaterThanOrEqual(100 * 500 * seconds(perSweep![1]) * 0.9);
     // A race this large is timed first, then starts.
     await page.$eval('#race-estimate', (e) => { e.textContent = ''; });
     await page.click('#btn-start');
@@ -234,7 +235,7 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
 
   it('pauses the trials between batches of sweeps and the baseline within its epochs, and resumes them to the end', async () => {
     const { page, errors } = await openDemo(browser,
-      `${served.url}?dataset=synthetic-large&seed=1-2&outer=3&inner=20&check-every=1&backend=cpu&baselines=gd&lr=0.01&epochs=400&autostart=1`);
+      `${served.url}?dataset=synthetic-large&seed=1-2&outer=3&inner=20&check-every=1&backend=cpu&baselines=gd&lr=0.01&epochs=2000&autostart=1`);
     await waitForState(page, ['running'], 30_000);
     await page.waitForFunction(() => /outer [1-3]\/3/.test(document.getElementById('progress-text')!.textContent ?? ''), { timeout: 60_000, polling: 50 });
     await page.click('#btn-pause');
