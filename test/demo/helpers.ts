@@ -1,7 +1,7 @@
 // Helpers of the demo page's browser tests: build the page once with Vite, serve the static
 // build on a free localhost port with `vite preview`, drive Debian's Chromium with
 // puppeteer-core, collect console errors and downloads.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,13 +101,18 @@ export async function captureDownloads(page: Page): Promise<(timeoutMs?: number)
   const cdp = await page.createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
   const seen = new Set<string>();
+  /** Sizes seen at the last poll: a file counts as arrived once it is non-empty and its size held for one poll (Chromium may show the final name before the last bytes). */
+  const sizes = new Map<string, number>();
   return async (timeoutMs = 15_000) => {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      const done = readdirSync(dir).filter((f) => !f.endsWith('.crdownload') && !seen.has(f));
-      if (done.length > 0) {
-        seen.add(done[0]);
-        return { name: done[0], text: readFileSync(join(dir, done[0]), 'utf8') };
+      for (const f of readdirSync(dir).filter((x) => !x.endsWith('.crdownload') && !seen.has(x))) {
+        const size = statSync(join(dir, f)).size;
+        if (size > 0 && sizes.get(f) === size) {
+          seen.add(f);
+          return { name: f, text: readFileSync(join(dir, f), 'utf8') };
+        }
+        sizes.set(f, size);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
