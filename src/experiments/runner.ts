@@ -333,6 +333,16 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     // The ALM's fits of the selection, every initialisation × τ × seed in one batch: they
     // choose the ALM's τ, and ALM + GD polishes their end points.
     const almFits = new Map<Initializer, AlmResult[][]>();
+    /** The ALM's τ grid of an initialisation, each τ scored by its fits' validation errors (computed once). */
+    const scoredFits = new Map<Initializer, SelectionCandidate[]>();
+    const almCandidates = (init: Initializer): SelectionCandidate[] => {
+      let tried = scoredFits.get(init);
+      if (!tried) {
+        tried = almTaus.map((tau, j) => scored({ tau }, almFits.get(init)![j].map((r) => validationError(r, valProblem, spec))));
+        scoredFits.set(init, tried);
+      }
+      return tried;
+    };
     if (almSelectInits.length > 0) {
       const trials = almSelectInits.flatMap((init) => almTaus.flatMap((tau) => selectionSeeds.map((s) => ({
         problem: valProblem, params: { ...spec.alm, tau }, initial: selectionInitial(init, s),
@@ -348,7 +358,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
         });
         for (const { method, init } of selectionPlan) {
           if (method !== 'alm') continue;
-          const tried = almTaus.map((tau, j) => scored({ tau }, almFits.get(init)![j].map((r) => validationError(r, valProblem, spec))));
+          const tried = almCandidates(init);
           const best = pickBest(tried);
           // The fits' own computation (the batch's clock shared out where the backend cannot tell).
           const seconds = sum(almFits.get(init)!.flat().map((r) => r.ownSeconds ?? (performance.now() - t0) / 1000 / fits.length));
@@ -361,8 +371,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       if (tauGrid.length === 0) return spec.alm.tau;
       const done = doneSelections.get(selectionKey('alm', init));
       if (done?.tau !== undefined) return done.tau;
-      const tried = almTaus.map((tau, j) => scored({ tau }, almFits.get(init)![j].map((r) => validationError(r, valProblem, spec))));
-      return pickBest(tried).tau!;
+      return pickBest(almCandidates(init)).tau!;
     };
 
     // The baselines' grids and ALM + GD's learning rates, every training in the pool.
