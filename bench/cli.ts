@@ -16,7 +16,8 @@ import type { BenchReport } from './harness/types.ts';
 import { openBenchGpu } from './harness/gpu.ts';
 import { parseTrialSizes, renderTrialsMarkdown, renderTrialsPlot, runTrialsBench, type TrialsBackendSpec, type TrialsReport } from './harness/trials.ts';
 import { PAPER_DATASETS } from './harness/sizes.ts';
-import { acquireGpu, isSoftwareAdapter } from '../src/backends/webgpu/device.ts';
+import { isSoftwareAdapter } from '../src/backends/webgpu/device.ts';
+import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
 import { describeAdapter } from '../src/backends/select.ts';
 import { createWebGpuBatch } from '../src/backends/webgpu/webgpu-backend.ts';
 import { CpuPoolBackend } from '../src/backends/cpu/pool.ts';
@@ -214,7 +215,7 @@ export async function benchMain(argv: string[], log: (line: string) => void = (s
       const icd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
       const flags = args.dawnFlags.length ? `, flags ${args.dawnFlags.join(' ')}` : '';
       return `node ${process.version}: Dawn (webgpu package)${flags}${icd ? `, Vulkan driver ${icd}` : ''}`;
-    }, { dawnFlags: args.dawnFlags }),
+    }, { dawnFlags: args.dawnFlags }, acquireGpu),
     baselineFor: (d) => baselineFor(d, args.experiment, log),
     log,
     loadAverage: () => os.loadavg()[0],

@@ -12,7 +12,7 @@ import { lambdasFor, paramsFor, type AlmParams } from '../src/alm/params.ts';
 import type { BcdBackend, BcdProblem } from '../src/backends/backend.ts';
 import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
 import { TrialsBackend } from '../src/backends/trials.ts';
-import { acquireGpu } from '../src/backends/webgpu/device.ts';
+import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
 import { loadDataset } from '../src/problem/datasets.ts';
 import { initializeWeights, parseInitializer } from '../src/problem/init.ts';

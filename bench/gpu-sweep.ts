@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import os from 'node:os';
 import { DEFAULT_PARAMS, lambdasFor } from '../src/alm/params.ts';
 import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
-import { acquireGpu } from '../src/backends/webgpu/device.ts';
+import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
 import { GpuLimitError } from '../src/backends/webgpu/layout.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
 import { initializeWeights } from '../src/problem/init.ts';

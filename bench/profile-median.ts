@@ -4,7 +4,7 @@
 // adapter (where bench/main.ts's full profile takes too long).
 // Usage: node bin/run-ts.mjs bench/profile-median.ts [r,n,m,T (default 100,80,30,450)] [sweeps (default 5)]
 import { DEFAULT_PARAMS, lambdasFor } from '../src/alm/params.ts';
-import { acquireGpu } from '../src/backends/webgpu/device.ts';
+import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
 import { initializeWeights } from '../src/problem/init.ts';
 import { Rng } from '../src/problem/rng.ts';

@@ -1,15 +1,14 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point of this package under Node: tsx compiles on the fly and the
-// raw-loader hook serves `?raw` imports, so nothing needs to be built before running.
-import { register } from 'node:module';
+// Runs a TypeScript file of this repository under Node without building it (development only:
+// the bench's scripts, and the CPU pools' threads when the source itself runs, as under vitest).
+// tsx compiles on the fly; it is a dev dependency, and the published package never loads it.
 import { register as registerTsx } from 'tsx/esm/api';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
-register('./raw-loader.mjs', import.meta.url);
 registerTsx();
 
-/** Imports `entry` (a path to a .ts file) after the loaders are in place. */
+/** Imports `entry` (a path to a .ts file) after the loader is in place. */
 export async function runTs(entry) {
   return import(pathToFileURL(resolve(entry)).href);
 }

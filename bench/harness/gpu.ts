@@ -1,6 +1,6 @@
 // The bench's WebGPU device: acquireGpu (browser or Node/Dawn) with 'timestamp-query' asked
 // for where the adapter offers it (per-kernel GPU times), and a report of what the adapter has.
-import { acquireGpu, isSoftwareAdapter, type AcquireOptions } from '../../src/backends/webgpu/device.ts';
+import { acquireGpu, isSoftwareAdapter, type AcquiredGpu, type AcquireOptions } from '../../src/backends/webgpu/device.ts';
 import { describeAdapter } from '../../src/backends/select.ts';
 import { instrumentDevice, PassTimer } from './gpu-timer.ts';
 
@@ -49,10 +49,14 @@ export const NO_TIMESTAMPS = 'per-kernel times unavailable: adapter lacks timest
 /**
  * Acquires a device as the engine does (acquireGpu), with timestamp queries when offered.
  * `runtime` describes the runtime for the report; it is called once the device exists (in Node,
- * after the Vulkan driver was chosen).
+ * after the Vulkan driver was chosen). `acquire` is Node's (node-gpu.ts) in Node, the browser's by default.
  */
-export async function openBenchGpu(runtime: () => string, options: AcquireOptions = {}): Promise<BenchGpu> {
-  const { device, adapter, adapterInfo: info } = await acquireGpu({ ...options, optionalFeatures: ['timestamp-query'] });
+export async function openBenchGpu(
+  runtime: () => string,
+  options: AcquireOptions = {},
+  acquire: (options: AcquireOptions) => Promise<AcquiredGpu> = acquireGpu,
+): Promise<BenchGpu> {
+  const { device, adapter, adapterInfo: info } = await acquire({ ...options, optionalFeatures: ['timestamp-query'] });
   const features = [...adapter.features].map(String).sort();
   const timestampQuery = device.features.has('timestamp-query');
   const limits: Record<string, number> = {};

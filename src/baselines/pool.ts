@@ -82,7 +82,10 @@ export class BaselinePool {
   }
 
   private spawn(): PoolThread {
-    const worker = new Worker(new URL('./pool-worker-entry.mjs', import.meta.url), { workerData: { kernels: this.kernels } });
+    // From the compiled package a thread loads pool-worker.js; from the TypeScript source (vitest,
+    // the bench), a plain .mjs entry registers tsx in the thread first.
+    const url = new URL(import.meta.url.endsWith('.ts') ? './pool-worker-entry.mjs' : './pool-worker.js', import.meta.url);
+    const worker = new Worker(url, { workerData: { kernels: this.kernels } });
     const thread: PoolThread = { worker, busy: null };
     const settle = (job: Job, fn: () => void) => {
       job.finish?.();

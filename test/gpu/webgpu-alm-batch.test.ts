@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlm, runAlmBatch, type AlmResult } from '../../src/alm/alm.ts';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
+import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { expectSameRun, expectSpecialBehaviour, heterogeneousTrials } from '../helpers/batch.ts';
 

@@ -13,7 +13,8 @@ import { DEFAULT_PARAMS, lambdasFor, paramsFor, type AlmParams } from '../../src
 import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
 import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
 import { TrialsBackend } from '../../src/backends/trials.ts';
-import { acquireGpu, isSoftwareAdapter, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
+import { isSoftwareAdapter, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
+import { acquireGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { checkLimits, GpuLimitError, planLayout } from '../../src/backends/webgpu/layout.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { loadDataset } from '../../src/problem/datasets.ts';

@@ -18,7 +18,7 @@ import { runAlmBatch, type AlmTrial } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
 import type { BcdBackend, BcdProblem, BcdState, TrialMask } from '../../src/backends/backend.ts';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
+import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { maxTrials, planLayout, trialBytes } from '../../src/backends/webgpu/layout.ts';
 import { WebGpuBackend, type WebGpuBackendOptions } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { initializeWeights, INITIALIZERS } from '../../src/problem/init.ts';

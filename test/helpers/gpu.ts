@@ -1,7 +1,7 @@
 // GPU test plumbing: one WebGPU device per test file (Dawn in Node; SwiftShader without a GPU),
 // and small helpers to upload arrays, run recorded dispatches and read results back as float64.
 import { afterAll, beforeAll } from 'vitest';
-import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
+import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { MAP_READ_MODE, Usage, type Recorder } from '../../src/backends/webgpu/kernels/kernel.ts';
 
 /**

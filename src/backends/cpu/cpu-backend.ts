@@ -3,8 +3,9 @@
 import type { BcdBackend } from '../backend.ts';
 import { TrialsBackend } from '../trials.ts';
 import { CPU_INFO, CpuTrial } from './cpu-trial.ts';
+import type { CpuKernelsChoice } from './kernels.ts';
 
-/** The float64 CPU backend over a batch of trials, in this thread. */
-export function createCpuBackend(): BcdBackend {
-  return new TrialsBackend(() => new CpuTrial(), CPU_INFO);
+/** The float64 CPU backend over a batch of trials, in this thread (kernels: default setDefaultCpuKernels's). */
+export function createCpuBackend(kernels?: CpuKernelsChoice): BcdBackend {
+  return new TrialsBackend(() => new CpuTrial({ kernels }), CPU_INFO);
 }

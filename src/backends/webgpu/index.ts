@@ -1,5 +1,5 @@
 // The WebGPU backend's public surface.
-export { acquireGpu, isSoftwareAdapter, summarizeAdapter, GpuUnavailableError, SWIFTSHADER_ICD } from './device.ts';
+export { acquireGpu, isSoftwareAdapter, summarizeAdapter, GpuUnavailableError } from './device.ts';
 export type { AcquiredGpu, AcquireOptions, GpuAdapterSummary } from './device.ts';
 export { WebGpuBackend, createWebGpuBackend, createWebGpuBatch, createWebGpuBatchBackend, GpuDeviceLostError, GpuDeviceError } from './webgpu-backend.ts';
 export type { PlanningLimits, WebGpuBackendOptions, WebGpuStats } from './webgpu-backend.ts';

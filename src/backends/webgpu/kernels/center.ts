@@ -1,6 +1,6 @@
 // Host side of center.wgsl: the centring shift of the z-block systems and the change of basis
 // between the centred solutions (xz) and the weights (z).
-import source from '../../../../shaders/center.wgsl?raw';
+import { CENTER_WGSL as source } from '../shader-sources.ts';
 import type { GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, type Recorder } from './kernel.ts';
 

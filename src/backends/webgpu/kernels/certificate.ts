@@ -1,5 +1,5 @@
 // Host side of certificate.wgsl: the h- and u-parts of the stationarity certificate.
-import source from '../../../../shaders/certificate.wgsl?raw';
+import { CERTIFICATE_WGSL as source } from '../shader-sources.ts';
 import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 

@@ -1,7 +1,7 @@
 // Host side of cholesky.wgsl: Cholesky factorisation of augmented SPD systems (one workgroup
 // each) and the triangular solves with the factors, spread over (system, block of right-hand-side
 // columns, trial) workgroups in one dispatch.
-import source from '../../../../shaders/cholesky.wgsl?raw';
+import { CHOLESKY_WGSL as source } from '../shader-sources.ts';
 import { FACTOR_FLOATS, FACTOR_PANEL_COLUMNS, SOLVE_FLOATS } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, Usage, type Recorder } from './kernel.ts';
 

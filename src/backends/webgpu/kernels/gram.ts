@@ -1,5 +1,5 @@
 // Host side of gram.wgsl: the z-block normal equations reduced over time.
-import source from '../../../../shaders/gram.wgsl?raw';
+import { GRAM_WGSL as source } from '../shader-sources.ts';
 import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, sequence, type Recorder } from './kernel.ts';
 

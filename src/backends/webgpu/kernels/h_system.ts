@@ -1,5 +1,5 @@
 // Host side of h_system.wgsl: forms the two augmented h-block systems from the new weights.
-import source from '../../../../shaders/h_system.wgsl?raw';
+import { H_SYSTEM_WGSL as source } from '../shader-sources.ts';
 import type { GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, type Recorder } from './kernel.ts';
 

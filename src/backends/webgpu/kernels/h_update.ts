@@ -1,5 +1,5 @@
 // Host side of h_update.wgsl: the batched h-block update for all t.
-import source from '../../../../shaders/h_update.wgsl?raw';
+import { H_UPDATE_WGSL as source } from '../shader-sources.ts';
 import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 

@@ -1,7 +1,7 @@
 // Host side of initial_state.wgsl: s^0 (u_t = W h_{t−1} + V x_t + b, h_t = σ(u_t)) built on the
 // device from the weights in z, so loading a long series costs no T·r² loop in JavaScript; the
 // recurrence is split into dispatches of bounded length.
-import source from '../../../../shaders/initial_state.wgsl?raw';
+import { INITIAL_STATE_WGSL as source } from '../shader-sources.ts';
 import type { GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, grid1d, sequence, Usage, type Recorder } from './kernel.ts';
 

@@ -1,7 +1,6 @@
 // Shared host plumbing of the kernels: shader modules with the common prelude, pipelines with
 // explicit bind group layouts (so validation errors name the kernel), and dispatch recorders.
-import commonSource from '../../../../shaders/common.wgsl?raw';
-import tileSource from '../../../../shaders/tile.wgsl?raw';
+import { COMMON_WGSL as commonSource, TILE_WGSL as tileSource } from '../shader-sources.ts';
 
 /** GPUBufferUsage / GPUMapMode values (local, so nothing depends on the globals being installed). */
 export const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;

@@ -1,6 +1,6 @@
 // Host side of multipliers.wgsl: constraint residual sums, the multiplier update and the terms
 // of the augmented Lagrangian.
-import source from '../../../../shaders/multipliers.wgsl?raw';
+import { MULTIPLIERS_WGSL as source } from '../shader-sources.ts';
 import type { GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 

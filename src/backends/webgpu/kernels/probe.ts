@@ -1,5 +1,5 @@
 // Host side of probe.wgsl: whether the adapter fuses fma (chooses how tile.wgsl forms exact products).
-import source from '../../../../shaders/probe.wgsl?raw';
+import { PROBE_WGSL as source } from '../shader-sources.ts';
 import { PARAMS_BYTES } from './common.ts';
 import { createComputeKernel, MAP_READ_MODE, Usage } from './kernel.ts';
 

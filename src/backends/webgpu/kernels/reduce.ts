@@ -1,5 +1,5 @@
 // Host side of reduce.wgsl: the final reductions to the scalars that are read back.
-import source from '../../../../shaders/reduce.wgsl?raw';
+import { REDUCE_WGSL as source } from '../shader-sources.ts';
 import { NSLOT, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, Usage, type Recorder } from './kernel.ts';
 

@@ -1,5 +1,5 @@
 // Host side of refine.wgsl: residuals of the z-block systems (refinement and certificate).
-import source from '../../../../shaders/refine.wgsl?raw';
+import { REFINE_WGSL as source } from '../shader-sources.ts';
 import type { GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 

@@ -1,5 +1,5 @@
 // Host side of u_update.wgsl: ψ = Ψ(h)w and the element-wise u-block minimiser.
-import source from '../../../../shaders/u_update.wgsl?raw';
+import { U_UPDATE_WGSL as source } from '../shader-sources.ts';
 import { TILE, type GpuLayout } from '../layout.ts';
 import { createComputeKernel, dispatch, type Recorder } from './kernel.ts';
 

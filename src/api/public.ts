@@ -1,0 +1,31 @@
+// What both entries of the package export besides the functions bound to their runtime: the
+// model, the errors, the run handle, constants and types. Everything exported here is the
+// supported API; what is not is internal and may change.
+export { Model } from './model.ts';
+export type { PredictOptions, Evaluation } from './model.ts';
+export { TrainingRun } from './run.ts';
+export { OptionError } from './errors.ts';
+export { UserInputError, ParameterError, DataError, NumericalError } from '../errors.ts';
+export { GpuUnavailableError } from '../backends/webgpu/adapter.ts';
+export type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
+export { BACKEND_NAMES } from './backend.ts';
+export type { BackendName, BackendOption, BackendOptions, GpuDeviceHandle } from './backend.ts';
+export type { Matrix, SeriesData } from './data.ts';
+export type {
+  ActivationOption, BaselineTrainOptions, BaselineTrainResult, CheckpointOptions, CommonOptions, GridOptions, GridResult,
+  GridTrialResult, GridTrialSettings, InitOption, IterationReport, MethodParams, StandardizeOption, TrainOptions, TrainResult,
+} from './train.ts';
+export type { AlmIteration, StopReason } from '../alm/alm.ts';
+export type { AlmParams, InnerStop } from '../alm/params.ts';
+export { DEFAULT_PARAMS } from '../alm/params.ts';
+export { INITIALIZERS } from '../problem/init.ts';
+export type { Initializer } from '../problem/init.ts';
+export { METHODS } from '../baselines/optimizers.ts';
+export type { Method } from '../baselines/optimizers.ts';
+export type { EpochReport, BaselineStop, BaselineLoss } from '../baselines/train.ts';
+export type { TestHidden } from '../problem/model.ts';
+export type { Activation, RnnWeights, Standardization } from '../problem/types.ts';
+export { MODEL_FORMAT } from '../problem/model-file.ts';
+export type { ModelFileJson, ModelColumns } from '../problem/model-file.ts';
+export type { TfjsArtifacts, TfjsExportOptions, TfjsModelJson, TfjsWeightSpec } from '../baselines/tfjs-export.ts';
+export type { BcdBackend, BackendInfo } from '../backends/backend.ts';

@@ -1,0 +1,98 @@
+// The handle a training call returns: a promise of its result (await it), an async iterable of
+// its progress (for await … of), and pause / resume / stop. One class for the ALM, grids and
+// the baselines.
+
+/** Controls a running training: what the API's training functions return. */
+export class TrainingRun<Result, Progress> implements PromiseLike<Result>, AsyncIterable<Progress> {
+  private readonly result: Promise<Result>;
+  private readonly stopper = new AbortController();
+  private pausedGate: Promise<void> | null = null;
+  private releasePause: (() => void) | null = null;
+  private readonly queue: Progress[] = [];
+  private readonly waiters: Array<() => void> = [];
+  private settled = false;
+
+  /** @internal Started by the API's training functions. */
+  constructor(
+    start: (control: {
+      signal: AbortSignal;
+      pauseGate: () => Promise<void>;
+      emit: (progress: Progress) => void;
+    }) => Promise<Result>,
+    userSignal?: AbortSignal,
+  ) {
+    if (userSignal) {
+      if (userSignal.aborted) this.stopper.abort();
+      else userSignal.addEventListener('abort', () => this.stopper.abort(), { once: true });
+    }
+    // Started on the next microtask, so that a caller can attach its iterator first.
+    this.result = Promise.resolve().then(() =>
+      start({
+        signal: this.stopper.signal,
+        pauseGate: () => this.pausedGate ?? Promise.resolve(),
+        emit: (p) => {
+          this.queue.push(p);
+          this.wake();
+        },
+      }),
+    );
+    const done = () => {
+      this.settled = true;
+      this.resume();
+      this.wake();
+    };
+    this.result.then(done, done);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Stops the training after its current batch of sweeps (or epoch); the result still arrives, with the weights reached so far. */
+  stop(): void {
+    this.stopper.abort();
+    this.resume();
+  }
+
+  /** Holds the training at its next batch of sweeps (or epoch) until resume(). */
+  pause(): void {
+    if (this.pausedGate || this.settled) return;
+    this.pausedGate = new Promise((resolve) => (this.releasePause = resolve));
+  }
+
+  /** Continues a paused training. */
+  resume(): void {
+    this.releasePause?.();
+    this.pausedGate = null;
+    this.releasePause = null;
+  }
+
+  /** Whether the training is paused. */
+  get paused(): boolean {
+    return this.pausedGate !== null;
+  }
+
+  then<A = Result, B = never>(onFulfilled?: ((value: Result) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.result.then(onFulfilled, onRejected);
+  }
+
+  /** The result as a plain Promise. */
+  get promise(): Promise<Result> {
+    return this.result;
+  }
+
+  /** Progress reports as they come; ends when the training ends (throws what the training threw). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Progress> {
+    for (;;) {
+      if (this.queue.length > 0) {
+        yield this.queue.shift()!;
+        continue;
+      }
+      if (this.settled) {
+        await this.result;
+        return;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}

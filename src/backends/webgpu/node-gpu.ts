@@ -1,0 +1,118 @@
+// WebGPU in Node through the optional `webgpu` package (Dawn). Before Dawn starts, Vulkan is
+// pointed at a usable driver: on a machine without a GPU, Chromium's SwiftShader ICD; on a
+// headless NVIDIA machine, the driver through EGL. Node only: the browser needs none of this.
+import * as fs from 'node:fs';
+import { acquireGpu as acquireFrom, GpuUnavailableError, requestDevice, type AcquiredGpu, type AcquireOptions } from './device.ts';
+
+/** Chromium's SwiftShader Vulkan ICD on Debian/Ubuntu. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Device nodes whose presence means a hardware GPU driver may be usable. */
+const GPU_DEVICE_NODES = ['/dev/dri', '/dev/nvidiactl', '/dev/nvidia0', '/dev/kfd'];
+
+
+/** Node: whether Vulkan may be pointed at SwiftShader (no ICD chosen by the user, and the ICD exists). */
+function canUseSwiftShader(): boolean {
+  const env = process.env;
+  if (env.VK_ICD_FILENAMES !== undefined || env.VK_DRIVER_FILES !== undefined) return false;
+  return fs.existsSync(SWIFTSHADER_ICD);
+}
+
+/** Where NVIDIA's driver installs its Vulkan ICD description (distribution and container layouts). */
+const NVIDIA_ICD_FILES = [
+  '/usr/share/vulkan/icd.d/nvidia_icd.json',
+  '/etc/vulkan/icd.d/nvidia_icd.json',
+  '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json',
+];
+
+/**
+ * Node: picks the Vulkan driver before Dawn starts. Without GPU device nodes, SwiftShader. On a
+ * headless NVIDIA machine (no DISPLAY), NVIDIA's ICD names libGLX_nvidia, which gives no
+ * device without an X server; the same driver loads through libEGL_nvidia, so a copy of the
+ * ICD that names it is written to the temporary directory and used instead.
+ */
+function prepareNodeVulkan(): void {
+  const env = process.env;
+    if (env.XDG_RUNTIME_DIR === undefined) {
+    // Vulkan's window-system probing complains on stderr without one; a private empty dir will do.
+    const dir = `${env.TMPDIR ?? '/tmp'}/alm-rnn-runtime-${process.getuid?.() ?? 0}`;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      env.XDG_RUNTIME_DIR = dir;
+    } catch {
+      // Only cosmetic: the warning stays.
+    }
+  }
+  if (env.VK_ICD_FILENAMES !== undefined || env.VK_DRIVER_FILES !== undefined) return;
+  const hasGpuNode = GPU_DEVICE_NODES.some((p) => fs.existsSync(p));
+  if (!hasGpuNode) {
+    if (fs.existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    return;
+  }
+  if (env.DISPLAY || !fs.existsSync('/dev/nvidiactl')) return;
+  for (const file of NVIDIA_ICD_FILES) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      if (!text.includes('libGLX_nvidia')) return;
+      const dir = `${env.TMPDIR ?? '/tmp'}/alm-rnn-vulkan-${process.pid}`;
+      fs.mkdirSync(dir, { recursive: true });
+      const egl = `${dir}/nvidia_icd_egl.json`;
+      fs.writeFileSync(egl, text.replace(/libGLX_nvidia\.so\.0/g, 'libEGL_nvidia.so.0'));
+      env.VK_ICD_FILENAMES = egl;
+    } catch {
+      // Leave Vulkan's own choice in place; acquireGpu reports if no adapter results.
+    }
+    return;
+  }
+}
+
+type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+let dawn: DawnModule | undefined;
+let nodeGpu: GPU | undefined;
+
+/** Node: the `webgpu` package's GPU object (created once per process), with its globals installed. */
+async function nodeNavigatorGpu(flags: string[], fresh = false): Promise<GPU> {
+  if (nodeGpu && !fresh) return nodeGpu;
+  if (!dawn) {
+    prepareNodeVulkan();
+    // A variable specifier: `webgpu` is an optional peer dependency, not to be resolved by
+    // bundlers or TypeScript ahead of time.
+    const name = 'webgpu';
+    try {
+      dawn = (await import(/* @vite-ignore */ name)) as DawnModule;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes("'webgpu'")) {
+        throw new GpuUnavailableError('WebGPU in Node needs the optional package "webgpu" (Dawn): npm install webgpu');
+      }
+      throw new GpuUnavailableError(`the "webgpu" package (Dawn for Node) could not be loaded: ${err.message}`);
+    }
+    Object.assign(globalThis, dawn.globals);
+  }
+  nodeGpu = dawn.create(flags);
+  return nodeGpu;
+}
+
+
+/**
+ * Requests an adapter and a device in Node from Dawn (navigator.gpu when a runtime provides
+ * one), retrying on SwiftShader when the installed Vulkan drivers give no adapter.
+ */
+export async function acquireGpu(options: AcquireOptions = {}): Promise<AcquiredGpu> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (options.gpu || nav?.gpu) return acquireFrom(options);
+  let gpu = await nodeNavigatorGpu(options.dawnFlags ?? []);
+  let adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter && canUseSwiftShader()) {
+    // The installed Vulkan drivers gave no usable adapter: retry on SwiftShader.
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    gpu = await nodeNavigatorGpu(options.dawnFlags ?? [], true);
+    adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  }
+  if (!adapter) {
+    throw new GpuUnavailableError(`no WebGPU adapter was found; on a machine without a GPU driver install chromium (for ${SWIFTSHADER_ICD}) and libvulkan1, or set VK_ICD_FILENAMES`);
+  }
+  return requestDevice(adapter, options);
+}
+export type { AcquiredGpu, AcquireOptions, GpuAdapterSummary } from './device.ts';
