@@ -1,6 +1,6 @@
 // The float64 CPU paths on their two kernel sets, js (plain TypeScript) against wasm
 // (WebAssembly SIMD), in one run: ms per BCD sweep and per block (z, h, u) with GFLOP/s
-// (ALGORITHM.md §7's count, flops.ts) at the sp500 and synthetic-large shapes, and the time of
+// (docs/method.md §7's count, flops.ts) at the sp500 and synthetic-large shapes, and the time of
 // one full-batch BPTT epoch (loss and gradient over the training part). Writes a table
 // (README.md) and bench.json into the output folder (default bench/results/cpu-kernels).
 //
@@ -163,7 +163,7 @@ const machine = { runtime: `node ${process.version}`, cpu: cpus()[0]?.model, cor
 const L: string[] = ['# CPU kernels: js against wasm (WebAssembly SIMD)', ''];
 L.push(`- Machine: ${machine.runtime}, ${machine.cpu}, ${machine.cores} cores; load average ${machine.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
 L.push(`- Code: commit ${git('rev-parse --short HEAD')}${git('status --porcelain -- src bench') ? ' (with uncommitted changes)' : ''}`);
-L.push(`- Medians of ${REPS} repetitions of this process's CPU time (wall time in its own column); GFLOP/s by ALGORITHM.md §7's count (bench/flops.ts sweepBlockFlops); one thread.`, '');
+L.push(`- Medians of ${REPS} repetitions of this process's CPU time (wall time in its own column); GFLOP/s by docs/method.md §7's count (bench/flops.ts sweepBlockFlops); one thread.`, '');
 L.push('| shape | size | kernels | ms / sweep | wall ms | GFLOP/s | z ms (GFLOP/s) | h ms (GFLOP/s) | u ms (GFLOP/s) | js / wasm |');
 L.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const p of sweeps) {

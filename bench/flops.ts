@@ -1,4 +1,4 @@
-// Floating-point operations of one BCD sweep, counted as in ALGORITHM.md §7 (dense products,
+// Floating-point operations of one BCD sweep, counted as in docs/method.md §7 (dense products,
 // no credit for symmetry or for constant blocks), so GFLOP/s figures compare across backends.
 
 /** Flops of one sweep's three blocks (z: w- and a-parts; h: D1, D2 and the T solves; u: Ψ(h)w). */

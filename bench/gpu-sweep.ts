@@ -1,6 +1,6 @@
 // Times BCD sweeps of the WebGPU backend at several shapes and batch sizes: ms per sweep of the
 // whole batch of B trials in one submit, the per-step wall times of one sweep (each step
-// submitted alone), GFLOP/s counted as in ALGORITHM.md §7 (all B trials), dispatches and
+// submitted alone), GFLOP/s counted as in docs/method.md §7 (all B trials), dispatches and
 // read-backs per sweep; optionally trial 0's weights after a few sweeps against the float64 CPU
 // backend. Prints a table and writes JSON.
 // Usage: node bin/run-ts.mjs bench/gpu-sweep.ts [--shapes "r,n,m,T;…"] [--trials "1,4,16"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The NumPy + OpenBLAS reference of one BCD sweep (ALGORITHM.md section 4), for comparing the CPU
+"""The NumPy + OpenBLAS reference of one BCD sweep (docs/method.md §4), for comparing the CPU
 backend's kernels with (bench/cpu-kernels.ts). The same blocks as CpuTrial: the K x K w-system and
 the (r+1) x (r+1) a-system by Cholesky (LAPACK through SciPy), D1/D2 with T right-hand sides, W H +
 V X + b and the element-wise ReLU u-update, on random data of the sp500 and synthetic-large shapes

@@ -1,4 +1,4 @@
-// certificate.wgsl — the h- and u-parts of the stationarity certificate (ALGORITHM.md §4.5)
+// certificate.wgsl — the h- and u-parts of the stationarity certificate (docs/method.md §4.5)
 // from the last sweep of a batch: with Δu = u^j − u^{j−1},
 //   g_t = −γ (Wᵀ Δu_{t+1} + σ(u^j_t) − σ(u^{j−1}_t)) = ∇_h L(s^j) − ∇_h L(z^j, h^j, u^{j−1}),
 // and the u-part −μ Δu. Prelude: common.wgsl (ACT), tile.wgsl.

@@ -1,4 +1,4 @@
-// gram.wgsl — z-block normal equations (ALGORITHM.md §4.1, §4.2) as augmented row-major
+// gram.wgsl — z-block normal equations (docs/method.md §4.1, §4.2) as augmented row-major
 // systems [matrix | right-hand sides], reduced over time in segments, in the centred basis of
 // center.wgsl: with S = I − m̂ e_lastᵀ (m̂ the shift, 0 in the last entry), P̃ = S P, Q̃ = S Q,
 // and the data residual of the P-system for its refinement.

@@ -1,4 +1,4 @@
-// h_system.wgsl — the two r×r systems of the h-block (ALGORITHM.md §4.3), augmented so that
+// h_system.wgsl — the two r×r systems of the h-block (docs/method.md §4.3), augmented so that
 // one factorise-and-solve yields every matrix the batched h-update needs:
 //   system 1 (t < T): [D1 | I | Aᵀ | Wᵀ | −γ Wᵀ V],  D1 = (2/T) AᵀA + γ WᵀW + γ I
 //   system 2 (t = T): [D2 | I | Aᵀ],                 D2 = (2/T) AᵀA + γ I

@@ -1,4 +1,4 @@
-// h_update.wgsl — the h-block (ALGORITHM.md §4.3) for all t at once, as one tiled product:
+// h_update.wgsl — the h-block (docs/method.md §4.3) for all t at once, as one tiled product:
 //   h_t = D⁻¹ (γσ(u_t) − ζ_t) + D⁻¹Aᵀ (2/T)(y_t − c)
 //       + [t < T] ( D⁻¹Wᵀ (γ(u_{t+1} − b) + ξ_{t+1}) + (−γ D⁻¹WᵀV) x_{t+1} )
 // with D = D1 for t < T and D2 for t = T; the right operands are the solutions of the

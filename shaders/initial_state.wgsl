@@ -1,4 +1,4 @@
-// initial_state.wgsl — the feasible starting point s^0 of the ALM (ALGORITHM.md §5, step 1)
+// initial_state.wgsl — the feasible starting point s^0 of the ALM (docs/method.md §5.1)
 // from the weights in z: h_0 = 0, u_t = W h_{t−1} + V x_t + b, h_t = σ(u_t), t = 1..T.
 // Prelude: common.wgsl (ACT; P.T, P.r, P.n, P.K).
 // Bindings (per trial, trial-major): (1) x T×n; (2) z: Mᵀ = [W V b]ᵀ (K×r) at 0, so W[i][j] =

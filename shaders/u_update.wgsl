@@ -1,4 +1,4 @@
-// u_update.wgsl — the u-block (ALGORITHM.md §4.4): ψ_t = W h_{t−1} + V x_t + b for all t as
+// u_update.wgsl — the u-block (docs/method.md §4.4): ψ_t = W h_{t−1} + V x_t + b for all t as
 // one tiled product (p_tᵀ Mᵀ), then per entry the exact minimiser of
 //   φ(u) = (γ/2)(u − θ1)² + (γ/2)(θ2 − σ(u))² + (μ/2)(u − θ3)² + λ6 u²,
 //   θ1 = ψ − ξ/γ, θ2 = h + ζ/γ, θ3 = the previous u,

@@ -59,7 +59,7 @@ export function renderMarkdown(rep: BenchReport): string {
   L.push('## ms per BCD sweep');
   L.push('');
   L.push('Median wall-clock ms per sweep over the repetitions (± median absolute deviation); a repetition is one');
-  L.push('`sweep(k)` call of k sweeps, submit to completion. GFLOP/s counts ALGORITHM.md §7; GB/s the byte model');
+  L.push('`sweep(k)` call of k sweeps, submit to completion. GFLOP/s counts docs/method.md §7; GB/s the byte model');
   L.push('of bench/flops.ts (float64 on the CPU, f32 on the GPU). GPU/CPU is the time ratio in this run (above 1: the GPU is slower).');
   L.push('');
   L.push('| size | r | n | m | T | GFLOP/sweep | CPU ms | CPU GFLOP/s | GPU ms (wall) | GPU ms (timestamps) | GPU GFLOP/s | GPU GB/s | GPU/CPU (wall) | GPU/CPU (GPU time) | dispatches / read-backs / submits per sweep |');

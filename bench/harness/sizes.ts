@@ -191,7 +191,7 @@ export function checkSizeFilter(sizes: BenchSize[], filter: string[]): void {
   if (kept.length === 0) throw new UserInputError(`--sizes ${filter.join(',')} keeps none of the profile's ${sizes.length} sizes`);
 }
 
-/** Flops of one sweep at a size (ALGORITHM.md §7). */
+/** Flops of one sweep at a size (docs/method.md §7). */
 export function flopsOf(s: BenchSize): number {
   return sweepFlops(s.r, s.n, s.m, s.T);
 }

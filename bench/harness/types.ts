@@ -63,7 +63,7 @@ export interface PointResult {
   msPerSweep?: Spread;
   /** GPU time per sweep from timestamps on the sweep passes (median over repetitions). */
   gpuMsPerSweep?: number;
-  /** Achieved GFLOP/s at the median (ALGORITHM.md §7 flops). */
+  /** Achieved GFLOP/s at the median (docs/method.md §7 flops). */
   gflops?: number;
   /** Achieved GB/s of the byte model at the median. */
   gbPerS?: number;

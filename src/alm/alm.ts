@@ -1,4 +1,4 @@
-// The ALM outer loop of Algorithm 3.1 (ALGORITHM.md §5), written once against the backend
+// The ALM outer loop of Algorithm 3.1 (docs/method.md §5), written once against the backend
 // interface and over a batch of trials: multipliers, penalty rule, tolerance schedule,
 // warm-start rule, caps, events. The backend holds every trial's state; this loop sees one
 // scalar per trial, plus the weights once per outer iteration to report TrainErr and TestErr.
@@ -155,7 +155,7 @@ export interface AlmRunOptions {
  * Unit roundoffs of ||u|| below which FeasVio is taken to be at the backend's rounding floor.
  * u, h and the weights are stored rounded and Ψ(h)w adds K products, so the violation of an
  * iterate cannot get much below a few roundings of ||u||; once there the decrease test (3.8)
- * fails by chance and γ would grow every iteration while nothing improves (ALGORITHM.md §5).
+ * fails by chance and γ would grow every iteration while nothing improves (docs/method.md §5.3).
  */
 export const FLOOR_ROUNDINGS = 4;
 

@@ -1,4 +1,4 @@
-// Parameters of the method (ALGORITHM.md §5–§6): defaults, the paper's presets per data set,
+// Parameters of the method (docs/method.md §5–§6): defaults, the paper's presets per data set,
 // the λ's they imply, and the one validation that every front end (CLI, page, API) calls.
 import type { Lambdas } from '../backends/backend.ts';
 import { ParameterError } from '../errors.ts';
@@ -44,12 +44,12 @@ export interface AlmParams {
   /**
    * Constraint violation treated as zero: at or below it (or below the backend's own rounding
    * floor, violationFloor in alm.ts, when that is larger) γ is held, because the decrease test
-   * (3.8) can never pass once the violation sits at the rounding floor (ALGORITHM.md §5).
+   * (3.8) can never pass once the violation sits at the rounding floor (docs/method.md §5.3).
    */
   feasFloor: number;
 }
 
-/** Defaults: Table 2 of the paper as read in ALGORITHM.md §6 (the T=10 / S&P column). */
+/** Defaults: Table 2 of the paper as read in docs/method.md §6.1 (the T=10 / S&P column). */
 export const DEFAULT_PARAMS: Readonly<AlmParams> = Object.freeze({
   gamma0: 1,
   eps0: 0.1,
@@ -107,7 +107,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** λ1…λ6 implied by τ, λ6 and the model shape (ALGORITHM.md §6). */
+/** λ1…λ6 implied by τ, λ6 and the model shape (docs/method.md §2). */
 export function lambdasFor(params: Pick<AlmParams, 'tau' | 'lambda6'>, r: number, n: number, m: number): Lambdas {
   const { tau } = params;
   return { l1: tau / (r * m), l2: tau / (r * r), l3: tau / (r * n), l4: tau / r, l5: tau / m, l6: params.lambda6 };

@@ -1,10 +1,10 @@
-// The one boundary of the engine (DESIGN.md §2): the ALM orchestrator in src/alm/ drives a
+// The one boundary of the engine (docs/architecture.md §2): the ALM orchestrator in src/alm/ drives a
 // backend that owns the whole state s = (W, V, b, A, c, h, u) and the multipliers ξ, ζ of B
 // independent trials (problems of one shape). Only scalars, one per trial, cross this boundary
 // during a run; nothing crosses it inside a sweep. A single run is a batch of one.
 import type { Activation, RnnWeights } from '../problem/types.ts';
 
-/** Regularisation weights λ1…λ6 of R(s) (ALGORITHM.md §2). */
+/** Regularisation weights λ1…λ6 of R(s) (docs/method.md §2). */
 export interface Lambdas {
   /** ||A||² */ l1: number;
   /** ||W||² */ l2: number;
@@ -70,7 +70,7 @@ export interface TrialEngine {
   load(problem: BcdProblem, initial: RnnWeights): Promise<void>;
   /** Runs `count` BCD sweeps (z, then h, then u) of L(·; ξ, ζ, γ). No read-back. */
   sweep(count: number, gamma: number): Promise<void>;
-  /** Norm of the element of ∂L(s^j) built from the last sweep (ALGORITHM.md §4.5); Infinity before any sweep. */
+  /** Norm of the element of ∂L(s^j) built from the last sweep (docs/method.md §4.5); Infinity before any sweep. */
   certificate(gamma: number): Promise<number>;
   /** ||C1(s)|| and ||C2(s)|| at the current state. */
   constraintNorms(): Promise<ConstraintNorms>;

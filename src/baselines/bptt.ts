@@ -1,4 +1,4 @@
-// Backpropagation through time for the Elman RNN of ALGORITHM.md §1 and the loss of §2
+// Backpropagation through time for the Elman RNN of docs/method.md §1 and the loss of §2
 // without the constraints:
 //
 //   L(A, W, V, b, c) = (1/S) Σ_{t ∈ window} ||y_t − A h_t − c||²
@@ -29,7 +29,7 @@ import { createWasmArena, type KernelExports } from '../backends/cpu/wasm/instan
 import { activate, activateDerivative } from '../problem/activations.ts';
 import { zeroWeights, type Activation, type RnnWeights } from '../problem/types.ts';
 
-/** The ℓ2 weights λ1..λ5 of ALGORITHM.md §2 on A, W, V, b, c (0 = no penalty). */
+/** The ℓ2 weights λ1..λ5 of docs/method.md §2 on A, W, V, b, c (0 = no penalty). */
 export interface Lambdas {
   A: number;
   W: number;

@@ -17,7 +17,7 @@ import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './opt
 
 /**
  * The data term a baseline minimises: `sum`, the squared error summed over the m outputs and
- * averaged over the steps (the ALM's TrainErr, ALGORITHM.md §1); or `keras-mse`, Keras' "mse",
+ * averaged over the steps (the ALM's TrainErr, docs/method.md §1); or `keras-mse`, Keras' "mse",
  * averaged over the outputs too: the data term divided by m, with the λ terms as they are (Keras
  * adds its regularisation losses to the mean loss). For gd that divides the learning rate of the
  * data term by m; Adam is nearly blind to the scale. TrainErr and TestErr stay in the `sum` units.

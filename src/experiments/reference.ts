@@ -1,6 +1,6 @@
 // Two reference predictors that need no RNN, for reading an experiment's errors: the training
 // mean (a constant), and ordinary least squares of y_t on x_t with an intercept (no recurrence).
-// ALGORITHM.md §6 quotes both for sp500 and synthetic-large.
+// docs/method.md §6.6 quotes both for sp500 and synthetic-large.
 import type { Problem } from '../problem/types.ts';
 
 /** TrainErr and TestErr of one reference predictor. */

@@ -1,5 +1,5 @@
 // What an experiment runs: data, methods, initialisations, repeats, the ALM's parameters, the
-// baselines' budget and the hyperparameter grids. The paper's three settings (ALGORITHM.md §6
+// baselines' budget and the hyperparameter grids. The paper's three settings (docs/method.md §6
 // and the captions of Table 3) are presets; a quick preset keeps CI runs to seconds. Every
 // choice is resolved into one plain-JSON ExperimentSpec, stored with the results so a run can
 // be resumed and a table traced back to exactly what made it.

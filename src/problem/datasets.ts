@@ -16,7 +16,7 @@ export interface DatasetInfo {
   r: number;
   /** Default fraction of steps used for training (T1 = round(T·fraction)). */
   trainFraction: number;
-  /** τ of the regulariser weights λ1…λ5 (ALGORITHM.md §6). */
+  /** τ of the regulariser weights λ1…λ5 (docs/method.md §6.2). */
   tau: number;
   /** Whether the stored/generated data are already standardised. */
   standardized: boolean;

@@ -1,4 +1,4 @@
-// The five weight initialisations of the paper (§6 of ALGORITHM.md), as the authors' code
+// The five weight initialisations of the paper (docs/method.md §6.5), as the authors' code
 // draws them: all normal, biases 0, fan_in = number of columns (r for W and A, n for V).
 import { ParameterError } from '../errors.ts';
 import type { Rng } from './rng.ts';

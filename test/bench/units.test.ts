@@ -81,7 +81,7 @@ describe('measurement summaries', () => {
     expect(f).toEqual([{ family: 'gram', ms: 2, share: 0.5 }, { family: 'h_update', ms: 2, share: 0.5 }]);
   });
 
-  it('counts flops as ALGORITHM.md §7 (≈0.1 GFLOP at T=450) and bytes at the backend precision', () => {
+  it('counts flops as docs/method.md §7 (≈0.1 GFLOP at T=450) and bytes at the backend precision', () => {
     expect(sweepFlops(100, 80, 30, 450) / 1e9).toBeGreaterThan(0.08);
     expect(sweepFlops(100, 80, 30, 450) / 1e9).toBeLessThan(0.15);
     expect(sweepBytes(100, 80, 30, 450, 8)).toBe(2 * sweepBytes(100, 80, 30, 450, 4));

@@ -1,4 +1,4 @@
-// Presets: the paper's three settings (ALGORITHM.md §6, Table 3 captions, §5.4), the quick
+// Presets: the paper's three settings (docs/method.md §6, Table 3 captions, §5.4), the quick
 // preset, overrides, and the validation of a spec.
 import { describe, expect, it } from 'vitest';
 import { PAPER_PRESETS } from '../../src/alm/params.ts';

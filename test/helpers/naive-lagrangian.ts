@@ -1,4 +1,4 @@
-// A deliberately plain, time-major implementation of the augmented Lagrangian (ALGORITHM.md §3),
+// A deliberately plain, time-major implementation of the augmented Lagrangian (docs/method.md §3),
 // written straight from the formulas, to check the backends' block updates independently.
 import type { BcdProblem, BcdState } from '../../src/backends/backend.ts';
 import { activate } from '../../src/problem/activations.ts';

@@ -123,7 +123,7 @@ describe('loadDataset', () => {
     );
   });
 
-  it('sp500: least squares of y on x matches ALGORITHM.md §6 (≈ 0.0065 / 0.028)', () => {
+  it('sp500: least squares of y on x matches docs/method.md §6.6 (≈ 0.0065 / 0.028)', () => {
     const d = loadDataset('sp500', { standardize: 'whole' });
     const { trainErr, testErr } = olsErrors(d.series, d.T1);
     expect(trainErr).toBeGreaterThan(0.0065 * 0.8);
@@ -132,7 +132,7 @@ describe('loadDataset', () => {
     expect(testErr).toBeLessThan(0.028 * 1.2);
   });
 
-  it('synthetic-large: least squares of y on x is near ALGORITHM.md §6 (≈ 7.6 / 11.2; other random draws)', () => {
+  it('synthetic-large: least squares of y on x is near docs/method.md §6.6 (≈ 7.6 / 11.2; other random draws)', () => {
     const d = loadDataset('synthetic-large', { seed: 1, standardize: 'whole' });
     const { trainErr, testErr } = olsErrors(d.series, d.T1);
     expect(trainErr).toBeGreaterThan(7.6 * 0.8);

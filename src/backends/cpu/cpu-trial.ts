@@ -1,4 +1,4 @@
-// The float64 reference backend: the BCD sweep of ALGORITHM.md §4 on Float64Arrays.
+// The float64 reference backend: the BCD sweep of docs/method.md §4 on Float64Arrays.
 //
 // Layout: every T-long quantity is stored feature-major (one row of length T per feature), so
 // the Gram reductions are contiguous dot products over time and the batched h-solves and
@@ -129,7 +129,7 @@ export class CpuTrial implements TrialEngine {
     this.initial = this.snapshot();
   }
 
-  /** s^0: run the RNN forward so that C1 = C2 = 0 (ALGORITHM.md §5 step 1). */
+  /** s^0: run the RNN forward so that C1 = C2 = 0 (docs/method.md §5.1). */
   private buildFeasibleStart(): void {
     const { T, r, n } = this;
     const S = this.S;
@@ -427,7 +427,7 @@ export class CpuTrial implements TrialEngine {
   }
 
   /**
-   * ||v|| for the element v ∈ ∂L(s^j) of ALGORITHM.md §4.5, built from the last sweep:
+   * ||v|| for the element v ∈ ∂L(s^j) of docs/method.md §4.5, built from the last sweep:
    * (∇_z L(s^j), ∇_h L(s^j) − ∇_h L(z^j, h^j, u^{j−1}), −μ(u^j − u^{j−1})).
    * The z-gradient at (z^j, h^{j−1}, u^{j−1}) is zero because z^j minimises it exactly.
    */

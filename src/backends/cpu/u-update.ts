@@ -1,4 +1,4 @@
-// The u-block of the BCD sweep (ALGORITHM.md §4.4): each entry of u independently minimises
+// The u-block of the BCD sweep (docs/method.md §4.4): each entry of u independently minimises
 //   φ(u) = (γ/2)(u − θ1)² + (γ/2)(θ2 − σ(u))² + (μ/2)(u − θ3)² + λ6 u².
 // ReLU and leaky ReLU have closed forms on each half-line; ELU needs a 1-D search on u ≤ 0.
 import type { Activation } from '../../problem/types.ts';

@@ -1,4 +1,4 @@
-// The WebGPU backend: the BCD sweep of ALGORITHM.md §4 for a batch of B trials as a fixed
+// The WebGPU backend: the BCD sweep of docs/method.md §4 for a batch of B trials as a fixed
 // sequence of compute dispatches over state that lives on the device (f32). Every kernel covers
 // all trials of a device batch in one dispatch (the trial is on the workgroup grid's z), so the
 // dispatches of a sweep do not grow with B; every buffer holds the trials trial-major, and the

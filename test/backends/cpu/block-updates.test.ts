@@ -1,4 +1,4 @@
-// Each closed-form block update is the exact minimiser of L in its block (ALGORITHM.md §4), and
+// Each closed-form block update is the exact minimiser of L in its block (docs/method.md §4), and
 // L never increases across a sweep. L is checked with an independent, plain implementation.
 import { describe, expect, it } from 'vitest';
 import type { BcdProblem, BcdState } from '../../../src/backends/backend.ts';
@@ -154,7 +154,7 @@ function gaussSolve(a: Float64Array, b: Float64Array, n: number): Float64Array {
   return x;
 }
 
-describe('the ∂L certificate (ALGORITHM.md §4.5)', () => {
+describe('the ∂L certificate (docs/method.md §4.5)', () => {
   it('equals ||(∇_z L(s^j), ∇_h L(s^j), −μ(u^j − u^{j−1}))|| computed independently', async () => {
     const { be, p, gamma } = await setup({ kind: 'leaky', omega: 0.3 });
     be.updateZ(gamma);
