@@ -48,7 +48,8 @@ never used for the choice.
 
 Writes DIR/${EXPERIMENT_FILES.results} (every run; rewritten after each), DIR/${EXPERIMENT_FILES.report} (Table 3,
 best initialisation per method, selected hyperparameters), DIR/${EXPERIMENT_FILES.fig1} (Figure 1) and
-DIR/${EXPERIMENT_FILES.fig2} (Figure 2). Ctrl-C stops after the run in flight's next check and keeps
+DIR/${EXPERIMENT_FILES.fig2} (Figure 2; the figures need the optional packages vega and vega-lite,
+and are skipped with a note without them). Ctrl-C stops after the run in flight's next check and keeps
 the finished runs; --resume DIR continues.
 
 what to run
@@ -120,10 +121,10 @@ async function runMerge(argv: string[]): Promise<number> {
   const merged = mergeShards(dirs);
   mkdirSync(out, { recursive: true });
   writeResults(join(out, EXPERIMENT_FILES.results), merged);
-  const files = await writeReport(merged, out);
+  const { files, figuresSkipped } = await writeReport(merged, out);
   const verdict = almVerdict(merged).filter((l) => l !== '');
   process.stdout.write(`merged ${dirs.length} shards: ${merged.selections.length} selections, ${merged.runs.length} runs in ${out}\n`
-    + (verdict.length > 0 ? `${verdict[0]}\n` : '') + `report: ${files.report}\nresults: ${files.results}\n`);
+    + (verdict.length > 0 ? `${verdict[0]}\n` : '') + `report: ${files.report}\nresults: ${files.results}\n` + figureLines(files, figuresSkipped));
   return 0;
 }
 
@@ -225,16 +226,22 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     bar.clear();
   }
-  const { results, files, stopped } = outcome;
+  const { results, files, stopped, figuresSkipped } = outcome;
   const verdict = almVerdict(results).filter((l) => l !== '');
   process.stdout.write(
     `${stopped ? 'stopped' : 'done'}: ${results.runs.length} runs in ${outDir}\n`
       + (verdict.length > 0 ? `${verdict[0]}\n` : '')
       + `report: ${files.report}\nresults: ${files.results}\n`
-      + (files.fig1 ? `figure 1: ${files.fig1}\n` : '') + (files.fig2 ? `figure 2: ${files.fig2}\n` : '')
+      + figureLines(files, figuresSkipped)
       + (stopped ? `continue with: alm-rnn experiment --resume ${outDir}\n` : ''),
   );
   return stopped ? 130 : 0;
+}
+
+/** The summary's lines on the figures: their paths, or the one line saying why they were skipped. */
+function figureLines(files: { fig1?: string; fig2?: string }, figuresSkipped: string | undefined): string {
+  if (figuresSkipped !== undefined) return `${figuresSkipped}\n`;
+  return (files.fig1 ? `figure 1: ${files.fig1}\n` : '') + (files.fig2 ? `figure 2: ${files.fig2}\n` : '');
 }
 
 function inputFromFlags(values: Record<string, string | boolean | undefined>, dataset: string): ExperimentInput {

@@ -2,8 +2,12 @@
 // (renderer "none": no canvas or browser needed):
 //   Figure 1 — FeasVio of the ALM against the outer iteration (the paper's Fig. 1);
 //   Figure 2 — TrainErr and TestErr against seconds of computation per method (each run's own) (the paper's Fig. 2).
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+//
+// vega and vega-lite are optional peer dependencies: they are imported only when a figure is
+// drawn, and when they are absent the figures are skipped with one line saying so (the tables
+// in README.md and results.json do not need them). Nothing else under src/ imports them.
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ExperimentResults } from './results.ts';
 import { bestInitPerMethod, cellStats, INIT_LABELS, medianRun, METHOD_LABELS } from './stats.ts';
@@ -72,8 +76,48 @@ export function errorVsTimeSpec(results: ExperimentResults): TopLevelSpec | null
   };
 }
 
-/** Renders a Vega-Lite specification to an SVG document. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+/** The two packages the figures are drawn with. */
+export interface VegaModules {
+  vega: typeof Vega;
+  vl: typeof VegaLite;
+}
+
+/** Imports vega and vega-lite; rejects when either cannot be imported. */
+export type VegaLoader = () => Promise<VegaModules>;
+
+/** The packages importVega loads, in VegaModules' order. */
+const VEGA_PACKAGES = ['vega', 'vega-lite'] as const;
+
+/** The line renderPlots gives when vega or vega-lite is not installed. */
+export const FIGURES_SKIPPED_NOT_INSTALLED =
+  'figures skipped: the optional packages vega and vega-lite are not installed (npm install vega vega-lite)';
+
+/**
+ * Imports vega and vega-lite at run time. The specifiers are not literals, so a bundler leaves
+ * the optional packages out rather than failing on them; `names` is for tests only.
+ */
+export async function importVega(names: readonly [string, string] = VEGA_PACKAGES): Promise<VegaModules> {
+  const [vega, vl] = await Promise.all(names.map((name) => import(/* @vite-ignore */ name)));
+  return { vega: vega as typeof Vega, vl: vl as typeof VegaLite };
+}
+
+/** The one line saying why the figures were skipped when `load` failed with `error`. */
+export function figuresSkippedLine(error: unknown): string {
+  if (isModuleNotFound(error)) return FIGURES_SKIPPED_NOT_INSTALLED;
+  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
+  return `figures skipped: the optional packages vega and vega-lite could not be loaded (${first}); reinstall them with npm install vega vega-lite`;
+}
+
+function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /Cannot find (package|module)|Failed to (load|resolve)/.test(message);
+}
+
+/** Renders a Vega-Lite specification to an SVG document with the given (or freshly imported) packages. */
+export async function renderSvg(spec: TopLevelSpec, modules?: VegaModules): Promise<string> {
+  const { vega, vl } = modules ?? await importVega();
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -83,13 +127,32 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Both figures as SVG text (absent when there is nothing to draw). */
-export async function renderPlots(results: ExperimentResults): Promise<{ fig1?: string; fig2?: string }> {
-  const out: { fig1?: string; fig2?: string } = {};
+/** renderPlots' answer: each figure as SVG text (absent when there is nothing to draw), or why none was drawn. */
+export interface Plots {
+  fig1?: string;
+  fig2?: string;
+  /** One line, set when there was something to draw but vega or vega-lite could not be imported. */
+  skipped?: string;
+}
+
+/**
+ * Both figures as SVG text (absent when there is nothing to draw). vega and vega-lite are
+ * imported (by `load`) only when there is a figure to draw; when that fails, no figure is drawn
+ * and `skipped` says why in one line. A failure while rendering is not caught.
+ */
+export async function renderPlots(results: ExperimentResults, load: VegaLoader = importVega): Promise<Plots> {
   const s1 = feasVioSpec(results);
-  if (s1) out.fig1 = await renderSvg(s1);
   const s2 = errorVsTimeSpec(results);
-  if (s2) out.fig2 = await renderSvg(s2);
+  if (!s1 && !s2) return {};
+  let modules: VegaModules;
+  try {
+    modules = await load();
+  } catch (error) {
+    return { skipped: figuresSkippedLine(error) };
+  }
+  const out: Plots = {};
+  if (s1) out.fig1 = await renderSvg(s1, modules);
+  if (s2) out.fig2 = await renderSvg(s2, modules);
   return out;
 }
 

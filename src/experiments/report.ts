@@ -8,8 +8,11 @@ import {
   bestInitPerMethod, cellStats, INIT_LABELS, METHOD_LABELS, testScore, validationChoicePerMethod, type CellStats, type Moments,
 } from './stats.ts';
 
-/** Renders the whole report; `files` names the plot files it links to. */
-export function renderReport(results: ExperimentResults, files: { fig1: string; fig2: string }): string {
+/**
+ * Renders the whole report; `files` names the plot files it links to. `figuresSkipped` (the line
+ * renderPlots gives when vega or vega-lite is missing) replaces the links, as no figure was drawn.
+ */
+export function renderReport(results: ExperimentResults, files: { fig1: string; fig2: string }, figuresSkipped?: string): string {
   const { spec, data } = results;
   const cells = cellStats(results);
   const shard = results.shard;
@@ -100,6 +103,10 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
   }
 
   lines.push('## Figures', '');
+  if (figuresSkipped !== undefined) {
+    lines.push(`The figures were not drawn: ${figuresSkipped.replace(/^figures skipped: /, '')}.`, '');
+    return lines.join('\n');
+  }
   if (spec.methods.includes('alm')) {
     lines.push(`Figure 1: FeasVio of the ALM against the outer iteration, every run (colour: initialisation).`, '', `![FeasVio against outer iteration](${files.fig1})`, '');
   }

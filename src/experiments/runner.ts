@@ -28,7 +28,7 @@ import { evaluate } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { validationProblem } from '../problem/validation.ts';
 import { ownsCell, type Shard } from './shards.ts';
-import { renderPlots } from './plots.ts';
+import { renderPlots, type VegaLoader } from './plots.ts';
 import { referenceErrors } from './reference.ts';
 import { renderReport } from './report.ts';
 import {
@@ -99,6 +99,8 @@ export interface ExperimentOptions {
   command?: string;
   /** Run only this shard's cells (method × initialisation, with their selections); see shards.ts. */
   shard?: Shard;
+  /** Imports vega and vega-lite for the figures (default: importVega; tests inject a failing one). */
+  loadVega?: VegaLoader;
 }
 
 /** What runExperiment produced. */
@@ -107,6 +109,8 @@ export interface ExperimentOutcome {
   /** Paths of the files written. */
   files: { results: string; report: string; fig1?: string; fig2?: string };
   stopped: boolean;
+  /** One line, set when the figures were not drawn because vega or vega-lite could not be imported (see renderPlots). */
+  figuresSkipped?: string;
 }
 
 /** Loads the data of an input and resolves it into a validated spec. */
@@ -484,15 +488,21 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
 
   results.status = stopped ? 'stopped' : 'complete';
   save();
-  const files = await writeReport(results, options.outDir);
-  return { results, files, stopped };
+  const { files, figuresSkipped } = await writeReport(results, options.outDir, options.loadVega);
+  return { results, files, stopped, ...(figuresSkipped !== undefined ? { figuresSkipped } : {}) };
 }
 
-/** Writes README.md (tables) and the SVG plots for results into dir; returns their paths. */
-export async function writeReport(results: ExperimentResults, dir: string): Promise<ExperimentOutcome['files']> {
+/**
+ * Writes README.md (tables) and the SVG plots for results into dir; returns their paths, and
+ * the one line saying why the plots were skipped when vega or vega-lite could not be imported
+ * (README.md says so too in place of the figures).
+ */
+export async function writeReport(
+  results: ExperimentResults, dir: string, loadVega?: VegaLoader,
+): Promise<Pick<ExperimentOutcome, 'files' | 'figuresSkipped'>> {
   const files: ExperimentOutcome['files'] = { results: join(dir, EXPERIMENT_FILES.results), report: join(dir, EXPERIMENT_FILES.report) };
-  writeFileSync(files.report, renderReport(results, EXPERIMENT_FILES));
-  const plots = await renderPlots(results);
+  const plots = await renderPlots(results, loadVega);
+  writeFileSync(files.report, renderReport(results, EXPERIMENT_FILES, plots.skipped));
   if (plots.fig1) {
     files.fig1 = join(dir, EXPERIMENT_FILES.fig1);
     writeFileSync(files.fig1, plots.fig1);
@@ -501,7 +511,7 @@ export async function writeReport(results: ExperimentResults, dir: string): Prom
     files.fig2 = join(dir, EXPERIMENT_FILES.fig2);
     writeFileSync(files.fig2, plots.fig2);
   }
-  return files;
+  return { files, ...(plots.skipped !== undefined ? { figuresSkipped: plots.skipped } : {}) };
 }
 
 
