@@ -119,7 +119,7 @@ export async function resolveBackend(platform: Platform, options: BackendOptions
     acquired = await platform.acquireGpu();
   } catch (err) {
     if (!(err instanceof GpuUnavailableError)) throw err;
-    if (choice === 'webgpu') throw new OptionError('backend', 'webgpu', `is not available here: ${err.message}`);
+    if (choice === 'webgpu') throw new OptionError('backend: "webgpu"', undefined, `is not available here: ${err.message}`);
     const { backend, line } = cpu();
     return { backend, line: `backend: ${line}; auto: ${err.message}`, owned: true };
   }
