@@ -108,7 +108,7 @@ export async function resolveBackend(platform: Platform, options: BackendOptions
       const backend = createCpuBackend(kernels);
       return { backend, line: `cpu (float64 reference, ${kernels} kernels, in the calling thread)` };
     }
-    return { backend: platform.createCpuPool(workers, kernels), line: `cpu (float64 reference, ${kernels} kernels, ${workers} worker${workers === 1 ? '' : 's'})` };
+    return { backend: platform.createCpuPool(workers, kernels), line: `cpu (float64 reference, ${kernels} kernels, up to ${workers} worker${workers === 1 ? '' : 's'})` };
   };
   if (choice === 'cpu') {
     const { backend, line } = cpu();

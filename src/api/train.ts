@@ -286,6 +286,15 @@ function makeTrial(data: PreparedData, params: AlmParams, init: { init: Initiali
   return { problem, params, initial, config };
 }
 
+/** JSON with every object's keys sorted, so that two equal settings compare equal whatever their key order. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : value === Infinity ? 'Infinity' : value,
+  );
+}
+
 /** Applies a checkpoint to the trials, refusing one made from other data or options. */
 function applyResume(trials: PreparedTrial[], text: string): void {
   if (typeof text !== 'string') throw new OptionError('resume', text, 'must be the JSON text a checkpoint.save received');
@@ -294,7 +303,7 @@ function applyResume(trials: PreparedTrial[], text: string): void {
   cp.trials.forEach((saved: Checkpoint, i) => {
     const t = trials[i];
     if (saved.config.dataset !== t.config.dataset) throw new OptionError('resume', 'a checkpoint of other data', 'was made from other data or another split/standardisation; pass the same inputs, targets and options');
-    const a = JSON.stringify({ ...saved.config, standardize: undefined }), b = JSON.stringify({ ...t.config, standardize: undefined });
+    const a = canonicalJson({ ...saved.config, standardize: undefined }), b = canonicalJson({ ...t.config, standardize: undefined });
     if (a !== b) throw new OptionError('resume', 'a checkpoint of other options', `was made with other options (trial ${i}: ${a} against ${b})`);
     t.initial = saved.initial;
     t.resume = { loop: saved.loop, state: saved.state };

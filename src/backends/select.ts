@@ -1,12 +1,15 @@
-// Chooses and creates the backend a run computes on: cpu, webgpu, or auto (webgpu on a
-// hardware adapter, cpu otherwise: a software adapter such as SwiftShader is far slower than
-// the CPU backend — about 0.1 GFLOP/s against 1–1.5 for plain JS loops on this kind of machine).
+// The command line's backend choice (--backend, --threads, --cpu-kernels), made by the public
+// API's own resolution (src/api/backend.ts) on Node's platform, so the CLI chooses exactly as a
+// library user's `backend: 'auto'` does; only the wording of a refusal is the CLI's (flags).
+import { resolveBackend } from '../api/backend.ts';
+import { OptionError } from '../api/errors.ts';
 import { UserInputError } from '../errors.ts';
+import { nodePlatform } from '../platform/node.ts';
 import type { BcdBackend } from './backend.ts';
 import type { CpuKernelsChoice } from './cpu/kernels.ts';
-import { CpuPoolBackend, defaultThreads } from './cpu/pool.ts';
-import { acquireGpu, GpuUnavailableError, isSoftwareAdapter, type GpuAdapterSummary } from './webgpu/device.ts';
-import { createWebGpuBatch } from './webgpu/webgpu-backend.ts';
+import { defaultThreads } from './cpu/pool.ts';
+
+export { describeAdapter } from '../api/backend.ts';
 
 /** What the user may ask for. */
 export const BACKEND_CHOICES = ['auto', 'cpu', 'webgpu'] as const;
@@ -19,12 +22,6 @@ export interface SelectedBackend {
   line: string;
 }
 
-/** One human-readable description of an adapter. */
-export function describeAdapter(info: GpuAdapterSummary): string {
-  const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unknown adapter';
-  return `${name} (${isSoftwareAdapter(info) ? 'software' : 'hardware'} adapter)`;
-}
-
 /** Options of createBackend. */
 export interface BackendOptions {
   /** CPU worker threads (default: one per core); a batch of B trials uses at most B. */
@@ -35,32 +32,16 @@ export interface BackendOptions {
 
 /** Creates the backend for a choice; "webgpu" fails with a clear message when no adapter is found. */
 export async function createBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<SelectedBackend> {
-  const threads = options.threads ?? defaultThreads();
-  const cpu = (): CpuPoolBackend => new CpuPoolBackend(threads, options.cpuKernels);
-  const cpuLine = `cpu (float64 reference, up to ${threads} thread${threads === 1 ? '' : 's'})`;
-  if (choice === 'cpu') return { backend: cpu(), line: `backend: ${cpuLine}` };
-  if (choice !== 'webgpu' && choice !== 'auto') {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
     throw new UserInputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${String(choice)}"`);
   }
-  let acquired;
   try {
-    acquired = await acquireGpu();
+    // A batch's pool uses at most one thread per trial itself: the cap here is the thread count.
+    const { backend, line } = await resolveBackend(nodePlatform, { backend: choice, workers: options.threads ?? defaultThreads(), cpuKernels: options.cpuKernels }, Number.POSITIVE_INFINITY);
+    return { backend, line };
   } catch (err) {
-    if (!(err instanceof GpuUnavailableError)) throw err;
-    if (choice === 'webgpu') throw new UserInputError(`--backend webgpu: ${err.message}`);
-    return { backend: cpu(), line: `backend: ${cpuLine}; auto: ${err.message}` };
+    if (err instanceof OptionError && err.option.startsWith('backend')) throw new UserInputError(`--backend webgpu: ${err.problem.replace(/^is not available here: /, '')}`);
+    if (err instanceof OptionError && err.option === 'workers') throw new UserInputError(`--threads must be an integer ≥ 1, got ${String(err.value)}`);
+    throw err;
   }
-  const { device, adapterInfo } = acquired;
-  const adapter = describeAdapter(adapterInfo);
-  if (choice === 'auto' && isSoftwareAdapter(adapterInfo)) {
-    device.destroy();
-    return {
-      backend: cpu(),
-      line: `backend: ${cpuLine}; auto: the only WebGPU adapter is ${adapter}, slower than the CPU backend`,
-    };
-  }
-  return {
-    backend: createWebGpuBatch(device, { adapterInfo, ownsDevice: true }),
-    line: `backend: webgpu on ${adapter}`,
-  };
 }
