@@ -85,7 +85,9 @@ export class BaselinePool {
     // From the compiled package a thread loads pool-worker.js; from the TypeScript source (vitest,
     // the bench), a plain .mjs entry registers tsx in the thread first.
     const url = new URL(import.meta.url.endsWith('.ts') ? './pool-worker-entry.mjs' : './pool-worker.js', import.meta.url);
-    const worker = new Worker(url, { workerData: { kernels: this.kernels } });
+    // A thread inherits Node's flags; --input-type (from `node -e` or a pipe) would refuse its module.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    const worker = new Worker(url, { workerData: { kernels: this.kernels }, execArgv });
     const thread: PoolThread = { worker, busy: null };
     const settle = (job: Job, fn: () => void) => {
       job.finish?.();

@@ -20,7 +20,9 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 /** Starts one worker thread serving the pool protocol. */
 export function spawnPoolThread(kernels: CpuKernelsChoice, events: PoolChannelEvents): PoolChannel {
   const url = new URL(FROM_SOURCE ? './pool-worker-entry.mjs' : './pool-worker.js', import.meta.url);
-  const worker = new Worker(url, { workerData: { kernels } });
+  // A thread inherits Node's flags; --input-type (from `node -e` or a pipe) would refuse its module.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const worker = new Worker(url, { workerData: { kernels }, execArgv });
   worker.on('message', (msg: PoolResponse) => events.message(msg));
   worker.on('error', (err) => events.error(err));
   worker.on('exit', (code) => events.exit(code));
