@@ -1,11 +1,16 @@
-// The package's `alm-rnn/datasets` entry: the bundled data sets (the paper's S&P 500 file, the
-// Welch-Goyal volatility file), the synthetic generator of the paper's Table 1, and the CSV
-// reader. Kept apart from the main entry so that a bundle which does not import it does not
-// carry the bundled files. Each loader returns options that spread straight into train():
-//
-//     import { train } from 'alm-rnn';
-//     import { loadDataset } from 'alm-rnn/datasets';
-//     const result = await train({ ...loadDataset('sp500'), params: { outer: 50, inner: 100 } });
+/**
+ * The package's `alm-rnn/datasets` entry: the bundled data sets (the paper's S&P 500 file, the
+ * Welch-Goyal volatility file), the synthetic generator of the paper's Table 1, and the CSV
+ * reader. Kept apart from the main entry so that a bundle which does not import it does not
+ * carry the bundled files. Each loader returns options that spread straight into train():
+ *
+ * ```ts
+ * import { train } from 'alm-rnn';
+ * import { loadDataset } from 'alm-rnn/datasets';
+ * const result = await train({ ...loadDataset('sp500'), params: { outer: 50, inner: 100 } });
+ * ```
+ * @module alm-rnn/datasets
+ */
 import { DATASETS, DATASET_NAMES, isDatasetName, loadDataset as loadRegistered, type DatasetName } from './problem/datasets.ts';
 import { parseCsvWithReport, type CsvOptions, type CsvReport, type MissingPolicy } from './problem/csv.ts';
 import { generateSynthetic, SYNTHETIC_PRESETS, type SyntheticPreset, type SyntheticSizes } from './problem/synthetic.ts';
@@ -21,13 +26,18 @@ export interface DatasetOptions {
   inputs: Float64Array;
   /** Targets, T×m row-major. */
   targets: Float64Array;
+  /** Names of the n input columns. */
   inputNames: string[];
+  /** Names of the m target columns. */
   targetNames: string[];
   /** The data set's hidden size (the paper's r). */
   hidden: number;
   /** The data set's training share. */
   trainFraction: number;
-  /** The data set's τ (the method's regularisation scale). */
+  /**
+   * The data set's τ (the method's regularisation scale).
+   * @property __type.tau τ, the scale of the λ weights (AlmParams.tau).
+   */
   params: { tau: number };
 }
 

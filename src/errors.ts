@@ -3,12 +3,19 @@
 
 /** A problem with user input; the message says what is wrong, where, and what is allowed. */
 export class UserInputError extends Error {
+  /** The error's name, for messages and `instanceof`-free checks. */
   override name = 'UserInputError';
 }
 
 /** A parameter outside its allowed range; names the parameter, its value and the range. */
 export class ParameterError extends UserInputError {
+  /** The error's name. */
   override name = 'ParameterError';
+  /**
+   * @param parameter the parameter's name, e.g. "tau"
+   * @param value the value given
+   * @param allowed the allowed range, e.g. "must be > 0"
+   */
   constructor(readonly parameter: string, readonly value: unknown, readonly allowed: string) {
     super(`${parameter} = ${String(value)} is out of range: ${allowed}`);
   }
@@ -16,6 +23,7 @@ export class ParameterError extends UserInputError {
 
 /** Malformed data (CSV content, model files, checkpoints). */
 export class DataError extends UserInputError {
+  /** The error's name. */
   override name = 'DataError';
 }
 
@@ -25,7 +33,9 @@ export class DataError extends UserInputError {
  * parameters, so front ends show it like bad input, with what to change.
  */
 export class NumericalError extends UserInputError {
+  /** The error's name. */
   override name = 'NumericalError';
+  /** @param detail what broke down, e.g. which block matrix was not positive definite; the message adds advice */
   constructor(readonly detail: string) {
     super(`${detail}. ${NUMERICAL_ADVICE}`);
   }

@@ -1,7 +1,13 @@
-// The package's node entry (`import { … } from 'alm-rnn'` resolves here in node, through the
-// "exports" map): the public API bound to Node: CPU pools of worker threads, WebGPU through the optional `webgpu` package (Dawn).
-// Importing it creates nothing: workers and devices come into being when a call asks for them
-// and are released when it ends.
+/**
+ * The package's node entry (`import { … } from 'alm-rnn'` resolves here in node, through the
+ * "exports" map): the public API bound to Node: CPU pools of worker threads, WebGPU through the optional `webgpu` package (Dawn).
+ * Importing it creates nothing: workers and devices come into being when a call asks for them
+ * and are released when it ends.
+ *
+ * The browser entry (the "browser" condition of the same `alm-rnn` import) exports the same API,
+ * bound to module Web Workers and `navigator.gpu`; this reference documents it once, here.
+ * @module alm-rnn
+ */
 import { resolveBackend, type BackendOptions } from './api/backend.ts';
 import type { BcdBackend } from './backends/backend.ts';
 import type { TrainingRun } from './api/run.ts';

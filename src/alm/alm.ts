@@ -13,6 +13,7 @@ import { lambdasFor, validateParams, type AlmParams } from './params.ts';
 
 /** What happened in one outer iteration k. */
 export interface AlmIteration {
+  /** The outer iteration, from 1. */
   k: number;
   /** γ_{k−1}, the penalty the sweeps of this iteration used. */
   gamma: number;
@@ -22,10 +23,13 @@ export interface AlmIteration {
   eps: number;
   /** FeasVio of s^k: max(||C1||, ||C2||). */
   feasVio: number;
+  /** ||C1(s^k)||, the residual of u = Ψ(h)w. */
   c1: number;
+  /** ||C2(s^k)||, the residual of h = σ(u). */
   c2: number;
-  /** ||ξ^k||, ||ζ^k|| after the multiplier update. */
+  /** ||ξ^k|| after the multiplier update. */
   xiNorm: number;
+  /** ||ζ^k|| after the multiplier update. */
   zetaNorm: number;
   /** L(s^k; ξ^k, ζ^k, γ_k): the value the next warm-start test compares with Γ. */
   lagrangian: number;
@@ -37,7 +41,9 @@ export interface AlmIteration {
   certificate: number | null;
   /** True when the violation was at or below the rounding floor (violationFloor), so γ was held. */
   atFloor: boolean;
+  /** TrainErr of s^k's weights (standardised units). */
   trainErr: number;
+  /** TestErr of s^k's weights (NaN without a test part). */
   testErr: number;
   /** Seconds since the start of the run (across resumes). */
   seconds: number;

@@ -36,6 +36,7 @@ export interface AlmParams {
   outer: number;
   /** Inner sweep cap per outer iteration (≥ 1). */
   inner: number;
+  /** When the inner loop ends: after `inner` sweeps (`cap`, default) or when the ∂L certificate is ≤ ε (`certificate`). */
   innerStop: InnerStop;
   /** Sweeps between read-backs of the stopping certificate (≥ 1). */
   checkEvery: number;

@@ -22,10 +22,15 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
  * which never touches WebGPU needs no WebGPU type declarations. The caller keeps ownership.
  */
 export interface GpuDeviceHandle {
+  /** The device's `GPUQueue`. */
   readonly queue: object;
+  /** The device's `GPUSupportedLimits`. */
   readonly limits: object;
+  /** `GPUDevice.createBuffer`. */
   createBuffer(descriptor: never): unknown;
+  /** `GPUDevice.createComputePipeline`. */
   createComputePipeline(descriptor: never): unknown;
+  /** `GPUDevice.destroy` (the API never calls it on a device the caller gave). */
   destroy(): void;
 }
 

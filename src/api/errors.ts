@@ -6,6 +6,7 @@ import { UserInputError } from '../errors.ts';
 
 /** An option of an API call that is unknown, of the wrong type, or out of range. */
 export class OptionError extends UserInputError {
+  /** The error's name. */
   override name = 'OptionError';
   /**
    * @param option the option's path as the caller wrote it, e.g. "params.tau" or "inputs[3][1]"

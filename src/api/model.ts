@@ -44,7 +44,7 @@ export class Model {
   /** Names of the m target columns. */
   readonly targetNames: readonly string[];
 
-  /** Use Model.fromJSON, or the model a training call returns. */
+  /** @internal Use Model.fromJSON, or the model a training call returns. */
   constructor(file: ModelFile) {
     this.weights = cloneWeights(file.weights);
     this.activation = file.activation;

@@ -104,7 +104,9 @@ export interface TrainResult {
   feasVio: number;
   /** The penalty γ after the last outer iteration. */
   gamma: number;
+  /** Outer iterations completed. */
   outerIterations: number;
+  /** BCD sweeps run in all, over every outer iteration. */
   sweeps: number;
   /** Wall-clock seconds of the run. */
   seconds: number;
@@ -116,6 +118,7 @@ export interface TrainResult {
   backend: string;
   /** Steps trained on (T1) and tested on. */
   trainSteps: number;
+  /** Steps tested on (T − T1; 0 without a test part). */
   testSteps: number;
 }
 
@@ -554,8 +557,11 @@ function baselineLambdas(tau: number, r: number, n: number, m: number) {
 
 /** The settings that vary across a grid's trials. */
 export interface GridTrialSettings {
+  /** The trial's initialiser. */
   init: Initializer;
+  /** The trial's τ. */
   tau: number;
+  /** The trial's seed of the initial weights. */
   seed: number;
 }
 
@@ -584,9 +590,12 @@ export interface GridResult {
   /** One result per trial, in grid order (init outermost, then τ, then seed). With selection: the fits on the fit part. */
   trials: GridTrialResult[];
   /** With select 'validation': the chosen setting retrained on the whole training part. */
-  selected?: GridTrialResult & { index: number };
+  selected?: GridTrialResult & {
+    /** The chosen trial's index in `trials`. */
+    index: number };
   /** With select 'validation': the validation steps held out. */
   validationSteps?: number;
+  /** Which backend computed, and why (the same line `log` receives). */
   backend: string;
 }
 
@@ -630,16 +639,23 @@ export interface BaselineTrainOptions extends Omit<CommonOptions, 'backend' | 'w
 
 /** The outcome of trainBaseline(). */
 export interface BaselineTrainResult {
+  /** The trained model (its weights after the last epoch run). */
   model: Model;
+  /** TrainErr of the final weights, in the standardised units trained in. */
   trainErr: number;
+  /** TestErr of the final weights (null when there is no test part). */
   testErr: number | null;
   /** Epochs run. */
   epochs: number;
   /** `epochs` (ran them all), `aborted` (stop() or the signal) or `diverged`. */
   stopReason: BaselineStop;
+  /** One entry per evaluated epoch. */
   history: EpochReport[];
+  /** Wall-clock seconds of the training. */
   seconds: number;
+  /** Steps trained on (T1). */
   trainSteps: number;
+  /** Steps tested on (0 without a test part). */
   testSteps: number;
 }
 

@@ -114,36 +114,40 @@ export interface TrialFailure {
  * initial point, λ's and μ, and takes its own γ. Every method may be asynchronous (GPU read-backs).
  * Per-trial arrays are indexed by trial; `gamma` always has one entry per trial (a frozen trial's
  * entry is ignored but must be a valid γ).
+ *
+ * To a user of the API it is a handle: get one from createBackend, pass it as the `backend`
+ * option of several calls, read `info`, and `dispose()` it; its engine methods are internal.
  */
 export interface BcdBackend {
+  /** The device it computes on. */
   readonly info: BackendInfo;
   /** Trials loaded (0 before load). */
   readonly trials: number;
-  /** Uploads B problems of one shape and builds each trial's feasible s^0 from its initial weights (ξ = ζ = 0). */
+  /** @internal Uploads B problems of one shape and builds each trial's feasible s^0 from its initial weights (ξ = ζ = 0). */
   load(problems: readonly BcdProblem[], initial: readonly RnnWeights[]): Promise<void>;
-  /**
+  /** @internal
    * Runs `count` BCD sweeps of every active trial (default: all), each with its own γ. No
    * read-back. A trial whose linear algebra breaks down is reported (its state is then
    * undefined) while the others go on; backends that cannot fail that way return nothing.
    */
   sweep(count: number, gamma: ArrayLike<number>, active?: TrialMask): Promise<TrialFailure[] | void>;
-  /** Each trial's ∂L certificate from its last sweep; Infinity where it has none, NaN where not active. */
+  /** @internal Each trial's ∂L certificate from its last sweep; Infinity where it has none, NaN where not active. */
   certificate(gamma: ArrayLike<number>, active?: TrialMask): Promise<Float64Array>;
-  /** Each trial's ||C1(s)||, ||C2(s)|| (and ||u||). */
+  /** @internal Each trial's ||C1(s)||, ||C2(s)|| (and ||u||). */
   constraintNorms(): Promise<ConstraintNorms[]>;
-  /** ξ += γ C1(s), ζ += γ C2(s) (3.7) for the active trials; their new norms (NaN where not active). */
+  /** @internal ξ += γ C1(s), ζ += γ C2(s) (3.7) for the active trials; their new norms (NaN where not active). */
   updateMultipliers(gamma: ArrayLike<number>, active?: TrialMask): Promise<MultiplierNorms[]>;
-  /** Each trial's augmented Lagrangian L(s; ξ, ζ, γ). */
+  /** @internal Each trial's augmented Lagrangian L(s; ξ, ζ, γ). */
   lagrangian(gamma: ArrayLike<number>): Promise<Float64Array>;
-  /** s := s^0 for the trials in `mask` (multipliers are kept). */
+  /** @internal s := s^0 for the trials in `mask` (multipliers are kept). */
   resetToInitial(mask: TrialMask): Promise<void>;
-  /** Every trial's current weights. */
+  /** @internal Every trial's current weights. */
   readWeights(): Promise<RnnWeights[]>;
-  /** One trial's whole current state (checkpoints, parity tests). */
+  /** @internal One trial's whole current state (checkpoints, parity tests). */
   readState(trial: number): Promise<BcdState>;
-  /** Replaces one trial's state (resume from a checkpoint). s^0 stays as loaded. */
+  /** @internal Replaces one trial's state (resume from a checkpoint). s^0 stays as loaded. */
   writeState(trial: number, state: BcdState): Promise<void>;
-  /**
+  /** @internal
    * Seconds of computation each trial has had since load: the time its own engine spent on it,
    * what the trial would have taken alone on one core. Only backends whose trials share no work
    * have it (the CPU's); on WebGPU every dispatch serves all trials at once, so there is none.

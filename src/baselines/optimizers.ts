@@ -18,6 +18,7 @@ import { globalNorm } from './bptt.ts';
 
 /** Names of the gradient methods. */
 export const METHODS = ['gd', 'gdc', 'gdnm', 'sgd', 'adam'] as const;
+/** A gradient method: `gd`, `gdc` (clipped), `gdnm` (Nesterov momentum), `sgd` (mini-batches) or `adam`. */
 export type Method = (typeof METHODS)[number];
 
 /** Settings of one optimiser. */

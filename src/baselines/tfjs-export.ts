@@ -29,25 +29,41 @@ export interface TfjsExportOptions {
 
 /** One entry of a TF.js weights manifest. */
 export interface TfjsWeightSpec {
+  /** The weight's name, e.g. "simple_rnn/kernel". */
   name: string;
+  /** Its shape. */
   shape: number[];
+  /** Its element type (always float32). */
   dtype: 'float32';
 }
 
 /** The model.json of a TF.js LayersModel. */
 export interface TfjsModelJson {
+  /** Always "layers-model". */
   format: 'layers-model';
+  /** The exporter, e.g. "alm-rnn 0.1.0". */
   generatedBy: string;
+  /** Always null (written directly, not by the TF.js converter). */
   convertedBy: null;
+  /** The Keras topology: a SimpleRNN layer and a Dense layer. */
   modelTopology: Record<string, unknown>;
-  weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
+  /** Where the weights are: one group. */
+  weightsManifest: {
+    /** The weights files, relative to model.json. */
+    paths: string[];
+    /** The weights in them, in order. */
+    weights: TfjsWeightSpec[] }[];
+  /** What alm-rnn adds: the activation, standardisation and columns of the model. */
   userDefinedMetadata: Record<string, unknown>;
 }
 
 /** model.json content and the bytes of its weights file. */
 export interface TfjsArtifacts {
+  /** The content of model.json. */
   modelJson: TfjsModelJson;
+  /** The weights in weightData, in order. */
   weightSpecs: TfjsWeightSpec[];
+  /** The bytes of the weights file (float32, little-endian). */
   weightData: ArrayBuffer;
 }
 

@@ -23,6 +23,7 @@ import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './opt
  * data term by m; Adam is nearly blind to the scale. TrainErr and TestErr stay in the `sum` units.
  */
 export const BASELINE_LOSSES = ['sum', 'keras-mse'] as const;
+/** The data term a baseline minimises: `sum` (the ALM's) or `keras-mse` (divided by m). @useDeclaredType */
 export type BaselineLoss = (typeof BASELINE_LOSSES)[number];
 
 /** What a baseline needs of a problem (a full Problem fits). */
@@ -74,10 +75,13 @@ export interface BaselineOptions {
 
 /** Progress after one epoch. */
 export interface EpochReport {
+  /** The epoch, from 1. */
   epoch: number;
   /** The training objective: TrainErr (divided by m for keras-mse) + the λ terms. */
   loss: number;
+  /** TrainErr of the current weights (standardised units). */
   trainErr: number;
+  /** TestErr of the current weights (NaN without a test part). */
   testErr: number;
   /** Wall-clock seconds since training started. */
   seconds: number;

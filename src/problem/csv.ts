@@ -23,13 +23,21 @@ export interface CsvOptions {
 
 /** What parseCsv made of a file, for front ends to tell the user. */
 export interface CsvReport {
+  /** The field separator used (given or detected). */
   delimiter: string;
+  /** The input columns, by header. */
   inputs: string[];
+  /** The target columns, by header. */
   targets: string[];
-  /** The leading date/label column kept as labels, or the unnamed row index dropped. */
+  /**
+   * The leading date/label column kept as labels, or the unnamed row index dropped.
+   * @property __type.name its header
+   * @property __type.kind `labels` (kept) or `index` (dropped)
+   */
   labelColumn?: { name: string; kind: 'labels' | 'index' };
-  /** Rows dropped (--missing drop) or cells filled (--missing ffill) for missing values. */
+  /** Rows dropped for missing values (--missing drop). */
   droppedRows: number;
+  /** Cells filled from the row above (--missing ffill). */
   filledCells: number;
 }
 

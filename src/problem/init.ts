@@ -6,6 +6,7 @@ import { zeroWeights, type RnnWeights } from './types.ts';
 
 /** Names of the initialisers. */
 export const INITIALIZERS = ['he', 'normal-1e-3', 'normal-1e-1', 'glorot', 'lecun'] as const;
+/** An initialiser of the weights: `he`, `normal-1e-3`, `normal-1e-1`, `glorot` or `lecun`. */
 export type Initializer = (typeof INITIALIZERS)[number];
 
 /** Standard deviation used for a rows×cols matrix under the given initialiser. */

@@ -15,24 +15,39 @@ export const MODEL_FORMAT = 'alm-rnn/elman@1';
 
 /** The JSON shape of a model file. */
 export interface ModelFileJson {
+  /** Always MODEL_FORMAT. */
   format: typeof MODEL_FORMAT;
+  /** The activation σ. */
   activation: 'relu' | 'leaky' | 'elu';
+  /** The leaky-ReLU slope ω (activation `leaky` only). */
   omega?: number;
+  /** Hidden units. */
   r: number;
+  /** Inputs. */
   n: number;
+  /** Targets. */
   m: number;
+  /** W, r×r, as rows. */
   W: number[][];
+  /** V, r×n, as rows. */
   V: number[][];
+  /** b, r. */
   b: number[];
+  /** A, m×r, as rows. */
   A: number[][];
+  /** c, m. */
   c: number[];
+  /** How the training data were standardised, when they were (the weights are in those units). */
   standardization?: Standardization;
+  /** The column names trained on, when known. */
   columns?: ModelColumns;
 }
 
 /** The names of the columns a model was trained on. */
 export interface ModelColumns {
+  /** Names of the n input columns. */
   inputs: string[];
+  /** Names of the m target columns. */
   targets: string[];
 }
 

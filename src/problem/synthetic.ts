@@ -9,9 +9,13 @@ import { zeroWeights } from './types.ts';
 
 /** Sizes and scales of a synthetic data set. */
 export interface SyntheticSizes {
+  /** Time steps. */
   T: number;
+  /** Inputs. */
   n: number;
+  /** Targets. */
   m: number;
+  /** Hidden units of the generating RNN. */
   r: number;
   /** Standard deviation of A, W, V, b, c (default 0.8, the small set's). */
   weightStd?: number;
@@ -19,9 +23,25 @@ export interface SyntheticSizes {
   noiseStd?: number;
 }
 
-/** The two sets of Table 1. */
+/**
+ * The two sets of Table 1 (fields as in SyntheticSizes).
+ * @property __type.small.__type.T time steps
+ * @property __type.small.__type.n inputs
+ * @property __type.small.__type.m targets
+ * @property __type.small.__type.r hidden units of the generating RNN
+ * @property __type.small.__type.weightStd standard deviation of the weights
+ * @property __type.small.__type.noiseStd standard deviation of the output noise
+ * @property __type.large.__type.T time steps
+ * @property __type.large.__type.n inputs
+ * @property __type.large.__type.m targets
+ * @property __type.large.__type.r hidden units of the generating RNN
+ * @property __type.large.__type.weightStd standard deviation of the weights
+ * @property __type.large.__type.noiseStd standard deviation of the output noise
+ */
 export const SYNTHETIC_PRESETS = {
+  /** The small set: T=10, n=5, m=3, r=4. */
   small: { T: 10, n: 5, m: 3, r: 4, weightStd: 0.8, noiseStd: 1e-3 },
+  /** The large set: T=500, n=80, m=30, r=100. */
   large: { T: 500, n: 80, m: 30, r: 100, weightStd: 0.05, noiseStd: 1e-5 },
 } as const satisfies Record<string, Required<SyntheticSizes>>;
 

@@ -3,9 +3,17 @@
 
 /** Activation function σ of the Elman RNN. `omega` is the leaky-ReLU slope in (0, 1). */
 export type Activation =
-  | { kind: 'relu' }
-  | { kind: 'leaky'; omega: number }
-  | { kind: 'elu' };
+  | {
+    /** ReLU: max(0, x). */
+    kind: 'relu' }
+  | {
+    /** Leaky ReLU: x for x ≥ 0, ωx below. */
+    kind: 'leaky';
+    /** The slope ω in (0, 1). */
+    omega: number }
+  | {
+    /** ELU: x for x ≥ 0, eˣ − 1 below. */
+    kind: 'elu' };
 
 /** A multivariate time series: T steps of n inputs and m targets, time-major. */
 export interface Series {
@@ -24,16 +32,23 @@ export interface Series {
 
 /** Affine map applied to each column: standardised = (raw − mean) / std. */
 export interface Standardization {
+  /** Mean of each input column. */
   inputMean: number[];
+  /** Standard deviation of each input column. */
   inputStd: number[];
+  /** Mean of each target column. */
   targetMean: number[];
+  /** Standard deviation of each target column. */
   targetStd: number[];
 }
 
 /** Elman RNN weights: h_t = σ(W h_{t−1} + V x_t + b), ŷ_t = A h_t + c. */
 export interface RnnWeights {
+  /** Hidden units. */
   r: number;
+  /** Inputs. */
   n: number;
+  /** Targets (outputs). */
   m: number;
   /** r×r */
   W: Float64Array;

@@ -15,7 +15,7 @@ import {
 import { updateUBlock, type UCoefficients } from './u-update.ts';
 import { createWasmArena, wasmSimdAvailable, type KernelExports } from './wasm/instance.ts';
 
-/** Which kernels the float64 CPU paths (CpuTrial, the BPTT baselines) run. */
+/** Which kernels the float64 CPU paths (CpuTrial, the BPTT baselines) run. @inline */
 export type CpuKernelsChoice = 'wasm' | 'js';
 
 /** The accepted values of a kernels option, for validation and help texts. */

@@ -3,8 +3,11 @@
 
 /** What the engine reports about the adapter it computes on. */
 export interface GpuAdapterSummary {
+  /** The adapter's vendor, e.g. "nvidia" (may be empty). */
   vendor: string;
+  /** The adapter's architecture, e.g. "hopper" (may be empty). */
   architecture: string;
+  /** The adapter's own description (may be empty). */
   description: string;
   /** True when the adapter says it is a fallback (software) adapter. */
   isFallback: boolean;
@@ -12,6 +15,7 @@ export interface GpuAdapterSummary {
 
 /** No WebGPU adapter could be obtained; the message says why and what to try. */
 export class GpuUnavailableError extends Error {
+  /** The error's name. */
   override name = 'GpuUnavailableError';
 }
 
