@@ -231,11 +231,9 @@ describe('the installed package in a Node ESM consumer', () => {
     expect(stderr).not.toMatch(/Error/);
   }, 120_000);
 
-  // Skipped by default: train({ backend: 'webgpu' }) on Dawn/SwiftShader does not reach its first
-  // outer iteration within 90 s for this problem (hidden 4, T 40, even outer 1, inner 1), from the
-  // repository's source as well as from the package, so this is an engine problem, not a packaging
-  // one. ALM_PACKAGE_GPU=1 runs it.
-  it.skipIf(!process.env.ALM_PACKAGE_GPU)('trains on WebGPU (f32) close to the float64 CPU and exits by itself', async () => {
+  // Slow on SwiftShader: compiling the kernels' pipelines takes 40-110 s of a 2-core machine's
+  // CPU before the first sweep (measured; on a GPU it is a fraction of a second).
+  it('trains on WebGPU (f32) close to the float64 CPU and exits by itself', async () => {
     const { out, exitLagMs } = runNode(withGpu, 'gpu.mjs', 240_000);
     const ref = summarize(await train({ inputs, targets, ...BASE, backend: 'cpu', workers: 0 }));
     expect(out.gpu.backend).toMatch(/webgpu/);
