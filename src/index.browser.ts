@@ -9,7 +9,7 @@ import {
   createTrainingApi, type BaselineTrainOptions, type BaselineTrainResult, type GridOptions, type GridResult, type IterationReport,
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
-import type { EpochReport } from './baselines/train.ts';
+import type { EpochReport } from './baselines/report.ts';
 import { browserPlatform } from './platform/browser.ts';
 
 export * from './api/public.ts';

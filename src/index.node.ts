@@ -15,7 +15,7 @@ import {
   createTrainingApi, type BaselineTrainOptions, type BaselineTrainResult, type GridOptions, type GridResult, type IterationReport,
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
-import type { EpochReport } from './baselines/train.ts';
+import type { EpochReport } from './baselines/report.ts';
 import { nodePlatform } from './platform/node.ts';
 
 export * from './api/public.ts';

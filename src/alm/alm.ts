@@ -10,50 +10,9 @@ import { NumericalError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
+import type { AlmIteration, StopReason } from './iteration.ts';
 
-/** What happened in one outer iteration k. */
-export interface AlmIteration {
-  /** The outer iteration, from 1. */
-  k: number;
-  /** γ_{k−1}, the penalty the sweeps of this iteration used. */
-  gamma: number;
-  /** γ_k, after the penalty rule. */
-  gammaNext: number;
-  /** ε_k after the tolerance update. */
-  eps: number;
-  /** FeasVio of s^k: max(||C1||, ||C2||). */
-  feasVio: number;
-  /** ||C1(s^k)||, the residual of u = Ψ(h)w. */
-  c1: number;
-  /** ||C2(s^k)||, the residual of h = σ(u). */
-  c2: number;
-  /** ||ξ^k|| after the multiplier update. */
-  xiNorm: number;
-  /** ||ζ^k|| after the multiplier update. */
-  zetaNorm: number;
-  /** L(s^k; ξ^k, ζ^k, γ_k): the value the next warm-start test compares with Γ. */
-  lagrangian: number;
-  /** BCD sweeps run in this iteration. */
-  sweeps: number;
-  /** Whether this iteration started from s^{k−1} (warm) or from s^0. */
-  warm: boolean;
-  /** The ∂L certificate when it was read (certificate stopping rule), else null. */
-  certificate: number | null;
-  /** True when the violation was at or below the rounding floor (violationFloor), so γ was held. */
-  atFloor: boolean;
-  /** TrainErr of s^k's weights (standardised units). */
-  trainErr: number;
-  /** TestErr of s^k's weights (NaN without a test part). */
-  testErr: number;
-  /** Seconds since the start of the run (across resumes). */
-  seconds: number;
-  /**
-   * Seconds of this trial's own computation (across resumes), where the backend tracks it
-   * (BcdBackend.trialSeconds: the CPU): in a batch, what the trial would have taken alone on
-   * one core, where `seconds` is the whole batch's clock.
-   */
-  ownSeconds?: number;
-}
+export type { AlmIteration, StopReason } from './iteration.ts';
 
 /** The orchestrator's own state after a completed outer iteration: with the backend state, a full checkpoint. */
 export interface AlmLoopState {
@@ -73,12 +32,6 @@ export interface AlmLoopState {
   /** Why it failed, and its last completed iterate's weights (its backend state was reset to s^0). */
   failure?: { message: string; weights: RnnWeights };
 }
-
-/**
- * Why a run ended: the outer cap, the user, FeasVio below feasTol, no progress for `patience`
- * iterations, or a numerical breakdown of its own (the other trials of its batch go on).
- */
-export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress' | 'failed';
 
 /** The relative improvement of FeasVio or TrainErr that counts as progress for `patience`. */
 export const PROGRESS_TOLERANCE = 1e-6;

@@ -5,7 +5,8 @@
 // creates, the API disposes of when the run ends.
 import type { BcdBackend } from '../backends/backend.ts';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.ts';
-import { parseCpuKernels, type CpuKernelsChoice } from '../backends/cpu/kernels.ts';
+import { parseCpuKernels } from '../backends/cpu/kernels.ts';
+import type { CpuKernelsChoice } from '../backends/cpu/kernels-choice.ts';
 import { GpuUnavailableError, isSoftwareAdapter, type GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
 import { createWebGpuBatch } from '../backends/webgpu/webgpu-backend.ts';
 import { OptionError } from './errors.ts';

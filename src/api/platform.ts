@@ -4,7 +4,7 @@
 // entries (src/index.node.ts, src/index.browser.ts) each pass their own; nothing here is
 // chosen by a runtime check.
 import type { BcdBackend } from '../backends/backend.ts';
-import type { CpuKernelsChoice } from '../backends/cpu/kernels.ts';
+import type { CpuKernelsChoice } from '../backends/cpu/kernels-choice.ts';
 import type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
 import type { GpuDeviceHandle } from './backend.ts';
 

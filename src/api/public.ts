@@ -15,14 +15,14 @@ export type {
   ActivationOption, BaselineTrainOptions, BaselineTrainResult, CheckpointOptions, CommonOptions, GridOptions, GridResult,
   GridTrialResult, GridTrialSettings, InitOption, IterationReport, MethodParams, StandardizeOption, TrainOptions, TrainResult,
 } from './train.ts';
-export type { AlmIteration, StopReason } from '../alm/alm.ts';
+export type { AlmIteration, StopReason } from '../alm/iteration.ts';
 export type { AlmParams, InnerStop } from '../alm/params.ts';
 export { DEFAULT_PARAMS } from '../alm/params.ts';
 export { INITIALIZERS } from '../problem/init.ts';
 export type { Initializer } from '../problem/init.ts';
 export { METHODS } from '../baselines/optimizers.ts';
 export type { Method } from '../baselines/optimizers.ts';
-export type { EpochReport, BaselineStop, BaselineLoss } from '../baselines/train.ts';
+export type { EpochReport, BaselineStop, BaselineLoss } from '../baselines/report.ts';
 export type { TestHidden } from '../problem/model.ts';
 export type { Activation, RnnWeights, Standardization } from '../problem/types.ts';
 export { MODEL_FORMAT } from '../problem/model-file.ts';

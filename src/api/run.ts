@@ -2,6 +2,27 @@
 // its progress (for await … of), and pause / resume / stop. One class for the ALM, grids and
 // the baselines.
 
+/**
+ * An AbortSignal, described by what the API uses of it, so that the package's declarations need
+ * neither the DOM's nor Node's types (any AbortSignal fits).
+ */
+export interface AbortSignalLike {
+  /** Whether abort() was called. */
+  readonly aborted: boolean;
+  /** Registers the listener run on abort. */
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+}
+
+/** What a training function gets from its TrainingRun: its stop signal, the pause gate, and where to report progress. */
+export interface RunControl<Progress> {
+  /** Aborted by stop() or the caller's signal (an AbortSignal). */
+  signal: AbortSignalLike;
+  /** Awaited between batches of work: resolves at once, or on resume() while paused. */
+  pauseGate: () => Promise<void>;
+  /** Reports one progress record to the iterator. */
+  emit: (progress: Progress) => void;
+}
+
 /** Controls a running training: what the API's training functions return. */
 export class TrainingRun<Result, Progress> implements PromiseLike<Result>, AsyncIterable<Progress> {
   private readonly result: Promise<Result>;
@@ -14,12 +35,8 @@ export class TrainingRun<Result, Progress> implements PromiseLike<Result>, Async
 
   /** @internal Started by the API's training functions. */
   constructor(
-    start: (control: {
-      signal: AbortSignal;
-      pauseGate: () => Promise<void>;
-      emit: (progress: Progress) => void;
-    }) => Promise<Result>,
-    userSignal?: AbortSignal,
+    start: (control: RunControl<Progress>) => Promise<Result>,
+    userSignal?: AbortSignalLike,
   ) {
     if (userSignal) {
       if (userSignal.aborted) this.stopper.abort();

@@ -1,13 +1,15 @@
 // Training from data in memory, for people who embed the engine: the ALM (one run, or a grid of
 // trials as one batch, with selection on validation), and the gradient baselines. Every option
 // is checked here, at the edge, before anything is created; the engine inside trusts them.
-import { numericalError, runAlm, runAlmBatch, summarizeResult, type AlmIteration, type AlmResult, type AlmTrial, type StopReason } from '../alm/alm.ts';
+import { numericalError, runAlm, runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+import type { AlmIteration, StopReason } from '../alm/iteration.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from '../alm/checkpoint.ts';
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
 import { initSeed, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
-import { trainBaseline as trainBaselineInternal, BASELINE_LOSSES, type BaselineLoss, type EpochReport, type BaselineStop } from '../baselines/train.ts';
+import { trainBaseline as trainBaselineInternal } from '../baselines/train.ts';
+import { BASELINE_LOSSES, type BaselineLoss, type EpochReport, type BaselineStop } from '../baselines/report.ts';
 import { METHODS, type Method } from '../baselines/optimizers.ts';
 import { lambdasFor } from '../alm/params.ts';
 import { DataError, ParameterError, UserInputError } from '../errors.ts';
@@ -24,7 +26,7 @@ import { readSeries, type SeriesData } from './data.ts';
 import { checkKnownKeys, checkObject, OptionError } from './errors.ts';
 import { Model } from './model.ts';
 import type { Platform } from './platform.ts';
-import { TrainingRun } from './run.ts';
+import { TrainingRun, type AbortSignalLike, type RunControl } from './run.ts';
 
 /** The method's parameters a call may set (any subset; the rest take the defaults). */
 export type MethodParams = Partial<AlmParams>;
@@ -53,7 +55,7 @@ export interface CommonOptions extends SeriesData, BackendOptions {
   /** How TestErr's hidden state starts: carried on from training (default, the paper's formula) or reset to 0. */
   testHidden?: TestHidden;
   /** Stops the training after its current batch of sweeps (epoch); the result still arrives. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of train(): one ALM run. */
@@ -345,13 +347,13 @@ async function withBackend<T>(platform: Platform, options: BackendOptions, trial
   }
 }
 
-type Control = { signal: AbortSignal; pauseGate: () => Promise<void>; emit: (p: IterationReport) => void };
+type Control = RunControl<IterationReport>;
 
 function runOptions(options: TrainOptions, control: Control, trials: PreparedTrial[]) {
   const cp = options.checkpoint;
   let lastSave = -Infinity;
   return {
-    signal: control.signal,
+    signal: control.signal as AbortSignal,
     pauseGate: control.pauseGate,
     testHidden: options.testHidden ?? 'carry',
     feasTol: options.feasTol,
@@ -518,7 +520,7 @@ export function createTrainingApi(platform: Platform) {
           testHidden: options.testHidden ?? 'carry',
           evaluateEvery: options.evaluateEvery,
           kernels: options.cpuKernels,
-          signal: control.signal,
+          signal: control.signal as AbortSignal,
           pauseGate: control.pauseGate,
           onEpoch: (e) => {
             options.onEpoch?.(e);

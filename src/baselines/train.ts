@@ -4,7 +4,7 @@
 // An epoch is one pass over the training steps: one full-batch step for gd, gdc, gdnm (and
 // adam without `batch`), or ⌈T1/batch⌉ mini-batch steps for sgd (and adam with `batch`),
 // the windows visited in a seeded random order. Mini-batch construction: see bptt.ts.
-import type { CpuKernelsChoice } from '../backends/cpu/kernels.ts';
+import type { CpuKernelsChoice } from '../backends/cpu/kernels-choice.ts';
 import { ParameterError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import { Rng } from '../problem/rng.ts';
@@ -14,17 +14,9 @@ import {
   type Lambdas,
 } from './bptt.ts';
 import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './optimizers.ts';
+import { BASELINE_LOSSES, type BaselineLoss, type BaselineStop, type EpochReport } from './report.ts';
 
-/**
- * The data term a baseline minimises: `sum`, the squared error summed over the m outputs and
- * averaged over the steps (the ALM's TrainErr, docs/method.md §1); or `keras-mse`, Keras' "mse",
- * averaged over the outputs too: the data term divided by m, with the λ terms as they are (Keras
- * adds its regularisation losses to the mean loss). For gd that divides the learning rate of the
- * data term by m; Adam is nearly blind to the scale. TrainErr and TestErr stay in the `sum` units.
- */
-export const BASELINE_LOSSES = ['sum', 'keras-mse'] as const;
-/** The data term a baseline minimises: `sum` (the ALM's) or `keras-mse` (divided by m). @useDeclaredType */
-export type BaselineLoss = (typeof BASELINE_LOSSES)[number];
+export { BASELINE_LOSSES, type BaselineLoss, type BaselineStop, type EpochReport } from './report.ts';
 
 /** What a baseline needs of a problem (a full Problem fits). */
 export type BaselineProblem = Pick<Problem, 'series' | 'T1' | 'r' | 'activation'> & Partial<Pick<Problem, 'name'>>;
@@ -72,23 +64,6 @@ export interface BaselineOptions {
   /** BPTT's kernels: 'wasm' (WebAssembly SIMD) or 'js'; default: setDefaultCpuKernels (wasm). */
   kernels?: CpuKernelsChoice;
 }
-
-/** Progress after one epoch. */
-export interface EpochReport {
-  /** The epoch, from 1. */
-  epoch: number;
-  /** The training objective: TrainErr (divided by m for keras-mse) + the λ terms. */
-  loss: number;
-  /** TrainErr of the current weights (standardised units). */
-  trainErr: number;
-  /** TestErr of the current weights (NaN without a test part). */
-  testErr: number;
-  /** Wall-clock seconds since training started. */
-  seconds: number;
-}
-
-/** Why training stopped. */
-export type BaselineStop = 'epochs' | 'aborted' | 'diverged';
 
 /** Result of trainBaseline. */
 export interface BaselineResult {

@@ -15,8 +15,9 @@ import {
 import { updateUBlock, type UCoefficients } from './u-update.ts';
 import { createWasmArena, wasmSimdAvailable, type KernelExports } from './wasm/instance.ts';
 
-/** Which kernels the float64 CPU paths (CpuTrial, the BPTT baselines) run. @inline */
-export type CpuKernelsChoice = 'wasm' | 'js';
+import type { CpuKernelsChoice } from './kernels-choice.ts';
+
+export type { CpuKernelsChoice } from './kernels-choice.ts';
 
 /** The accepted values of a kernels option, for validation and help texts. */
 export const CPU_KERNELS_CHOICES: readonly CpuKernelsChoice[] = ['wasm', 'js'];
