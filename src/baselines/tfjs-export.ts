@@ -106,21 +106,6 @@ export function toTfjsArtifacts(model: ModelFile | ModelFileJson | unknown, opti
   return { modelJson, weightSpecs: specs, weightData };
 }
 
-/** Writes model.json and its weights file into `dir` (created if missing); returns their paths. */
-export async function writeTfjsModel(
-  model: ModelFile | ModelFileJson | unknown, dir: string, options: TfjsExportOptions = {},
-): Promise<{ modelPath: string; weightsPath: string }> {
-  const art = toTfjsArtifacts(model, options);
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  await fs.mkdir(dir, { recursive: true });
-  const modelPath = path.join(dir, 'model.json');
-  const weightsPath = path.join(dir, art.modelJson.weightsManifest[0].paths[0]);
-  await fs.writeFile(weightsPath, new Uint8Array(art.weightData));
-  await fs.writeFile(modelPath, `${JSON.stringify(art.modelJson, null, 2)}\n`);
-  return { modelPath, weightsPath };
-}
-
 /** Weights that act on raw inputs and give raw targets, for a model trained on standardised data. */
 export function foldStandardization(
   w: RnnWeights, s: { inputMean: number[]; inputStd: number[]; targetMean: number[]; targetStd: number[] },

@@ -1,6 +1,6 @@
 // `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
 // `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
-import { writeTfjsModel } from '../baselines/tfjs-export.ts';
+import { writeTfjsModel } from '../baselines/tfjs-write.ts';
 import { DataError, UserInputError } from '../errors.ts';
 import { readTextFile } from '../problem/csv-file.ts';
 import { modelFromJson } from '../problem/model-file.ts';
