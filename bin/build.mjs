@@ -40,4 +40,6 @@ for (const file of jsFiles(dist)) {
     rewritten++;
   }
 }
+// A stamp for the test setup (test/setup/build.ts): sources newer than it mean a rebuild.
+writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);
 console.log(`dist/: built (${rewritten} file${rewritten === 1 ? '' : 's'} with worker URLs rewritten)`);

@@ -20,13 +20,23 @@ export interface Packed {
   remove(): void;
 }
 
-/** Runs `npm pack` on the repository (its `prepare` builds dist/ first) into a new temporary folder. */
+/**
+ * The repository packed by `npm pack`, in a new temporary folder for this test file's consumers.
+ * Under vitest the tarball is made once per run (test/setup/build.ts has built dist/ and names a
+ * folder for it) and shared by the package tests; alone, it is packed here (`prepare` builds).
+ */
 export function packRepository(): Packed {
-  const dir = mkdtempSync(join(tmpdir(), 'alm-rnn-pack-'));
-  execFileSync(NPM, ['pack', '--pack-destination', dir, '--silent'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
-  if (!tgz) throw new Error(`npm pack wrote no tarball into ${dir}`);
-  return { tarball: join(dir, tgz), dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = mkdtempSync(join(tmpdir(), 'alm-rnn-consumers-'));
+  const shared = process.env.ALM_RNN_PACK_DIR;
+  const packDir = shared ?? dir;
+  let tgz = readdirSync(packDir).find((f) => f.endsWith('.tgz'));
+  if (!tgz) {
+    // With the shared folder dist/ is fresh (the setup built it), so prepare need not run again.
+    execFileSync(NPM, ['pack', '--pack-destination', packDir, '--silent', ...(shared ? ['--ignore-scripts'] : [])], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    tgz = readdirSync(packDir).find((f) => f.endsWith('.tgz'));
+  }
+  if (!tgz) throw new Error(`npm pack wrote no tarball into ${packDir}`);
+  return { tarball: join(packDir, tgz), dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Options of createConsumer. */

@@ -135,7 +135,7 @@ export async function main(): Promise<number> {
 
 const tsconfig = (module: string, moduleResolution: string) => JSON.stringify({
   compilerOptions: {
-    strict: true, target: 'es2022', module, moduleResolution, types: [], noEmit: true,
+    strict: true, target: 'es2022', lib: ['es2022'], module, moduleResolution, types: [], noEmit: true,
     noUnusedLocals: true, exactOptionalPropertyTypes: true,
   },
   files: ['app.ts'],
@@ -255,7 +255,7 @@ describe('the installed package in a Node ESM consumer', () => {
   }, 60_000);
 });
 
-describe('TypeScript consumers (strict, no skipLibCheck, types: [] so no @types/node or @webgpu/types)', () => {
+describe('TypeScript consumers (strict, no skipLibCheck, lib es2022 and types [] so no DOM, @types/node or @webgpu/types)', () => {
   for (const config of ['tsconfig.nodenext.json', 'tsconfig.bundler.json']) {
     it(`tsc --noEmit -p ${config} reports no error`, () => {
       const tsc = join(noGpu, 'node_modules', 'typescript', 'bin', 'tsc');
