@@ -64,9 +64,10 @@ async function main() {
   // 2. A grid of two seeds, one trial per module Web Worker. Trial 0 (seed 1) is run 1 again.
   const grid = await trainGrid({ ...common, backend: 'cpu', workers: 2, seeds: [1, 2], onIteration: report('CPU, 2 Web Workers') });
 
-  // 3. WebGPU (throws GpuUnavailableError where the browser has no adapter; 'auto' would fall back to the CPU).
-  let webgpu;
-  try {
+  // 3. WebGPU (throws GpuUnavailableError where the browser has no adapter; 'auto' would fall back
+  //    to the CPU). `?webgpu=off` in the address skips it.
+  let webgpu = { skipped: true };
+  if (new URLSearchParams(location.search).get('webgpu') !== 'off') try {
     const r = await train({ ...common, backend: 'webgpu', seed: 1, onIteration: report('WebGPU') });
     webgpu = summary(r);
   } catch (err) {

@@ -4,6 +4,7 @@
 export { Model } from './model.ts';
 export type { PredictOptions, Evaluation } from './model.ts';
 export { TrainingRun } from './run.ts';
+export type { AbortSignalLike } from './run.ts';
 export { OptionError } from './errors.ts';
 export { UserInputError, ParameterError, DataError, NumericalError } from '../errors.ts';
 export { GpuUnavailableError } from '../backends/webgpu/adapter.ts';
