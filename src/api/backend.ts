@@ -114,7 +114,8 @@ export async function resolveBackend(platform: Platform, options: BackendOptions
       const backend = createCpuBackend(kernels);
       return { backend, line: `cpu (float64 reference, ${kernels} kernels, in the calling thread)` };
     }
-    return { backend: platform.createCpuPool(workers, kernels), line: `cpu (float64 reference, ${kernels} kernels, up to ${workers} worker${workers === 1 ? '' : 's'})` };
+    const backend = platform.createCpuPool(workers, kernels);
+    return { backend, line: backend.info.description };
   };
   if (choice === 'cpu') {
     const { backend, line } = cpu();

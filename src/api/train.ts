@@ -52,6 +52,8 @@ export interface CommonOptions extends SeriesData, BackendOptions {
   trainSteps?: number;
   /** Standardisation of inputs and targets (default `whole`, the paper's); predictions come back in raw units either way. */
   standardize?: StandardizeOption;
+  /** Which columns standardisation touches: `all` (default) or `targets` (inputs kept as given, e.g. already scaled). */
+  standardizeColumns?: 'all' | 'targets';
   /** How TestErr's hidden state starts: carried on from training (default, the paper's formula) or reset to 0. */
   testHidden?: TestHidden;
   /** Stops the training after its current batch of sweeps (epoch); the result still arrives. */
@@ -124,7 +126,7 @@ export interface TrainResult {
   testSteps: number;
 }
 
-const COMMON_KEYS = ['inputs', 'targets', 'inputNames', 'targetNames', 'backend', 'workers', 'cpuKernels', 'log', 'hidden', 'activation', 'trainFraction', 'trainSteps', 'standardize', 'testHidden', 'signal'] as const;
+const COMMON_KEYS = ['inputs', 'targets', 'inputNames', 'targetNames', 'backend', 'workers', 'cpuKernels', 'log', 'hidden', 'activation', 'trainFraction', 'trainSteps', 'standardize', 'standardizeColumns', 'testHidden', 'signal'] as const;
 const ALM_KEYS = [...COMMON_KEYS, 'init', 'seed', 'params', 'feasTol', 'patience', 'onIteration', 'onSweeps', 'checkpoint', 'resume'] as const;
 const PARAM_KEYS = Object.keys(DEFAULT_PARAMS) as (keyof AlmParams)[];
 
@@ -197,6 +199,7 @@ function prepareData(options: CommonOptions, api: string): PreparedData {
   }
   if (T1 < 2) throw new OptionError(options.trainSteps !== undefined ? 'trainSteps' : 'trainFraction', options.trainSteps ?? options.trainFraction, `leaves ${T1} training step${T1 === 1 ? '' : 's'} of the ${T}; the method needs at least 2`);
   const mode = checkChoice('standardize', options.standardize ?? 'whole', ['whole', 'train', 'none'] as const);
+  const columns = checkChoice('standardizeColumns', options.standardizeColumns ?? 'all', ['all', 'targets'] as const);
   if (options.testHidden !== undefined) checkChoice('testHidden', options.testHidden, ['carry', 'reset'] as const);
   if (options.signal !== undefined && !(typeof options.signal === 'object' && options.signal !== null && 'aborted' in options.signal)) {
     throw new OptionError('signal', options.signal, 'must be an AbortSignal');
@@ -205,12 +208,12 @@ function prepareData(options: CommonOptions, api: string): PreparedData {
   let s = series;
   let standardization: Standardization | undefined;
   if (mode !== 'none') {
-    const out = standardize(series, { mode, T1: Math.min(T1, T), columns: 'all' });
+    const out = standardize(series, { mode, T1: Math.min(T1, T), columns });
     s = out.series;
     standardization = out.standardization;
   }
   const problem: Problem = { name: 'arrays', series: s, T1, r, activation, standardization };
-  const fingerprint = `arrays:${T}x${series.n}+${series.m}:T1=${T1}:${mode}:${hashValues([series.x, series.y], series.inputNames.join(',') + '|' + series.targetNames.join(','))}`;
+  const fingerprint = `arrays:${T}x${series.n}+${series.m}:T1=${T1}:${mode}${columns === 'targets' ? '-targets' : ''}:${hashValues([series.x, series.y], series.inputNames.join(',') + '|' + series.targetNames.join(','))}`;
   return { problem, fingerprint };
 }
 

@@ -61,7 +61,7 @@ describe('train()', () => {
     const f32 = await train({ ...BASE, inputs: Float32Array.from(DATA.inputs.flat()), targets: Float32Array.from(DATA.targets.flat()) });
     const pool = await train({ ...BASE, workers: 1 });
     for (const r of [f64, f32, pool]) expect(r.trainErr).toBe(rows.trainErr);
-    expect(pool.backend).toMatch(/up to 1 worker/);
+    expect(pool.backend).toMatch(/up to 1 thread\b/);
   });
 
   it('reports every outer iteration through the iterator and the callback, and after-sweep progress', async () => {

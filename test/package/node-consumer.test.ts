@@ -207,9 +207,9 @@ describe('the installed package in a Node ESM consumer', () => {
     expectSame(out.cpu, ref);
     expect(out.cpu.backend).toMatch(/in the calling thread/);
     expectSame(out.pool1, ref);
-    expect(out.pool1.backend).toMatch(/1 worker\b/);
+    expect(out.pool1.backend).toMatch(/up to 1 thread\b/);
     const grid = await trainGrid({ inputs, targets, ...BASE, seeds: [1, 2], backend: 'cpu', workers: 0 });
-    expect(out.grid.backend).toMatch(/2 workers/);
+    expect(out.grid.backend).toMatch(/up to 2 threads/);
     expect(out.grid.trials).toHaveLength(2);
     grid.trials.forEach((t, i) => expectSame(out.grid.trials[i], summarize(t)));
     expectSame(out.grid.trials[0], ref); // seed 1 is train()'s default

@@ -42,6 +42,6 @@ export class CpuPoolBackend extends WorkerPoolBackend {
    * @param kernels the kernels every thread's CpuTrials use (default: this thread's default)
    */
   constructor(threads: number = defaultThreads(), kernels: CpuKernelsChoice = defaultCpuKernels()) {
-    super(threads, kernels, spawnPoolThread);
+    super(threads, kernels, spawnPoolThread, 'thread');
   }
 }

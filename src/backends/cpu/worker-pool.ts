@@ -63,10 +63,11 @@ export class WorkerPoolBackend implements BcdBackend {
    * @param threads the most workers to use (a batch of B uses min(threads, B))
    * @param kernels the kernels every worker's CpuTrials use
    * @param spawn starts one worker serving the pool protocol (pool-serve.ts)
+   * @param unit what a worker is called in the backend's description ("thread" in Node)
    */
-  constructor(readonly threads: number, readonly kernels: CpuKernelsChoice, private readonly spawnWorker: SpawnPoolWorker) {
+  constructor(readonly threads: number, readonly kernels: CpuKernelsChoice, private readonly spawnWorker: SpawnPoolWorker, unit = 'worker') {
     if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
-    this.info = { ...CPU_INFO, description: `cpu (float64 reference, up to ${threads} thread${threads === 1 ? '' : 's'})` };
+    this.info = { ...CPU_INFO, description: `cpu (float64 reference, ${kernels} kernels, up to ${threads} ${unit}${threads === 1 ? '' : 's'})` };
   }
 
   get trials(): number {
