@@ -98,6 +98,12 @@ export function validateBackendOptions(options: BackendOptions): void {
   if (options.log !== undefined && typeof options.log !== 'function') throw new OptionError('log', options.log, 'must be a function of one line');
 }
 
+/**
+ * Why `auto` chose the CPU, per platform, once found: a runtime without a hardware adapter does
+ * not get one later, and asking again costs a second or more (Dawn starts, SwiftShader probes).
+ */
+const autoFallback = new WeakMap<Platform, string>();
+
 /** Creates (or adopts) the backend for a run of `trials` trials. */
 export async function resolveBackend(platform: Platform, options: BackendOptions, trials: number): Promise<ResolvedBackend> {
   validateBackendOptions(options);
@@ -121,12 +127,18 @@ export async function resolveBackend(platform: Platform, options: BackendOptions
     const { backend, line } = cpu();
     return { backend, line: `backend: ${line}`, owned: true };
   }
+  const known = choice === 'auto' ? autoFallback.get(platform) : undefined;
+  if (known !== undefined) {
+    const { backend, line } = cpu();
+    return { backend, line: `backend: ${line}; auto: ${known}`, owned: true };
+  }
   let acquired;
   try {
     acquired = await platform.acquireGpu();
   } catch (err) {
     if (!(err instanceof GpuUnavailableError)) throw err;
     if (choice === 'webgpu') throw new OptionError('backend: "webgpu"', undefined, `is not available here: ${err.message}`);
+    autoFallback.set(platform, err.message);
     const { backend, line } = cpu();
     return { backend, line: `backend: ${line}; auto: ${err.message}`, owned: true };
   }
@@ -135,8 +147,10 @@ export async function resolveBackend(platform: Platform, options: BackendOptions
   const adapter = describeAdapter(adapterInfo);
   if (choice === 'auto' && isSoftwareAdapter(adapterInfo)) {
     device.destroy();
+    const reason = `the only WebGPU adapter is ${adapter}, slower than the CPU backend`;
+    autoFallback.set(platform, reason);
     const { backend, line } = cpu();
-    return { backend, line: `backend: ${line}; auto: the only WebGPU adapter is ${adapter}, slower than the CPU backend`, owned: true };
+    return { backend, line: `backend: ${line}; auto: ${reason}`, owned: true };
   }
   return { backend: createWebGpuBatch(device, { adapterInfo, ownsDevice: true }), line: `backend: webgpu on ${adapter}`, owned: true };
 }
