@@ -96,6 +96,19 @@ describe('train()', () => {
     expect((await run).outerIterations).toBe(4);
   });
 
+  it('pause() resolves once the training is held: no sweep runs after it until resume()', async () => {
+    let sweeps = 0;
+    const run = train({ ...BASE, params: { outer: 4, inner: 50 }, onSweeps: () => sweeps++ });
+    await new Promise<void>((r) => { const t = setInterval(() => { if (sweeps > 0) { clearInterval(t); r(); } }, 1); });
+    await run.pause();
+    const held = sweeps;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sweeps).toBe(held);
+    run.resume();
+    expect((await run).outerIterations).toBe(4);
+    await run.pause(); // after the end: resolves at once
+  });
+
   it('checkpoints and resumes to the bits of an unbroken run; refuses a checkpoint of other data', async () => {
     const unbroken = await train({ ...BASE, params: { outer: 6, inner: 5 } });
     const saved: string[] = [];
