@@ -1,13 +1,12 @@
 // What the page writes out: the model (the CLI's model file), the run history (JSON as the
 // CLI's --history writes it, and CSV), and the state (a checkpoint the page or the CLI resumes).
-import type { AlmIteration } from '../../src/alm/alm.ts';
+import { DataError, type AlmIteration, type BackendInfo, type RnnWeights, type Standardization } from 'alm-rnn';
+// Gaps of the public API: the CLI's checkpoint format and its RunConfig (the state file the CLI
+// resumes), and a model file from bare weights (Model is made only by training or fromJSON).
 import { checkpointFromJson, checkpointToJson, type Checkpoint } from '../../src/alm/checkpoint.ts';
 import type { RunConfig } from '../../src/alm/setup.ts';
-import type { BackendInfo } from '../../src/backends/backend.ts';
-import { DataError } from '../../src/errors.ts';
 import { parseActivation } from '../../src/problem/activations.ts';
 import { modelToJson } from '../../src/problem/model-file.ts';
-import type { RnnWeights, Standardization } from '../../src/problem/types.ts';
 import type { CsvSource } from './protocol.ts';
 
 /** Model file text, byte for byte what `alm-rnn train --out` writes. */

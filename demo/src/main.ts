@@ -1,16 +1,17 @@
 // The demo page: settings, data preview, run control, live plots and exports. Training runs in
 // a module Web Worker (worker.ts) for both backends, so this thread only draws.
-import type { AlmIteration } from '../../src/alm/alm.ts';
+import { ParameterError, type AlmIteration, type BackendInfo, type GpuAdapterSummary } from 'alm-rnn';
+// Gaps of the public API: the CLI's checkpoint and RunConfig (and its trial grid), the adapter
+// probe (is it a software rasteriser?), the data sets as the CLI prepares them (split and
+// standardised, for the preview), the memory estimates, and the forward pass of bare weights.
 import type { Checkpoint } from '../../src/alm/checkpoint.ts';
 import { trialGrid, type RunConfig } from '../../src/alm/setup.ts';
-import type { BackendInfo } from '../../src/backends/backend.ts';
-import { isSoftwareAdapter, summarizeAdapter, type GpuAdapterSummary } from '../../src/backends/webgpu/device.ts';
-import { ParameterError } from '../../src/errors.ts';
+import { isSoftwareAdapter, summarizeAdapter } from '../../src/backends/webgpu/device.ts';
 import { parseActivation } from '../../src/problem/activations.ts';
 import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
 import { checkMemory, estimateCpuMemory, estimateHostMemory } from '../../src/problem/memory.ts';
 import { forward } from '../../src/problem/model.ts';
-import type { RnnWeights } from '../../src/problem/types.ts';
+import type { RnnWeights } from 'alm-rnn';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
 import { SettingsForm, type FieldErrors, type RaceSettings } from './form.ts';
 import { fmt, fmtSeconds, plural } from './format.ts';

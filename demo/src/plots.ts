@@ -3,7 +3,7 @@
 // test part for one output, and the small preview of the data.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { AlmIteration } from '../../src/alm/alm.ts';
+import type { AlmIteration } from 'alm-rnn';
 
 type Column = (number | null)[];
 

@@ -1,10 +1,11 @@
 // The messages between the page (main thread) and the training worker. The worker owns the
 // backend and the ALM loop; the page only sends commands and draws what comes back.
-import type { AlmIteration, AlmLoopState, AlmSummary } from '../../src/alm/alm.ts';
+import type { AlmIteration, BackendInfo, RnnWeights, Standardization } from 'alm-rnn';
+// Gaps of the public API: the CLI's checkpoint (its RunConfig and loop state) and the engine's
+// summary type (the page's 'done' message keeps its shape).
+import type { AlmLoopState, AlmSummary } from '../../src/alm/alm.ts';
 import type { Checkpoint } from '../../src/alm/checkpoint.ts';
 import type { RunConfig } from '../../src/alm/setup.ts';
-import type { BackendInfo } from '../../src/backends/backend.ts';
-import type { RnnWeights, Standardization } from '../../src/problem/types.ts';
 
 /** Where the sweeps run. */
 export type BackendChoice = 'webgpu' | 'cpu';

@@ -1,12 +1,10 @@
 // The messages between the page and the race's workers. A race runs N ALM trials (one batch on
 // WebGPU, or slices of them over several CPU workers) and the chosen gradient baselines (in a
 // worker of their own), on the same data set; the page draws them all on the same axes.
-import type { AlmIteration, AlmSummary } from '../../src/alm/alm.ts';
+import type { AlmIteration, BackendInfo, EpochReport, Method, RnnWeights, Standardization } from 'alm-rnn';
+// Gaps of the public API: the engine's summary type and the CLI's RunConfig.
+import type { AlmSummary } from '../../src/alm/alm.ts';
 import type { RunConfig } from '../../src/alm/setup.ts';
-import type { BackendInfo } from '../../src/backends/backend.ts';
-import type { EpochReport } from '../../src/baselines/train.ts';
-import type { Method } from '../../src/baselines/optimizers.ts';
-import type { RnnWeights, Standardization } from '../../src/problem/types.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 
 /** One ALM trial of a race: its index in the race's grid and its run description. */

@@ -5,15 +5,13 @@
 // the one chosen on the validation split (then retrained on the whole training part, as
 // `alm-rnn train --select validation` does), or the one with the lowest TrainErr.
 import uPlot from 'uplot';
-import type { AlmIteration } from '../../src/alm/alm.ts';
+import type { AlmIteration, BackendInfo, EpochReport, Method, RnnWeights } from 'alm-rnn';
+// Gaps of the public API: the selection rule, the CLI's RunConfig and model file names, the
+// experiments' presets, and the default validation split.
 import { lowestScore } from '../../src/alm/selection.ts';
 import { trialFileName, type RunConfig } from '../../src/alm/setup.ts';
-import type { BackendInfo } from '../../src/backends/backend.ts';
-import type { Method } from '../../src/baselines/optimizers.ts';
-import type { EpochReport } from '../../src/baselines/train.ts';
 import { presetSettings } from '../../src/experiments/settings.ts';
 import { defaultValidationSteps } from '../../src/problem/validation.ts';
-import type { RnnWeights } from '../../src/problem/types.ts';
 import { download, modelFileText, slug } from './exports.ts';
 import type { RaceSettings } from './form.ts';
 import { fmt, fmtSeconds } from './format.ts';

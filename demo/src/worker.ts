@@ -1,19 +1,16 @@
 // The training worker: loads the data, creates the backend (WebGPU, or the float64 CPU
-// backend), runs the ALM loop and reports every step to the page, so the page never blocks.
-// Pause goes through runAlm's pauseGate, stop through its AbortSignal; after every outer
-// iteration the whole state is saved to IndexedDB for a resume after a reload.
-import { runAlm, summarizeResult } from '../../src/alm/alm.ts';
-import type { Checkpoint } from '../../src/alm/checkpoint.ts';
-import { prepareRun, type RunConfig } from '../../src/alm/setup.ts';
-import type { BcdBackend } from '../../src/backends/backend.ts';
-import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { createWebGpuBatchBackend } from '../../src/backends/webgpu/index.ts';
-import { UserInputError } from '../../src/errors.ts';
-import { formatActivation } from '../../src/problem/activations.ts';
+// backend) and trains through the package's public API, train() from 'alm-rnn', reporting every
+// step to the page, so the page never blocks. Pause and stop go through the TrainingRun; after
+// every outer iteration the whole state is saved to IndexedDB for a resume after a reload.
+import { createBackend, train, UserInputError, type ActivationOption, type BcdBackend, type Model, type TrainingRun, type TrainResult, type IterationReport } from 'alm-rnn';
+// Gaps of the public API (see demo/README.md): the page stores and exports the CLI's checkpoint
+// format (a RunConfig naming the data set, which `alm-rnn train --resume` reads), while train()'s
+// checkpoints are opaque JSON text; and the page plots the problem as the CLI prepares it
+// (split and standardised), which the API builds only inside train().
+import { checkpointFromJson, checkpointToJson, type Checkpoint } from '../../src/alm/checkpoint.ts';
+import type { RunConfig } from '../../src/alm/setup.ts';
 import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
-import { forward } from '../../src/problem/model.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
-import { PauseGate } from './pause-gate.ts';
 import { hasStorage, saveRun } from './storage.ts';
 
 interface WorkerScope {
@@ -26,9 +23,35 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
-const gate = new PauseGate(() => post({ type: 'paused' }), () => post({ type: 'resumed' }));
-let controller: AbortController | null = null;
+let run: TrainingRun<TrainResult, IterationReport> | null = null;
 let running = false;
+/** Pause asked for before the run had started: applied when it starts. */
+let pauseAsked = false;
+/** Whether the page has been told the run is held (so a resume is told too). */
+let heldTold = false;
+
+function pause(): void {
+  if (!run) {
+    pauseAsked = running;
+    return;
+  }
+  const r = run;
+  void r.pause().then(() => {
+    if (run === r && r.paused && !heldTold) {
+      heldTold = true;
+      post({ type: 'paused' });
+    }
+  });
+}
+
+function resume(): void {
+  pauseAsked = false;
+  run?.resume();
+  if (heldTold) {
+    heldTold = false;
+    post({ type: 'resumed' });
+  }
+}
 
 scope.onmessage = (ev) => {
   const msg = ev.data;
@@ -38,70 +61,119 @@ scope.onmessage = (ev) => {
         post({ type: 'error', message: 'a run is already in progress', userError: true });
         return;
       }
-      void train(msg);
+      void start(msg);
       break;
     case 'pause':
-      gate.pause();
+      pause();
       break;
     case 'resume':
-      gate.resume();
+      resume();
       break;
     case 'stop':
-      controller?.abort();
-      gate.resume();
+      pauseAsked = false;
+      run?.stop();
+      resume();
       break;
   }
 };
 
-
 /** Loads the run's data set the way the CLI does (a registered name, or the CSV text the page sent). */
 function loadData(config: RunConfig, csv: { name: string; text: string } | undefined): LoadedDataset {
-  const options = { seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize };
+  const options = { seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize, csv: config.csv };
   return csv ? loadDatasetFromCsvText(csv.text, csv.name, options) : loadDataset(config.dataset, options);
 }
 
 /** The backend asked for; WebGPU falls back to the CPU (with a notice) when no adapter can be had. */
-async function createBackend(choice: 'webgpu' | 'cpu'): Promise<BcdBackend> {
-  if (choice === 'cpu') return createCpuBackend();
+async function openBackend(choice: 'webgpu' | 'cpu'): Promise<BcdBackend> {
+  if (choice === 'cpu') return createBackend({ backend: 'cpu', workers: 0 });
   try {
-    return await createWebGpuBatchBackend();
+    return await createBackend({ backend: 'webgpu' });
   } catch (err) {
     post({
       type: 'notice',
       message: `WebGPU could not be started in the worker (${(err as Error).message}); running on the CPU backend instead.`,
     });
-    return createCpuBackend();
+    return createBackend({ backend: 'cpu', workers: 0 });
   }
 }
 
-async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   running = true;
-  gate.resume();
-  controller = new AbortController();
+  heldTold = false;
   let backend: BcdBackend | null = null;
   try {
     const { config, csv, resume } = msg;
     const loaded = loadData(config, csv);
-    const { problem, initial } = prepareRun(config, loaded, resume?.initial);
-    const { series, T1 } = problem;
-    if (resume && resume.state.h.length !== T1 * problem.r) {
+    const { series, T1 } = loaded;
+    const r = config.hidden ?? loaded.defaults.r;
+    if (resume && resume.state.h.length !== T1 * resume.initial.r) {
       throw new UserInputError(
-        `the saved state holds ${resume.state.h.length / problem.r} training steps, but the data set now gives ${T1}`,
+        `the saved state holds ${resume.state.h.length / resume.initial.r} training steps, but the data set now gives ${T1}`,
       );
     }
-    backend = await createBackend(msg.backend);
     const storage = hasStorage();
     let storageFailed = false;
+    let latest: Model | null = null;
+    let latestK = 0;
     const p = config.params;
+    // The series comes split and standardised as the CLI does it (loadData), so train() takes it
+    // as it is: the same problem, and the same checkpoints, as `alm-rnn train`.
+    const options = {
+      inputs: series.x,
+      targets: series.y,
+      inputNames: series.inputNames,
+      targetNames: series.targetNames,
+      hidden: r,
+      activation: config.activation as ActivationOption,
+      init: config.init,
+      seed: config.seed,
+      trainSteps: T1,
+      standardize: 'none' as const,
+      testHidden: config.testHidden,
+      params: p,
+      resume: resume ? checkpointToJson(resume) : undefined,
+      onSweeps: (k: number, done: number) => post({ type: 'sweeps', k, done }),
+      onIteration: (it: IterationReport, model: Model) => {
+        const { trial: _trial, ...iteration } = it;
+        post({ type: 'iteration', it: iteration });
+        latest = model;
+        latestK = it.k;
+      },
+      checkpoint: {
+        save: async (json: string) => {
+          let saved = false;
+          if (storage && !storageFailed) {
+            // train()'s checkpoint, with the page's RunConfig (naming the data set) in place of its own.
+            const checkpoint: Checkpoint = { ...checkpointFromJson(json), config };
+            try {
+              await saveRun({ checkpoint, csv, backend: msg.backend, savedAt: Date.now() });
+              saved = true;
+            } catch (err) {
+              storageFailed = true;
+              post({ type: 'notice', message: `The run could not be saved in browser storage (${(err as Error).message}); export the state to keep it.` });
+            }
+          }
+          if (latest) {
+            // The fit of this iterate, in the standardised units the series came in.
+            const yHat = latest.predict(series.x);
+            post({ type: 'weights', k: latestK, weights: { ...latest.weights }, yHat, saved }, [yHat.buffer]);
+          }
+        },
+      },
+    };
+    backend = await openBackend(msg.backend);
+    // Checks every option before anything runs: a bad one is an OptionError (a user error).
+    run = train({ ...options, backend });
+    if (pauseAsked) pause();
     post({
       type: 'started',
       backend: backend.info,
       problem: {
-        T: series.T, T1, n: series.n, m: series.m, r: problem.r,
+        T: series.T, T1, n: series.n, m: series.m, r,
         targetNames: series.targetNames,
         y: series.y.slice(),
-        activation: formatActivation(problem.activation),
-        standardization: problem.standardization,
+        activation: config.activation,
+        standardization: loaded.standardization,
       },
       loop: resume
         ? { k: resume.loop.k, sweeps: resume.loop.sweeps, seconds: resume.loop.seconds, history: resume.loop.history }
@@ -109,36 +181,20 @@ async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       outer: p.outer,
       inner: p.inner,
     });
-
-    const result = await runAlm(backend, problem, p, initial, {
-      resume: resume ? { loop: resume.loop, state: resume.state } : undefined,
-      signal: controller.signal,
-      pauseGate: gate.wait,
-      testHidden: config.testHidden,
-      onSweeps: (k, done) => post({ type: 'sweeps', k, done }),
-      onIteration: (it) => post({ type: 'iteration', it }),
-      onCheckpoint: async ([loop], [state]) => {
-        let saved = false;
-        if (storage && !storageFailed) {
-          const checkpoint: Checkpoint = { config, initial, loop, state };
-          try {
-            await saveRun({ checkpoint, csv, backend: msg.backend, savedAt: Date.now() });
-            saved = true;
-          } catch (err) {
-            storageFailed = true;
-            post({ type: 'notice', message: `The run could not be saved in browser storage (${(err as Error).message}); export the state to keep it.` });
-          }
-        }
-        const { yHat } = forward(state.weights, problem.activation, series.x, series.T);
-        post({ type: 'weights', k: loop.k, weights: state.weights, yHat, saved }, [yHat.buffer]);
-      },
-    });
-    const { yHat } = forward(result.weights, problem.activation, series.x, series.T);
+    const result = await run;
+    const yHat = result.model.predict(series.x);
     post(
       {
         type: 'done',
-        ...summarizeResult(result),
-        weights: result.weights,
+        trainErr: result.trainErr,
+        testErr: result.testErr ?? NaN,
+        feasVio: result.feasVio,
+        gamma: result.gamma,
+        outerIterations: result.outerIterations,
+        sweeps: result.sweeps,
+        seconds: result.seconds,
+        stopReason: result.stopReason,
+        weights: { ...result.model.weights },
         yHat,
       },
       [yHat.buffer],
@@ -148,7 +204,8 @@ async function train(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     post({ type: 'error', message: e?.message ?? String(err), userError: err instanceof UserInputError });
   } finally {
     backend?.dispose();
+    run = null;
     running = false;
-    controller = null;
+    pauseAsked = false;
   }
 }

@@ -83,8 +83,8 @@ export function summarizeResult(result: AlmResult): AlmSummary {
 
 /** Options of a run (one trial or a batch). */
 export interface AlmRunOptions {
-  /** Called after every completed outer iteration, once per trial that ran it. */
-  onIteration?: (it: AlmIteration, trial: number) => void;
+  /** Called after every completed outer iteration, once per trial that ran it, with that trial's weights s^k. */
+  onIteration?: (it: AlmIteration, trial: number, weights: RnnWeights) => void;
   /**
    * Called after every completed outer iteration k with every trial's iteration (undefined: the
    * trial's run had ended) and every trial's weights s^k (what a stop at this point keeps).
@@ -357,7 +357,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
         loops[i].stopReason = 'no-progress';
       }
     }
-    for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i);
+    for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i, weights[i]);
     options.onOuterIteration?.(k, iterations, weights);
     if (options.onCheckpoint && (options.checkpointDue?.() ?? true)) {
       const states: BcdState[] = [];

@@ -29,6 +29,7 @@ export class TrainingRun<Result, Progress> implements PromiseLike<Result>, Async
   private readonly stopper = new AbortController();
   private pausedGate: Promise<void> | null = null;
   private releasePause: (() => void) | null = null;
+  private heldWaiters: Array<() => void> = [];
   private readonly queue: Progress[] = [];
   private readonly waiters: Array<() => void> = [];
   private settled = false;
@@ -46,7 +47,10 @@ export class TrainingRun<Result, Progress> implements PromiseLike<Result>, Async
     this.result = Promise.resolve().then(() =>
       start({
         signal: this.stopper.signal,
-        pauseGate: () => this.pausedGate ?? Promise.resolve(),
+        pauseGate: () => {
+          if (this.pausedGate) this.signalHeld();
+          return this.pausedGate ?? Promise.resolve();
+        },
         emit: (p) => {
           this.queue.push(p);
           this.wake();
@@ -55,6 +59,7 @@ export class TrainingRun<Result, Progress> implements PromiseLike<Result>, Async
     );
     const done = () => {
       this.settled = true;
+      this.signalHeld();
       this.resume();
       this.wake();
     };
@@ -71,14 +76,25 @@ export class TrainingRun<Result, Progress> implements PromiseLike<Result>, Async
     this.resume();
   }
 
-  /** Holds the training at its next batch of sweeps (or epoch) until resume(). */
-  pause(): void {
-    if (this.pausedGate || this.settled) return;
-    this.pausedGate = new Promise((resolve) => (this.releasePause = resolve));
+  private signalHeld(): void {
+    for (const w of this.heldWaiters.splice(0)) w();
+  }
+
+  /**
+   * Holds the training at its next batch of sweeps (or epoch) until resume(). The promise
+   * resolves once the training is held there (the batch in flight has finished), or has ended,
+   * or resume() came first: e.g. to say "paused" only when nothing computes any more.
+   */
+  pause(): Promise<void> {
+    const held = new Promise<void>((resolve) => this.heldWaiters.push(resolve));
+    if (this.settled) this.signalHeld();
+    else if (!this.pausedGate) this.pausedGate = new Promise((resolve) => (this.releasePause = resolve));
+    return held;
   }
 
   /** Continues a paused training. */
   resume(): void {
+    this.signalHeld();
     this.releasePause?.();
     this.pausedGate = null;
     this.releasePause = null;

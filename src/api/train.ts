@@ -72,13 +72,24 @@ export interface TrainOptions extends CommonOptions {
   feasTol?: number;
   /** Stop when neither FeasVio nor TrainErr improved (relative 1e-6) over this many outer iterations; 0 (default) disables. */
   patience?: number;
-  /** Called after every outer iteration (per trial of a grid). */
-  onIteration?: (report: IterationReport) => void;
+  /**
+   * Called after every outer iteration (per trial of a grid), with the iterate as a Model (its
+   * weights s^k; predicts in raw units): what a stop at this point would return, e.g. to plot the
+   * fit as it improves.
+   */
+  onIteration?: (report: IterationReport, model: Model) => void;
   /** Called after every batch of sweeps inside an outer iteration, with k and the sweeps done in it. */
   onSweeps?: (k: number, sweeps: number) => void;
   /** Checkpoints: `save` receives the whole state as JSON text after outer iterations, at most every `everySeconds` (default 0: every one). */
   checkpoint?: CheckpointOptions;
-  /** Continue from a checkpoint's JSON text (made by `checkpoint.save` with the same data and options); ends as an unbroken run would. */
+  /**
+   * Continue from a checkpoint's JSON text, made by `checkpoint.save` with the same data and
+   * options; ends as an unbroken run would. `params.outer` may be larger than the checkpoint's,
+   * to continue a finished run further. A checkpoint of the CLI (`alm-rnn train --checkpoint`) or
+   * the demo page names its data set instead of fingerprinting the arrays: it is taken when its
+   * shapes (inputs, targets, hidden size, training steps) and options agree, and passing the same
+   * series (as loaded and standardised there) is then the caller's charge.
+   */
   resume?: string;
 }
 
@@ -129,6 +140,9 @@ export interface TrainResult {
 const COMMON_KEYS = ['inputs', 'targets', 'inputNames', 'targetNames', 'backend', 'workers', 'cpuKernels', 'log', 'hidden', 'activation', 'trainFraction', 'trainSteps', 'standardize', 'standardizeColumns', 'testHidden', 'signal'] as const;
 const ALM_KEYS = [...COMMON_KEYS, 'init', 'seed', 'params', 'feasTol', 'patience', 'onIteration', 'onSweeps', 'checkpoint', 'resume'] as const;
 const PARAM_KEYS = Object.keys(DEFAULT_PARAMS) as (keyof AlmParams)[];
+
+/** How the API's checkpoints name their data: a fingerprint of the arrays (the CLI's and the page's name a data set). */
+const ARRAYS_PREFIX = 'arrays:';
 
 /** The problem a call's data and shape options define. */
 interface PreparedData {
@@ -213,7 +227,7 @@ function prepareData(options: CommonOptions, api: string): PreparedData {
     standardization = out.standardization;
   }
   const problem: Problem = { name: 'arrays', series: s, T1, r, activation, standardization };
-  const fingerprint = `arrays:${T}x${series.n}+${series.m}:T1=${T1}:${mode}${columns === 'targets' ? '-targets' : ''}:${hashValues([series.x, series.y], series.inputNames.join(',') + '|' + series.targetNames.join(','))}`;
+  const fingerprint = `${ARRAYS_PREFIX}${T}x${series.n}+${series.m}:T1=${T1}:${mode}${columns === 'targets' ? '-targets' : ''}:${hashValues([series.x, series.y], series.inputNames.join(',') + '|' + series.targetNames.join(','))}`;
   return { problem, fingerprint };
 }
 
@@ -310,8 +324,20 @@ function applyResume(trials: PreparedTrial[], text: string): void {
   if (cp.trials.length !== trials.length) throw new OptionError('resume', `a checkpoint of ${cp.trials.length} trials`, `does not match this call's ${trials.length}`);
   cp.trials.forEach((saved: Checkpoint, i) => {
     const t = trials[i];
-    if (saved.config.dataset !== t.config.dataset) throw new OptionError('resume', 'a checkpoint of other data', 'was made from other data or another split/standardisation; pass the same inputs, targets and options');
-    const a = canonicalJson({ ...saved.config, standardize: undefined }), b = canonicalJson({ ...t.config, standardize: undefined });
+    if (saved.config.dataset.startsWith(ARRAYS_PREFIX)) {
+      if (saved.config.dataset !== t.config.dataset) throw new OptionError('resume', 'a checkpoint of other data', 'was made from other data or another split/standardisation; pass the same inputs, targets and options');
+    } else {
+      // The CLI's or the page's: it names a data set. The shapes are all that can be checked.
+      const { r, n, m } = saved.initial;
+      const { series, T1 } = t.problem;
+      if (r !== t.problem.r || n !== series.n || m !== series.m || saved.state.h.length !== T1 * r) {
+        throw new OptionError('resume', `a checkpoint of ${saved.config.dataset} (r=${r}, n=${n}, m=${m}, ${saved.state.h.length / r} training steps)`,
+          `does not fit this data and hidden size (r=${t.problem.r}, n=${series.n}, m=${series.m}, ${T1} training steps)`);
+      }
+    }
+    // What defines the run, whoever wrote the checkpoint: the outer cap may grow, to go on further.
+    const defining = (c: RunConfig) => ({ hidden: c.hidden ?? saved.initial.r, activation: c.activation, init: c.init, seed: c.seed, testHidden: c.testHidden, params: { ...c.params, outer: undefined } });
+    const a = canonicalJson(defining(saved.config)), b = canonicalJson(defining(t.config));
     if (a !== b) throw new OptionError('resume', 'a checkpoint of other options', `was made with other options (trial ${i}: ${a} against ${b})`);
     t.initial = saved.initial;
     t.resume = { loop: saved.loop, state: saved.state };
@@ -362,9 +388,12 @@ function runOptions(options: TrainOptions, control: Control, trials: PreparedTri
     feasTol: options.feasTol,
     patience: options.patience,
     onSweeps: options.onSweeps,
-    onIteration: (it: AlmIteration, trial: number) => {
+    onIteration: (it: AlmIteration, trial: number, weights: RnnWeights) => {
       const report = { ...it, trial };
-      options.onIteration?.(report);
+      if (options.onIteration) {
+        const { series, standardization, activation } = trials[trial].problem;
+        options.onIteration(report, new Model({ weights, activation, standardization, columns: { inputs: series.inputNames, targets: series.targetNames } }));
+      }
       control.emit(report);
     },
     checkpointDue: cp ? () => performance.now() - lastSave >= (cp.everySeconds ?? 0) * 1000 : () => false,

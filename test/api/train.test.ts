@@ -96,6 +96,19 @@ describe('train()', () => {
     expect((await run).outerIterations).toBe(4);
   });
 
+  it('pause() resolves once the training is held: no sweep runs after it until resume()', async () => {
+    let sweeps = 0;
+    const run = train({ ...BASE, params: { outer: 4, inner: 50 }, onSweeps: () => sweeps++ });
+    await new Promise<void>((r) => { const t = setInterval(() => { if (sweeps > 0) { clearInterval(t); r(); } }, 1); });
+    await run.pause();
+    const held = sweeps;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sweeps).toBe(held);
+    run.resume();
+    expect((await run).outerIterations).toBe(4);
+    await run.pause(); // after the end: resolves at once
+  });
+
   it('checkpoints and resumes to the bits of an unbroken run; refuses a checkpoint of other data', async () => {
     const unbroken = await train({ ...BASE, params: { outer: 6, inner: 5 } });
     const saved: string[] = [];
@@ -109,6 +122,40 @@ describe('train()', () => {
     const other = series(41);
     expect(() => train({ ...BASE, ...other, params: { outer: 6, inner: 5 }, resume: saved[2] })).toThrow(/resume was made from other data/);
     expect(() => train({ ...BASE, params: { outer: 6, inner: 5, tau: 2 }, resume: saved[2] })).toThrow(/resume was made with other options/);
+  });
+
+  it('hands onIteration each iterate as a Model: the last one is the result\'s model', async () => {
+    const models: Model[] = [];
+    const result = await train({ ...BASE, onIteration: (_it, model) => models.push(model) });
+    expect(models).toHaveLength(4);
+    expect(Array.from(models[3].weights.W)).toEqual(Array.from(result.model.weights.W));
+    expect(models[3].predict(DATA.inputs)).toEqual(result.model.predict(DATA.inputs));
+    expect(Array.from(models[0].weights.W)).not.toEqual(Array.from(models[3].weights.W));
+    expect(models[0].standardization).toEqual(result.model.standardization);
+  });
+
+  it('resumes a finished run with a larger outer cap, to the bits of an unbroken longer run', async () => {
+    const saved: string[] = [];
+    await train({ ...BASE, params: { outer: 3, inner: 5 }, checkpoint: { save: (json) => { saved.push(json); } } });
+    const longer = await train({ ...BASE, params: { outer: 5, inner: 5 }, resume: saved[saved.length - 1] });
+    const unbroken = await train({ ...BASE, params: { outer: 5, inner: 5 } });
+    expect(longer.outerIterations).toBe(5);
+    expect(longer.history.map((h) => h.k)).toEqual([1, 2, 3, 4, 5]);
+    expect(longer.trainErr).toBe(unbroken.trainErr);
+    expect(() => train({ ...BASE, params: { outer: 5, inner: 6 }, resume: saved[0] })).toThrow(/resume was made with other options/);
+  });
+
+  it('resumes a checkpoint that names its data set (the CLI\'s, the page\'s) when the shapes and options agree', async () => {
+    const unbroken = await train({ ...BASE, params: { outer: 4, inner: 5 } });
+    const saved: string[] = [];
+    await train({ ...BASE, params: { outer: 2, inner: 5 }, checkpoint: { save: (json) => { saved.push(json); } } });
+    const named = JSON.parse(saved[1]) as { trials: { config: Record<string, unknown> }[] };
+    named.trials[0].config = { ...named.trials[0].config, dataset: 'mine.csv', hidden: undefined, targets: ['y1'] };
+    const text = JSON.stringify(named);
+    const resumed = await train({ ...BASE, params: { outer: 4, inner: 5 }, resume: text });
+    expect(resumed.trainErr).toBe(unbroken.trainErr);
+    expect(() => train({ ...BASE, ...series(41), params: { outer: 4, inner: 5 }, resume: text })).toThrow(/resume does not fit this data and hidden size .*a checkpoint of mine\.csv/);
+    expect(() => train({ ...BASE, seed: 2, params: { outer: 4, inner: 5 }, resume: text })).toThrow(/resume was made with other options/);
   });
 
   it('trains on every step with trainFraction 1 and says there is no TestErr (null, not NaN)', async () => {
