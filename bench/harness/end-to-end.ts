@@ -1,14 +1,10 @@
 // End to end: wall time for the ALM (on each backend) and for the best gradient baseline to
-// reach a target TestErr on the same data, each started the way `alm-rnn train` and the
-// experiment runner start them (prepareRun: same data, same seeded initial weights).
-import type { BcdBackend } from '../../src/backends/backend.ts';
-import { runAlm } from '../../src/alm/alm.ts';
-import { paramsFor } from '../../src/alm/params.ts';
-import { prepareRun, type RunConfig } from '../../src/alm/setup.ts';
-import { METHODS, type Method } from '../../src/baselines/optimizers.ts';
-import { trainBaseline } from '../../src/baselines/train.ts';
-import { INITIALIZERS, type Initializer } from '../../src/problem/init.ts';
-import { paperData, type PaperDataset } from './sizes.ts';
+// reach a target TestErr on the same data, each trained through the package's public API as a
+// user would (`train({ ...loadDataset(name) })` is what `alm-rnn train --dataset NAME` computes:
+// same data, same seeded initial weights).
+import { INITIALIZERS, METHODS, train, trainBaseline, type BcdBackend, type Initializer, type Method } from 'alm-rnn';
+import { loadDataset } from 'alm-rnn/datasets';
+import type { PaperDataset } from './sizes.ts';
 import type { BackendKind, EndToEndResult, EndToEndRun } from './types.ts';
 
 /** The gradient baseline to compare with, and where its settings came from. */
@@ -125,12 +121,10 @@ interface Trace {
 
 /** Runs the comparison; a failing run is reported, not thrown. */
 export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
-  const loaded = paperData(o.dataset);
-  const params = paramsFor(o.dataset, { tau: loaded.defaults.tau, overrides: { outer: o.outer, inner: o.inner } });
-  const baseConfig: Omit<RunConfig, 'init'> = {
-    dataset: o.dataset, activation: 'relu', seed: 1, standardize: 'whole', testHidden: 'carry', params,
-  };
+  const data = loadDataset(o.dataset);
+  const params = { ...data.params, outer: o.outer, inner: o.inner };
   const traces: Array<{ run: Omit<EndToEndRun, 'secondsToTarget' | 'iterationsToTarget' | 'curve'> & { diverged?: boolean }; trace?: Trace }> = [];
+  let trainSteps = 0;
 
   for (const b of o.backends) {
     const label = `ALM (${b.kind})`;
@@ -139,7 +133,6 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       continue;
     }
     o.log(`  end-to-end: ${label}, ${o.outer}×${o.inner} sweeps, at most ${o.seconds} s`);
-    const { problem, initial } = prepareRun({ ...baseConfig, init: 'normal-1e-1' }, loaded);
     const trace: Trace = { points: [], iterations: 0, seconds: 0, timeCapped: false };
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), o.seconds * 1000);
@@ -148,13 +141,14 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       backend = await b.create();
       const t0 = performance.now();
       let sweeps = 0;
-      const res = await runAlm(backend, problem, params, initial, {
-        signal: ac.signal,
+      const res = await train({
+        ...data, params, init: 'normal-1e-1', seed: 1, backend, signal: ac.signal,
         onIteration: (it) => {
           sweeps += it.sweeps;
           trace.points.push({ s: (performance.now() - t0) / 1000, it: sweeps, test: it.testErr, train: it.trainErr });
         },
       });
+      trainSteps = res.trainSteps;
       trace.iterations = res.sweeps;
       trace.seconds = (performance.now() - t0) / 1000;
       trace.timeCapped = res.stopReason === 'stopped' && res.outerIterations < params.outer;
@@ -182,34 +176,35 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       break;
     }
     o.log(`  end-to-end: ${blLabel}, ${epochs} epochs, at most ${left.toFixed(0)} s`);
-    const { problem, initial } = prepareRun({ ...baseConfig, init: bl.init }, loaded);
     const trace: Trace = { points: [], iterations: 0, seconds: 0, timeCapped: false };
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), left * 1000);
     try {
       const t0 = performance.now();
+      const { params: _alm, ...series } = data;
       const res = await trainBaseline({
-        problem, method: bl.method, lr: bl.lr,
+        ...series, method: bl.method, learningRate: bl.lr,
         ...(bl.method === 'gdc' ? { clip: bl.clip } : {}),
         ...(bl.method === 'gdnm' ? { momentum: bl.momentum ?? 0.9 } : {}),
         ...(bl.method === 'sgd' && bl.sgdBatch !== undefined ? { batch: bl.sgdBatch } : {}),
-        epochs, initialWeights: initial, seed: 1, testHidden: 'carry', signal: ac.signal,
+        epochs, init: bl.init, seed: 1, testHidden: 'carry', signal: ac.signal,
         onEpoch: (e) => {
           if (e.epoch > 0) trace.points.push({ s: (performance.now() - t0) / 1000, it: e.epoch, test: e.testErr, train: e.trainErr });
         },
       });
-      trace.iterations = res.history[res.history.length - 1].epoch;
+      trainSteps = res.trainSteps;
+      trace.iterations = res.epochs;
       trace.seconds = (performance.now() - t0) / 1000;
-      trace.timeCapped = res.stopped === 'aborted';
-      if (res.stopped === 'diverged' && !last) {
+      trace.timeCapped = res.stopReason === 'aborted';
+      if (res.stopReason === 'diverged' && !last) {
         diverged.push(`${blLabel} (at epoch ${trace.iterations})`);
         continue;
       }
       const notes = [
         diverged.length ? `the better-scored ${diverged.join(', ')} diverged from these weights` : '',
-        res.stopped === 'diverged' ? `diverged at epoch ${trace.iterations}` : '',
+        res.stopReason === 'diverged' ? `diverged at epoch ${trace.iterations}` : '',
       ].filter(Boolean).join('; ');
-      traces.push({ run: { ...summary(blLabel, bl.method, 'cpu', trace, notes || undefined), ...(res.stopped === 'diverged' ? { diverged: true } : {}) }, trace });
+      traces.push({ run: { ...summary(blLabel, bl.method, 'cpu', trace, notes || undefined), ...(res.stopReason === 'diverged' ? { diverged: true } : {}) }, trace });
     } catch (e) {
       traces.push({ run: { ...emptyRun(blLabel, bl.method, 'cpu'), status: 'failed', note: `failed: ${(e as Error).message}` } });
     } finally {
@@ -241,7 +236,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   });
   return {
     dataset: o.dataset,
-    shape: { r: loaded.defaults.r, n: loaded.series.n, m: loaded.series.m, T1: loaded.T1, T: loaded.series.T },
+    shape: { r: data.hidden, n: data.inputNames.length, m: data.targetNames.length, T1: trainSteps, T: data.targets.length / data.targetNames.length },
     target,
     targetRule,
     baselineSource: o.baseline.source,
