@@ -617,6 +617,11 @@ export interface GridOptions extends Omit<TrainOptions, 'init' | 'seed'> {
 export interface GridTrialResult extends TrainResult, GridTrialSettings {
   /** With select 'validation': the mean squared error on the validation steps of its fit (Infinity when it diverged). */
   valErr?: number;
+  /**
+   * When this trial's linear algebra broke down (stopReason `failed`): why, and what to change.
+   * It ended alone, keeping its last completed iterate; the other trials went on.
+   */
+  failure?: string;
 }
 
 /** The outcome of trainGrid(). */
@@ -636,7 +641,7 @@ export interface GridResult {
 function gridTrial(r: AlmResult, trial: PreparedTrial, settings: GridTrialSettings, line: string): GridTrialResult {
   if (r.loopState.failure) {
     const res = toResult({ ...r, weights: r.loopState.failure.weights }, trial, line);
-    return { ...res, ...settings, stopReason: 'failed' };
+    return { ...res, ...settings, stopReason: 'failed', failure: r.loopState.failure.message };
   }
   return { ...toResult(r, trial, line), ...settings };
 }

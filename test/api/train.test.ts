@@ -12,8 +12,8 @@ import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
 import { splitPoint, standardize } from '../../src/problem/standardize.ts';
 import type { Problem } from '../../src/problem/types.ts';
-import { DataError, Model, OptionError, train, trainBaseline, trainGrid, type TrainOptions } from '../../src/index.node.ts';
-import { loadDataset, readCsv } from '../../src/datasets.ts';
+import { DataError, Model, NumericalError, OptionError, train, trainBaseline, trainGrid, type TrainOptions } from '../../src/index.node.ts';
+import { loadDataset, readCsv, syntheticDataset } from '../../src/datasets.ts';
 
 /** A small series: T steps of two inputs and one target, values exact in float32. */
 function series(T = 40): { inputs: number[][]; targets: number[][] } {
@@ -218,6 +218,17 @@ describe('trainGrid()', () => {
     const retrained = await train({ ...BASE, seed: chosen.seed, params: { ...BASE.params, tau: chosen.tau } });
     expect(grid.selected!.trainErr).toBe(retrained.trainErr);
     expect(grid.validationSteps).toBe(4);
+  });
+
+  it('a trial whose linear algebra breaks down ends alone, saying why; train() alone throws the same as a NumericalError', async () => {
+    // τ this small leaves γPPᵀ + 2Λ_w numerically singular once γ has grown (K = r+n+1 = 10 > T1 = 9).
+    const small = { ...syntheticDataset('small', 1), hidden: 4, params: { outer: 16, inner: 5, eta2: 0.5 }, backend: 'cpu' as const, workers: 0 };
+    const grid = await trainGrid({ ...small, taus: [1, 1e-15] });
+    expect(grid.trials[0].stopReason).toBe('outer-cap');
+    expect(grid.trials[1].stopReason).toBe('failed');
+    expect(grid.trials[1].failure).toMatch(/is not positive definite .* raise τ/);
+    expect(grid.trials[1].model.predict(small.inputs)).toHaveLength(10 * 3);
+    await expect(train({ ...small, params: { ...small.params, tau: 1e-15 } }).promise).rejects.toThrow(NumericalError);
   });
 
   it('refuses an empty or repeated list', () => {
