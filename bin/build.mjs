@@ -14,12 +14,20 @@ import { buildSources } from './build-sources.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
-/** Every .js file under dir. */
-function jsFiles(dir) {
+/** Every file under dir whose name ends with `suffix`. */
+function filesEnding(dir, suffix) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? jsFiles(path) : name.endsWith('.js') ? [path] : [];
+    return statSync(path).isDirectory() ? filesEnding(path, suffix) : name.endsWith(suffix) ? [path] : [];
   });
+}
+
+/**
+ * Relative `.ts` specifiers in declarations (`from './x.ts'`, `import('./x.ts')`) → `.js`: tsc
+ * keeps the source's extensions there, which only TypeScript 5 with its newest settings reads.
+ */
+export function rewriteDeclarationImports(text) {
+  return text.replace(/((?:from\s+|import\()\s*)(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
 }
 
 /** `new URL('./x.ts', import.meta.url)` → `new URL('./x.js', import.meta.url)`. */
@@ -32,13 +40,18 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
 let rewritten = 0;
-for (const file of jsFiles(dist)) {
+for (const file of filesEnding(dist, '.js')) {
   const text = readFileSync(file, 'utf8');
   const out = rewriteWorkerUrls(text);
   if (out !== text) {
     writeFileSync(file, out);
     rewritten++;
   }
+}
+for (const file of filesEnding(dist, '.d.ts')) {
+  const text = readFileSync(file, 'utf8');
+  const out = rewriteDeclarationImports(text);
+  if (out !== text) writeFileSync(file, out);
 }
 // A stamp for the test setup (test/setup/build.ts): sources newer than it mean a rebuild.
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);
