@@ -169,11 +169,13 @@ describe('runExperiment, quick preset', () => {
   });
 
   it('stopped during the selection, resumes the selection', async () => {
-    // Trainings long enough (3000 epochs) that the stop lands while GDC's grid is in flight.
+    // One thread runs the jobs in queue order (GD's grid, then GDC's), and the pool starts the next
+    // job only after the caller has seen a result: the stop at GD's selection always lands before
+    // GDC's grid is done. (On two threads GDC's grid could finish first on a fast machine.)
     const { spec } = prepareExperiment({ dataset: 'synthetic-small', preset: 'quick', methods: ['gd', 'gdc'], inits: ['lecun'], repeats: 1, epochs: 3000 });
     const out = tempDir();
     const controller = new AbortController();
-    const first = await runExperiment(spec, { outDir: out, signal: controller.signal, onSelectionDone: () => controller.abort() });
+    const first = await runExperiment(spec, { outDir: out, threads: 1, signal: controller.signal, onSelectionDone: () => controller.abort() });
     expect(first.stopped).toBe(true);
     const partial = readResults(join(out, EXPERIMENT_FILES.results));
     expect(partial.selections.map((s) => s.key)).toEqual(['gd/lecun']);
