@@ -23,7 +23,11 @@ export interface RunControl<Progress> {
   emit: (progress: Progress) => void;
 }
 
-/** Controls a running training: what the API's training functions return. */
+/**
+ * Controls a running training: what the API's training functions return. It is a thenable
+ * (`await run` gives the result; returning it from an async function awaits it too; `run.promise`
+ * is the plain Promise), an async iterable of progress reports, and has pause, resume and stop.
+ */
 export class TrainingRun<Result, Progress> implements PromiseLike<Result>, AsyncIterable<Progress> {
   private readonly result: Promise<Result>;
   private readonly stopper = new AbortController();
