@@ -2,7 +2,7 @@
 // "exports" map): the public API bound to browsers: CPU pools of module Web Workers, WebGPU through navigator.gpu; nothing here touches Node.
 // Importing it creates nothing: workers and devices come into being when a call asks for them
 // and are released when it ends.
-import { resolveBackend, type BackendOptions } from './api/backend.ts';
+import type { BackendOptions } from './api/backend.ts';
 import type { BcdBackend } from './backends/backend.ts';
 import type { TrainingRun } from './api/run.ts';
 import {
@@ -51,8 +51,6 @@ export function trainBaseline(options: BaselineTrainOptions): TrainingRun<Baseli
  * caller disposes of it with `dispose()`. The calls themselves create and dispose of their own
  * when given a name.
  */
-export async function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
-  const resolved = await resolveBackend(browserPlatform, options, Number.POSITIVE_INFINITY);
-  options.log?.(resolved.line);
-  return resolved.backend;
+export function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
+  return api.createBackend(options);
 }

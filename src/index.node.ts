@@ -8,7 +8,7 @@
  * bound to module Web Workers and `navigator.gpu`; this reference documents it once, here.
  * @module alm-rnn
  */
-import { resolveBackend, type BackendOptions } from './api/backend.ts';
+import type { BackendOptions } from './api/backend.ts';
 import type { BcdBackend } from './backends/backend.ts';
 import type { TrainingRun } from './api/run.ts';
 import {
@@ -57,8 +57,6 @@ export function trainBaseline(options: BaselineTrainOptions): TrainingRun<Baseli
  * caller disposes of it with `dispose()`. The calls themselves create and dispose of their own
  * when given a name.
  */
-export async function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
-  const resolved = await resolveBackend(nodePlatform, options, Number.POSITIVE_INFINITY);
-  options.log?.(resolved.line);
-  return resolved.backend;
+export function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
+  return api.createBackend(options);
 }

@@ -5,8 +5,8 @@ import { toTfjsArtifacts, type TfjsArtifacts, type TfjsExportOptions } from '../
 import { DataError } from '../errors.ts';
 import { formatActivation } from '../problem/activations.ts';
 import { modelFromJson, modelToJson, type ModelFile, type ModelFileJson } from '../problem/model-file.ts';
-import { forward } from '../problem/model.ts';
-import { cloneWeights, type Activation, type RnnWeights, type Standardization } from '../problem/types.ts';
+import { predictSeries, type Prediction } from '../problem/predict.ts';
+import { cloneWeights, type Activation, type RnnWeights, type Series, type Standardization } from '../problem/types.ts';
 import { readMatrix, type Matrix } from './data.ts';
 import { OptionError } from './errors.ts';
 
@@ -98,7 +98,7 @@ export class Model {
   predict(inputs: ReadonlyArray<ReadonlyArray<number>>, options?: PredictOptions): number[][];
   predict(inputs: Float64Array | Float32Array | ReadonlyArray<number>, options?: PredictOptions): Float64Array;
   predict(inputs: Matrix, options: PredictOptions = {}): number[][] | Float64Array {
-    const { yHat, steps } = this.run(inputs, options);
+    const { yHat, steps } = this.run(inputs, undefined, options);
     if (Array.isArray(inputs) && Array.isArray(inputs[0])) {
       const m = this.weights.m;
       return Array.from({ length: steps }, (_, t) => Array.from(yHat.subarray(t * m, (t + 1) * m)));
@@ -108,35 +108,26 @@ export class Model {
 
   /** The model's errors against `targets` (raw units, and in the units it was trained in). */
   evaluate(inputs: Matrix, targets: Matrix, options: PredictOptions = {}): Evaluation {
-    const { yHat, steps, warmup, rows } = this.run(inputs, options);
-    const { m } = this.weights;
-    const y = readMatrix('targets', targets, { cols: m });
-    if (y.rows !== rows) throw new OptionError('targets', targets, `has ${y.rows} rows but inputs has ${rows}`);
-    const s = this.standardization;
-    const perTarget = new Array<number>(m).fill(0);
-    let std = 0;
-    for (let i = 0; i < steps * m; i++) {
-      const k = i % m;
-      const d = y.data[warmup * m + i] - yHat[i];
-      perTarget[k] += (d * d) / steps;
-      std += (s ? d / s.targetStd[k] : d) ** 2 / steps;
-    }
-    return { mse: perTarget.reduce((a, b) => a + b, 0), perTarget, mseStandardized: std, steps };
+    const { errors, steps } = this.run(inputs, targets, options);
+    const { perTarget, raw, standardized } = errors!;
+    return { mse: raw, perTarget, mseStandardized: standardized ?? raw, steps };
   }
 
-  private run(inputs: Matrix, options: PredictOptions): { yHat: Float64Array; steps: number; warmup: number; rows: number } {
+  /** Checks the arrays and runs the model over them as `alm-rnn predict` runs a file (predictSeries). */
+  private run(inputs: Matrix, targets: Matrix | undefined, options: PredictOptions): Prediction {
     const { n, m } = this.weights;
     const x = readMatrix('inputs', inputs, { cols: n });
     const warmup = options.warmup ?? 0;
     if (!(Number.isInteger(warmup) && warmup >= 0 && warmup < x.rows)) {
       throw new OptionError('warmup', warmup, `must be an integer in [0, ${x.rows - 1}] for ${x.rows} rows`);
     }
-    const s = this.standardization;
-    if (s) for (let i = 0; i < x.data.length; i++) x.data[i] = (x.data[i] - s.inputMean[i % n]) / s.inputStd[i % n];
-    const { yHat: out } = forward(this.weights as RnnWeights, this.activation, x.data, x.rows);
-    const steps = x.rows - warmup;
-    const yHat = out.slice(warmup * m);
-    if (s) for (let i = 0; i < yHat.length; i++) yHat[i] = yHat[i] * s.targetStd[i % m] + s.targetMean[i % m];
-    return { yHat, steps, warmup, rows: x.rows };
+    const y = targets === undefined ? undefined : readMatrix('targets', targets, { cols: m });
+    if (y && y.rows !== x.rows) throw new OptionError('targets', targets, `has ${y.rows} rows but inputs has ${x.rows}`);
+    const series: Series = {
+      T: x.rows, n, m: y ? m : 0, x: x.data, y: y?.data ?? new Float64Array(0),
+      inputNames: [...this.inputNames], targetNames: y ? [...this.targetNames] : [],
+    };
+    const file = { weights: this.weights as RnnWeights, activation: this.activation, standardization: this.standardization, columns: { inputs: [...this.inputNames], targets: [...this.targetNames] } };
+    return predictSeries(file, series, 'inputs', warmup);
   }
 }

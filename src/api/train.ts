@@ -286,6 +286,16 @@ function nonNegative(option: string, v: unknown): number | undefined {
   return v;
 }
 
+/** Checks the options train() and trainGrid() share about how a run goes: stopping rules, callbacks, checkpoints, backend. */
+function checkRunOptions(options: TrainOptions | GridOptions): void {
+  nonNegative('feasTol', options.feasTol);
+  if (options.patience !== undefined) checkInteger('patience', options.patience, 0);
+  checkFunction('onIteration', options.onIteration);
+  checkFunction('onSweeps', options.onSweeps);
+  checkCheckpointOption(options.checkpoint);
+  validateBackendOptions(options);
+}
+
 /** One trial of a call, with what its result and checkpoint need. */
 interface PreparedTrial extends AlmTrial {
   config: RunConfig;
@@ -420,12 +430,7 @@ export function createTrainingApi(platform: Platform) {
     const params = readParams(options.params);
     const init = readInit(options.init, data.problem);
     const seed = readSeed(options.seed);
-    nonNegative('feasTol', options.feasTol);
-    if (options.patience !== undefined) checkInteger('patience', options.patience, 0);
-    checkFunction('onIteration', options.onIteration);
-    checkFunction('onSweeps', options.onSweeps);
-    checkCheckpointOption(options.checkpoint);
-    validateBackendOptions(options);
+    checkRunOptions(options);
     const trial = makeTrial(data, params, init, seed, options.testHidden ?? 'carry');
     if (options.resume !== undefined) applyResume([trial], options.resume);
     return new TrainingRun<TrainResult, IterationReport>(
@@ -472,12 +477,7 @@ export function createTrainingApi(platform: Platform) {
         throw err;
       }
     }
-    nonNegative('feasTol', options.feasTol);
-    if (options.patience !== undefined) checkInteger('patience', options.patience, 0);
-    checkFunction('onIteration', options.onIteration);
-    checkFunction('onSweeps', options.onSweeps);
-    checkCheckpointOption(options.checkpoint);
-    validateBackendOptions(options);
+    checkRunOptions(options);
     const settings: GridTrialSettings[] = [];
     // init outermost, then τ, then seed: the order of `alm-rnn train`'s grids.
     for (const init of inits) for (const tau of taus) for (const seed of seeds) settings.push({ init, tau, seed });
@@ -580,7 +580,14 @@ export function createTrainingApi(platform: Platform) {
     }, options.signal);
   }
 
-  return { train, trainGrid, trainBaseline };
+  /** Creates a backend to reuse across calls (their `backend` option); the caller disposes of it. */
+  async function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
+    const resolved = await resolveBackend(platform, options, Number.POSITIVE_INFINITY);
+    options.log?.(resolved.line);
+    return resolved.backend;
+  }
+
+  return { train, trainGrid, trainBaseline, createBackend };
 }
 
 /** λ1…λ5 of τ as the ALM's R has them, on A, W, V, b, c. */

@@ -21,7 +21,8 @@ const COMMON_FLAGS = [
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--window-size=1500,1300',
 ];
 
-async function freePort(): Promise<number> {
+/** A localhost port free at the time of asking. */
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createNetServer();
     srv.once('error', fail);
@@ -78,8 +79,8 @@ export interface WatchedPage {
   log: string[];
 }
 
-/** Opens the demo in a new page, recording console errors, page errors and failed requests. */
-export async function openDemo(browser: Browser, url: string): Promise<WatchedPage> {
+/** Opens `url` in a new page, recording its console, console errors, page errors and failed requests. */
+export async function watchPage(browser: Browser, url: string): Promise<WatchedPage> {
   const page = await browser.newPage();
   const errors: string[] = [];
   const log: string[] = [];
@@ -90,8 +91,14 @@ export async function openDemo(browser: Browser, url: string): Promise<WatchedPa
   page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   await page.goto(url, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as unknown as { almDemo?: { ready: boolean } }).almDemo?.ready === true, { timeout: 30_000 });
   return { page, errors, log };
+}
+
+/** Opens the demo in a new page (watchPage) and waits until it is ready. */
+export async function openDemo(browser: Browser, url: string): Promise<WatchedPage> {
+  const watched = await watchPage(browser, url);
+  await watched.page.waitForFunction(() => (window as unknown as { almDemo?: { ready: boolean } }).almDemo?.ready === true, { timeout: 30_000 });
+  return watched;
 }
 
 /** Sends downloads of `page` to a fresh folder; returns a function that waits for a file there. */

@@ -8,12 +8,11 @@
 //      on TrainErr and TestErr (measured: ~1e-6); the model survives a JSON round trip exactly;
 //   c. the Vite dev server (dependency optimiser on) serves the same app with the same results.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { build, createLogger, createServer, preview, type Logger, type PreviewServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../demo/helpers.ts';
+import { freePort, launchBrowser, watchPage } from '../demo/helpers.ts';
 import { createConsumer, packRepository, REPO, type Packed } from '../helpers/package.ts';
 
 const EXAMPLE = join(REPO, 'examples/browser');
@@ -43,17 +42,6 @@ let consumer: string;
 let browser: Browser | undefined;
 let previewServer: PreviewServer | undefined;
 let devServer: ViteDevServer | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createNetServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 /** The example's files (not recursive: it is flat), as createConsumer's `files`. */
 function exampleFiles(): Record<string, string> {
@@ -85,17 +73,8 @@ function jsFiles(dir: string): string[] {
 
 /** Opens the app, waits for #result (or #error), returns the parsed result and the console errors. */
 async function runApp(url: string): Promise<{ result: AppResult; errors: string[] }> {
-  const page = await browser!.newPage();
-  const errors: string[] = [];
-  const log: string[] = [];
-  page.on('console', (m) => {
-    log.push(`${m.type()}: ${m.text()}`);
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  const { page, errors, log } = await watchPage(browser!, url);
   try {
-    await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction(
       () => (document.getElementById('result')?.textContent ?? '') !== '' || (document.getElementById('error')?.textContent ?? '') !== '',
       { timeout: 140_000, polling: 500 },
