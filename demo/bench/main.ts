@@ -5,7 +5,7 @@ import { renderScalingPlots } from '../../bench/harness/plots.ts';
 import { renderMarkdown } from '../../bench/harness/report.ts';
 import { parseBenchArgs } from '../../bench/harness/options.ts';
 import type { BenchReport } from '../../bench/harness/types.ts';
-import { UserInputError } from '../../src/errors.ts';
+import { UserInputError } from 'alm-rnn';
 import { markdownToHtml } from './markdown.ts';
 import type { FromBenchWorker, RunRequest } from './protocol.ts';
 import '../src/style.css';

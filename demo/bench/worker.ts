@@ -1,6 +1,6 @@
 // The benchmark page's worker: runs the shared harness (bench/harness/) off the page's thread,
 // on the CPU backend and on WebGPU through this worker's navigator.gpu (acquireGpu).
-import { UserInputError } from '../../src/errors.ts';
+import { UserInputError } from 'alm-rnn';
 import { fallbackBaseline } from '../../bench/harness/end-to-end.ts';
 import { openBenchGpu } from '../../bench/harness/gpu.ts';
 import { parseBenchArgs } from '../../bench/harness/options.ts';
