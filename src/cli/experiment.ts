@@ -18,6 +18,7 @@ import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkWritableDir } from './output-paths.ts';
 import { formatSeconds } from './progress.ts';
+import { againHint, listenForStop } from './signals.ts';
 
 const OPTIONS: OptionSpec = {
   dataset: { type: 'string' }, methods: { type: 'string' }, inits: { type: 'string' }, repeats: { type: 'string' },
@@ -49,8 +50,8 @@ never used for the choice.
 Writes DIR/${EXPERIMENT_FILES.results} (every run; rewritten after each), DIR/${EXPERIMENT_FILES.report} (Table 3,
 best initialisation per method, selected hyperparameters), DIR/${EXPERIMENT_FILES.fig1} (Figure 1) and
 DIR/${EXPERIMENT_FILES.fig2} (Figure 2; the figures need the optional packages vega and vega-lite,
-and are skipped with a note without them). Ctrl-C stops after the run in flight's next check and keeps
-the finished runs; --resume DIR continues.
+and are skipped with a note without them). Ctrl-C, SIGTERM or SIGHUP stops after the run in flight's
+next check and keeps the finished runs (exit code 128 + the signal's number); --resume DIR continues.
 
 what to run
   --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file
@@ -128,7 +129,7 @@ async function runMerge(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Runs the experiment command; returns the exit code (0 complete, 130 stopped). */
+/** Runs the experiment command; returns the exit code (0 complete; stopped by a signal, 128 + its number). */
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'merge') return runMerge(argv.slice(1));
   const { values } = parseCommandLine(argv, OPTIONS);
@@ -189,15 +190,14 @@ export async function run(argv: string[]): Promise<number> {
   if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be an integer ≥ 1, got ${threads}`);
   const backendOptions = threads !== undefined ? { threads } : {};
   if (spec.methods.some((m) => m === 'alm' || m === 'alm+gd')) (await createBackend(backendChoice, backendOptions)).backend.dispose(); // fail early if unavailable
-  const controller = new AbortController();
   const bar = new ExperimentBar(process.stderr);
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-    bar.clear();
-    process.stderr.write('\nstopping: the run in flight is dropped, finished runs are kept (Ctrl-C again to quit at once)…\n');
-  };
-  process.on('SIGINT', onSigint);
+  // SIGINT, SIGTERM, SIGHUP alike (src/cli/signals.ts); results.json already holds every finished run.
+  const stop = listenForStop({
+    first: (name) => {
+      bar.clear();
+      process.stderr.write(`\n${name === 'SIGINT' ? '' : `${name}: `}stopping: the run in flight is dropped, finished runs are kept (${againHint(name)} to quit at once)…\n`);
+    },
+  });
   const log = (line: string): void => {
     bar.clear();
     process.stderr.write(`${line}\n`);
@@ -209,7 +209,7 @@ export async function run(argv: string[]): Promise<number> {
     outcome = await runExperiment(spec, {
       outDir,
       resume: resumeDir !== undefined,
-      signal: controller.signal,
+      signal: stop.signal,
       command: commandLine(argv),
       shard,
       createBackend: async () => (await createBackend(backendChoice, backendOptions)).backend,
@@ -223,7 +223,6 @@ export async function run(argv: string[]): Promise<number> {
         + `TrainErr ${fmt(r.trainErr)} TestErr ${fmt(r.testErr)} (${formatSeconds(r.seconds)}${r.stop === 'diverged' ? ', diverged' : ''})`),
     });
   } finally {
-    process.off('SIGINT', onSigint);
     bar.clear();
   }
   const { results, files, stopped, figuresSkipped } = outcome;
@@ -235,7 +234,7 @@ export async function run(argv: string[]): Promise<number> {
       + figureLines(files, figuresSkipped)
       + (stopped ? `continue with: alm-rnn experiment --resume ${outDir}\n` : ''),
   );
-  return stopped ? 130 : 0;
+  return stop.finish(0);
 }
 
 /** The summary's lines on the figures: their paths, or the one line saying why they were skipped. */
