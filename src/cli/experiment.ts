@@ -11,7 +11,7 @@ import { DATASET_NAMES } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
 import { EXPERIMENT_FILES, prepareExperiment, runExperiment, writeReport, type ExperimentProgress } from '../experiments/runner.ts';
 import { readResults, writeResults } from '../experiments/results.ts';
-import { mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
+import { describeShard, mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
 import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type ExperimentSpec } from '../experiments/settings.ts';
 import { almVerdict } from '../experiments/report.ts';
 import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
@@ -105,7 +105,10 @@ shards (one experiment over several machines; see deploy/)
                             --shard-count), SLURM_ARRAY_TASK_ID/COUNT or AWS_BATCH_JOB_ARRAY_INDEX/SIZE
   --shard-count N           the number of shards, where the job array does not say it
   merge OUT DIR...          combine complete shard folders into OUT: the results.json, Table 3
-                            and figures of the unsharded run (refuses a missing or foreign shard)
+                            and figures of the unsharded run. Refuses a missing or foreign shard,
+                            and a shard whose records are not exactly those it recorded on
+                            completion (cells, counts, a sha256 of every selection and run):
+                            a record missing, extra, duplicated or edited is named
 `;
 
 /** `alm-rnn experiment merge OUT DIR...`: combines complete shards into one experiment folder. */
@@ -140,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
   const backendChoice: BackendChoice = choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'cpu';
   let spec: ExperimentSpec;
   let outDir: string;
+  let storedShard: Shard | undefined;
   const resumeDir = stringFlag(values, 'resume');
   if (resumeDir !== undefined) {
     const extra = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
@@ -152,6 +156,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserInputError(`--repeats ${repeats} is below the stored experiment's ${stored.spec.repeats}; it can only grow`);
     }
     spec = { ...stored.spec, repeats: repeats ?? stored.spec.repeats };
+    storedShard = stored.shard && { index: stored.shard.index, count: stored.shard.count };
     outDir = resumeDir;
   } else {
     const dataset = stringFlag(values, 'dataset');
@@ -204,6 +209,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   log(`experiment ${spec.dataset}: ${spec.methods.length} methods × ${spec.inits.length} initialisations × ${spec.repeats} repeats → ${outDir}`
     + (resumeDir !== undefined ? ' (resuming)' : ''));
+  const running = shard ?? storedShard;
+  if (running) log(describeShard(spec, running));
   let outcome;
   try {
     outcome = await runExperiment(spec, {
