@@ -11,13 +11,14 @@ import { DATASET_NAMES } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
 import { EXPERIMENT_FILES, prepareExperiment, runExperiment, writeReport, type ExperimentProgress } from '../experiments/runner.ts';
 import { readResults, writeResults } from '../experiments/results.ts';
-import { mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
+import { describeShard, mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
 import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type ExperimentSpec } from '../experiments/settings.ts';
 import { almVerdict } from '../experiments/report.ts';
 import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkWritableDir } from './output-paths.ts';
 import { formatSeconds } from './progress.ts';
+import { againHint, listenForStop } from './signals.ts';
 
 const OPTIONS: OptionSpec = {
   dataset: { type: 'string' }, methods: { type: 'string' }, inits: { type: 'string' }, repeats: { type: 'string' },
@@ -49,8 +50,8 @@ never used for the choice.
 Writes DIR/${EXPERIMENT_FILES.results} (every run; rewritten after each), DIR/${EXPERIMENT_FILES.report} (Table 3,
 best initialisation per method, selected hyperparameters), DIR/${EXPERIMENT_FILES.fig1} (Figure 1) and
 DIR/${EXPERIMENT_FILES.fig2} (Figure 2; the figures need the optional packages vega and vega-lite,
-and are skipped with a note without them). Ctrl-C stops after the run in flight's next check and keeps
-the finished runs; --resume DIR continues.
+and are skipped with a note without them). Ctrl-C, SIGTERM or SIGHUP stops after the run in flight's
+next check and keeps the finished runs (exit code 128 + the signal's number); --resume DIR continues.
 
 what to run
   --dataset NAME|FILE.csv   ${DATASET_NAMES.join(', ')}, or a CSV file
@@ -104,7 +105,10 @@ shards (one experiment over several machines; see deploy/)
                             --shard-count), SLURM_ARRAY_TASK_ID/COUNT or AWS_BATCH_JOB_ARRAY_INDEX/SIZE
   --shard-count N           the number of shards, where the job array does not say it
   merge OUT DIR...          combine complete shard folders into OUT: the results.json, Table 3
-                            and figures of the unsharded run (refuses a missing or foreign shard)
+                            and figures of the unsharded run. Refuses a missing or foreign shard,
+                            and a shard whose records are not exactly those it recorded on
+                            completion (cells, counts, a sha256 of every selection and run):
+                            a record missing, extra, duplicated or edited is named
 `;
 
 /** `alm-rnn experiment merge OUT DIR...`: combines complete shards into one experiment folder. */
@@ -128,7 +132,7 @@ async function runMerge(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Runs the experiment command; returns the exit code (0 complete, 130 stopped). */
+/** Runs the experiment command; returns the exit code (0 complete; stopped by a signal, 128 + its number). */
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'merge') return runMerge(argv.slice(1));
   const { values } = parseCommandLine(argv, OPTIONS);
@@ -139,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
   const backendChoice: BackendChoice = choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'cpu';
   let spec: ExperimentSpec;
   let outDir: string;
+  let storedShard: Shard | undefined;
   const resumeDir = stringFlag(values, 'resume');
   if (resumeDir !== undefined) {
     const extra = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
@@ -151,6 +156,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserInputError(`--repeats ${repeats} is below the stored experiment's ${stored.spec.repeats}; it can only grow`);
     }
     spec = { ...stored.spec, repeats: repeats ?? stored.spec.repeats };
+    storedShard = stored.shard && { index: stored.shard.index, count: stored.shard.count };
     outDir = resumeDir;
   } else {
     const dataset = stringFlag(values, 'dataset');
@@ -189,27 +195,28 @@ export async function run(argv: string[]): Promise<number> {
   if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be an integer ≥ 1, got ${threads}`);
   const backendOptions = threads !== undefined ? { threads } : {};
   if (spec.methods.some((m) => m === 'alm' || m === 'alm+gd')) (await createBackend(backendChoice, backendOptions)).backend.dispose(); // fail early if unavailable
-  const controller = new AbortController();
   const bar = new ExperimentBar(process.stderr);
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-    bar.clear();
-    process.stderr.write('\nstopping: the run in flight is dropped, finished runs are kept (Ctrl-C again to quit at once)…\n');
-  };
-  process.on('SIGINT', onSigint);
+  // SIGINT, SIGTERM, SIGHUP alike (src/cli/signals.ts); results.json already holds every finished run.
+  const stop = listenForStop({
+    first: (name) => {
+      bar.clear();
+      process.stderr.write(`\n${name === 'SIGINT' ? '' : `${name}: `}stopping: the run in flight is dropped, finished runs are kept (${againHint(name)} to quit at once)…\n`);
+    },
+  });
   const log = (line: string): void => {
     bar.clear();
     process.stderr.write(`${line}\n`);
   };
   log(`experiment ${spec.dataset}: ${spec.methods.length} methods × ${spec.inits.length} initialisations × ${spec.repeats} repeats → ${outDir}`
     + (resumeDir !== undefined ? ' (resuming)' : ''));
+  const running = shard ?? storedShard;
+  if (running) log(describeShard(spec, running));
   let outcome;
   try {
     outcome = await runExperiment(spec, {
       outDir,
       resume: resumeDir !== undefined,
-      signal: controller.signal,
+      signal: stop.signal,
       command: commandLine(argv),
       shard,
       createBackend: async () => (await createBackend(backendChoice, backendOptions)).backend,
@@ -223,7 +230,6 @@ export async function run(argv: string[]): Promise<number> {
         + `TrainErr ${fmt(r.trainErr)} TestErr ${fmt(r.testErr)} (${formatSeconds(r.seconds)}${r.stop === 'diverged' ? ', diverged' : ''})`),
     });
   } finally {
-    process.off('SIGINT', onSigint);
     bar.clear();
   }
   const { results, files, stopped, figuresSkipped } = outcome;
@@ -235,7 +241,7 @@ export async function run(argv: string[]): Promise<number> {
       + figureLines(files, figuresSkipped)
       + (stopped ? `continue with: alm-rnn experiment --resume ${outDir}\n` : ''),
   );
-  return stopped ? 130 : 0;
+  return stop.finish(0);
 }
 
 /** The summary's lines on the figures: their paths, or the one line saying why they were skipped. */

@@ -6,6 +6,7 @@ import { readTextFile } from '../problem/csv-file.ts';
 import { modelFromJson } from '../problem/model-file.ts';
 import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
 import { checkWritableDir } from './output-paths.ts';
+import { againHint, listenForStop } from './signals.ts';
 
 const FORMATS = ['tfjs'] as const;
 
@@ -26,6 +27,8 @@ on a [batch, T, n] tensor from a zero state.
                    trained in; the standardisation is stored in userDefinedMetadata)
 
 A model with a leaky-ReLU activation cannot be exported: TF.js's SimpleRNN has no such activation.
+Ctrl-C, SIGTERM or SIGHUP lets model.json and weights.bin be written as a pair first (a second one
+quits at once); the exit code is then 128 + the signal's number (130, 143, 129).
 `;
 
 /** Runs the export command; returns the exit code. */
@@ -42,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [modelPath, dir] = positionals;
   checkWritableDir(dir, 'DIR');
+  // A signal waits for model.json and weights.bin to be written as a pair (src/cli/signals.ts); a second quits at once.
+  const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once model.json and weights.bin are written (${againHint(name)} to quit at once)\n`) });
   let obj: unknown;
   const text = readTextFile(modelPath);
   try {
@@ -60,5 +65,5 @@ export async function run(argv: string[]): Promise<number> {
   const { r, n, m } = model.weights;
   console.log(`wrote ${written} and ${weightsPath} (SimpleRNN ${r} units, ${model.activation.kind}, ${n} inputs → Dense ${m}; `
     + `${values['raw-units'] ? 'raw units' : model.standardization ? 'standardised units' : 'units as trained'})`);
-  return 0;
+  return stop.finish(0);
 }

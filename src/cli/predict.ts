@@ -10,6 +10,7 @@ import { predictionsToCsv, predictSeries } from '../problem/predict.ts';
 import { integerFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS } from './csv-flags.ts';
 import { checkWritableFile } from './output-paths.ts';
+import { againHint, listenForStop } from './signals.ts';
 
 const OPTIONS: OptionSpec = {
   out: { type: 'string' }, warmup: { type: 'string' }, ...CSV_OPTIONS, help: { type: 'boolean', short: 'h' },
@@ -28,7 +29,10 @@ version, without names, takes the numeric columns in order: its n inputs, then i
 
   --out FILE.csv   write the predictions there (default: to standard output)
   --warmup N       run the first N rows only to carry the hidden state in; predict from row N+1
-${CSV_HELP}`;
+${CSV_HELP}
+Ctrl-C, SIGTERM or SIGHUP lets the predictions be written first (a second one quits at once);
+the exit code is then 128 + the signal's number (130, 143, 129).
+`;
 
 /** Runs the predict command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -43,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
   const [modelPath, dataPath] = positionals;
   const outPath = stringFlag(values, 'out');
   if (outPath !== undefined) checkWritableFile(outPath, '--out');
+  // A signal waits for the predictions to be written (src/cli/signals.ts); a second quits at once.
+  const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once the predictions are written (${againHint(name)} to quit at once)\n`) });
   const model = readModelFile(modelPath);
   const { series, report } = parseCsvWithReport(readTextFile(dataPath), { ...csvOptionsFromFlags(values), source: dataPath });
   const p = predictSeries(model, series, dataPath, integerFlag(values, 'warmup') ?? 0);
@@ -61,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     log.write(`no target column (${p.targetNames.join(', ')}) in ${dataPath}: predictions only\n`);
   }
   if (outPath !== undefined) log.write(`predictions written to ${outPath}\n`);
-  return 0;
+  return stop.finish(0);
 }
 
 function readModelFile(path: string): ModelFile {

@@ -25,6 +25,7 @@ import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCom
 import { checkOutputFlags, checkWritableDir, checkWritableFile, saveOutput } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns } from './csv-flags.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
+import { againHint, listenForStop } from './signals.ts';
 
 const DEFAULT_DATASET = 'sp500';
 /** N(0, 0.1²) weights: on sp500 the larger He/Glorot/LeCun scales leave the ALM stuck at TrainErr ≈ 0.04–0.05 (see README). */
@@ -96,12 +97,18 @@ trials
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
   --cpu-kernels wasm|js     the CPU backend's kernels: WebAssembly SIMD (default) or plain TypeScript
-  --out model.json          write the trained model (also when stopped with Ctrl-C);
+  --out model.json          write the trained model (also when stopped: see signals below);
                             with several trials a folder (DIR/): one model file per trial
   --history run.json        write the per-iteration history
   --checkpoint state.json   write the whole ALM state after every outer iteration (atomically)
   --resume state.json       continue a checkpointed run (bit-identical to an unbroken run)
   --json                    print the final summary as one JSON object on stdout (progress to stderr)
+
+signals
+  Ctrl-C (SIGINT), SIGTERM (docker stop, Kubernetes, Slurm) and SIGHUP stop the run alike: the
+  first ends the batch of sweeps in flight and writes --out, --history and --checkpoint; a second
+  writes --out from the last completed outer iteration at once. The exit code is 128 + the
+  signal's number: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP).
 `;
 
 /** One trial of the command's grid: its run description, and its checkpoint when resuming. */
@@ -209,20 +216,19 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   let progress: ProgressPrinter | BatchProgressPrinter = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) {
-      // Second Ctrl-C: keep the last completed iterate, then quit at once.
+  // SIGINT, SIGTERM, SIGHUP (src/cli/signals.ts): the first ends the batch of sweeps in flight and
+  // writes every output below; a second keeps the last completed iterate and quits at once.
+  const stop = listenForStop({
+    first: (name) => {
+      progress.clearBar();
+      log.write(`\n${name === 'SIGINT' ? '' : `${name}: `}stopping after the current batch of sweeps (${againHint(name)} to quit at once)…\n`);
+    },
+    second: () => {
       progress.clearBar();
       log.write('\n');
       saveLast('quit at once');
-      process.exit(130);
-    }
-    controller.abort();
-    progress.clearBar();
-    log.write('\nstopping after the current batch of sweeps (Ctrl-C again to quit at once)…\n');
-  };
-  process.on('SIGINT', onSigint);
+    },
+  });
 
   // WebGPU compiles its kernels in the first load (tens of seconds on a software adapter): a phase of its own.
   let announceSetUp = backend.info.kind === 'webgpu';
@@ -253,7 +259,7 @@ export async function run(argv: string[]): Promise<number> {
         prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial })),
         V,
         {
-          signal: controller.signal, testHidden: config0.testHidden, patience, onLoaded,
+          signal: stop.signal, testHidden: config0.testHidden, patience, onLoaded,
           onSweeps: (k, done) => progress.sweeps(k, done),
           onOuterIteration: (k, its) => {
             if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
@@ -262,17 +268,16 @@ export async function run(argv: string[]): Promise<number> {
         },
       );
     } catch (err) {
-      process.off('SIGINT', onSigint);
+      stop.dispose();
       progress.clearBar();
       backend.dispose();
       throw err;
     }
     progress.clearBar();
-    if (controller.signal.aborted) {
-      process.off('SIGINT', onSigint);
+    if (stop.signal.aborted) {
       backend.dispose();
       log.write('stopped during the selection: no setting was chosen, nothing was written\n');
-      return 130;
+      return stop.finish(0);
     }
     log.write(selectionTable(candidates.map((t) => t.config), selection));
     const c = selection.chosen;
@@ -292,7 +297,7 @@ export async function run(argv: string[]): Promise<number> {
       backend,
       prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume })),
       {
-        signal: controller.signal,
+        signal: stop.signal,
         testHidden: config0.testHidden,
         patience,
         onLoaded,
@@ -314,7 +319,7 @@ export async function run(argv: string[]): Promise<number> {
     saveLast('the run failed');
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    // Still listening: a signal during the writes below must not kill them (it sets the exit code).
     progress.clearBar();
     backend.dispose();
   }
@@ -377,8 +382,8 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   for (const note of failedWrites) console.error(`alm-rnn: ${note}`);
-  if (failedWrites.length > 0) return 2;
-  return stopped ? 130 : 0;
+  const code = await stop.finish(0);
+  return failedWrites.length > 0 ? 2 : code;
 }
 
 /** What the summary adds after "done: …" for each way a run ends (N: the patience). */

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { DataError } from '../errors.ts';
 import type { Initializer } from '../problem/init.ts';
 import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
+import type { ShardContents } from './shards.ts';
 
 /** The format tag of results.json. */
 export const RESULTS_FORMAT = 'alm-rnn/experiment@1';
@@ -115,8 +116,12 @@ export interface ExperimentResults {
   almBatches?: { phase: 'select' | 'run'; trials: number; backend: string; seconds: number }[];
   /** Wall-clock seconds of the sessions that made these results (start and resumes), summed. */
   wallSeconds?: number;
-  /** Set for a shard of a sharded experiment (src/experiments/shards.ts): which cells it holds. */
-  shard?: { index: number; count: number };
+  /**
+   * Set for a shard of a sharded experiment (src/experiments/shards.ts): which shard it is, and
+   * once it completes what it holds (its cells, counts and a digest of every record), which
+   * merge checks.
+   */
+  shard?: { index: number; count: number; contents?: ShardContents };
 }
 
 /**

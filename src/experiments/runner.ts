@@ -27,7 +27,7 @@ import type { Initializer } from '../problem/init.ts';
 import { evaluate } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { validationProblem } from '../problem/validation.ts';
-import { ownsCell, type Shard } from './shards.ts';
+import { ownsCell, selectedMethods, shardContents, type Shard } from './shards.ts';
 import { renderPlots, type VegaLoader } from './plots.ts';
 import { referenceErrors } from './reference.ts';
 import { renderReport } from './report.ts';
@@ -133,7 +133,9 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   mkdirSync(options.outDir, { recursive: true });
   const resultsPath = join(options.outDir, EXPERIMENT_FILES.results);
   const results = options.resume ? resumeResults(resultsPath, specIn) : freshResults(specIn, loaded);
-  const shard = options.resume ? results.shard : options.shard;
+  const stored = options.resume ? results.shard : options.shard;
+  const shard = stored && { index: stored.index, count: stored.count };
+  // What a shard holds is recorded when it completes (below); until then it records nothing.
   if (shard) results.shard = shard;
   const spec = results.spec;
   results.status = 'running';
@@ -174,8 +176,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
 
   // The plan: every unit of work, in order, with what has been done already left out.
   const tauGrid = spec.selection.almTauGrid ?? [];
-  // The ALM is selected (its τ) like the baselines (their learning rates), unless its grid is empty.
-  const selected = spec.methods.filter((m) => m !== 'alm' || tauGrid.length > 0);
+  const selected = selectedMethods(spec);
   const doneSelections = new Map(results.selections.map((s) => [s.key, s]));
   const selectionPlan = selected.flatMap((method) => spec.inits.map((init) => ({ method, init })))
     .filter(({ method, init }) => ownsCell(spec, shard, method, init) && !doneSelections.has(selectionKey(method, init)));
@@ -487,6 +488,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
   }
 
   results.status = stopped ? 'stopped' : 'complete';
+  if (shard && !stopped) results.shard = { ...shard, contents: shardContents(results, shard) };
   save();
   const { files, figuresSkipped } = await writeReport(results, options.outDir, options.loadVega);
   return { results, files, stopped, ...(figuresSkipped !== undefined ? { figuresSkipped } : {}) };

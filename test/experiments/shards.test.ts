@@ -1,7 +1,8 @@
 // Shards of an experiment: the job arrays' variables map to the right shard, the shards own
 // disjoint cells that cover the grid, a quick experiment split into 3 shards and merged equals
-// the unsharded one in every number (times aside), and merge refuses a missing or foreign shard.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// the unsharded one in every number (times aside), merge refuses a missing or foreign shard and
+// a shard whose records were removed, copied in, or edited, and a shard says what it holds.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,8 @@ describe('alm-rnn experiment --shard and merge', () => {
     for (const i of [0, 1, 2]) {
       const res = await runCli([...flags, '--shard', `${i}/3`, '--out', dir(`s${i}`)]);
       expect(res.code, res.stderr).toBe(0);
-      expect(read(dir(`s${i}`)).shard).toEqual({ index: i, count: 3 });
+      if (i === 1) expect(res.stderr).toContain('shard 1/3: 2 of 6 cells (alm/lecun, alm+gd/he), 2 selections, 4 runs\n');
+      expect(read(dir(`s${i}`)).shard).toMatchObject({ index: i, count: 3 });
     }
     // Each shard holds only its own cells: 2 of the 6 cells each, with 2 repeats.
     expect([0, 1, 2].map((i) => read(dir(`s${i}`)).runs.length)).toEqual([4, 4, 4]);
@@ -85,6 +87,43 @@ describe('alm-rnn experiment --shard and merge', () => {
     expect(unsharded.stderr).toContain('holds an unsharded experiment, not a shard');
   }, 180_000);
 
+  it('merge refuses a shard with a run removed, a run of another shard copied in, a selection removed, a TestErr edited, or no digests', async () => {
+    // The shards of the test above: each edit is made on a copy of shard 1, as a user would edit the file.
+    const edited = (name: string, edit: (r: ExperimentResults) => void): string => {
+      cpSync(dir('s1'), dir(name), { recursive: true });
+      const r = read(dir(name));
+      edit(r);
+      writeFileSync(join(dir(name), 'results.json'), JSON.stringify(r, null, 1));
+      return dir(name);
+    };
+    const cases: [string, (r: ExperimentResults) => void, string][] = [
+      ['run-removed', (r) => r.runs.splice(r.runs.findIndex((x) => x.key === 'alm/lecun/1'), 1),
+        `shard 1/3 in ${dir('run-removed')} lacks the run alm/lecun/1 (recorded when it completed, removed since): rerun the shard`],
+      ['run-copied', (r) => r.runs.push(read(dir('s0')).runs[0]),
+        `shard 1/3 in ${dir('run-copied')} holds the run ${read(dir('s0')).runs[0].key}, which belongs to shard 0/3: remove it, or rerun the shard`],
+      ['selection-removed', (r) => r.selections.splice(0, 1),
+        `shard 1/3 in ${dir('selection-removed')} lacks the selection ${read(dir('s1')).selections[0].key} (recorded when it completed, removed since)`],
+      ['testerr-edited', (r) => (r.runs[0].testErr = r.runs[0].testErr! * 0.9),
+        `shard 1/3 in ${dir('testerr-edited')}: the run ${read(dir('s1')).runs[0].key} differs from the one the shard recorded when it completed`],
+      ['legacy', (r) => delete r.shard!.contents,
+        `shard 1/3 in ${dir('legacy')} has no digests of its records (written by an alm-rnn before merge checked them): rerun the shard, or record them as they are with alm-rnn experiment --resume ${dir('legacy')}`],
+    ];
+    for (const [name, edit, message] of cases) {
+      const res = await runCli(['experiment', 'merge', dir(`${name}-merged`), dir('s0'), edited(name, edit), dir('s2')]);
+      expect(res.code, name).toBe(2);
+      expect(res.stderr, name).toContain(`alm-rnn: ${message}`);
+      expect(res.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(existsSync(dir(`${name}-merged`)), name).toBe(false);
+    }
+  }, 60_000);
+
+  it('a shard that gets no cell says so, and still writes the empty shard merge expects', async () => {
+    const res = await runCli([...flags, '--methods', 'gd', '--inits', 'he', '--shard', '2/4', '--out', dir('empty')]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('shard 2/4 holds none of this experiment\'s 1 cells (method × initialisation), as does every shard from 1/4 on: it writes an empty shard for merge; --shard-count 1 or fewer gives every shard work');
+    expect(read(dir('empty'))).toMatchObject({ status: 'complete', runs: [], selections: [], shard: { index: 2, count: 4, contents: { cells: [], runs: 0 } } });
+  });
+
   it('takes the shard from a Kubernetes Indexed Job\'s index with --shard-count', async () => {
     const { spawn } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
@@ -98,7 +137,7 @@ describe('alm-rnn experiment --shard and merge', () => {
     });
     expect(code).toBe(0);
     const r = read(out);
-    expect(r.shard).toEqual({ index: 1, count: 2 });
+    expect(r.shard).toMatchObject({ index: 1, count: 2 });
     expect(r.runs.every((run) => run.init === 'lecun')).toBe(true);
   });
 });
