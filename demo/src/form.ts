@@ -54,10 +54,16 @@ function el<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-/** Formats a number for a text field without noise (1/1.2 → 0.8333333333333334 stays exact). */
+/** A number as text that reads back to the same number (1/1.2 → 0.8333333333333334): what links and files carry. */
 export function formatNumber(v: number): string {
   if (v === Infinity) return 'Infinity';
   return String(v);
+}
+
+/** A number as a field shows it: 6 significant digits (1/1.2 → 0.833333), so the form reads as a person writes. */
+export function displayNumber(v: number): string {
+  if (!Number.isFinite(v)) return formatNumber(v);
+  return String(Number(v.toPrecision(6)));
 }
 
 /** Parses a text field as the CLI parses a number flag (inf allowed); the message names the field. */
@@ -170,6 +176,33 @@ export class SettingsForm {
     return this.paramInputs.get(key)!;
   }
 
+  /**
+   * A parameter field's value as text: the exact value the form put there while the field still
+   * shows it rounded (η2 = 1/1.2 shows 0.833333 and reads 0.8333333333333334), else what the
+   * user typed. Reading and links go through this, so rounding for display changes no run.
+   */
+  paramText(key: NumericParam): string {
+    const input = this.paramInput(key);
+    const exact = input.dataset.exact;
+    return exact !== undefined && input.value === input.dataset.shown ? exact : input.value;
+  }
+
+  /** Puts text in a parameter field as typed (a link's value): read back as it is, nothing kept beside it. */
+  setParamText(key: NumericParam, text: string): void {
+    const input = this.paramInput(key);
+    input.value = text;
+    delete input.dataset.shown;
+    delete input.dataset.exact;
+  }
+
+  /** Puts a value in a parameter field: shown rounded, kept exact (see paramText). */
+  setParam(key: NumericParam, v: number): void {
+    const input = this.paramInput(key);
+    input.value = displayNumber(v);
+    input.dataset.shown = input.value;
+    input.dataset.exact = formatNumber(v);
+  }
+
   /** The numeric ALM parameters shown, in order. */
   paramKeys(): NumericParam[] {
     return PARAM_FIELDS.map((f) => f.key);
@@ -227,13 +260,39 @@ export class SettingsForm {
     el('omega-row').hidden = this.activation.value !== 'leaky';
   }
 
-  /** Puts the data set's defaults in the model and ALM fields: r, τ, and its quick caps and η's. */
+  /**
+   * Puts the data set's defaults in the model and ALM fields: r, τ, and its quick caps and η's.
+   * A field that holds what the user typed or a link gave (anything but the last default put
+   * there) keeps it: choosing another data set or a CSV file changes only what was a default.
+   */
   applyDatasetDefaults(choice: string, csvName?: string): void {
     const info = datasetInfo(choice, csvName);
-    this.hidden.value = String(info.r);
-    this.fillParams(paramsFor(isDatasetName(choice) ? choice : undefined, { tau: info.tau, overrides: { checkEvery: DEMO_CHECK_EVERY } }));
-    this.epochs.value = String(presetSettings(choice, 'quick').epochs);
+    const params = paramsFor(isDatasetName(choice) ? choice : undefined, { tau: info.tau, overrides: { checkEvery: DEMO_CHECK_EVERY } });
+    this.setDefault(this.hidden, String(info.r));
+    for (const key of this.paramInputs.keys()) {
+      const input = this.paramInput(key);
+      if (!this.holdsDefault(input)) continue;
+      this.setParam(key, params[key]);
+      this.defaults.set(input, input.value);
+    }
+    this.setDefault(this.innerStop, params.innerStop);
+    this.setDefault(this.epochs, String(presetSettings(choice, 'quick').epochs));
     this.presetNote.textContent = 'Defaults: Table 2 of the paper for this data set, with caps for a quick run.';
+  }
+
+  /** The value each field last received as a default (see applyDatasetDefaults). */
+  private readonly defaults = new Map<HTMLInputElement | HTMLSelectElement, string>();
+
+  /** Whether a field still holds the default last put there (or never got one). */
+  private holdsDefault(e: HTMLInputElement | HTMLSelectElement): boolean {
+    const given = this.defaults.get(e);
+    return given === undefined || e.value === given;
+  }
+
+  private setDefault(e: HTMLInputElement | HTMLSelectElement, value: string): void {
+    if (!this.holdsDefault(e)) return;
+    e.value = value;
+    this.defaults.set(e, e.value);
   }
 
   /**
@@ -241,6 +300,7 @@ export class SettingsForm {
    * set's r, τ and caps; the data set and its file stay chosen, and so does the backend.
    */
   resetAll(choice: string, csvName?: string): void {
+    this.defaults.clear();
     for (const e of this.inputs()) {
       if (e === this.dataset) continue;
       if (e instanceof HTMLInputElement && e.type === 'checkbox') e.checked = e.defaultChecked;
@@ -265,14 +325,20 @@ export class SettingsForm {
     this.fillParams(paramsFor(name, { tau: info.tau, paperCaps: true, overrides: { checkEvery: DEMO_CHECK_EVERY } }));
     this.epochs.value = String(presetSettings(choice, 'paper').epochs);
     this.hidden.value = String(info.r);
+    this.markDefaults();
     this.presetNote.textContent = name && PAPER_PRESETS[name]
       ? `The paper's settings for ${name}: ${this.paramInputs.get('outer')!.value} outer × ${this.paramInputs.get('inner')!.value} inner.`
       : 'The paper has no preset for a CSV file: Table 2 defaults.';
   }
 
   private fillParams(p: AlmParams): void {
-    for (const [key, input] of this.paramInputs) input.value = formatNumber(p[key]);
+    for (const key of this.paramInputs.keys()) this.setParam(key, p[key]);
     this.innerStop.value = p.innerStop;
+  }
+
+  /** Counts what the form holds now as the defaults (the paper preset is one: a data set change replaces it). */
+  private markDefaults(): void {
+    for (const e of [this.hidden, this.innerStop, this.epochs, ...this.paramInputs.values()]) this.defaults.set(e, e.value);
   }
 
   /** Fills every field from a run description (a resumed run). */
@@ -336,13 +402,14 @@ export class SettingsForm {
       try {
         if (f.key === 'tau') {
           // A list of τ values races one trial per value; the run's own τ is the first.
-          taus = parseTaus(this.paramInputs.get('tau')!.value, base);
+          taus = parseTaus(this.paramText('tau'), base);
           params.tau = taus[0];
           continue;
         }
-        const v = parseNumber(f.key, this.paramInputs.get(f.key)!.value, f.integer ?? false);
-        // Alone: γ max is only checked against γ0 below, with the γ0 of the form.
-        const probe = f.key === 'gammaMax' ? { ...base, gamma0: Number.MIN_VALUE, gammaMax: v } : { ...base, gammaMax: Infinity, [f.key]: v };
+        const v = parseNumber(f.key, this.paramText(f.key), f.integer ?? false);
+        // γ max is checked against the form's γ0 (read before it, or the default where that field
+        // is invalid), so that the message names the γ0 the user sees.
+        const probe = f.key === 'gammaMax' ? { ...base, gamma0: params.gamma0, gammaMax: v } : { ...base, gammaMax: Infinity, [f.key]: v };
         validateParams(probe);
         params[f.key] = v;
       } catch (e) {

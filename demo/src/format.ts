@@ -21,3 +21,8 @@ export function fmt(v: number, digits = 4): string {
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
 }
+
+/** A name cut to `most` characters with "…" (the whole name goes in a title attribute where it is shown). */
+export function shortName(name: string, most = 32): string {
+  return name.length > most ? `${name.slice(0, most - 1)}…` : name;
+}

@@ -14,7 +14,7 @@ import { forward } from '../../src/problem/model.ts';
 import type { RnnWeights } from 'alm-rnn';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
 import { SettingsForm, type FieldErrors, type RaceSettings } from './form.ts';
-import { fmt, fmtSeconds, plural } from './format.ts';
+import { fmt, fmtSeconds, plural, shortName } from './format.ts';
 import { LivePlots, PreviewPlot } from './plots.ts';
 import type { BackendChoice, CsvSource, FromWorker, RunProblemInfo, ToWorker } from './protocol.ts';
 import { cpuWorkers, estimateRace, RaceSession, wireRaceExports, type RaceInput } from './race.ts';
@@ -90,8 +90,8 @@ function reloadData(): void {
   const names = series.targetNames;
   summary.textContent =
     `T = ${series.T} steps (train ${T1}, test ${series.T - T1}), n = ${series.n} inputs, m = ${series.m} ` +
-    `target${series.m === 1 ? '' : 's'} (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})` +
-    `${data.standardization ? ', standardised' : ''}. Preview: ${names[0]}.`;
+    `target${series.m === 1 ? '' : 's'} (${names.slice(0, 4).map((n) => shortName(n)).join(', ')}${names.length > 4 ? ', …' : ''})` +
+    `${data.standardization ? ', standardised' : ''}. Preview: ${shortName(names[0])}.`;
   preview.show(series.y, series.T, series.m, T1);
 }
 
@@ -359,7 +359,11 @@ function drawLatest(it: AlmIteration): void {
 function fillOutputs(names: string[]): void {
   const select = el<HTMLSelectElement>('fit-output');
   const keep = Math.min(select.selectedIndex, names.length - 1);
-  select.replaceChildren(...names.map((n, i) => new Option(`${i + 1}: ${n}`, String(i))));
+  select.replaceChildren(...names.map((n, i) => {
+    const option = new Option(`${i + 1}: ${shortName(n)}`, String(i));
+    option.title = n;
+    return option;
+  }));
   select.selectedIndex = Math.max(0, keep);
   plots.setOutput(select.selectedIndex);
 }

@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlmIteration } from 'alm-rnn';
+import { logTicks, tickLabel } from './ticks.ts';
 
 type Column = (number | null)[];
 
@@ -59,6 +60,14 @@ export function tightLogRange(_u: uPlot, min: number | null, max: number | null)
   return [lo, hi];
 }
 
+/** The y axis of a log or asinh scale: 1-2-5 ticks labelled with their digits (see ticks.ts). */
+export const LOG_Y_TICKS: Pick<uPlot.Axis, 'splits' | 'filter' | 'values'> = {
+  splits: (_u, _axis, min, max) => logTicks(min, max),
+  // uPlot's log filter would drop the 2s and 5s again: logTicks has already thinned them.
+  filter: (_u, splits) => splits,
+  values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : tickLabel(v))),
+};
+
 /** One uPlot chart that is fed whole columns and follows its container's width. */
 class Chart {
   readonly plot: uPlot;
@@ -79,7 +88,7 @@ class Chart {
       },
       axes: [
         { label: spec.xLabel, size: 40, labelSize: 18, ...(spec.integerX ? { incrs: INTEGER_INCRS } : {}) },
-        { label: spec.yLabel, size: 62, labelSize: 18 },
+        { label: spec.yLabel, size: 62, labelSize: 18, ...(spec.yDistr === 3 || spec.yDistr === 4 ? LOG_Y_TICKS : {}) },
       ],
       series: [
         { label: spec.xLabel },

@@ -14,8 +14,8 @@ import { presetSettings } from '../../src/experiments/settings.ts';
 import { defaultValidationSteps } from '../../src/problem/validation.ts';
 import { download, modelFileText, slug } from './exports.ts';
 import type { RaceSettings } from './form.ts';
-import { fmt, fmtSeconds } from './format.ts';
-import { finite, positive, tightLogRange } from './plots.ts';
+import { fmt, fmtSeconds, shortName } from './format.ts';
+import { finite, LOG_Y_TICKS, positive, tightLogRange } from './plots.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 import type { FromRaceWorker, LearningRate, RaceTrial, RaceTrialResult, ToRaceWorker } from './race-protocol.ts';
 
@@ -77,7 +77,7 @@ class LinesChart {
         height: 260,
         legend: { show: true, live: false },
         scales: { x: { time: false }, y: logY ? { distr: 3, range: tightLogRange } : {} },
-        axes: [{ label: this.xLabel, size: 40, labelSize: 18 }, { label: this.yLabel, size: 62, labelSize: 18 }],
+        axes: [{ label: this.xLabel, size: 40, labelSize: 18 }, { label: this.yLabel, size: 62, labelSize: 18, ...(logY ? LOG_Y_TICKS : {}) }],
         series: [
           { label: this.xLabel },
           ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: l.width, dash: l.dash, spanGaps: true, points: { show: l.points ?? false, size: 6, fill: l.stroke } })),
@@ -368,7 +368,6 @@ export class RaceSession {
         else this.phase = 'finished';
       }
     }
-    if (this.shown === null) this.shown = this.chosen();
     this.drawCurves();
     this.drawTable();
     this.drawFit();
@@ -456,8 +455,17 @@ export class RaceSession {
     this.time.draw(time);
   }
 
+  /**
+   * What the fit plot shows: the row the user clicked, else the chosen (★) trial as it stands now.
+   * Never fixed on its own: the first slice of trials to finish need not hold the best one, and
+   * the plot must follow the ★ when a later slice overtakes it.
+   */
+  private displayed(): Shown {
+    return this.shown ?? this.chosen();
+  }
+
   private drawFit(): void {
-    const shown = this.shown ?? this.chosen();
+    const shown = this.displayed();
     let yHat: Float64Array | undefined;
     let y: Float64Array | undefined;
     let label = '';
@@ -472,7 +480,11 @@ export class RaceSession {
       y = r?.y;
       label = shown.kind === 'chosen' ? 'chosen, retrained' : `trial #${shown.index}`;
     }
-    if (!y || !yHat) return;
+    if (!y || !yHat) {
+      // The trial to show has not finished: an empty plot, not the last one drawn under another name.
+      this.fit.draw([], false);
+      return;
+    }
     // The whole series, so that a short test part (synthetic-small has one step) is seen in context; the test part in its own colour.
     const xs: number[] = [];
     const truth: (number | null)[] = [];
@@ -487,7 +499,7 @@ export class RaceSession {
     }
     const points = this.T - this.T1 < 30;
     this.fit.draw([
-      { label: `true ${this.targetName}`, stroke: '#222', width: 1.5, xs, ys: truth, points },
+      { label: `true ${shortName(this.targetName)}`, stroke: '#222', width: 1.5, xs, ys: truth, points },
       { label: `fitted, training part`, stroke: '#74a7f0', width: 1.5, xs, ys: fittedTrain },
       { label: `fitted on the test part: ${label}`, stroke: '#d9480f', width: 2.5, xs, ys: fittedTest, points },
     ], false);
@@ -505,6 +517,7 @@ export class RaceSession {
     const head = ['#', 'init', 'τ', 'seed', ...(this.select ? ['ValErr'] : []), 'TrainErr', 'TestErr', 'FeasVio', 'outer', 'sweeps', 'stop'];
     table.tHead!.replaceChildren(row(head, 'th'));
     const best = this.bestTrial();
+    const shown = this.displayed();
     const rows = this.trials.map((t, i) => {
       const r = this.results.get(i);
       const h = this.histories[i];
@@ -517,7 +530,7 @@ export class RaceSession {
       const tr = row(cells, 'td');
       tr.dataset.trial = String(i);
       tr.classList.toggle('best', i === best);
-      tr.classList.toggle('shown', this.shown?.kind === 'trial' && this.shown.index === i);
+      tr.classList.toggle('shown', shown.kind === 'trial' && shown.index === i);
       tr.addEventListener('click', () => this.show({ kind: 'trial', index: i }));
       return tr;
     });
@@ -529,7 +542,7 @@ export class RaceSession {
         fmtScore(r?.summary.testErr ?? last?.testErr), fmtScore(r?.summary.feasVio ?? last?.feasVio), String(r?.summary.outerIterations ?? last?.k ?? 0),
         String(r?.summary.sweeps ?? 0), r ? r.summary.stopReason : 'running'], 'td');
       tr.className = 'best chosen-row';
-      tr.classList.toggle('shown', this.shown?.kind === 'chosen');
+      tr.classList.toggle('shown', shown.kind === 'chosen');
       tr.addEventListener('click', () => this.show({ kind: 'chosen' }));
       rows.push(tr);
     }

@@ -39,8 +39,18 @@ function setSelect(select: HTMLSelectElement, name: string, value: string, choic
  * rest). Returns one line per parameter that could not be used; a value the form can hold but
  * the engine refuses goes into its field, where validation marks it.
  */
-export function applyQuery(query: URLSearchParams, form: SettingsForm, setBackend: (b: string) => string | null): { notices: string[]; autostart: boolean; any: boolean } {
+export function applyQuery(linkQuery: URLSearchParams, form: SettingsForm, setBackend: (b: string) => string | null): { notices: string[]; autostart: boolean; any: boolean } {
   const notices: string[] = [];
+  // A parameter given twice (seed=1&seed=2) has no one meaning: it is refused, not read as its
+  // first value, and the link does not start a run the user may not have meant.
+  const query = new URLSearchParams(linkQuery);
+  const repeated = [...new Set(linkQuery.keys())].filter((name) => linkQuery.getAll(name).length > 1);
+  for (const name of repeated) {
+    const values = linkQuery.getAll(name).map((v) => (v.length > 40 ? `${v.slice(0, 40)}…` : v));
+    notices.push(`URL parameter ${name} is given ${values.length} times (${values.join(', ')}): give it once (ignored)`);
+    query.delete(name);
+  }
+  if (repeated.length > 0 && linkQuery.has('autostart')) notices.push('autostart=1: the run was not started, as the link repeats a parameter');
   const known = new Set<string>([...OTHER_NAMES, ...form.paramKeys().map(paramFlag)]);
   let any = false;
   for (const name of query.keys()) {
@@ -83,7 +93,7 @@ export function applyQuery(query: URLSearchParams, form: SettingsForm, setBacken
   }
   for (const key of form.paramKeys()) {
     const v = query.get(paramFlag(key));
-    if (v !== null) form.paramInput(key).value = v;
+    if (v !== null) form.setParamText(key, v);
   }
   const choices: [string, HTMLSelectElement][] = [
     ['inner-stop', form.innerStop], ['test-hidden', form.testHidden], ['standardize', form.standardize], ['select', form.select],
@@ -113,7 +123,7 @@ export function applyQuery(query: URLSearchParams, form: SettingsForm, setBacken
     }
   }
   form.syncVisibility();
-  return { notices, autostart: query.get('autostart') === '1', any };
+  return { notices, autostart: repeated.length === 0 && query.get('autostart') === '1', any };
 }
 
 /**
@@ -131,7 +141,7 @@ export function queryFromForm(form: SettingsForm, backend: string): URLSearchPar
   const info = datasetInfo(choice);
   const defaults = paramsFor(isDatasetName(choice) ? choice : undefined, { tau: info.tau, overrides: { checkEvery: DEMO_CHECK_EVERY } });
   for (const key of form.paramKeys()) {
-    const v = form.paramInput(key).value.trim();
+    const v = form.paramText(key).trim();
     if (key === 'tau' || key === 'outer' || key === 'inner' || v !== formatNumber(defaults[key])) q.set(paramFlag(key), v);
   }
   if (form.innerStop.value !== defaults.innerStop) q.set('inner-stop', form.innerStop.value);

@@ -90,6 +90,9 @@ describe('demo page without WebGPU', () => {
     const parsed = JSON.parse(state.text) as { csv: { name: string; text: string } };
     expect(parsed.csv.name).toBe('good.csv');
     expect(checkpointFromJson(state.text).config).toMatchObject({ dataset: 'good.csv', hidden: 3 });
+    // η2 = 1/1.2 reads 0.833333 in its field, and the run used it exactly.
+    expect(await page.$eval('#f-eta2', (e) => (e as HTMLInputElement).value)).toBe('0.833333');
+    expect(checkpointFromJson(state.text).config.params.eta2).toBe(5 / 6);
     await page.select('#f-dataset', 'synthetic-large');
   });
 
@@ -225,4 +228,44 @@ describe('demo page without WebGPU', () => {
     expect(summary.trainErr).toBeCloseTo(last.trainErr, 9);
     expect(summary.testErr).toBeCloseTo(last.testErr, 9);
   }, 170_000);
+
+  it('a link that repeats a parameter is refused for it and does not autostart', async () => {
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=1&seed=2&outer=2&autostart=1`);
+    expect(await page.$eval('#run-notice', (e) => e.textContent)).toMatch(
+      /URL parameter seed is given 2 times \(1, 2\): give it once \(ignored\)\nautostart=1: the run was not started, as the link repeats a parameter/);
+    expect(await hook(page, 'state')).toBe('idle');
+    expect(await page.$eval('#f-outer', (e) => (e as HTMLInputElement).value)).toBe('2');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('choosing a CSV file keeps the link\'s settings; γ max is checked against the γ0 shown; long names do not cover the fit plot', async () => {
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&hidden=8&outer=20&inner=30&tau=2`);
+    await page.select('#f-dataset', 'csv');
+    const name = 'a_target_name_that_goes_on_and_on_far_longer_than_any_field_is_wide';
+    const path = join(files, 'long-name.csv');
+    writeFileSync(path, `date,x,${name}\n` + Array.from({ length: 30 }, (_, t) => `d${t},${Math.sin(t)},${Math.cos(t)}`).join('\n') + '\n');
+    await ((await page.$('#f-csv')) as ElementHandle<HTMLInputElement>).uploadFile(path);
+    await page.waitForFunction(() => /^T = 30 steps/.test(document.getElementById('data-summary')!.textContent ?? ''), { timeout: 10_000 });
+    const fields = await page.$$eval('#f-hidden, #f-outer, #f-inner, #f-tau', (es) => es.map((e) => (e as HTMLInputElement).value));
+    expect(fields).toEqual(['8', '20', '30', '2']);
+
+    await setField(page, 'f-gamma0', '3');
+    await setField(page, 'f-gammaMax', '2');
+    expect(await page.$eval('#e-gammaMax', (e) => e.textContent)).toBe('gammaMax = 2 is out of range: a number ≥ gamma0 (3), or Infinity');
+    await setField(page, 'f-gammaMax', 'Infinity');
+
+    await setField(page, 'f-outer', '2');
+    await setField(page, 'f-inner', '2');
+    await page.click('#btn-start');
+    expect(await waitForState(page, ['done'], 30_000)).toBe('done');
+    const option = await page.$eval('#fit-output option', (e) => ({ text: e.textContent ?? '', title: (e as HTMLOptionElement).title }));
+    expect(option.title).toBe(name);
+    expect(option.text.length).toBeLessThan(40);
+    // The output chooser sits above the fit plot's title, not over it.
+    const [chooser, title] = await page.$$eval('.fit-select, #chart-fit .u-title', (es) => es.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+    expect(chooser.bottom).toBeLessThanOrEqual(title.top + 0.5);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

@@ -166,6 +166,7 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(counts.workLines).toBe(10);
     expect(counts.rows).toBe(4);
     expect(await page.$$eval('#race-trials tbody tr.chosen-row', (rows) => rows.length)).toBe(1);
+    expect(await page.$eval('#chart-race-fit', (e) => e.textContent)).toMatch(/fitted on the test part: chosen, retrained/);
 
     await page.click('#btn-race-export-results');
     const results = JSON.parse((await nextDownload()).text) as RaceResults;
@@ -206,6 +207,22 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(new URLSearchParams(search).get('select')).toBe('validation');
     expect(errors).toEqual([]);
   }, 420_000);
+
+  it('shows the ★ trial\'s fit when the race ends, whichever slice of trials finishes first (README\'s race link, 5 times)', async () => {
+    // The trials run in slices over the workers; the fit plot once stayed on the best trial of
+    // the first slice to finish (3 runs in 7), while the table marked another one.
+    const link = `${served.url}?dataset=synthetic-small&seed=1-4&outer=10&inner=10&backend=cpu&baselines=adam&epochs=200&autostart=1`;
+    for (let run = 0; run < 5; run++) {
+      const { page, errors } = await openDemo(browser, link);
+      await waitForState(page, ['done'], 120_000);
+      const best = (await raceCounts(page))!.best;
+      expect(await page.$eval('#race-trials tbody tr.best', (e) => (e as HTMLElement).dataset.trial)).toBe(String(best));
+      expect(await page.$eval('#race-trials tbody tr.shown', (e) => (e as HTMLElement).dataset.trial)).toBe(String(best));
+      expect(await page.$eval('#chart-race-fit', (e) => e.textContent)).toMatch(new RegExp(`fitted on the test part: trial #${best}(?!\\d)`));
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 300_000);
 
   it('shows its time estimate for synthetic-large at the paper\'s caps before the race starts, and stops on Stop', async () => {
     const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-large&seed=1-2&backend=cpu`);
