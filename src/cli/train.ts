@@ -153,9 +153,8 @@ export async function run(argv: string[]): Promise<number> {
   /** Where --out puts a trial's model: the file named, or a file named by its settings in the folder. */
   const modelPath = (config: RunConfig): string => (outDir === undefined ? outPath! : join(outDir, `${trialFileName(config)}.json`));
   /** How the summary names written models: the folder for several, else the file. */
-  const writtenTo = (paths: string[]): string => (paths.length > 1 ? outDir! : paths[0]);
+  const writtenTo = (paths: string[]): string => (paths.length > 1 ? outDir! : isStdout(paths[0]) ? 'standard output' : paths[0]);
   checkPaths(trainPaths(values, grid.map((t) => t.config), { outPath, outDir, modelPath, historyPath, checkpointPath, resumePath, json }));
-  if (outDir !== undefined) createFolder(outDir);
 
   const datasets = new Map<string, LoadedDataset>();
   const loadFor = (config: RunConfig): LoadedDataset => {
@@ -223,6 +222,8 @@ export async function run(argv: string[]): Promise<number> {
     if (paths.length > 0) log.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${writtenTo(paths)} (${why})\n`);
   };
 
+  // Created once every input is checked, so that a refused run leaves nothing behind.
+  if (outDir !== undefined) createFolder(outDir);
   let progress: ProgressPrinter | BatchProgressPrinter = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
   const controller = new AbortController();
   const onSigint = (): void => {
