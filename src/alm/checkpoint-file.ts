@@ -1,5 +1,5 @@
 // Node-only: reading and atomically writing checkpoint files.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { UserInputError } from '../errors.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson, type BatchCheckpoint } from './checkpoint.ts';
 
@@ -27,15 +27,27 @@ export function describeWriteError(err: unknown): string {
     case 'EROFS': return 'the file system is read-only';
     case 'ENOSPC': return 'the disk is full';
     case 'EDQUOT': return 'the disk quota is exhausted';
+    case 'EEXIST': return 'it is not a regular file';
     default: return (err as Error).message;
   }
 }
 
 /**
- * Writes text to `path` through a temporary file and a rename, so readers never see half a
- * file; when either step fails the temporary file is removed before the error goes on.
+ * Writes text (or bytes) to `path` through a temporary file and a rename, so readers never see
+ * half a file; when either step fails the temporary file is removed before the error goes on.
+ * An existing path that is not a regular file or a folder (a device, a FIFO, a socket) is never
+ * replaced: that is an error (EEXIST) before anything is written.
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(path);
+  } catch {
+    // Nothing there yet: the usual case.
+  }
+  if (existing && !existing.isFile() && !existing.isDirectory()) {
+    throw Object.assign(new Error(`${path} is not a regular file, and is not replaced`), { code: 'EEXIST' });
+  }
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, text);

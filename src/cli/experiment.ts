@@ -7,16 +7,16 @@ import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/
 import { BASELINE_LOSSES } from '../baselines/train.ts';
 import { UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
-import { DATASET_NAMES } from '../problem/datasets.ts';
+import { DATASET_NAMES, isDatasetName } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
-import { EXPERIMENT_FILES, prepareExperiment, runExperiment, writeReport, type ExperimentProgress } from '../experiments/runner.ts';
+import { ALM_BATCH_CHECKPOINT, EXPERIMENT_FILES, prepareExperiment, runExperiment, writeReport, type ExperimentProgress } from '../experiments/runner.ts';
 import { readResults, writeResults } from '../experiments/results.ts';
 import { describeShard, mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
 import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type ExperimentSpec } from '../experiments/settings.ts';
 import { almVerdict } from '../experiments/report.ts';
 import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
-import { checkWritableDir } from './output-paths.ts';
+import { checkPaths, type ReadPath, type WritePath } from './output-paths.ts';
 import { formatSeconds } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
 
@@ -30,11 +30,12 @@ const OPTIONS: OptionSpec = {
   targets: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' },
   standardize: { type: 'string' }, 'test-hidden': { type: 'string' },
   'baseline-loss': { type: 'string' }, threads: { type: 'string' },
-  backend: { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  backend: { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, force: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 /** Flags that may accompany --resume; everything else comes from the stored results. */
-const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend', 'threads', 'shard', 'shard-count']);
+const RESUME_FLAGS = new Set(['resume', 'repeats', 'backend', 'threads', 'shard', 'shard-count', 'force']);
 
 const HELP = `usage: alm-rnn experiment --dataset NAME --out DIR [options]
        alm-rnn experiment --resume DIR [--repeats N] [--backend B]
@@ -90,7 +91,10 @@ data and model
   --test-hidden carry|reset        (default carry, as the paper)
 
 running
-  --out DIR                 output folder (must not hold an experiment already; use --resume)
+  --out DIR                 output folder (must not hold an experiment already; use --resume);
+                            a file there that the experiment writes (README.md, …) and that is
+                            not an earlier experiment's is refused, unless --force
+  --force                   replace such files (with merge too)
   --resume DIR              continue the experiment in DIR (may raise --repeats)
   --backend ${BACKEND_CHOICES.join('|')}   where the ALM's sweeps run (default cpu: the baselines run on the CPU
                             too, so wall times compare like for like)
@@ -104,7 +108,8 @@ shards (one experiment over several machines; see deploy/)
                             shard comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with
                             --shard-count), SLURM_ARRAY_TASK_ID/COUNT or AWS_BATCH_JOB_ARRAY_INDEX/SIZE
   --shard-count N           the number of shards, where the job array does not say it
-  merge OUT DIR...          combine complete shard folders into OUT: the results.json, Table 3
+  merge [--force] OUT DIR...
+                            combine complete shard folders into OUT: the results.json, Table 3
                             and figures of the unsharded run. Refuses a missing or foreign shard,
                             and a shard whose records are not exactly those it recorded on
                             completion (cells, counts, a sha256 of every selection and run):
@@ -113,14 +118,19 @@ shards (one experiment over several machines; see deploy/)
 
 /** `alm-rnn experiment merge OUT DIR...`: combines complete shards into one experiment folder. */
 async function runMerge(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseCommandLine(argv, { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   const [out, ...dirs] = positionals;
   if (out === undefined || dirs.length === 0) throw new UserInputError('usage: alm-rnn experiment merge OUT DIR... (the output folder, then every shard folder)');
-  checkWritableDir(out, 'merge OUT');
+  checkPaths({
+    reads: dirs.map((dir) => ({ flag: 'merge DIR', path: join(dir, EXPERIMENT_FILES.results) })),
+    writes: experimentWrites('merge OUT', out, false),
+    folders: [{ flag: 'merge OUT', path: out }],
+    force: values.force === true,
+  });
   if (existsSync(join(out, EXPERIMENT_FILES.results))) throw new UserInputError(`${out} already holds an experiment: merge into another folder`);
   const merged = mergeShards(dirs);
   mkdirSync(out, { recursive: true });
@@ -163,7 +173,8 @@ export async function run(argv: string[]): Promise<number> {
     if (dataset === undefined) throw new UserInputError('--dataset is required (or --resume DIR); see --help');
     const out = stringFlag(values, 'out');
     if (out === undefined) throw new UserInputError('--out DIR is required (or --resume DIR); see --help');
-    checkWritableDir(out, '--out');
+    const reads: ReadPath[] = isDatasetName(dataset) ? [] : [{ flag: '--dataset', path: dataset }];
+    checkPaths({ reads, writes: experimentWrites('--out', out, true), folders: [{ flag: '--out', path: out }], force: values.force === true });
     if (existsSync(join(out, EXPERIMENT_FILES.results))) {
       throw new UserInputError(`${out} already holds an experiment: continue it with --resume ${out}, or choose another --out folder`);
     }
@@ -242,6 +253,16 @@ export async function run(argv: string[]): Promise<number> {
       + (stopped ? `continue with: alm-rnn experiment --resume ${outDir}\n` : ''),
   );
   return stop.finish(0);
+}
+
+/** The files an experiment (or a merge, without checkpoints) writes into its folder, for checkPaths. */
+function experimentWrites(flag: string, dir: string, checkpoints: boolean): WritePath[] {
+  const at = (name: string, kind: WritePath['kind']): WritePath => ({ flag, path: join(dir, name), kind, inFolder: true });
+  return [
+    at(EXPERIMENT_FILES.results, 'experiment-results'), at(EXPERIMENT_FILES.report, 'experiment-report'),
+    at(EXPERIMENT_FILES.fig1, 'figure'), at(EXPERIMENT_FILES.fig2, 'figure'),
+    ...(checkpoints ? Object.values(ALM_BATCH_CHECKPOINT).map((name) => at(name, 'checkpoint')) : []),
+  ];
 }
 
 /** The summary's lines on the figures: their paths, or the one line saying why they were skipped. */

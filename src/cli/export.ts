@@ -1,20 +1,21 @@
 // `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
 // `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
-import { writeTfjsModel } from '../baselines/tfjs-file.ts';
+import { join } from 'node:path';
+import { TFJS_FILES, writeTfjsModel } from '../baselines/tfjs-file.ts';
 import { DataError, UserInputError } from '../errors.ts';
 import { readTextFile } from '../problem/csv-file.ts';
 import { modelFromJson } from '../problem/model-file.ts';
 import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
-import { checkWritableDir } from './output-paths.ts';
+import { checkPaths } from './output-paths.ts';
 import { againHint, listenForStop } from './signals.ts';
 
 const FORMATS = ['tfjs'] as const;
 
 const OPTIONS: OptionSpec = {
-  format: { type: 'string' }, 'raw-units': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  format: { type: 'string' }, 'raw-units': { type: 'boolean' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 };
 
-const HELP = `usage: alm-rnn export --format tfjs MODEL.json DIR [--raw-units]
+const HELP = `usage: alm-rnn export --format tfjs MODEL.json DIR [--raw-units] [--force]
 
 Writes the model file MODEL.json (written by \`alm-rnn train --out\`) as a TF.js LayersModel:
 DIR/model.json and DIR/weights.bin, a Sequential of SimpleRNN(r, return_sequences) and Dense(m).
@@ -25,6 +26,8 @@ on a [batch, T, n] tensor from a zero state.
   --raw-units      fold the model's standardisation into the weights, so the exported model maps
                    raw inputs to raw targets (default: it works in the standardised units it was
                    trained in; the standardisation is stored in userDefinedMetadata)
+  --force          replace DIR/model.json or DIR/weights.bin when they are not an earlier
+                   export of alm-rnn (without it they are refused; MODEL itself never is)
 
 A model with a leaky-ReLU activation cannot be exported: TF.js's SimpleRNN has no such activation.
 Ctrl-C, SIGTERM or SIGHUP lets model.json and weights.bin be written as a pair first (a second one
@@ -44,7 +47,15 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserInputError(`expected a model file and an output folder (alm-rnn export --format ${format} MODEL.json DIR), got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
   }
   const [modelPath, dir] = positionals;
-  checkWritableDir(dir, 'DIR');
+  checkPaths({
+    reads: [{ flag: 'MODEL', path: modelPath }],
+    writes: [
+      { flag: 'DIR', path: join(dir, TFJS_FILES.model), kind: 'tfjs-model', inFolder: true },
+      { flag: 'DIR', path: join(dir, TFJS_FILES.weights), kind: 'tfjs-weights', inFolder: true },
+    ],
+    folders: [{ flag: 'DIR', path: dir }],
+    force: values.force === true,
+  });
   // A signal waits for model.json and weights.bin to be written as a pair (src/cli/signals.ts); a second quits at once.
   const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once model.json and weights.bin are written (${againHint(name)} to quit at once)\n`) });
   let obj: unknown;

@@ -1,7 +1,6 @@
 // `alm-rnn predict MODEL.json DATA.csv`: a trained model (the file `train --out` writes) run
 // over a series, per-step predictions in raw units as CSV, and the errors against the targets
 // when the file has them.
-import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { DataError, UserInputError } from '../errors.ts';
 import { readTextFile } from '../problem/csv-file.ts';
 import { parseCsvWithReport } from '../problem/csv.ts';
@@ -9,14 +8,14 @@ import { modelFromJson, type ModelFile } from '../problem/model-file.ts';
 import { predictionsToCsv, predictSeries } from '../problem/predict.ts';
 import { integerFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS } from './csv-flags.ts';
-import { checkWritableFile } from './output-paths.ts';
+import { checkPaths, isStdout, writeOutput } from './output-paths.ts';
 import { againHint, listenForStop } from './signals.ts';
 
 const OPTIONS: OptionSpec = {
-  out: { type: 'string' }, warmup: { type: 'string' }, ...CSV_OPTIONS, help: { type: 'boolean', short: 'h' },
+  out: { type: 'string' }, warmup: { type: 'string' }, force: { type: 'boolean' }, ...CSV_OPTIONS, help: { type: 'boolean', short: 'h' },
 };
 
-const HELP = `usage: alm-rnn predict MODEL.json DATA.csv [--out predictions.csv] [--warmup N]
+const HELP = `usage: alm-rnn predict MODEL.json DATA.csv [--out predictions.csv] [--warmup N] [--force]
 
 Runs a trained model (written by \`alm-rnn train --out\`) over the series in DATA.csv, from the
 hidden state h₀ = 0, and writes one row per step: the predictions in the data's own (raw) units,
@@ -27,7 +26,9 @@ use) are printed.
 The model's input and target columns are found in DATA.csv by name (a model file of an older
 version, without names, takes the numeric columns in order: its n inputs, then its m targets).
 
-  --out FILE.csv   write the predictions there (default: to standard output)
+  --out FILE.csv   write the predictions there (default, or -: to standard output); an existing
+                   file must be an earlier predictions file (else --force), never MODEL or DATA
+  --force          replace an existing --out file that is not an earlier predictions file
   --warmup N       run the first N rows only to carry the hidden state in; predict from row N+1
 ${CSV_HELP}
 Ctrl-C, SIGTERM or SIGHUP lets the predictions be written first (a second one quits at once);
@@ -46,16 +47,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [modelPath, dataPath] = positionals;
   const outPath = stringFlag(values, 'out');
-  if (outPath !== undefined) checkWritableFile(outPath, '--out');
+  checkPaths({
+    reads: [{ flag: 'MODEL', path: modelPath }, { flag: 'DATA', path: dataPath }],
+    writes: outPath === undefined ? [] : [{ flag: '--out', path: outPath, kind: 'predictions', streamable: true }],
+    force: values.force === true,
+  });
   // A signal waits for the predictions to be written (src/cli/signals.ts); a second quits at once.
   const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once the predictions are written (${againHint(name)} to quit at once)\n`) });
   const model = readModelFile(modelPath);
   const { series, report } = parseCsvWithReport(readTextFile(dataPath), { ...csvOptionsFromFlags(values), source: dataPath });
   const p = predictSeries(model, series, dataPath, integerFlag(values, 'warmup') ?? 0);
   const csv = predictionsToCsv(p, report.labelColumn?.name || 'label');
-  const log = outPath === undefined ? process.stderr : process.stdout;
-  if (outPath === undefined) process.stdout.write(csv);
-  else writeFileAtomic(outPath, csv);
+  const toStdout = outPath === undefined || isStdout(outPath);
+  const log = toStdout ? process.stderr : process.stdout;
+  writeOutput(outPath ?? '-', csv);
   const { r, n, m } = model.weights;
   log.write(`${modelPath}: r=${r}, n=${n} inputs, m=${m} target${m === 1 ? '' : 's'}${model.standardization ? ', standardised inputs and targets' : ''}; `
     + `${p.steps} steps predicted${p.warmup > 0 ? ` after a warm-up of ${p.warmup}` : ' from h₀ = 0'}\n`);
@@ -66,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     log.write(`no target column (${p.targetNames.join(', ')}) in ${dataPath}: predictions only\n`);
   }
-  if (outPath !== undefined) log.write(`predictions written to ${outPath}\n`);
+  if (!toStdout) log.write(`predictions written to ${outPath}\n`);
   return stop.finish(0);
 }
 

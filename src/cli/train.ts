@@ -2,7 +2,7 @@
 // final errors and (optionally) the model, the history and checkpoints. List-valued --seed,
 // --init and --tau make a grid of trials (their product) that runs as one batch; one value
 // per flag is a single run, reported as before.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { numericalError, runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
@@ -22,7 +22,7 @@ import type { LoadedDataset } from '../problem/datasets.ts';
 import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
-import { checkOutputFlags, checkWritableDir, checkWritableFile, saveOutput } from './output-paths.ts';
+import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns } from './csv-flags.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
@@ -43,11 +43,14 @@ const OPTIONS: OptionSpec = {
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
   checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' },
   select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
-  'cpu-kernels': { type: 'string' },
+  'cpu-kernels': { type: 'string' }, force: { type: 'boolean' },
 };
 
+/** The "format" of the --history file, so that a rerun recognises it as its own (see checkPaths). */
+const HISTORY_FORMAT = 'alm-rnn/history@1';
+
 /** Flags that say how and where a run goes, not what it is: free to change on --resume. */
-const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience', 'cpu-kernels']);
+const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience', 'cpu-kernels', 'force']);
 
 const HELP = `usage: alm-rnn train [options]
 
@@ -97,12 +100,18 @@ trials
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
   --cpu-kernels wasm|js     the CPU backend's kernels: WebAssembly SIMD (default) or plain TypeScript
-  --out model.json          write the trained model (also when stopped: see signals below);
-                            with several trials a folder (DIR/): one model file per trial
-  --history run.json        write the per-iteration history
+  --out model.json|DIR/|-   write the trained model (also when stopped: see signals below); a folder
+                            (DIR/) holds one model file per trial, named by its settings
+                            (he_tau1_seed3.json); - writes it to standard output (progress
+                            then goes to standard error)
+  --history run.json|-      write the per-iteration history
   --checkpoint state.json   write the whole ALM state after every outer iteration (atomically)
   --resume state.json       continue a checkpointed run (bit-identical to an unbroken run)
   --json                    print the final summary as one JSON object on stdout (progress to stderr)
+  --force                   replace an existing file that is not an earlier output of the same
+                            kind (a model for --out, a history for --history, …); without it
+                            such a file is refused. No two paths may name the same file, and a
+                            device or FIFO (e.g. /dev/null) is written in place, never replaced
 
 signals
   Ctrl-C (SIGINT), SIGTERM (docker stop, Kubernetes, Slurm) and SIGHUP stop the run alike: the
@@ -126,7 +135,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  checkOutputFlags(values, ['checkpoint', 'history']);
   const threads = integerFlag(values, 'threads');
   if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be ≥ 1, got ${threads}`);
   const patience = integerFlag(values, 'patience');
@@ -139,10 +147,21 @@ export async function run(argv: string[]): Promise<number> {
   if (select === 'validation' && (resumePath !== undefined || values.checkpoint !== undefined)) {
     throw new UserInputError('--select validation cannot be combined with --checkpoint or --resume yet: run the selection, then train the chosen setting with --checkpoint');
   }
-  // Without --checkpoint a resumed run goes on writing the file it resumed: check it as an output too.
-  if (resumePath !== undefined && values.checkpoint === undefined) checkWritableFile(resumePath, '--resume');
   let grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
   let B = grid.length;
+  const json = values.json === true;
+  const outPath = stringFlag(values, 'out');
+  const historyPath = stringFlag(values, 'history');
+  const checkpointPath = stringFlag(values, 'checkpoint') ?? resumePath;
+  const outDir = outPath !== undefined && !isStdout(outPath) && (outPath.endsWith('/') || isFolder(outPath)) ? outPath : undefined;
+  if (outPath !== undefined && outDir === undefined && B > 1 && select === 'none') {
+    throw new UserInputError(`--out ${outPath}: with ${B} trials --out names a folder for one model file per trial (end it with /, e.g. --out ${outPath.replace(/\.json$/, '')}/)`);
+  }
+  /** Where --out puts a trial's model: the file named, or a file named by its settings in the folder. */
+  const modelPath = (config: RunConfig): string => (outDir === undefined ? outPath! : join(outDir, `${trialFileName(config)}.json`));
+  /** How the summary names written models: the folder for several, else the file. */
+  const writtenTo = (paths: string[]): string => (paths.length > 1 ? outDir! : isStdout(paths[0]) ? 'standard output' : paths[0]);
+  checkPaths(trainPaths(values, grid.map((t) => t.config), { outPath, outDir, modelPath, historyPath, checkpointPath, resumePath, json }));
 
   const datasets = new Map<string, LoadedDataset>();
   const loadFor = (config: RunConfig): LoadedDataset => {
@@ -169,13 +188,9 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${prepared[i].problem.T1}`);
     }
   });
-  const outPath = stringFlag(values, 'out');
-  // With --select, --out is the chosen model: one file whatever the grid.
-  if (outPath !== undefined && (B === 1 || select === 'validation')) checkOutputFlags(values, ['out']);
-  const outDir = outPath !== undefined && B > 1 && select === 'none' ? modelFolder(outPath, B) : undefined;
 
-  const json = values.json === true;
-  const log = json ? process.stderr : process.stdout;
+  // Standard output carries one thing: the summary of --json, or a model or history streamed there.
+  const log = json || [outPath, historyPath].some((path) => path !== undefined && isStdout(path)) ? process.stderr : process.stdout;
   const cpuKernels = choiceFlag(values, 'cpu-kernels', CPU_KERNELS_CHOICES) ?? 'wasm';
   setDefaultCpuKernels(cpuKernels);
   const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto', { threads, cpuKernels });
@@ -188,7 +203,6 @@ export async function run(argv: string[]): Promise<number> {
   log.write(`${selected.line}\n${describeRun(config0, problem0)}\n${csv0 ? `${describeColumns(csv0)}\n` : ''}`);
   if (B > 1) log.write(`${B} trials: ${gridDescription(grid.map((t) => t.config))}\n`);
   log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${B > 1 ? distinct(grid.map((t) => t.config.params.tau)).join(',') : p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resumedAt !== undefined ? `, resuming after outer iteration ${resumedAt}` : ''}\n`);
-  const checkpointPath = stringFlag(values, 'checkpoint') ?? resumePath;
   if (resumePath !== undefined && stringFlag(values, 'checkpoint') === undefined) log.write(`checkpoint: continuing to write ${resumePath}\n`);
 
   // The last completed outer iterate of every trial: what any way of stopping keeps.
@@ -197,7 +211,7 @@ export async function run(argv: string[]): Promise<number> {
   /** Writes every trial's model (a fallback file where a write fails); returns the lines for the user about fallbacks. */
   const writeModels = (weights: RnnWeights[]): { paths: string[]; notes: string[] } => {
     if (outPath === undefined) return { paths: [], notes: [] };
-    const paths = outDir === undefined ? [outPath] : grid.map((t) => join(outDir, `${trialFileName(t.config)}.json`));
+    const paths = grid.map((t) => modelPath(t.config));
     const notes: string[] = [];
     paths.forEach((path, i) => {
       const { problem } = prepared[i];
@@ -212,9 +226,11 @@ export async function run(argv: string[]): Promise<number> {
   const saveLast = (why: string): void => {
     const { paths, notes } = writeModels(lastWeights);
     for (const note of notes) log.write(`alm-rnn: ${note}\n`);
-    if (paths.length > 0) log.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${outDir ?? outPath} (${why})\n`);
+    if (paths.length > 0) log.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${writtenTo(paths)} (${why})\n`);
   };
 
+  // Created once every input is checked, so that a refused run leaves nothing behind.
+  if (outDir !== undefined) createFolder(outDir);
   let progress: ProgressPrinter | BatchProgressPrinter = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
   // SIGINT, SIGTERM, SIGHUP (src/cli/signals.ts): the first ends the batch of sweeps in flight and
   // writes every output below; a second keeps the last completed iterate and quits at once.
@@ -330,15 +346,14 @@ export async function run(argv: string[]): Promise<number> {
     // Every trial broke down (a single run, say): the run failed, its last completed iterate is kept.
     for (const note of failedWrites) log.write(`alm-rnn: ${note}\n`);
     if (written.length > 0 && failedWrites.length === 0) {
-      log.write(`model${written.length > 1 ? 's' : ''} of outer iteration ${results[0].outerIterations} written to ${outDir ?? outPath} (the run failed)\n`);
+      log.write(`model${written.length > 1 ? 's' : ''} of outer iteration ${results[0].outerIterations} written to ${writtenTo(written)} (the run failed)\n`);
     }
     throw numericalError(failures[0].failure!.message);
   }
-  const historyPath = stringFlag(values, 'history');
   if (historyPath !== undefined) {
     const body = B === 1
-      ? { config: config0, backend: backend.info, history: results[0].history }
-      : { backend: backend.info, trials: grid.map((t, i) => ({ ...trialSettings(t.config), config: t.config, history: results[i].history })) };
+      ? { format: HISTORY_FORMAT, config: config0, backend: backend.info, history: results[0].history }
+      : { format: HISTORY_FORMAT, backend: backend.info, trials: grid.map((t, i) => ({ ...trialSettings(t.config), config: t.config, history: results[i].history })) };
     const note = saveOutput('history', historyPath, JSON.stringify(body, jsonNumbers, 1) + '\n', 'history');
     if (note) failedWrites.push(note);
   }
@@ -350,7 +365,7 @@ export async function run(argv: string[]): Promise<number> {
     activation: formatActivation(problem0.activation),
   };
   const stopped = results.some((r) => r.stopReason === 'stopped');
-  const files = (written.length > 0 && failedWrites.length === 0 ? `model${written.length > 1 ? 's' : ''} written to ${outDir ?? outPath}\n` : '')
+  const files = (written.length > 0 && failedWrites.length === 0 ? `model${written.length > 1 ? 's' : ''} written to ${writtenTo(written)}\n` : '')
     + (historyPath && failedWrites.length === 0 ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
   if (B === 1) {
     const result = results[0];
@@ -380,6 +395,9 @@ export async function run(argv: string[]): Promise<number> {
       const trials = grid.map((t, i) => ({ ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outDir ? { model: written[i] } : {}) }));
       process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
     }
+  }
+  if (outPath === undefined) {
+    log.write(`no model was saved: add ${B > 1 ? '--out DIR/ to keep one model file per trial' : '--out model.json to keep it'}\n`);
   }
   for (const note of failedWrites) console.error(`alm-rnn: ${note}`);
   const code = await stop.finish(0);
@@ -467,21 +485,52 @@ function flagOf(path: string): string {
   return flags[key] ?? `--${key.split('.')[0]}`;
 }
 
-/** The folder --out names when there are several trials; created when missing. */
-function modelFolder(path: string, trials: number): string {
-  const isDir = existsSync(path) && statSync(path).isDirectory();
-  if (!isDir && !path.endsWith('/')) {
-    throw new UserInputError(`--out ${path}: with ${trials} trials --out names a folder for one model file per trial (end it with /, e.g. --out ${path.replace(/\.json$/, '')}/)`);
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
-  checkWritableDir(path, '--out');
-  if (!isDir) {
-    try {
-      mkdirSync(path, { recursive: true });
-    } catch (err) {
-      throw new UserInputError(`--out ${path}: cannot create the folder (${(err as Error).message})`);
-    }
+}
+
+/** Creates the --out folder (checked by checkPaths) when it is missing. */
+function createFolder(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw new UserInputError(`--out ${path}: cannot create the folder (${(err as Error).message})`);
   }
-  return path;
+}
+
+/**
+ * What a train command reads (a CSV data set, --init-from, --resume) and writes (every model
+ * --out may write, --history, the checkpoint), for checkPaths. A resumed run that goes on
+ * writing the checkpoint it resumed (no --checkpoint, or the same file) reads it as its own output.
+ */
+function trainPaths(
+  values: Record<string, string | boolean | undefined>,
+  configs: RunConfig[],
+  o: { outPath?: string; outDir?: string; modelPath: (c: RunConfig) => string; historyPath?: string; checkpointPath?: string; resumePath?: string; json: boolean },
+): Parameters<typeof checkPaths>[0] {
+  const reads: ReadPath[] = distinct(configs.map((c) => c.dataset)).filter((d) => !isDatasetName(d)).map((path) => ({ flag: '--dataset', path }));
+  const initFrom = stringFlag(values, 'init-from');
+  if (initFrom !== undefined) reads.push({ flag: '--init-from', path: initFrom });
+  const checkpointFlag = stringFlag(values, 'checkpoint');
+  const continuesResumed = o.resumePath !== undefined && (checkpointFlag === undefined || sameFile(checkpointFlag, o.resumePath));
+  if (o.resumePath !== undefined && !continuesResumed) reads.push({ flag: '--resume', path: o.resumePath });
+  const writes: WritePath[] = [];
+  if (o.outPath !== undefined) {
+    const paths = distinct(configs.map(o.modelPath));
+    for (const path of paths) writes.push({ flag: '--out', path, kind: 'model', streamable: o.outDir === undefined, inFolder: o.outDir !== undefined });
+  }
+  if (o.historyPath !== undefined) writes.push({ flag: '--history', path: o.historyPath, kind: 'history', streamable: true });
+  if (o.checkpointPath !== undefined) writes.push({ flag: checkpointFlag !== undefined ? '--checkpoint' : '--resume', path: o.checkpointPath, kind: 'checkpoint' });
+  return {
+    reads, writes,
+    folders: o.outDir !== undefined ? [{ flag: '--out', path: o.outDir }] : [],
+    stdoutTakenBy: o.json ? '--json' : undefined,
+    force: values.force === true,
+  };
 }
 
 /** A trial's varying settings, as the summary and --json name them. */

@@ -6,7 +6,7 @@
 // Order of work: all selections first (the runs need them), then the runs repeat by repeat
 // (repeat 0 of every method × initialisation, then repeat 1, …), so a stopped experiment has
 // about the same number of repeats in every cell of the table.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { runAlmBatch, type AlmResult, type AlmTrial } from '../alm/alm.ts';
@@ -504,14 +504,14 @@ export async function writeReport(
 ): Promise<Pick<ExperimentOutcome, 'files' | 'figuresSkipped'>> {
   const files: ExperimentOutcome['files'] = { results: join(dir, EXPERIMENT_FILES.results), report: join(dir, EXPERIMENT_FILES.report) };
   const plots = await renderPlots(results, loadVega);
-  writeFileSync(files.report, renderReport(results, EXPERIMENT_FILES, plots.skipped));
+  writeFileAtomic(files.report, renderReport(results, EXPERIMENT_FILES, plots.skipped));
   if (plots.fig1) {
     files.fig1 = join(dir, EXPERIMENT_FILES.fig1);
-    writeFileSync(files.fig1, plots.fig1);
+    writeFileAtomic(files.fig1, plots.fig1);
   }
   if (plots.fig2) {
     files.fig2 = join(dir, EXPERIMENT_FILES.fig2);
-    writeFileSync(files.fig2, plots.fig2);
+    writeFileAtomic(files.fig2, plots.fig2);
   }
   return { files, ...(plots.skipped !== undefined ? { figuresSkipped: plots.skipped } : {}) };
 }

@@ -2,12 +2,12 @@
 // file can be created in), and a model that only exists in memory is never lost: when the
 // asked path cannot be written it goes beside it, then to the temporary folder, and no
 // temporary file of the atomic write is left behind.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/alm/checkpoint-file.ts';
-import { checkWritableDir, checkWritableFile, writeWithFallback } from '../../src/cli/output-paths.ts';
+import { checkPaths, checkWritableDir, checkWritableFile, sameFile, writeWithFallback } from '../../src/cli/output-paths.ts';
 import { UserInputError } from '../../src/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'alm-out-'));
@@ -91,5 +91,28 @@ describe('writeFileAtomic and writeWithFallback', () => {
       throw Object.assign(new Error('EROFS'), { code: 'EROFS' });
     };
     expect(() => writeWithFallback('/x/m.json', 'model', write)).toThrow(/cannot write \/x\/m\.json \(the file system is read-only\), nor a fallback/);
+  });
+});
+
+describe('checkPaths (the CLI tests in paths.test.ts run it through every command)', () => {
+  const plan = (path: string, kind: 'model' | 'history' = 'history', force = false) => ({ reads: [], writes: [{ flag: '--history', path, kind }], force });
+
+  it('lets an empty file or a history written before the "format" field be replaced without --force, not a foreign one', () => {
+    writeFileSync(join(dir, 'empty.json'), '');
+    writeFileSync(join(dir, 'old-history.json'), '{\n "config": {\n  "dataset": "sp500"}, "history": []}\n');
+    writeFileSync(join(dir, 'data.json'), '{"config": 1}');
+    checkPaths(plan(join(dir, 'empty.json')));
+    checkPaths(plan(join(dir, 'old-history.json')));
+    expect(() => checkPaths(plan(join(dir, 'data.json')))).toThrow(/--history .*data\.json: the file exists and is not an alm-rnn history file: pass --force/);
+    checkPaths(plan(join(dir, 'data.json'), 'history', true));
+  });
+
+  it('sees one file through a link to a folder and `..`, for files still to be written', () => {
+    mkdirSync(join(dir, 'real', 'deep'), { recursive: true });
+    symlinkSync(join(dir, 'real', 'deep'), join(dir, 'deeplink'));
+    // deeplink/.. is real/ (the kernel's reading), not dir/ (the lexical one).
+    expect(sameFile(join(dir, 'deeplink') + '/../x.json', join(dir, 'real', 'x.json'))).toBe(true);
+    expect(sameFile(join(dir, 'deeplink') + '/../x.json', join(dir, 'x.json'))).toBe(false);
+    expect(sameFile(join(dir, 'a.json'), join(dir, 'b.json'))).toBe(false);
   });
 });
