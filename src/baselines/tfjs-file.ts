@@ -3,13 +3,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelFile, ModelFileJson } from '../problem/model-file.ts';
-import { toTfjsArtifacts, type TfjsExportOptions } from './tfjs-export.ts';
+import { toTfjsArtifacts, type TfjsArtifacts, type TfjsExportOptions } from './tfjs-export.ts';
 
 /** Writes model.json and its weights file into `dir` (created if missing); returns their paths. */
 export async function writeTfjsModel(
   model: ModelFile | ModelFileJson | unknown, dir: string, options: TfjsExportOptions = {},
 ): Promise<{ modelPath: string; weightsPath: string }> {
-  const art = toTfjsArtifacts(model, options);
+  return writeTfjsArtifacts(toTfjsArtifacts(model, options), dir);
+}
+
+/** Writes artifacts (Model.toTfjs) as model.json and its weights file into `dir` (created if missing); returns their paths. */
+export async function writeTfjsArtifacts(art: TfjsArtifacts, dir: string): Promise<{ modelPath: string; weightsPath: string }> {
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, 'model.json');
   const weightsPath = join(dir, art.modelJson.weightsManifest[0].paths[0]);

@@ -1,11 +1,10 @@
 // `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
 // `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
-import { writeTfjsModel } from '../baselines/tfjs-file.ts';
-import { DataError, UserInputError } from '../errors.ts';
-import { readTextFile } from '../problem/csv-file.ts';
-import { modelFromJson } from '../problem/model-file.ts';
+import { writeTfjsArtifacts } from '../baselines/tfjs-file.ts';
+import { UserInputError } from '../errors.ts';
 import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
 import { checkWritableDir } from './output-paths.ts';
+import { readModelFile } from './read-model.ts';
 
 const FORMATS = ['tfjs'] as const;
 
@@ -42,21 +41,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [modelPath, dir] = positionals;
   checkWritableDir(dir, 'DIR');
-  let obj: unknown;
-  const text = readTextFile(modelPath);
-  try {
-    obj = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${modelPath} is not a model file: not valid JSON (${(err as Error).message})`);
-  }
-  let model;
-  try {
-    model = modelFromJson(obj);
-  } catch (err) {
-    if (err instanceof DataError) throw new DataError(`${modelPath}: ${err.message}`);
-    throw err;
-  }
-  const { modelPath: written, weightsPath } = await writeTfjsModel(model, dir, { rawUnits: values['raw-units'] === true });
+  const model = readModelFile(modelPath);
+  const { modelPath: written, weightsPath } = await writeTfjsArtifacts(model.toTfjs({ rawUnits: values['raw-units'] === true }), dir);
   const { r, n, m } = model.weights;
   console.log(`wrote ${written} and ${weightsPath} (SimpleRNN ${r} units, ${model.activation.kind}, ${n} inputs → Dense ${m}; `
     + `${values['raw-units'] ? 'raw units' : model.standardization ? 'standardised units' : 'units as trained'})`);

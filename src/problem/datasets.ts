@@ -36,8 +36,8 @@ export interface LoadDatasetOptions {
   /** Fraction of steps used for training (default: the data set's). */
   trainFraction?: number;
   standardize: StandardizeChoice;
-  /** How a CSV file is read: its separator (default detected) and missing values (default refused). */
-  csv?: Pick<CsvOptions, 'delimiter' | 'missing'>;
+  /** How a CSV file is read: its separator (default detected), decimal mark (default point) and missing values (default refused). */
+  csv?: Pick<CsvOptions, 'delimiter' | 'decimal' | 'missing'>;
 }
 
 /** A loaded, split and (optionally) standardised data set. */
