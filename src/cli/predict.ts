@@ -28,6 +28,8 @@ use) are printed.
 
 The model's input and target columns are found in DATA.csv by name (a model file of an older
 version, without names, takes the numeric columns in order: its n inputs, then its m targets).
+Predictions that are not finite (a hidden state that overflows on these inputs) stop the
+command with the first step and column; nothing is written.
 
   --out FILE.csv   write the predictions there (default: to standard output)
   --warmup N       run the first N rows only to carry the hidden state in; predict from row N+1
