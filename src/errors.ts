@@ -79,6 +79,11 @@ export function excerpt(text: string, max = EXCERPT_LENGTH): string {
   return `${text.slice(0, end)}…`;
 }
 
+/** A list of names for a message (`a, b, c`, each quoted when asked): each name an excerpt, the whole list at most 400 characters. */
+export function excerptList(names: readonly string[], quoted = false): string {
+  return excerpt(names.map((name) => (quoted ? `"${excerpt(name)}"` : excerpt(name))).join(', '), 400);
+}
+
 /** What to change when the linear algebra fails; one text for the CLI and the page. */
 export const NUMERICAL_ADVICE =
   'The regularisation is too weak for this data: raise τ (--tau, the λ1…λ5 weights) or μ (--mu), lower γ0 (--gamma0), ' +

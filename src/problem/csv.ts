@@ -1,6 +1,6 @@
 // CSV → Series: a pure parser (no fs, so it runs in the browser too) with validation whose
 // messages name the source, the 1-based line (header = line 1), the column and the text.
-import { DataError, excerpt } from '../errors.ts';
+import { DataError, excerpt, excerptList } from '../errors.ts';
 import type { Series } from './types.ts';
 
 /** What to do with a missing value (an empty cell, NA, N/A, null): refuse it, drop its row, or repeat the value above. */
@@ -260,14 +260,14 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
     const k = names.indexOf(t);
     if (k < 0) {
       const why = firstIsLabel && t === header[0] && t !== '' ? ` ("${excerpt(t)}" is the date/label column, not numeric)` : '';
-      throw new DataError(`${source}: target column "${excerpt(t)}" not found${why}; available columns: ${excerpt(names.map((c) => excerpt(c)).join(', '), 400)}`);
+      throw new DataError(`${source}: target column "${excerpt(t)}" not found${why}; available columns: ${excerptList(names)}`);
     }
     return k;
   });
   const inputIdx = names.map((_, k) => k).filter((k) => !targetIdx.includes(k));
   if (inputIdx.length === 0) {
     throw new DataError(
-      `${source}: no input column is left after taking ${excerpt(targetNames.map((t) => `"${excerpt(t)}"`).join(', '), 400)} as target; ` +
+      `${source}: no input column is left after taking ${excerptList(targetNames, true)} as target; ` +
         'a series needs at least one input column',
     );
   }
@@ -297,7 +297,7 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
       return rows[t];
     });
   } else if (missing !== 'error') {
-    throw new DataError(`missing must be one of ${MISSING_POLICIES.join(', ')}, got "${String(missing)}"`);
+    throw new DataError(`missing must be one of ${MISSING_POLICIES.join(', ')}, got "${excerpt(String(missing))}"`);
   }
   if (labels && droppedRows > 0) labels = rows.map((r) => r.fields[0].trim());
 

@@ -3,7 +3,7 @@
 // warm-up prefix), and the predictions mapped back to raw units, with the errors against the
 // targets when the file has them. Pure (no fs), so it runs in the browser too. The public Model
 // (src/api/model.ts) checks its arguments and runs this; `alm-rnn predict` runs the Model.
-import { DataError, excerpt, NonFinitePredictionError } from '../errors.ts';
+import { DataError, excerptList, NonFinitePredictionError } from '../errors.ts';
 import { forward } from './model.ts';
 import type { ModelFile } from './model-file.ts';
 import type { Series } from './types.ts';
@@ -21,11 +21,6 @@ export interface Prediction {
   targets?: Float64Array;
   /** When the targets are there: mean squared error per target (raw units), and the mean of ||y_t − ŷ_t||² in raw and standardised units. */
   errors?: { perTarget: number[]; raw: number; standardized?: number };
-}
-
-/** Names for messages: each cut to an excerpt, the list too. */
-function nameList(names: readonly string[], quoted = false): string {
-  return excerpt(names.map((c) => (quoted ? `"${excerpt(c)}"` : excerpt(c))).join(', '), 400);
 }
 
 /** The model's n inputs (and, when present, its m targets) taken from a parsed series, by name or by position. */
@@ -51,12 +46,12 @@ export function selectColumns(model: ModelFile, series: Series, source: string):
     targets = model.columns.targets;
     const missing = inputs.filter((name) => !byName.has(name));
     if (missing.length > 0) {
-      throw new DataError(`${source} has no column ${nameList(missing, true)} that the model takes as input; its columns: ${nameList(all)}`);
+      throw new DataError(`${source} has no column ${excerptList(missing, true)} that the model takes as input; its columns: ${excerptList(all)}`);
     }
     const present = targets.filter((name) => byName.has(name));
     if (present.length > 0 && present.length < targets.length) {
       const absent = targets.filter((name) => !byName.has(name));
-      throw new DataError(`${source} has some of the model's targets but not ${nameList(absent, true)}: give all of them (for errors) or none`);
+      throw new DataError(`${source} has some of the model's targets but not ${excerptList(absent, true)}: give all of them (for errors) or none`);
     }
     if (present.length === 0) return { x: gather(inputs), targetNames: targets };
     return { x: gather(inputs), y: gather(targets), targetNames: targets };
