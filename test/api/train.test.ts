@@ -288,6 +288,8 @@ describe('Model', () => {
     expect(model.predictTable({ inputs: DATA.inputs, inputNames: ['x1', 'x2'] }).evaluation).toBeUndefined();
     expect(() => model.predictTable({ inputs: [[1], [2]], inputNames: ['x1'] }, { source: 'new.csv' })).toThrow(/^new\.csv has no column "x2" that the model takes as input/);
     expect(() => model.predictTable(table, { warmup: 40, source: 'data.csv' })).toThrow(/^warmup must be an integer in \[0, 39\] for the 40 steps of data\.csv, got 40$/);
+    expect(() => model.predictTable(table, { warmpu: 4 } as never)).toThrow(/^warmpu is not a known option \(did you mean "warmup"\?\)/);
+    expect(() => model.predictTable({ inputs: DATA.inputs } as never)).toThrow(/^inputNames must name the columns of inputs/);
     // A model file without column names takes the columns in order.
     const { columns: _, ...unnamed } = model.toJSON();
     expect(Model.fromJSON(unnamed).predictTable({ inputs: DATA.inputs, inputNames: ['p', 'q'] }).predictions).toEqual(model.predict(Float64Array.from(DATA.inputs.flat())));
