@@ -12,7 +12,7 @@
  * @module alm-rnn/datasets
  */
 import { DATASETS, DATASET_NAMES, isDatasetName, loadDataset as loadRegistered, type DatasetName } from './problem/datasets.ts';
-import { parseCsvWithReport, type CsvOptions, type CsvReport, type MissingPolicy } from './problem/csv.ts';
+import { parseCsvWithReport, type CsvOptions, type CsvReport, type DecimalMark, type MissingPolicy } from './problem/csv.ts';
 import { generateSynthetic, SYNTHETIC_PRESETS, type SyntheticPreset, type SyntheticSizes } from './problem/synthetic.ts';
 import type { Series } from './problem/types.ts';
 import { OptionError } from './api/errors.ts';
@@ -20,7 +20,7 @@ import type { MethodParams } from './api/train.ts';
 import { paramsFor } from './alm/params.ts';
 
 export { DATASET_NAMES, SYNTHETIC_PRESETS };
-export type { DatasetName, SyntheticPreset, SyntheticSizes, CsvReport, MissingPolicy };
+export type { DatasetName, SyntheticPreset, SyntheticSizes, CsvReport, DecimalMark, MissingPolicy };
 
 /** A data set as train() options: the series (raw units) and its names, with the data set's defaults. */
 export interface DatasetOptions {
@@ -88,6 +88,11 @@ export interface ReadCsvOptions {
   targets?: string[];
   /** Field separator (default: detected among comma, semicolon, tab). */
   delimiter?: string;
+  /**
+   * Decimal mark: `.` (default) or `,` for numbers written `0,03` (the separator then must not
+   * be a comma). Without it, a number with a decimal comma is refused with a DataError.
+   */
+  decimal?: DecimalMark;
   /** Missing values (empty, NA, N/A, null, NaN): refused (`error`, default), their rows dropped, or the value above repeated (`ffill`). */
   missing?: MissingPolicy;
   /** A name for the text in messages (default "CSV input"). */
@@ -104,7 +109,8 @@ export type CsvData = Pick<DatasetOptions, 'inputs' | 'targets' | 'inputNames' |
  */
 export function readCsv(text: string, options: ReadCsvOptions = {}, onReport?: (report: CsvReport) => void): CsvData {
   if (typeof text !== 'string') throw new OptionError('text', text, 'must be the CSV text');
-  const csv: CsvOptions = { targets: options.targets, delimiter: options.delimiter, missing: options.missing, source: options.source ?? 'CSV input' };
+  if (options.decimal !== undefined && options.decimal !== '.' && options.decimal !== ',') throw new OptionError('decimal', options.decimal, 'must be "." or ","');
+  const csv: CsvOptions = { targets: options.targets, delimiter: options.delimiter, decimal: options.decimal, missing: options.missing, source: options.source ?? 'CSV input' };
   const { series, report } = parseCsvWithReport(text, csv);
   onReport?.(report);
   return { inputs: series.x, targets: series.y, inputNames: series.inputNames, targetNames: series.targetNames };

@@ -1,7 +1,7 @@
 // The list syntax of the command line's list-valued settings (--seed 1-4,9, --init he,lecun,
 // --tau 0.3,1), shared by the CLI's flags and the demo page's fields and URL, so that a value
 // means the same thing, and is refused with the same message, everywhere.
-import { UserInputError } from './errors.ts';
+import { excerpt, UserInputError } from './errors.ts';
 
 /**
  * Parses comma-separated items, each by `parse`, with integer ranges "a-b" when `ranges` is set.
@@ -15,7 +15,7 @@ export function parseListValues<T>(label: string, raw: string, parse: (item: str
     const range = options.ranges ? /^([-+]?\d+)-([-+]?\d+)$/.exec(item) : null;
     if (range) {
       const a = Number(range[1]), b = Number(range[2]);
-      if (b < a) throw new UserInputError(`${label}: the range "${item}" is empty (write the smaller end first)`);
+      if (b < a) throw new UserInputError(`${label}: the range "${excerpt(item)}" is empty (write the smaller end first)`);
       if (b - a >= 10_000) throw new UserInputError(`${label}: the range "${item}" has ${b - a + 1} values, more than 10000`);
       for (let v = a; v <= b; v++) out.push(parse(String(v)));
     } else {

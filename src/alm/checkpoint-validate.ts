@@ -4,7 +4,7 @@
 // truncated file is refused with what to fix rather than failing deep inside a sweep.
 // Shared by checkpointFromJson and by any container format that holds several trials.
 import type { BcdState } from '../backends/backend.ts';
-import { DataError, UserInputError } from '../errors.ts';
+import { DataError, excerpt, UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
 import { INITIALIZERS } from '../problem/init.ts';
 import type { RnnWeights } from '../problem/types.ts';
@@ -35,7 +35,7 @@ function describe(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (v instanceof Float64Array) return `${v.length} numbers`;
   const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return s === undefined ? String(v) : excerpt(s);
 }
 
 /** Typed readers that report a bad field through `fail(path, what, got)`. */

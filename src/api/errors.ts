@@ -2,7 +2,7 @@
 // range gets an OptionError naming the option (as the API spells it), its value and what is
 // allowed. The CLI maps option names to its flags (optionFlag in src/cli/), so both speak the
 // user's own language.
-import { UserInputError } from '../errors.ts';
+import { excerpt, UserInputError } from '../errors.ts';
 
 /** An option of an API call that is unknown, of the wrong type, or out of range. */
 export class OptionError extends UserInputError {
@@ -20,7 +20,7 @@ export class OptionError extends UserInputError {
 
 /** A short, bounded description of a value for messages. */
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'string') return JSON.stringify(excerpt(v));
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return `an array of ${v.length}`;

@@ -7,8 +7,8 @@ import { formatActivation } from '../problem/activations.ts';
 import { modelFromJson, modelToJson, type ModelFile, type ModelFileJson } from '../problem/model-file.ts';
 import { predictSeries, type Prediction } from '../problem/predict.ts';
 import { cloneWeights, type Activation, type RnnWeights, type Series, type Standardization } from '../problem/types.ts';
-import { readMatrix, type Matrix } from './data.ts';
-import { OptionError } from './errors.ts';
+import { readMatrix, readNames, type Matrix, type ReadMatrix } from './data.ts';
+import { checkKnownKeys, checkObject, OptionError } from './errors.ts';
 
 /** Options of Model.predict and Model.evaluate. */
 export interface PredictOptions {
@@ -17,6 +17,44 @@ export interface PredictOptions {
    * row `warmup` (default 0; the hidden state always starts at 0 before row 0).
    */
   warmup?: number;
+}
+
+/** Options of Model.predictTable. */
+export interface TablePredictOptions extends PredictOptions {
+  /** The table's name in error messages, e.g. its file name (default "table"). */
+  source?: string;
+}
+
+/**
+ * Named columns, as readCsv of `alm-rnn/datasets` gives them: the model finds its input
+ * columns, and its target columns when they are there, by name among all of them (the split
+ * into `inputs` and `targets` does not matter).
+ */
+export interface TableData {
+  /** Columns, one row per step (T×k). */
+  inputs: Matrix;
+  /** Names of the `inputs` columns. */
+  inputNames: string[];
+  /** More columns, one row per step (T×l). */
+  targets?: Matrix;
+  /** Names of the `targets` columns (required with `targets`). */
+  targetNames?: string[];
+}
+
+/** What Model.predictTable computed. */
+export interface TablePrediction {
+  /** Steps predicted (rows − warmup). */
+  steps: number;
+  /** Rows that only carried the hidden state in: predictions start at row `warmup`. */
+  warmup: number;
+  /** The model's target names, in the order of the predictions' columns. */
+  targetNames: string[];
+  /** steps×m predictions in raw units, row-major. */
+  predictions: Float64Array;
+  /** steps×m targets from the table, row-major, when it has every target column. */
+  targets?: Float64Array;
+  /** The errors against those targets, when it has them. */
+  evaluation?: Evaluation;
 }
 
 /** Errors of a model against targets, from Model.evaluate. */
@@ -44,8 +82,12 @@ export class Model {
   /** Names of the m target columns. */
   readonly targetNames: readonly string[];
 
+  /** Whether the model file named its columns (one without names takes a table's columns in order). */
+  readonly #namesColumns: boolean;
+
   /** @internal Use Model.fromJSON, or the model a training call returns. */
   constructor(file: ModelFile) {
+    this.#namesColumns = file.columns !== undefined;
     this.weights = cloneWeights(file.weights);
     this.activation = file.activation;
     this.standardization = file.standardization;
@@ -98,36 +140,70 @@ export class Model {
   predict(inputs: ReadonlyArray<ReadonlyArray<number>>, options?: PredictOptions): number[][];
   predict(inputs: Float64Array | Float32Array | ReadonlyArray<number>, options?: PredictOptions): Float64Array;
   predict(inputs: Matrix, options: PredictOptions = {}): number[][] | Float64Array {
-    const { yHat, steps } = this.run(inputs, undefined, options);
+    const { n, m } = this.weights;
+    const x = readMatrix('inputs', inputs, { cols: n });
+    const { predictions, steps } = this.run({ T: x.rows, n, m: 0, x: x.data, y: new Float64Array(0), inputNames: [...this.inputNames], targetNames: [] }, 'inputs', options);
     if (Array.isArray(inputs) && Array.isArray(inputs[0])) {
-      const m = this.weights.m;
-      return Array.from({ length: steps }, (_, t) => Array.from(yHat.subarray(t * m, (t + 1) * m)));
+      return Array.from({ length: steps }, (_, t) => Array.from(predictions.subarray(t * m, (t + 1) * m)));
     }
-    return yHat;
+    return predictions;
   }
 
   /** The model's errors against `targets` (raw units, and in the units it was trained in). */
   evaluate(inputs: Matrix, targets: Matrix, options: PredictOptions = {}): Evaluation {
-    const { errors, steps } = this.run(inputs, targets, options);
-    const { perTarget, raw, standardized } = errors!;
-    return { mse: raw, perTarget, mseStandardized: standardized ?? raw, steps };
-  }
-
-  /** Checks the arrays and runs the model over them as `alm-rnn predict` runs a file (predictSeries). */
-  private run(inputs: Matrix, targets: Matrix | undefined, options: PredictOptions): Prediction {
     const { n, m } = this.weights;
     const x = readMatrix('inputs', inputs, { cols: n });
-    const warmup = options.warmup ?? 0;
-    if (!(Number.isInteger(warmup) && warmup >= 0 && warmup < x.rows)) {
-      throw new OptionError('warmup', warmup, `must be an integer in [0, ${x.rows - 1}] for ${x.rows} rows`);
-    }
-    const y = targets === undefined ? undefined : readMatrix('targets', targets, { cols: m });
-    if (y && y.rows !== x.rows) throw new OptionError('targets', targets, `has ${y.rows} rows but inputs has ${x.rows}`);
-    const series: Series = {
-      T: x.rows, n, m: y ? m : 0, x: x.data, y: y?.data ?? new Float64Array(0),
-      inputNames: [...this.inputNames], targetNames: y ? [...this.targetNames] : [],
-    };
-    const file = { weights: this.weights as RnnWeights, activation: this.activation, standardization: this.standardization, columns: { inputs: [...this.inputNames], targets: [...this.targetNames] } };
-    return predictSeries(file, series, 'inputs', warmup);
+    const y = readMatrix('targets', targets, { cols: m });
+    if (y.rows !== x.rows) throw new OptionError('targets', targets, `has ${y.rows} rows but inputs has ${x.rows}`);
+    const p = this.run({ T: x.rows, n, m, x: x.data, y: y.data, inputNames: [...this.inputNames], targetNames: [...this.targetNames] }, 'inputs', options);
+    return evaluation(p.errors!, p.steps);
   }
+
+  /**
+   * Runs the model over a table of named columns (what `alm-rnn predict` does with a CSV file):
+   * its inputs are found by name (a model file without names takes the columns in order: its n
+   * inputs, then its m targets), and the errors are computed when the table has every target
+   * column. Throws a DataError naming a missing column, and a NonFinitePredictionError naming
+   * the first step and column whose prediction overflows.
+   */
+  predictTable(table: TableData, options: TablePredictOptions = {}): TablePrediction {
+    checkObject(table, 'table');
+    checkKnownKeys(table, ['inputs', 'inputNames', 'targets', 'targetNames'], 'table.');
+    checkObject(options, 'options');
+    checkKnownKeys(options, ['warmup', 'source'], '');
+    const source = options.source ?? 'table';
+    if (typeof source !== 'string') throw new OptionError('source', source, 'must be a string');
+    if (!Array.isArray(table.inputNames)) throw new OptionError('inputNames', table.inputNames, 'must name the columns of inputs');
+    const inputNames = readNames('inputNames', table.inputNames, table.inputNames.length, 'x');
+    const x = readMatrix('inputs', table.inputs, { cols: inputNames.length });
+    let y: ReadMatrix = { rows: x.rows, cols: 0, data: new Float64Array(0) };
+    let targetNames: string[] = [];
+    if (table.targets !== undefined) {
+      if (!Array.isArray(table.targetNames)) throw new OptionError('targetNames', table.targetNames, 'must name the columns of targets');
+      targetNames = readNames('targetNames', table.targetNames, table.targetNames.length, 'y');
+      y = readMatrix('targets', table.targets, { cols: targetNames.length });
+      if (y.rows !== x.rows) throw new OptionError('targets', table.targets, `has ${y.rows} rows but inputs has ${x.rows}`);
+    }
+    const series: Series = { T: x.rows, n: x.cols, m: y.cols, x: x.data, y: y.data, inputNames, targetNames };
+    const p = this.run(series, source, options);
+    const out: TablePrediction = { steps: p.steps, warmup: p.warmup, targetNames: p.targetNames, predictions: p.predictions };
+    if (p.targets) out.targets = p.targets;
+    if (p.errors) out.evaluation = evaluation(p.errors, p.steps);
+    return out;
+  }
+
+  /** Checks the warm-up and runs the model over the series (predictSeries). */
+  private run(series: Series, source: string, options: PredictOptions): Prediction {
+    const warmup = options.warmup ?? 0;
+    if (!(Number.isInteger(warmup) && warmup >= 0 && warmup < series.T)) {
+      throw new OptionError('warmup', warmup, `must be an integer in [0, ${series.T - 1}] for the ${series.T} steps of ${source}`);
+    }
+    const file: ModelFile = { weights: this.weights as RnnWeights, activation: this.activation, standardization: this.standardization };
+    if (this.#namesColumns) file.columns = { inputs: [...this.inputNames], targets: [...this.targetNames] };
+    return predictSeries(file, series, source, warmup);
+  }
+}
+
+function evaluation(errors: NonNullable<Prediction['errors']>, steps: number): Evaluation {
+  return { mse: errors.raw, perTarget: errors.perTarget, mseStandardized: errors.standardized ?? errors.raw, steps };
 }

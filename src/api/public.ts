@@ -2,11 +2,11 @@
 // model, the errors, the run handle, constants and types. Everything exported here is the
 // supported API; what is not is internal and may change.
 export { Model } from './model.ts';
-export type { PredictOptions, Evaluation } from './model.ts';
+export type { PredictOptions, Evaluation, TableData, TablePredictOptions, TablePrediction } from './model.ts';
 export { TrainingRun } from './run.ts';
 export type { AbortSignalLike } from './run.ts';
 export { OptionError } from './errors.ts';
-export { UserInputError, ParameterError, DataError, NumericalError } from '../errors.ts';
+export { UserInputError, ParameterError, DataError, NumericalError, NonFinitePredictionError } from '../errors.ts';
 export { GpuUnavailableError } from '../backends/webgpu/adapter.ts';
 export type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
 export { BACKEND_NAMES } from './backend.ts';

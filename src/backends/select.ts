@@ -3,7 +3,7 @@
 // library user's `backend: 'auto'` does; only the wording of a refusal is the CLI's (flags).
 import { resolveBackend } from '../api/backend.ts';
 import { OptionError } from '../api/errors.ts';
-import { UserInputError } from '../errors.ts';
+import { excerpt, UserInputError } from '../errors.ts';
 import { nodePlatform } from '../platform/node.ts';
 import type { BcdBackend } from './backend.ts';
 import type { CpuKernelsChoice } from './cpu/kernels.ts';
@@ -33,7 +33,7 @@ export interface BackendOptions {
 /** Creates the backend for a choice; "webgpu" fails with a clear message when no adapter is found. */
 export async function createBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<SelectedBackend> {
   if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
-    throw new UserInputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${String(choice)}"`);
+    throw new UserInputError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${excerpt(String(choice))}"`);
   }
   try {
     // A batch's pool uses at most one thread per trial itself: the cap here is the thread count.

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import type { ModelFile, ModelFileJson } from '../problem/model-file.ts';
-import { toTfjsArtifacts, type TfjsExportOptions } from './tfjs-export.ts';
+import { toTfjsArtifacts, type TfjsArtifacts, type TfjsExportOptions } from './tfjs-export.ts';
 
 /** The files an export writes into its folder (the CLI checks them before any work). */
 export const TFJS_FILES = { model: 'model.json', weights: 'weights.bin' } as const;
@@ -16,7 +16,14 @@ export const TFJS_FILES = { model: 'model.json', weights: 'weights.bin' } as con
 export async function writeTfjsModel(
   model: ModelFile | ModelFileJson | unknown, dir: string, options: TfjsExportOptions = {},
 ): Promise<{ modelPath: string; weightsPath: string }> {
-  const art = toTfjsArtifacts(model, { weightsFile: TFJS_FILES.weights, ...options });
+  return writeTfjsArtifacts(toTfjsArtifacts(model, { weightsFile: TFJS_FILES.weights, ...options }), dir);
+}
+
+/**
+ * Writes artifacts (Model.toTfjs) as model.json and its weights file into `dir` (created if
+ * missing), each atomically, the weights first; returns their paths.
+ */
+export async function writeTfjsArtifacts(art: TfjsArtifacts, dir: string): Promise<{ modelPath: string; weightsPath: string }> {
   mkdirSync(dir, { recursive: true });
   const modelPath = join(dir, TFJS_FILES.model);
   const weightsPath = join(dir, art.modelJson.weightsManifest[0].paths[0]);

@@ -1,7 +1,7 @@
 // Command-line parsing shared by every subcommand: node:util's parseArgs in strict mode, with
 // its errors turned into UserInputErrors, and typed readers that name the flag on bad values.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserInputError } from '../errors.ts';
+import { excerpt, UserInputError } from '../errors.ts';
 import { parseListValues } from '../lists.ts';
 
 /** The options table of one subcommand. */
@@ -53,14 +53,14 @@ export function numberFlag(values: ParsedArgs['values'], name: string): number |
   if (raw === undefined) return undefined;
   const text = String(raw).trim();
   const v = /^[-+]?inf(inity)?$/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
-  if (text === '' || Number.isNaN(v)) throw new UserInputError(`--${name} must be a number, got "${raw}"`);
+  if (text === '' || Number.isNaN(v)) throw new UserInputError(`--${name} must be a number, got "${excerpt(String(raw))}"`);
   return v;
 }
 
 /** The flag's integer value, or undefined when absent. */
 export function integerFlag(values: ParsedArgs['values'], name: string): number | undefined {
   const v = numberFlag(values, name);
-  if (v !== undefined && !Number.isInteger(v)) throw new UserInputError(`--${name} must be an integer, got "${values[name]}"`);
+  if (v !== undefined && !Number.isInteger(v)) throw new UserInputError(`--${name} must be an integer, got "${excerpt(String(values[name]))}"`);
   return v;
 }
 
@@ -75,7 +75,7 @@ export function choiceFlag<T extends string>(values: ParsedArgs['values'], name:
   const raw = stringFlag(values, name);
   if (raw === undefined) return undefined;
   if (!(choices as readonly string[]).includes(raw)) {
-    throw new UserInputError(`--${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+    throw new UserInputError(`--${name} must be one of ${choices.join(', ')}, got "${excerpt(raw)}"`);
   }
   return raw as T;
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
 import { BASELINE_LOSSES } from '../baselines/train.ts';
-import { UserInputError } from '../errors.ts';
+import { excerpt, UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
 import { DATASET_NAMES, isDatasetName } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
@@ -308,7 +308,7 @@ function choiceList(values: Record<string, string | boolean | undefined>, name: 
   if (list === undefined) return undefined;
   if (list.length === 0) throw new UserInputError(`--${name} needs at least one of ${choices.join(', ')}`);
   for (const x of list) {
-    if (!choices.includes(x)) throw new UserInputError(`--${name}: "${x}" is not one of ${choices.join(', ')}`);
+    if (!choices.includes(x)) throw new UserInputError(`--${name}: "${excerpt(x)}" is not one of ${choices.join(', ')}`);
   }
   return list;
 }
@@ -318,7 +318,7 @@ function numberList(values: Record<string, string | boolean | undefined>, name: 
   if (list === undefined) return undefined;
   return list.map((t) => {
     const v = Number(t);
-    if (t === '' || !Number.isFinite(v) || v <= 0) throw new UserInputError(`--${name}: "${t}" is not a number > 0`);
+    if (t === '' || !Number.isFinite(v) || v <= 0) throw new UserInputError(`--${name}: "${excerpt(t)}" is not a number > 0`);
     return v;
   });
 }

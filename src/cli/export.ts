@@ -1,12 +1,11 @@
 // `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
 // `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
 import { join } from 'node:path';
-import { TFJS_FILES, writeTfjsModel } from '../baselines/tfjs-file.ts';
-import { DataError, UserInputError } from '../errors.ts';
-import { readTextFile } from '../problem/csv-file.ts';
-import { modelFromJson } from '../problem/model-file.ts';
+import { TFJS_FILES, writeTfjsArtifacts } from '../baselines/tfjs-file.ts';
+import { UserInputError } from '../errors.ts';
 import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
 import { checkPaths } from './output-paths.ts';
+import { readModelFile } from './read-model.ts';
 import { againHint, listenForStop } from './signals.ts';
 
 const FORMATS = ['tfjs'] as const;
@@ -58,21 +57,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   // A signal waits for model.json and weights.bin to be written as a pair (src/cli/signals.ts); a second quits at once.
   const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once model.json and weights.bin are written (${againHint(name)} to quit at once)\n`) });
-  let obj: unknown;
-  const text = readTextFile(modelPath);
-  try {
-    obj = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(`${modelPath} is not a model file: not valid JSON (${(err as Error).message})`);
-  }
-  let model;
-  try {
-    model = modelFromJson(obj);
-  } catch (err) {
-    if (err instanceof DataError) throw new DataError(`${modelPath}: ${err.message}`);
-    throw err;
-  }
-  const { modelPath: written, weightsPath } = await writeTfjsModel(model, dir, { rawUnits: values['raw-units'] === true });
+  const model = readModelFile(modelPath);
+  const { modelPath: written, weightsPath } = await writeTfjsArtifacts(model.toTfjs({ rawUnits: values['raw-units'] === true }), dir);
   const { r, n, m } = model.weights;
   console.log(`wrote ${written} and ${weightsPath} (SimpleRNN ${r} units, ${model.activation.kind}, ${n} inputs → Dense ${m}; `
     + `${values['raw-units'] ? 'raw units' : model.standardization ? 'standardised units' : 'units as trained'})`);

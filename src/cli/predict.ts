@@ -1,14 +1,17 @@
 // `alm-rnn predict MODEL.json DATA.csv`: a trained model (the file `train --out` writes) run
 // over a series, per-step predictions in raw units as CSV, and the errors against the targets
 // when the file has them.
-import { DataError, UserInputError } from '../errors.ts';
+import { OptionError } from '../api/errors.ts';
+import type { Model, TablePrediction } from '../api/model.ts';
+import { UserInputError } from '../errors.ts';
 import { readTextFile } from '../problem/csv-file.ts';
 import { parseCsvWithReport } from '../problem/csv.ts';
-import { modelFromJson, type ModelFile } from '../problem/model-file.ts';
-import { predictionsToCsv, predictSeries } from '../problem/predict.ts';
+import { predictionsToCsv } from '../problem/predict.ts';
+import type { Series } from '../problem/types.ts';
 import { integerFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS } from './csv-flags.ts';
 import { checkPaths, isStdout, writeOutput } from './output-paths.ts';
+import { readModelFile } from './read-model.ts';
 import { againHint, listenForStop } from './signals.ts';
 
 const OPTIONS: OptionSpec = {
@@ -25,6 +28,8 @@ use) are printed.
 
 The model's input and target columns are found in DATA.csv by name (a model file of an older
 version, without names, takes the numeric columns in order: its n inputs, then its m targets).
+Predictions that are not finite (a hidden state that overflows on these inputs) stop the
+command with the first step and column; nothing is written.
 
   --out FILE.csv   write the predictions there (default, or -: to standard output); an existing
                    file must be an earlier predictions file (else --force), never MODEL or DATA
@@ -56,18 +61,20 @@ export async function run(argv: string[]): Promise<number> {
   const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once the predictions are written (${againHint(name)} to quit at once)\n`) });
   const model = readModelFile(modelPath);
   const { series, report } = parseCsvWithReport(readTextFile(dataPath), { ...csvOptionsFromFlags(values), source: dataPath });
-  const p = predictSeries(model, series, dataPath, integerFlag(values, 'warmup') ?? 0);
-  const csv = predictionsToCsv(p, report.labelColumn?.name || 'label');
+  const p = predictFile(model, series, dataPath, integerFlag(values, 'warmup') ?? 0);
+  const labels = series.labels && { name: report.labelColumn?.name || 'label', values: series.labels.slice(p.warmup) };
+  const csv = predictionsToCsv(p, labels);
   const toStdout = outPath === undefined || isStdout(outPath);
   const log = toStdout ? process.stderr : process.stdout;
   writeOutput(outPath ?? '-', csv);
   const { r, n, m } = model.weights;
   log.write(`${modelPath}: r=${r}, n=${n} inputs, m=${m} target${m === 1 ? '' : 's'}${model.standardization ? ', standardised inputs and targets' : ''}; `
     + `${p.steps} steps predicted${p.warmup > 0 ? ` after a warm-up of ${p.warmup}` : ' from h₀ = 0'}\n`);
-  if (p.errors) {
-    const per = p.targetNames.map((name, k) => `${name} ${p.errors!.perTarget[k].toPrecision(6)}`).join(', ');
-    log.write(`MSE (raw units): ${per}${m > 1 ? `; sum ${p.errors.raw.toPrecision(6)}` : ''}`
-      + `${p.errors.standardized !== undefined ? `; standardised units (as TrainErr/TestErr) ${p.errors.standardized.toPrecision(6)}` : ''}\n`);
+  const e = p.evaluation;
+  if (e) {
+    const per = p.targetNames.map((name, k) => `${name} ${e.perTarget[k].toPrecision(6)}`).join(', ');
+    log.write(`MSE (raw units): ${per}${m > 1 ? `; sum ${e.mse.toPrecision(6)}` : ''}`
+      + `${model.standardization ? `; standardised units (as TrainErr/TestErr) ${e.mseStandardized.toPrecision(6)}` : ''}\n`);
   } else {
     log.write(`no target column (${p.targetNames.join(', ')}) in ${dataPath}: predictions only\n`);
   }
@@ -75,18 +82,12 @@ export async function run(argv: string[]): Promise<number> {
   return stop.finish(0);
 }
 
-function readModelFile(path: string): ModelFile {
-  const text = readTextFile(path);
-  let obj: unknown;
+/** The model over the file's columns, the API's option names given as this command's flags. */
+function predictFile(model: Model, series: Series, source: string, warmup: number): TablePrediction {
   try {
-    obj = JSON.parse(text);
+    return model.predictTable({ inputs: series.x, inputNames: series.inputNames, targets: series.y, targetNames: series.targetNames }, { warmup, source });
   } catch (err) {
-    throw new DataError(`${path} is not a model file: not valid JSON (${(err as Error).message})`);
-  }
-  try {
-    return modelFromJson(obj);
-  } catch (err) {
-    if (err instanceof DataError) throw new DataError(`${path}: ${err.message}`);
+    if (err instanceof OptionError && err.option === 'warmup') throw new UserInputError(`--${err.message}`);
     throw err;
   }
 }

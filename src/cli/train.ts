@@ -13,17 +13,18 @@ import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
 import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
 import { UserInputError } from '../errors.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
-import { loadDatasetOrFile, readTextFile } from '../problem/csv-file.ts';
+import { loadDatasetOrFile } from '../problem/csv-file.ts';
 import { csvDatasetInfo, DATASET_NAMES, DATASETS, isDatasetName } from '../problem/datasets.ts';
 import { INITIALIZERS, parseInitializer, type Initializer } from '../problem/init.ts';
-import { modelFromJson, modelToJson } from '../problem/model-file.ts';
+import { modelToJson } from '../problem/model-file.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
 import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
-import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns } from './csv-flags.ts';
+import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns, hasCsvFlags } from './csv-flags.ts';
+import { readModelFile } from './read-model.ts';
 import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
 
@@ -420,7 +421,7 @@ function freshGrid(values: Record<string, string | boolean | undefined>): GridTr
   const taus = listValuesFlag(values, 'tau', (s) => numberFlag({ tau: s }, 'tau')!);
   const initFrom = stringFlag(values, 'init-from');
   if (initFrom !== undefined && inits.length > 1) throw new UserInputError('--init-from gives the initial weights: it cannot be combined with a list of --init values');
-  const initial = initFrom !== undefined ? readModel(initFrom).weights : undefined;
+  const initial = initFrom !== undefined ? readModelFile(initFrom).weights : undefined;
   const base = configFromFlags(values);
   const grid: GridTrial[] = trialGrid(base, { inits, taus: taus ?? [base.params.tau], seeds }).map((config) => ({ config, initial }));
   return grid;
@@ -609,7 +610,7 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
     seed: 1,
     trainFraction: numberFlag(values, 'train-fraction'),
     standardize,
-    ...(values.delimiter !== undefined || values.missing !== undefined ? { csv: csvOptionsFromFlags(values) } : {}),
+    ...(hasCsvFlags(values) ? { csv: csvOptionsFromFlags(values) } : {}),
     testHidden: choiceFlag(values, 'test-hidden', ['carry', 'reset'] as const) ?? 'carry',
     params: paramsFor(dataset, { tau, paperCaps: values.paper === true, overrides }),
   };
@@ -618,18 +619,6 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
 /** τ of a registered data set; a CSV file gets the generic default. */
 function tauFor(dataset: string): number {
   return isDatasetName(dataset) ? DATASETS[dataset].tau : csvDatasetInfo(dataset).tau;
-}
-
-/** Reads a model file for --init-from. */
-function readModel(path: string): ReturnType<typeof modelFromJson> {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(readTextFile(path));
-  } catch (err) {
-    if (err instanceof UserInputError) throw err;
-    throw new UserInputError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  return modelFromJson(obj);
 }
 
 function fmt(v: number): string {

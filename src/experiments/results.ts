@@ -4,7 +4,7 @@
 // so a stopped experiment keeps what it finished and `--resume` continues from it.
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../alm/checkpoint-file.ts';
-import { DataError } from '../errors.ts';
+import { DataError, excerpt } from '../errors.ts';
 import type { Initializer } from '../problem/init.ts';
 import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
 import type { ShardContents } from './shards.ts';
@@ -181,7 +181,7 @@ export function readResults(path: string): ExperimentResults {
 export function checkResults(obj: unknown, source: string): ExperimentResults {
   const o = obj as Partial<ExperimentResults> | null;
   if (typeof o !== 'object' || o === null) throw new DataError(`${source}: expected a JSON object`);
-  if (o.format !== RESULTS_FORMAT) throw new DataError(`${source}: field "format" must be "${RESULTS_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.format !== RESULTS_FORMAT) throw new DataError(`${source}: field "format" must be "${RESULTS_FORMAT}", got ${excerpt(String(JSON.stringify(o.format)))}`);
   if (typeof o.spec !== 'object' || o.spec === null) throw new DataError(`${source}: field "spec" is missing`);
   if (!Array.isArray(o.runs)) throw new DataError(`${source}: field "runs" must be an array`);
   if (!Array.isArray(o.selections)) throw new DataError(`${source}: field "selections" must be an array`);

@@ -5,7 +5,7 @@
 // engine that runs the shards (Kubernetes Indexed Jobs, Slurm arrays, AWS Batch arrays).
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { UserInputError } from '../errors.ts';
+import { excerpt, UserInputError } from '../errors.ts';
 import type { Initializer } from '../problem/init.ts';
 import { EXPERIMENT_FILES_RESULTS, readResults, runKey, selectionKey, sortRecords, type ExperimentResults } from './results.ts';
 import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
@@ -21,7 +21,7 @@ export function parseShard(text: string, flag = '--shard'): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
   if (!m || !(count >= 1) || !(index < count)) {
-    throw new UserInputError(`${flag} must be i/N with 0 ≤ i < N (0-based: the shards of 3 are 0/3, 1/3, 2/3), got "${text}"`);
+    throw new UserInputError(`${flag} must be i/N with 0 ≤ i < N (0-based: the shards of 3 are 0/3, 1/3, 2/3), got "${excerpt(text)}"`);
   }
   return { index, count };
 }
@@ -36,7 +36,7 @@ function integerVar(env: Record<string, string | undefined>, name: string): numb
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0) throw new UserInputError(`the environment variable ${name} must be an integer ≥ 0, got "${raw}"`);
+  if (!Number.isInteger(v) || v < 0) throw new UserInputError(`the environment variable ${name} must be an integer ≥ 0, got "${excerpt(raw)}"`);
   return v;
 }
 

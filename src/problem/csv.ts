@@ -1,6 +1,6 @@
 // CSV → Series: a pure parser (no fs, so it runs in the browser too) with validation whose
 // messages name the source, the 1-based line (header = line 1), the column and the text.
-import { DataError } from '../errors.ts';
+import { DataError, excerpt, excerptList } from '../errors.ts';
 import type { Series } from './types.ts';
 
 /** What to do with a missing value (an empty cell, NA, N/A, null): refuse it, drop its row, or repeat the value above. */
@@ -19,12 +19,22 @@ export interface CsvOptions {
   delimiter?: string;
   /** Missing values (default 'error'). */
   missing?: MissingPolicy;
+  /**
+   * The decimal mark of the numbers: `.` (default) or `,` (as spreadsheets in much of Europe
+   * write them, `0,03`; then the field separator must not be a comma).
+   */
+  decimal?: DecimalMark;
 }
+
+/** A decimal mark: the point of `0.03` or the comma of `0,03`. */
+export type DecimalMark = '.' | ',';
 
 /** What parseCsv made of a file, for front ends to tell the user. */
 export interface CsvReport {
   /** The field separator used (given or detected). */
   delimiter: string;
+  /** The decimal mark the numbers were read with. */
+  decimal: DecimalMark;
   /** The input columns, by header. */
   inputs: string[];
   /** The target columns, by header. */
@@ -54,6 +64,8 @@ export const MIN_ROWS = 2;
 const LABEL_HEADERS = /^(date|time|datetime|timestamp|period|month|year|quarter)$/i;
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A number written with a decimal comma (0,03 or -1,5e3); with a comma separator it could not be told from two fields. */
+const DECIMAL_COMMA = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 
 /** Cells that mean "no value here": empty, or the spellings of pandas, R and SQL exports. */
@@ -83,8 +95,16 @@ export function parseDelimiter(text: string): string {
   const names: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', '\\t': '\t', space: ' ', pipe: '|' };
   const d = names[text.toLowerCase()] ?? text;
   if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
-    throw new DataError(`--delimiter must be one character (or comma, semicolon, tab), got "${text}"`);
+    throw new DataError(`--delimiter must be one character (or comma, semicolon, tab), got "${excerpt(text)}"`);
   }
+  return d;
+}
+
+/** Reads a decimal mark as given on a command line or a form: `.` or `,` (or point, comma). */
+export function parseDecimal(text: string): DecimalMark {
+  const names: Record<string, DecimalMark> = { '.': '.', ',': ',', point: '.', dot: '.', comma: ',' };
+  const d = names[text.toLowerCase()];
+  if (d === undefined) throw new DataError(`--decimal must be "." or "," (or point, comma), got "${excerpt(text)}"`);
   return d;
 }
 
@@ -175,13 +195,18 @@ export function parseCsv(text: string, options: CsvOptions = {}): Series {
 export function parseCsvWithReport(text: string, options: CsvOptions = {}): { series: Series; report: CsvReport } {
   const source = options.source ?? 'CSV input';
   const delimiter = options.delimiter ?? detectDelimiter(text);
+  const decimal = options.decimal ?? '.';
+  if (decimal !== '.' && decimal !== ',') throw new DataError(`decimal must be "." or ",", got "${excerpt(String(decimal))}"`);
+  if (decimal === ',' && delimiter === ',') {
+    throw new DataError(`${source}: --decimal , needs fields separated by something other than a comma (${options.delimiter === undefined ? 'the header row is' : 'the file is read as'} comma-separated); give the separator with --delimiter`);
+  }
   const records = splitCsvRecords(text, source, delimiter);
   if (records.length === 0) throw new DataError(`${source} is empty: expected a header row and at least ${MIN_ROWS} data rows`);
 
   const header = records[0].fields.map((h) => h.trim());
   if (header.every((h) => classify(h) === 'number')) {
     throw new DataError(
-      `${source} line ${records[0].line}: the first row is all numbers (${header.slice(0, 3).join(delimiter === '\t' ? ' ' : delimiter)}${header.length > 3 ? '…' : ''}); ` +
+      `${source} line ${records[0].line}: the first row is all numbers (${excerpt(header.slice(0, 3).join(delimiter === '\t' ? ' ' : delimiter))}${header.length > 3 ? '…' : ''}); ` +
         'no header row? The first row must name the columns, e.g. "x1,x2,y"',
     );
   }
@@ -199,6 +224,8 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
       );
     }
   }
+
+  rows = readDecimalCommas(rows, header, decimal, delimiter, source);
 
   // The optional label column: the first column when its header is empty, is a date/time name,
   // or every value in it is non-numeric text.
@@ -221,7 +248,7 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
     const col = k + numericStart + 1;
     const prev = seen.get(name);
     if (prev !== undefined) {
-      throw new DataError(`${source}: column name "${name}" appears twice in the header (columns ${prev} and ${col})`);
+      throw new DataError(`${source}: column name "${excerpt(name)}" appears twice in the header (columns ${prev} and ${col})`);
     }
     seen.set(name, col);
   });
@@ -229,18 +256,18 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
 
   const targetNames = options.targets && options.targets.length > 0 ? options.targets : [names[names.length - 1]];
   const targetIdx = targetNames.map((t, i) => {
-    if (targetNames.indexOf(t) !== i) throw new DataError(`${source}: target column "${t}" is listed twice`);
+    if (targetNames.indexOf(t) !== i) throw new DataError(`${source}: target column "${excerpt(t)}" is listed twice`);
     const k = names.indexOf(t);
     if (k < 0) {
-      const why = firstIsLabel && t === header[0] && t !== '' ? ` ("${t}" is the date/label column, not numeric)` : '';
-      throw new DataError(`${source}: target column "${t}" not found${why}; available columns: ${names.join(', ')}`);
+      const why = firstIsLabel && t === header[0] && t !== '' ? ` ("${excerpt(t)}" is the date/label column, not numeric)` : '';
+      throw new DataError(`${source}: target column "${excerpt(t)}" not found${why}; available columns: ${excerptList(names)}`);
     }
     return k;
   });
   const inputIdx = names.map((_, k) => k).filter((k) => !targetIdx.includes(k));
   if (inputIdx.length === 0) {
     throw new DataError(
-      `${source}: no input column is left after taking ${targetNames.map((t) => `"${t}"`).join(', ')} as target; ` +
+      `${source}: no input column is left after taking ${excerptList(targetNames, true)} as target; ` +
         'a series needs at least one input column',
     );
   }
@@ -261,7 +288,7 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
       for (let k = numericStart; k < width; k++) {
         if (!MISSING.test(fields[k].trim())) continue;
         if (t === 0) {
-          throw new DataError(`${source} line ${row.line}, column "${header[k]}": a missing value in the first data row cannot be filled from above; use --missing drop`);
+          throw new DataError(`${source} line ${row.line}, column "${excerpt(header[k])}": a missing value in the first data row cannot be filled from above; use --missing drop`);
         }
         fields[k] = rows[t - 1].fields[k];
         filledCells++;
@@ -270,7 +297,7 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
       return rows[t];
     });
   } else if (missing !== 'error') {
-    throw new DataError(`missing must be one of ${MISSING_POLICIES.join(', ')}, got "${String(missing)}"`);
+    throw new DataError(`missing must be one of ${MISSING_POLICIES.join(', ')}, got "${excerpt(String(missing))}"`);
   }
   if (labels && droppedRows > 0) labels = rows.map((r) => r.fields[0].trim());
 
@@ -283,12 +310,13 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
       const cell = row.fields[k + numericStart];
       const kind = classify(cell);
       if (kind !== 'number') {
-        const where = `${source} line ${row.line}, column "${names[k]}"`;
+        const where = `${source} line ${row.line}, column "${excerpt(names[k])}"`;
+        const quoted = `"${excerpt(cell.trim())}"`;
         if (MISSING.test(cell.trim())) {
-          throw new DataError(`${where}: "${cell.trim()}" is a missing value; drop such rows with --missing drop, or repeat the value above with --missing ffill`);
+          throw new DataError(`${where}: ${quoted} is a missing value; drop such rows with --missing drop, or repeat the value above with --missing ffill`);
         }
-        if (kind === 'nonfinite') throw new DataError(`${where}: "${cell.trim()}" is not a finite number (NaN and Infinity are not allowed)`);
-        throw new DataError(`${where}: "${cell.trim()}" is not a number`);
+        if (kind === 'nonfinite') throw new DataError(`${where}: ${quoted} is not a finite number (NaN and Infinity are not allowed)`);
+        throw new DataError(`${where}: ${quoted} is not a number`);
       }
       values[t * names.length + k] = Number(cell.trim());
     }
@@ -308,7 +336,7 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
     targetNames: targetIdx.map((k) => names[k]),
   };
   if (labels) series.labels = labels;
-  const report: CsvReport = { delimiter, inputs: series.inputNames, targets: series.targetNames, droppedRows, filledCells };
+  const report: CsvReport = { delimiter, decimal, inputs: series.inputNames, targets: series.targetNames, droppedRows, filledCells };
   if (firstIsLabel) report.labelColumn = { name: header[0], kind: labels ? 'labels' : 'index' };
   return { series, report };
 }
@@ -331,9 +359,31 @@ function checkMagnitudes(values: Float64Array, names: string[], rows: CsvRecord[
     if (!Number.isFinite(ss)) {
       const row = rows[worst];
       throw new DataError(
-        `${source} line ${row.line}, column "${names[k]}": ${row.fields[k + numericStart].trim()} is too large: the column's squares ` +
+        `${source} line ${row.line}, column "${excerpt(names[k])}": ${excerpt(row.fields[k + numericStart].trim())} is too large: the column's squares ` +
           'overflow double precision, so its statistics cannot be computed; rescale the column (e.g. to other units)',
       );
     }
   }
+}
+
+/**
+ * With decimal commas, the data rows with `0,03` read as `0.03`. Without, a number written with
+ * a decimal comma is refused, naming its line and column: read as text, it would make its
+ * column a label column or "not a number".
+ */
+function readDecimalCommas(rows: CsvRecord[], header: string[], decimal: DecimalMark, delimiter: string, source: string): CsvRecord[] {
+  if (decimal === ',') {
+    return rows.map((row) => ({ ...row, fields: row.fields.map((f) => (DECIMAL_COMMA.test(f.trim()) ? f.trim().replace(',', '.') : f)) }));
+  }
+  if (delimiter === ',') return rows;
+  for (const row of rows) {
+    const k = row.fields.findIndex((f) => DECIMAL_COMMA.test(f.trim()));
+    if (k >= 0) {
+      throw new DataError(
+        `${source} line ${row.line}, column "${excerpt(header[k])}": "${excerpt(row.fields[k].trim())}" has a decimal comma; ` +
+          'read the file with --decimal , (or write the numbers with a decimal point)',
+      );
+    }
+  }
+  return rows;
 }

@@ -7,7 +7,7 @@
 //
 // "columns" names the data's columns, so that `alm-rnn predict` finds them in a new file.
 // Matrices are arrays of rows: W[i][j] is row i, column j. "omega" is required for "leaky".
-import { DataError } from '../errors.ts';
+import { DataError, excerpt } from '../errors.ts';
 import type { Activation, RnnWeights, Standardization } from './types.ts';
 
 /** The format tag written into and required from every model file. */
@@ -122,7 +122,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing (the field is missing)';
   const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return s === undefined ? String(v) : excerpt(s);
 }
 
 function dimension(obj: Record<string, unknown>, field: string): number {
@@ -198,6 +198,16 @@ function readColumns(v: unknown, n: number, m: number): ModelColumns {
     if (!Array.isArray(a) || a.length !== len || a.some((x) => typeof x !== 'string')) {
       throw new DataError(`model file: field "columns.${field}" must be an array of ${len} column names, got ${describe(a)}`);
     }
+    // A repeated name would take one column of the data twice (and predict would feed it to two inputs).
+    const first = new Map<string, number>();
+    (a as string[]).forEach((name, j) => {
+      const i = first.get(name);
+      if (i !== undefined) {
+        throw new DataError(`model file: field "columns.${field}" names the column "${excerpt(name)}" twice (entries ${i} and ${j}): `
+          + `each ${field === 'inputs' ? 'input' : 'target'} must be a column of its own; name the columns as in the data the model was trained on`);
+      }
+      first.set(name, j);
+    });
     return a as string[];
   };
   return { inputs: names('inputs', n), targets: names('targets', m) };

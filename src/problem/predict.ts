@@ -1,13 +1,14 @@
 // A saved model run over a new series: its columns found in the file, the inputs mapped with
 // the model's standardisation, the forward pass from h₀ = 0 (optionally carried through a
 // warm-up prefix), and the predictions mapped back to raw units, with the errors against the
-// targets when the file has them. Pure (no fs), so it runs in the browser too.
-import { DataError } from '../errors.ts';
+// targets when the file has them. Pure (no fs), so it runs in the browser too. The public Model
+// (src/api/model.ts) checks its arguments and runs this; `alm-rnn predict` runs the Model.
+import { DataError, excerptList, NonFinitePredictionError } from '../errors.ts';
 import { forward } from './model.ts';
 import type { ModelFile } from './model-file.ts';
 import type { Series } from './types.ts';
 
-/** Per-step predictions in raw units, and the errors when the targets were there. */
+/** Per-step predictions in raw units and, when the targets were there, the targets and errors. */
 export interface Prediction {
   /** Steps predicted (T − warmup). */
   steps: number;
@@ -15,11 +16,10 @@ export interface Prediction {
   warmup: number;
   targetNames: string[];
   /** steps×m predictions, raw units. */
-  yHat: Float64Array;
+  predictions: Float64Array;
   /** steps×m targets, raw units, when the file has them. */
-  y?: Float64Array;
-  labels?: string[];
-  /** When y is there: mean squared error per target (raw units), and the mean of ||y_t − ŷ_t||² in raw and standardised units. */
+  targets?: Float64Array;
+  /** When the targets are there: mean squared error per target (raw units), and the mean of ||y_t − ŷ_t||² in raw and standardised units. */
   errors?: { perTarget: number[]; raw: number; standardized?: number };
 }
 
@@ -46,12 +46,12 @@ export function selectColumns(model: ModelFile, series: Series, source: string):
     targets = model.columns.targets;
     const missing = inputs.filter((name) => !byName.has(name));
     if (missing.length > 0) {
-      throw new DataError(`${source} has no column ${missing.map((c) => `"${c}"`).join(', ')} that the model takes as input; its columns: ${all.join(', ')}`);
+      throw new DataError(`${source} has no column ${excerptList(missing, true)} that the model takes as input; its columns: ${excerptList(all)}`);
     }
     const present = targets.filter((name) => byName.has(name));
     if (present.length > 0 && present.length < targets.length) {
       const absent = targets.filter((name) => !byName.has(name));
-      throw new DataError(`${source} has some of the model's targets but not ${absent.map((c) => `"${c}"`).join(', ')}: give all of them (for errors) or none`);
+      throw new DataError(`${source} has some of the model's targets but not ${excerptList(absent, true)}: give all of them (for errors) or none`);
     }
     if (present.length === 0) return { x: gather(inputs), targetNames: targets };
     return { x: gather(inputs), y: gather(targets), targetNames: targets };
@@ -69,33 +69,43 @@ export function selectColumns(model: ModelFile, series: Series, source: string):
   );
 }
 
-/** Runs the model over the series; predictions from step `warmup` on (the earlier steps carry the hidden state in). */
+/**
+ * Runs the model over the series; predictions from step `warmup` on (the earlier steps carry the
+ * hidden state in). `warmup` must be an integer in [0, T − 1] (Model checks it). Predictions that
+ * are not finite throw a NonFinitePredictionError naming the first.
+ */
 export function predictSeries(model: ModelFile, series: Series, source: string, warmup = 0): Prediction {
   const { n, m } = model.weights;
-  if (!Number.isInteger(warmup) || warmup < 0 || warmup >= series.T) {
-    throw new DataError(`--warmup must be an integer in [0, ${series.T - 1}] for the ${series.T} steps of ${source}, got ${warmup}`);
-  }
   const { x, y, targetNames } = selectColumns(model, series, source);
   const s = model.standardization;
   const xs = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) xs[i] = s ? (x[i] - s.inputMean[i % n]) / s.inputStd[i % n] : x[i];
   const { yHat: yHatStd } = forward(model.weights, model.activation, xs, series.T);
   const steps = series.T - warmup;
-  const yHat = new Float64Array(steps * m);
-  for (let i = 0; i < yHat.length; i++) {
+  const predictions = new Float64Array(steps * m);
+  let firstBad = -1;
+  let bad = 0;
+  for (let i = 0; i < predictions.length; i++) {
     const k = i % m;
     const v = yHatStd[warmup * m + i];
-    yHat[i] = s ? v * s.targetStd[k] + s.targetMean[k] : v;
+    predictions[i] = s ? v * s.targetStd[k] + s.targetMean[k] : v;
+    if (!Number.isFinite(predictions[i])) {
+      if (firstBad < 0) firstBad = i;
+      bad++;
+    }
   }
-  const out: Prediction = { steps, warmup, targetNames, yHat };
-  if (series.labels) out.labels = series.labels.slice(warmup);
+  if (firstBad >= 0) {
+    throw new NonFinitePredictionError(source, warmup + Math.floor(firstBad / m), targetNames[firstBad % m], predictions[firstBad], bad, predictions.length);
+  }
+  const out: Prediction = { steps, warmup, targetNames, predictions };
   if (y) {
-    out.y = y.slice(warmup * m);
+    const targets = y.slice(warmup * m);
+    out.targets = targets;
     const perTarget = new Array<number>(m).fill(0);
     let std = 0;
-    for (let i = 0; i < yHat.length; i++) {
+    for (let i = 0; i < predictions.length; i++) {
       const k = i % m;
-      const d = out.y[i] - yHat[i];
+      const d = targets[i] - predictions[i];
       perTarget[k] += (d * d) / steps;
       if (s) std += (d / s.targetStd[k]) ** 2 / steps;
     }
@@ -105,16 +115,29 @@ export function predictSeries(model: ModelFile, series: Series, source: string, 
   return out;
 }
 
-/** The predictions as CSV: the label column when the file had one, then NAME_pred (and NAME when the targets were there) per target. */
-export function predictionsToCsv(p: Prediction, labelName = 'label'): string {
+/** What predictionsToCsv writes: per-step predictions (and targets) of named target columns. */
+export interface PredictionTable {
+  steps: number;
+  targetNames: readonly string[];
+  /** steps×m, row-major. */
+  predictions: Float64Array;
+  /** steps×m, row-major, when the targets are known. */
+  targets?: Float64Array;
+}
+
+/**
+ * The predictions as CSV: the label column when there is one (a name, and a label per step),
+ * then NAME_pred (and NAME when the targets are there) per target.
+ */
+export function predictionsToCsv(p: PredictionTable, labels?: { name: string; values: readonly string[] }): string {
   const m = p.targetNames.length;
-  const header = [...(p.labels ? [labelName] : []), ...p.targetNames.flatMap((name) => (p.y ? [`${name}_pred`, name] : [`${name}_pred`]))];
+  const header = [...(labels ? [labels.name] : []), ...p.targetNames.flatMap((name) => (p.targets ? [`${name}_pred`, name] : [`${name}_pred`]))];
   const lines = [header.map(csvField).join(',')];
   for (let t = 0; t < p.steps; t++) {
-    const row: string[] = p.labels ? [csvField(p.labels[t])] : [];
+    const row: string[] = labels ? [csvField(labels.values[t])] : [];
     for (let k = 0; k < m; k++) {
-      row.push(String(p.yHat[t * m + k]));
-      if (p.y) row.push(String(p.y[t * m + k]));
+      row.push(String(p.predictions[t * m + k]));
+      if (p.targets) row.push(String(p.targets[t * m + k]));
     }
     lines.push(row.join(','));
   }

@@ -12,7 +12,7 @@ import { initializeWeights } from '../../src/problem/init.ts';
 import { Rng } from '../../src/problem/rng.ts';
 import { splitPoint, standardize } from '../../src/problem/standardize.ts';
 import type { Problem } from '../../src/problem/types.ts';
-import { DataError, Model, NumericalError, OptionError, train, trainBaseline, trainGrid, type TrainOptions } from '../../src/index.node.ts';
+import { DataError, Model, NonFinitePredictionError, NumericalError, OptionError, train, trainBaseline, trainGrid, type TrainOptions } from '../../src/index.node.ts';
 import { loadDataset, readCsv, syntheticDataset } from '../../src/datasets.ts';
 
 /** A small series: T steps of two inputs and one target, values exact in float32. */
@@ -277,6 +277,38 @@ describe('Model', () => {
     expect(() => model.predict([[1, 2, 3]])).toThrow(/^inputs has 3 columns, but 2 were stated/);
     expect(() => model.predict(DATA.inputs, { warmup: 40 })).toThrow(/^warmup must be an integer in \[0, 39\]/);
   });
+
+  it('predicts over a table of named columns (readCsv), as alm-rnn predict does with a file', async () => {
+    const { model } = await train(BASE);
+    const rows = DATA.inputs.map(([a, b], t) => `${t},${b},${a},${DATA.targets[t][0]}`);
+    const table = readCsv(['t,x2,x1,y1', ...rows].join('\n'), { targets: ['x1'] });
+    const p = model.predictTable(table, { warmup: 4, source: 'data.csv' });
+    expect(Array.from(p.predictions)).toEqual(model.predict(DATA.inputs, { warmup: 4 }).flat());
+    expect(p.evaluation).toEqual(model.evaluate(DATA.inputs, DATA.targets, { warmup: 4 }));
+    expect(model.predictTable({ inputs: DATA.inputs, inputNames: ['x1', 'x2'] }).evaluation).toBeUndefined();
+    expect(() => model.predictTable({ inputs: [[1], [2]], inputNames: ['x1'] }, { source: 'new.csv' })).toThrow(/^new\.csv has no column "x2" that the model takes as input/);
+    expect(() => model.predictTable(table, { warmup: 40, source: 'data.csv' })).toThrow(/^warmup must be an integer in \[0, 39\] for the 40 steps of data\.csv, got 40$/);
+    expect(() => model.predictTable(table, { warmpu: 4 } as never)).toThrow(/^warmpu is not a known option \(did you mean "warmup"\?\)/);
+    expect(() => model.predictTable({ inputs: DATA.inputs } as never)).toThrow(/^inputNames must name the columns of inputs/);
+    // A model file without column names takes the columns in order.
+    const { columns: _, ...unnamed } = model.toJSON();
+    expect(Model.fromJSON(unnamed).predictTable({ inputs: DATA.inputs, inputNames: ['p', 'q'] }).predictions).toEqual(model.predict(Float64Array.from(DATA.inputs.flat())));
+  });
+
+  it('refuses predictions that overflow with a NonFinitePredictionError naming the first step and column', () => {
+    const file = { format: 'alm-rnn/elman@1', activation: 'relu', r: 1, n: 1, m: 1, W: [[1e200]], V: [[1]], b: [0], A: [[1]], c: [0], columns: { inputs: ['a'], targets: ['y'] } };
+    const model = Model.fromJSON(file);
+    let caught: unknown;
+    try {
+      model.predict([[1], [1], [1], [1]]);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(NonFinitePredictionError);
+    expect(caught).toMatchObject({ row: 2, column: 'y', value: Infinity, count: 2, total: 4 });
+    expect((caught as Error).message).toMatch(/^inputs: the model's prediction of "y" is Infinity at step 3 \(2 of 4 predictions are not finite\): its hidden state overflows/);
+    expect(model.predict([[1], [1]])).toEqual([[1], [1e200 + 1]]); // large, but finite
+  });
 });
 
 describe('alm-rnn/datasets', () => {
@@ -289,6 +321,9 @@ describe('alm-rnn/datasets', () => {
     expect(csv.inputNames).toEqual(['a', 'b']);
     expect(csv.targetNames).toEqual(['y']);
     expect(() => loadDataset('nope' as 'sp500')).toThrow(/^name must be one of synthetic-small/);
+    expect(Array.from(readCsv('a;y\n0,5;1\n1,5;2,25\n', { decimal: ',' }).targets)).toEqual([1, 2.25]);
+    expect(() => readCsv('a;y\n0,5;1\n1,5;2\n')).toThrow(/line 2, column "a": "0,5" has a decimal comma/);
+    expect(() => readCsv('a;y\n0,5;1\n1,5;2\n', { decimal: 'comma' as ',' })).toThrow(/^decimal must be "\." or ","/);
   });
 });
 

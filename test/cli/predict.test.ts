@@ -1,5 +1,5 @@
 // `alm-rnn predict` end to end, `alm-rnn --version`, and the CSV handling `train` reports.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,56 @@ describe('alm-rnn predict', () => {
     expect(res.stderr).toMatch(message);
     expect(res.code).toBe(2);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('alm-rnn predict: model files and data that would mislead', () => {
+  /** The folder's files and their bytes, to show that a refusal changed and left nothing. */
+  const snapshot = (): Record<string, string> =>
+    Object.fromEntries(readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [e.name, readFileSync(file(e.name), 'latin1')]));
+  // h_t = relu(w h_{t−1} + x_t), ŷ_t = 2 h_t + 1: with w = 1e200 the state overflows at step 3 of a series of ones.
+  const tiny = (w: number): string => JSON.stringify({
+    format: 'alm-rnn/elman@1', activation: 'relu', r: 1, n: 1, m: 1, W: [[w]], V: [[1]], b: [0], A: [[2]], c: [1], columns: { inputs: ['a'], targets: ['y'] },
+  });
+
+  it.each([
+    ['a folder as the model', () => [dir, DATA], /^alm-rnn: \S+ is a directory, not a model file$/],
+    ['a model file naming one input column twice', () => {
+      const m = JSON.parse(readFileSync(file('m.json'), 'utf8'));
+      m.columns.inputs[1] = m.columns.inputs[0];
+      writeFileSync(file('dup.json'), JSON.stringify(m));
+      return [file('dup.json'), DATA];
+    }, /^alm-rnn: \S+dup\.json: model file: field "columns\.inputs" names the column "dp" twice \(entries 0 and 1\): each input must be a column of its own; .*$/],
+    ['a model whose predictions overflow', () => {
+      writeFileSync(file('overflow.json'), tiny(1e200));
+      writeFileSync(file('ones.csv'), 'a,y\n1,0\n1,0\n1,0\n1,0\n');
+      return [file('overflow.json'), file('ones.csv')];
+    }, /^alm-rnn: \S+ones\.csv: the model's prediction of "y" is Infinity at step 3 \(2 of 4 predictions are not finite\): its hidden state overflows on these inputs; check .*$/],
+    ['decimal commas without --decimal ,', () => {
+      writeFileSync(file('tiny.json'), tiny(0.5));
+      writeFileSync(file('comma.csv'), 'a;y\n0,5;1\n1,5;2\n');
+      return [file('tiny.json'), file('comma.csv')];
+    }, /^alm-rnn: \S+comma\.csv line 2, column "a": "0,5" has a decimal comma; read the file with --decimal , \(or write the numbers with a decimal point\)$/],
+    ['a 256 kB cell', () => {
+      writeFileSync(file('big.csv'), `a,y\n1,2\n${'x'.repeat(1 << 18)},3\n`);
+      return [file('tiny.json'), file('big.csv')];
+    }, /^alm-rnn: \S+big\.csv line 3, column "a": "x{40}…" is not a number$/],
+  ])('refuses %s in one line, exit 2, writing nothing', async (_, prepare, message) => {
+    const args = prepare();
+    const before = snapshot();
+    const res = await runCli(['predict', ...args, '--out', file('out.csv')]);
+    expect(res.stderr.trimEnd()).toMatch(message); // one line: the patterns match no newline
+    expect(res.stderr.length).toBeLessThan(400);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(existsSync(file('out.csv'))).toBe(false);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('reads decimal commas with --decimal ,', async () => {
+    const res = await runCli(['predict', file('tiny.json'), file('comma.csv'), '--decimal', ',']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('y_pred,y\n2,1\n4.5,2\n'); // h = 0.5, then relu(0.25 + 1.5)
   });
 });
 

