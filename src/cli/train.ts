@@ -9,6 +9,7 @@ import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.
 import { MAX_HIDDEN, MAX_INNER, MAX_OUTER, paramsFor, type AlmParams } from '../alm/params.ts';
 import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
 import { describeProblem, isSeed, MAX_SEED, MAX_TRIALS, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
+import { MAX_WORKERS } from '../api/backend.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
 import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
 import { showNativeGpuMessages } from '../backends/webgpu/node-gpu.ts';
@@ -92,7 +93,7 @@ trials
   computed exactly as it would be alone. Example: --seed 1-4 --init he,lecun (8 trials);
   at most ${MAX_TRIALS} trials. The table marks the best trial ★: the lowest TrainErr (the
   test part chooses nothing).
-  --threads N               CPU worker threads (default: one per core)
+  --threads N               CPU worker threads (default: one per core; at most ${MAX_WORKERS})
   --select validation       choose one trial on a validation split: every trial is trained on
                             the training part minus its last V steps and scored by the mean
                             squared error on those V steps (the test part is never used); the
@@ -131,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   checkOutputFlags(values, ['checkpoint', 'history']);
   const threads = integerFlag(values, 'threads');
-  if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be ≥ 1, got ${threads}`);
+  if (threads !== undefined && !(threads >= 1 && threads <= MAX_WORKERS)) throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${values.threads}`);
   const patience = integerFlag(values, 'patience');
   if (patience !== undefined && patience < 1) throw new UserInputError(`--patience must be ≥ 1 outer iterations, got ${patience}`);
 

@@ -179,7 +179,7 @@ describe('train() refuses bad input at the edge with one OptionError naming the 
     ['a hidden size given as text', { hidden: '4' }, /^hidden must be an integer ≥ 1, got "4"$/],
     ['an unknown backend', { backend: 'gpu' }, /^backend must be one of auto, cpu, webgpu, a GPUDevice, or a backend object/],
     ['an unknown initialiser', { init: 'xavier' }, /^init must be one of he, normal-1e-3, normal-1e-1, glorot, lecun, got "xavier"$/],
-    ['a negative worker count', { workers: -1 }, /^workers must be an integer ≥ 0/],
+    ['a negative worker count', { workers: -1 }, /^workers must be an integer from 0 to 256/],
     ['a seed beyond the generator (it would repeat seed 0)', { seed: 2147483647 }, /^seed must be an integer in \[0, 2147483646\], got 2147483647$/],
     ['an outer cap beyond the maximum', { params: { outer: 1e12 } }, /^params\.outer is out of range: must be an integer from 1 to 100000/],
     ['no targets', { targets: undefined }, /^targets is required/],

@@ -34,16 +34,19 @@ describe('alm-rnn train: flags, headers and terminal output', () => {
     expectRefused(negative, /--seed -1 is out of range: a seed is an integer from 0 to 2147483646/, cwd);
   });
 
-  it('caps have stated maxima: --inner 1e12 and a 20 000-trial grid are refused at once, and --help states them', async () => {
+  it('caps have stated maxima: --inner 1e12, a 20 000-trial grid and --threads 1e6 are refused at once, and --help states them', async () => {
     const cwd = folder();
     const inner = await runCli(['train', '--dataset', 'synthetic-small', '--inner', '1e12', '--out', 'm.json'], cwd);
     expectRefused(inner, /inner = 1000000000000 is out of range: an integer from 1 to 100000/, cwd);
     const grid = await runCli([...small, '--seed', '1-10000', '--init', 'he,lecun', '--out', 'runs/'], cwd);
     expectRefused(grid, /20000 trials \(2 init × 1 tau × 10000 seed\) are more than the 10000 one grid may hold: run the grid in parts, e\.g\. split the seed list/, cwd);
+    const threads = await runCli([...small, '--threads', '1e6', '--out', 'm.json'], cwd);
+    expectRefused(threads, /--threads must be an integer from 1 to 256, got 1e6/, cwd);
     const help = await runCli(['train', '--help']);
     expect(help.stdout).toContain('at most 100000 and 100000');
     expect(help.stdout).toContain('integers from 0 to\n                            2147483646');
     expect(help.stdout).toContain('at most 10000 trials');
+    expect(help.stdout).toContain('one per core; at most 256');
   });
 
   it('a grid header summarises its lists, and the table marks the lowest TrainErr ★ and says so', async () => {

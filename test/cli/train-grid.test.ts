@@ -93,7 +93,7 @@ describe('alm-rnn train over a grid of trials', () => {
       [['--seed', '1,,2'], '--seed has an empty item'],
       [['--init', 'he,he'], '--init lists "he" twice'],
       [['--tau', '1,abc'], '--tau must be a number, got "abc"'],
-      [['--threads', '0'], '--threads must be ≥ 1, got 0'],
+      [['--threads', '0'], '--threads must be an integer from 1 to 256, got 0'],
       [['--patience', '0'], '--patience must be ≥ 1 outer iterations, got 0'],
       [['--hidden', '3000', '--seed', '1-9000'], 'for 9000 trials (run fewer trials at once)'],
     ] as const) {
