@@ -67,8 +67,8 @@ function prepareNodeVulkan(): void {
   }
 }
 
-/** Where the Vulkan loader looks for driver descriptions when no variable names them (Linux). */
-const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/etc/xdg/vulkan/icd.d'];
+/** Where the Vulkan loader looks for driver descriptions when no variable names them (Linux), besides the XDG folders. */
+const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/etc/vulkan/icd.d', '/etc/xdg/vulkan/icd.d'];
 
 let nativeMessages = false;
 
@@ -90,6 +90,8 @@ function missingVulkanDriver(): string | undefined {
   // Elsewhere Dawn runs on Metal or Direct3D, not Vulkan.
   if (process.platform !== 'linux') return undefined;
   const env = process.env;
+  // Drivers added to the search may be anywhere: leave the judgement to Vulkan.
+  if (env.VK_ADD_DRIVER_FILES !== undefined) return undefined;
   const named = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
   if (named !== undefined) {
     const files = named.split(':').filter((f) => f !== '');
@@ -97,9 +99,15 @@ function missingVulkanDriver(): string | undefined {
     const variable = env.VK_DRIVER_FILES !== undefined ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES';
     return `${variable} names no existing Vulkan driver file (${named}): point it at a driver's .json file, or unset it`;
   }
-  const home = env.HOME !== undefined ? [`${env.HOME}/.local/share/vulkan/icd.d`] : [];
-  const xdg = (env.XDG_DATA_DIRS ?? '').split(':').filter((d) => d !== '').map((d) => `${d}/vulkan/icd.d`);
-  const hasDescription = [...ICD_DIRS, ...home, ...xdg].some((dir) => {
+  // The loader's search: the XDG config and data folders (with their defaults), then the system ones.
+  const home = env.HOME;
+  const xdg = [
+    env.XDG_CONFIG_HOME ?? (home !== undefined ? `${home}/.config` : undefined),
+    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':'),
+    env.XDG_DATA_HOME ?? (home !== undefined ? `${home}/.local/share` : undefined),
+    ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':'),
+  ].filter((d): d is string => d !== undefined && d !== '').map((d) => `${d}/vulkan/icd.d`);
+  const hasDescription = [...ICD_DIRS, ...xdg].some((dir) => {
     try {
       return fs.readdirSync(dir).some((f) => f.endsWith('.json'));
     } catch {
