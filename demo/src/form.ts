@@ -6,7 +6,7 @@ import { METHODS, ParameterError, UserInputError, type AlmParams, type Initializ
 // messages, the CLI's RunConfig and trial lists, list parsing, activation and initialiser
 // parsing, and the data sets' facts (defaults, description) by name and for a CSV file.
 import { PAPER_PRESETS, paramsFor, validateHidden, validateParams } from '../../src/alm/params.ts';
-import { isSeed, MAX_SEED, type RunConfig, type TrialLists } from '../../src/alm/setup.ts';
+import { checkTrialCount, isSeed, MAX_SEED, type RunConfig, type TrialLists } from '../../src/alm/setup.ts';
 import { presetSettings } from '../../src/experiments/settings.ts';
 import { parseListValues } from '../../src/lists.ts';
 import { parseActivation } from '../../src/problem/activations.ts';
@@ -380,6 +380,13 @@ export class SettingsForm {
       seeds = parseSeeds(this.seed.value);
     } catch {
       // Already marked by readData.
+    }
+    if (seeds.length > 0 && taus.length > 0 && inits.length > 0) {
+      try {
+        checkTrialCount({ inits, taus, seeds });
+      } catch (e) {
+        errors.set('seed', (e as Error).message);
+      }
     }
     if (errors.size > 0) return { errors };
     const config: RunConfig = {
