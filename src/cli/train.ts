@@ -176,9 +176,10 @@ export async function run(argv: string[]): Promise<number> {
     const one = estimateCpuMemory(shape);
     checkMemory(shape, { bytes: B * one.bytes, largestArray: one.largestArray }, `${B} trials (run fewer trials at once)`);
   }
-  if (initFrom !== undefined && B > 1 && sameData(loadFor(grid[0].config), loadFor(grid[1].config))) {
+  const seedCount = distinct(grid.map((t) => t.config.seed)).length;
+  if (initFrom !== undefined && seedCount > 1 && sameData(loadFor(grid[0].config), loadFor(grid[1].config))) {
     // The grid's innermost list is the seed: trials 0 and 1 differ in their seed alone.
-    throw new UserInputError(`--seed lists ${distinct(grid.map((t) => t.config.seed)).length} seeds, but with --init-from the seed only draws synthetic data, and ${grid[0].config.dataset} does not depend on it: the trials would be identical (give one seed)`);
+    throw new UserInputError(`--seed lists ${seedCount} seeds, but with --init-from the seed only draws synthetic data, and ${grid[0].config.dataset} does not depend on it: the trials would be identical (give one seed)`);
   }
   const preparing = new PlainTicker(log);
   let prepared = grid.map((t, i) => {

@@ -73,6 +73,11 @@ describe('alm-rnn train: flags, headers and terminal output', () => {
     expect(from.code, from.stderr).toBe(0);
     expect(from.stdout).toMatch(/^sp500: T=437 .*, relu, initial weights from m\.json, seed 1$/m);
     expect(from.stdout).not.toContain('normal-1e-1');
+    // A τ list does change the run: its trials are labelled by where their weights come from.
+    const taus = await runCli([...sp500, '--init-from', 'm.json', '--tau', '0.5,1'], cwd);
+    expect(taus.code, taus.stderr).toBe(0);
+    expect(taus.stdout).toContain('\n2 trials: init from m.json × τ 0.5, 1 × seed 1\n');
+    expect(taus.stdout).toMatch(/^[ ★] +1 +from m\.json +1 +1 /m);
   });
 
   it('--resume compares only the flags given: a default is not a flag (--seed 1 resumes; --seed 2 is named)', async () => {
