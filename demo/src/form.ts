@@ -6,7 +6,7 @@ import { METHODS, ParameterError, UserInputError, type AlmParams, type Initializ
 // messages, the CLI's RunConfig and trial lists, list parsing, activation and initialiser
 // parsing, and the data sets' facts (defaults, description) by name and for a CSV file.
 import { PAPER_PRESETS, paramsFor, validateHidden, validateParams } from '../../src/alm/params.ts';
-import type { RunConfig, TrialLists } from '../../src/alm/setup.ts';
+import { checkTrialCount, isSeed, MAX_SEED, type RunConfig, type TrialLists } from '../../src/alm/setup.ts';
 import { presetSettings } from '../../src/experiments/settings.ts';
 import { parseListValues } from '../../src/lists.ts';
 import { parseActivation } from '../../src/problem/activations.ts';
@@ -75,10 +75,10 @@ function parseNumber(name: string, raw: string, integer: boolean): number {
   return v;
 }
 
-/** A seed as the CLI reads one: an integer ≥ 0. */
+/** A seed as the CLI reads one: an integer from 0 to MAX_SEED. */
 function parseSeed(text: string): number {
   const seed = parseNumber('seed', text, true);
-  if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new ParameterError('seed', seed, 'an integer ≥ 0');
+  if (!isSeed(seed)) throw new ParameterError('seed', text, `an integer from 0 to ${MAX_SEED}`);
   return seed;
 }
 
@@ -447,6 +447,13 @@ export class SettingsForm {
       seeds = parseSeeds(this.seed.value);
     } catch {
       // Already marked by readData.
+    }
+    if (seeds.length > 0 && taus.length > 0 && inits.length > 0) {
+      try {
+        checkTrialCount({ inits, taus, seeds });
+      } catch (e) {
+        errors.set('seed', (e as Error).message);
+      }
     }
     if (errors.size > 0) return { errors };
     const config: RunConfig = {

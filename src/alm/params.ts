@@ -32,9 +32,9 @@ export interface AlmParams {
   eta3: number;
   /** Tolerance decrease factor ε_k = η4 ε_{k−1}, in (0, 1). */
   eta4: number;
-  /** Outer iteration cap (≥ 1). */
+  /** Outer iteration cap (1 to MAX_OUTER). */
   outer: number;
-  /** Inner sweep cap per outer iteration (≥ 1). */
+  /** Inner sweep cap per outer iteration (1 to MAX_INNER). */
   inner: number;
   /** When the inner loop ends: after `inner` sweeps (`cap`, default) or when the ∂L certificate is ≤ ε (`certificate`). */
   innerStop: InnerStop;
@@ -128,8 +128,8 @@ export function validateParams(p: AlmParams): AlmParams {
   openUnit('eta2', p.eta2);
   positive('eta3', p.eta3);
   openUnit('eta4', p.eta4);
-  positiveInteger('outer', p.outer);
-  positiveInteger('inner', p.inner);
+  integerUpTo('outer', p.outer, MAX_OUTER);
+  integerUpTo('inner', p.inner, MAX_INNER);
   positiveInteger('checkEvery', p.checkEvery);
   if (p.innerStop !== 'cap' && p.innerStop !== 'certificate') {
     throw new ParameterError('innerStop', p.innerStop, 'one of cap, certificate');
@@ -139,9 +139,19 @@ export function validateParams(p: AlmParams): AlmParams {
   return p;
 }
 
-/** Checks the hidden size r: an integer ≥ 1. */
+/**
+ * The largest caps a run takes. They stand far above the paper's runs (at most 200 outer × 500
+ * sweeps) and refuse a typo such as 1e12, which would otherwise run for years without a word.
+ */
+export const MAX_OUTER = 100_000;
+/** The largest inner sweep cap (see MAX_OUTER). */
+export const MAX_INNER = 100_000;
+/** The largest hidden size r (the recurrent weights alone are r² numbers; the memory check refuses what does not fit below it). */
+export const MAX_HIDDEN = 10_000;
+
+/** Checks the hidden size r: an integer from 1 to MAX_HIDDEN. */
 export function validateHidden(r: number): number {
-  positiveInteger('hidden', r);
+  integerUpTo('hidden', r, MAX_HIDDEN);
   return r;
 }
 
@@ -156,4 +166,7 @@ function openUnit(name: string, v: number): void {
 }
 function positiveInteger(name: string, v: number): void {
   if (!(Number.isInteger(v) && v >= 1)) throw new ParameterError(name, v, 'an integer ≥ 1');
+}
+function integerUpTo(name: string, v: number, max: number): void {
+  if (!(Number.isInteger(v) && v >= 1 && v <= max)) throw new ParameterError(name, v, `an integer from 1 to ${max}`);
 }

@@ -8,7 +8,7 @@ import { checkMemory, estimateHostMemory } from '../problem/memory.ts';
 import type { TestHidden } from '../problem/model.ts';
 import { Rng } from '../problem/rng.ts';
 import type { Activation, Problem, RnnWeights } from '../problem/types.ts';
-import { DataError } from '../errors.ts';
+import { DataError, ParameterError, UserInputError } from '../errors.ts';
 import { validateHidden, validateParams, type AlmParams } from './params.ts';
 
 /** Everything that defines a run, in plain JSON (it is stored in checkpoints). */
@@ -30,9 +30,30 @@ export interface RunConfig {
   params: AlmParams;
 }
 
+/** The prime modulus of initSeed's map: 2³¹ − 1. */
+const INIT_SEED_MODULUS = 2147483647;
+
+/**
+ * The largest seed. initSeed maps the seeds 0…2³¹−2 one-to-one (and Rng keeps 32 bits of the
+ * data seed); a larger seed would silently repeat a smaller one's weights, and above 2⁵³ a seed
+ * is not even read exactly, so seeds are integers from 0 to MAX_SEED.
+ */
+export const MAX_SEED = INIT_SEED_MODULUS - 1;
+
+/** Whether `seed` is a seed: an integer from 0 to MAX_SEED. */
+export function isSeed(seed: number): boolean {
+  return Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED;
+}
+
+/** Checks a seed (see MAX_SEED); throws a ParameterError naming it otherwise. */
+export function validateSeed(seed: number): number {
+  if (!isSeed(seed)) throw new ParameterError('seed', seed, `an integer from 0 to ${MAX_SEED}`);
+  return seed;
+}
+
 /** The seed of the initial weights, kept apart from the data seed so each can change alone. */
 export function initSeed(seed: number): number {
-  return (seed * 7919 + 104729) % 2147483647;
+  return (seed * 7919 + 104729) % INIT_SEED_MODULUS;
 }
 
 /** Builds the Problem and the initial weights of a run from its loaded data set. */
@@ -64,8 +85,13 @@ export function prepareRun(config: RunConfig, loaded: LoadedDataset, initial?: R
 
 /** A one-line description of a run's model and data, for logs. */
 export function describeRun(config: RunConfig, problem: Problem): string {
+  return `${describeProblem(problem)}, init ${config.init}, seed ${config.seed}`;
+}
+
+/** The data and model part of describeRun, for runs whose initialisation is described apart (grids, given weights). */
+export function describeProblem(problem: Problem): string {
   const { series } = problem;
-  return `${problem.name}: T=${series.T} (train ${problem.T1}, test ${series.T - problem.T1}), n=${series.n}, m=${series.m}, r=${problem.r}, ${formatActivation(problem.activation)}, init ${config.init}, seed ${config.seed}`;
+  return `${problem.name}: T=${series.T} (train ${problem.T1}, test ${series.T - problem.T1}), n=${series.n}, m=${series.m}, r=${problem.r}, ${formatActivation(problem.activation)}`;
 }
 
 /** The listed values a grid of trials is the product of (CLI: --init, --tau, --seed; the page: the same fields). */
@@ -76,10 +102,28 @@ export interface TrialLists {
 }
 
 /**
+ * The most trials one grid may hold. Each trial keeps its own working set and weights, and a
+ * grid is prepared and reported trial by trial: beyond this, run the grid in parts (split the
+ * seed list).
+ */
+export const MAX_TRIALS = 10_000;
+
+/** Checks the size of a grid (init × τ × seed) against MAX_TRIALS; `names` are the settings' names in the message. */
+export function checkTrialCount(lists: TrialLists, names: { inits: string; taus: string; seeds: string } = { inits: 'init', taus: 'tau', seeds: 'seed' }): number {
+  const n = lists.inits.length * lists.taus.length * lists.seeds.length;
+  if (n > MAX_TRIALS) {
+    throw new UserInputError(`${n} trials (${lists.inits.length} ${names.inits} × ${lists.taus.length} ${names.taus} × ${lists.seeds.length} ${names.seeds}) are more than the ${MAX_TRIALS} one grid may hold: run the grid in parts, e.g. split the seed list`);
+  }
+  return n;
+}
+
+/**
  * Every combination of the lists, as run descriptions over `base`: initialisation outermost,
  * then τ, then seed (the order of `alm-rnn train`'s trials, its table and its model files).
+ * Refuses more than MAX_TRIALS.
  */
 export function trialGrid(base: RunConfig, lists: TrialLists): RunConfig[] {
+  checkTrialCount(lists);
   const grid: RunConfig[] = [];
   for (const init of lists.inits) {
     for (const tau of lists.taus) {

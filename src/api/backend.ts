@@ -38,6 +38,12 @@ export interface GpuDeviceHandle {
 /** What the `backend` option accepts: a name, a GPUDevice, or a backend object (see createBackend). */
 export type BackendOption = BackendName | GpuDeviceHandle | BcdBackend;
 
+/**
+ * The most CPU workers a call may ask for: each is a thread with its own heap, and a typo such
+ * as 1e6 would otherwise start one per trial of a large grid.
+ */
+export const MAX_WORKERS = 256;
+
 /** The options every training call shares about where it computes. */
 export interface BackendOptions {
   /** Where to compute (default `auto`). */
@@ -45,7 +51,7 @@ export interface BackendOptions {
   /**
    * CPU only: how many workers (worker threads in Node, module Web Workers in a browser) the
    * trials spread over; default one per core, at most one per trial. 0 computes in the calling
-   * thread (simplest, but it blocks that thread while it computes).
+   * thread (simplest, but it blocks that thread while it computes). At most 256.
    */
   workers?: number;
   /** CPU only: the float64 kernels, WebAssembly SIMD (`wasm`, default) or plain JavaScript (`js`); results agree to ~1e-13. */
@@ -85,8 +91,8 @@ export function validateBackendOptions(options: BackendOptions): void {
   if (b !== undefined && !(typeof b === 'string' && (BACKEND_NAMES as readonly string[]).includes(b)) && !(typeof b === 'object' && b !== null && (isGpuDevice(b) || isBackendObject(b)))) {
     throw new OptionError('backend', b, `must be one of ${BACKEND_NAMES.join(', ')}, a GPUDevice, or a backend object from createBackend()`);
   }
-  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 0)) {
-    throw new OptionError('workers', options.workers, 'must be an integer ≥ 0 (0: compute in the calling thread)');
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 0 && options.workers <= MAX_WORKERS)) {
+    throw new OptionError('workers', options.workers, `must be an integer from 0 to ${MAX_WORKERS} (0: compute in the calling thread)`);
   }
   if (options.cpuKernels !== undefined) {
     try {

@@ -6,7 +6,7 @@ import type { AlmIteration, StopReason } from '../alm/iteration.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from '../alm/checkpoint.ts';
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
-import { initSeed, type RunConfig } from '../alm/setup.ts';
+import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
 import { trainBaseline as trainBaselineInternal } from '../baselines/train.ts';
 import { BASELINE_LOSSES, type BaselineLoss, type EpochReport, type BaselineStop } from '../baselines/report.ts';
@@ -64,7 +64,7 @@ export interface CommonOptions extends SeriesData, BackendOptions {
 export interface TrainOptions extends CommonOptions {
   /** Initial weights: an initialiser name (default `normal-1e-1`) or a Model to continue from. */
   init?: InitOption;
-  /** Seed of the initial weights (default 1). */
+  /** Seed of the initial weights: an integer from 0 to 2³¹−2 (default 1). */
   seed?: number;
   /** The method's parameters: any subset of MethodParams, e.g. `{ outer: 50, inner: 100, tau: 1 }`; defaults as the CLI's for a CSV file. */
   params?: MethodParams;
@@ -268,7 +268,7 @@ function readInit(v: unknown, problem: Problem, option = 'init'): { init: Initia
 
 function readSeed(v: unknown, option = 'seed'): number {
   if (v === undefined) return 1;
-  return checkInteger(option, v, 0, Number.MAX_SAFE_INTEGER);
+  return checkInteger(option, v, 0, MAX_SEED);
 }
 
 function checkCheckpointOption(v: unknown): CheckpointOptions | undefined {
@@ -477,6 +477,8 @@ export function createTrainingApi(platform: Platform) {
         throw err;
       }
     }
+    const count = inits.length * taus.length * seeds.length;
+    if (count > MAX_TRIALS) throw new OptionError('inits × taus × seeds', `${count} trials`, `must make at most ${MAX_TRIALS} trials: run the grid in parts`);
     checkRunOptions(options);
     const settings: GridTrialSettings[] = [];
     // init outermost, then τ, then seed: the order of `alm-rnn train`'s grids.
@@ -612,7 +614,7 @@ export interface GridOptions extends Omit<TrainOptions, 'init' | 'seed'> {
   inits?: Initializer[];
   /** Values of τ (default [params.tau ?? 1]). */
   taus?: number[];
-  /** Seeds of the initial weights (default [1]). */
+  /** Seeds of the initial weights, each an integer from 0 to 2³¹−2 (default [1]); inits × taus × seeds at most 10 000 trials. */
   seeds?: number[];
   /** `validation`: choose one trial on a validation split and retrain it on the whole training part (default `none`). */
   select?: 'none' | 'validation';
@@ -665,7 +667,7 @@ export interface BaselineTrainOptions extends Omit<CommonOptions, 'backend' | 'w
   epochs?: number;
   /** Initial weights: an initialiser (default `normal-1e-1`) or a Model. */
   init?: InitOption;
-  /** Seed of the initial weights and the mini-batch order (default 1). */
+  /** Seed of the initial weights and the mini-batch order: an integer from 0 to 2³¹−2 (default 1). */
   seed?: number;
   /** Regularisation scale τ of λ1…λ5 as in the ALM (default 0: none). */
   tau?: number;

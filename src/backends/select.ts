@@ -1,7 +1,7 @@
 // The command line's backend choice (--backend, --threads, --cpu-kernels), made by the public
 // API's own resolution (src/api/backend.ts) on Node's platform, so the CLI chooses exactly as a
 // library user's `backend: 'auto'` does; only the wording of a refusal is the CLI's (flags).
-import { resolveBackend } from '../api/backend.ts';
+import { MAX_WORKERS, resolveBackend } from '../api/backend.ts';
 import { OptionError } from '../api/errors.ts';
 import { excerpt, UserInputError } from '../errors.ts';
 import { nodePlatform } from '../platform/node.ts';
@@ -41,7 +41,7 @@ export async function createBackend(choice: BackendChoice, options: BackendOptio
     return { backend, line };
   } catch (err) {
     if (err instanceof OptionError && err.option.startsWith('backend')) throw new UserInputError(`--backend webgpu: ${err.problem.replace(/^is not available here: /, '')}`);
-    if (err instanceof OptionError && err.option === 'workers') throw new UserInputError(`--threads must be an integer ≥ 1, got ${String(err.value)}`);
+    if (err instanceof OptionError && err.option === 'workers') throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${String(err.value)}`);
     throw err;
   }
 }

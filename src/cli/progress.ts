@@ -1,33 +1,90 @@
 // Progress output of training runs: one line per outer iteration (for a batch of trials, a
 // summary of the batch), and on a terminal a live bar for the sweeps of the iteration in
-// flight (plain lines only when not a TTY).
+// flight; in a pipe or file, a plain line instead when nothing was printed for a while.
+import { Writable } from 'node:stream';
 import type { AlmIteration } from '../alm/alm.ts';
+
+/** Longest silence in a pipe or file: a run or phase that prints nothing for this long prints a plain progress line. */
+export const PLAIN_PROGRESS_MS = 10_000;
+
+/** A stream that discards what it is given (`--quiet`): not a TTY, so no bar is drawn either. */
+export function silentStream(): NodeJS.WriteStream {
+  return new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream;
+}
+
+/** Writes a plain line at most every PLAIN_PROGRESS_MS while a long phase prints nothing else. */
+export class PlainTicker {
+  private last: number;
+
+  /** @param now the clock in milliseconds (given by tests) */
+  constructor(private readonly out: NodeJS.WriteStream, private readonly now: () => number = () => performance.now()) {
+    this.last = now();
+  }
+
+  /** Notes that something was printed: the silence starts again. */
+  printed(): void {
+    this.last = this.now();
+  }
+
+  /** Prints `line()` if nothing was printed for PLAIN_PROGRESS_MS. */
+  tick(line: () => string): void {
+    const t = this.now();
+    if (t - this.last < PLAIN_PROGRESS_MS) return;
+    this.out.write(`${line()}\n`);
+    this.last = t;
+  }
+}
 
 const HEADER = '    k          γ    FeasVio           L  sweeps    TrainErr     TestErr     time';
 
 /** The live sweep bar of a run (TTY only), shared by the single-run and batch printers. */
 class SweepBar {
   protected barShown = false;
-  protected readonly startedAt = performance.now();
+  protected readonly startedAt: number;
+  /** Outside a TTY: the plain line that stands in for the bar when an iteration takes long. */
+  protected readonly ticker: PlainTicker;
 
+  /** @param now the clock in milliseconds (given by tests) */
   constructor(
     protected readonly out: NodeJS.WriteStream,
     protected readonly outer: number,
     protected readonly inner: number,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.startedAt = now();
+    this.ticker = new PlainTicker(out, now);
+  }
 
-  /** Redraws the bar for iteration k after `done` sweeps (TTY only). */
+  /** The last position reported by sweeps(), for the heartbeat. */
+  private at = { k: 1, done: 0 };
+
+  /** Redraws the bar for iteration k after `done` sweeps; outside a TTY, a plain line after PLAIN_PROGRESS_MS of silence. */
   sweeps(k: number, done: number): void {
-    if (!this.out.isTTY) return;
-    const width = 30;
+    this.at = { k, done };
     const overall = ((k - 1) * this.inner + done) / (this.outer * this.inner);
-    const filled = Math.round(overall * width);
-    const secs = (performance.now() - this.startedAt) / 1000;
+    const secs = (this.now() - this.startedAt) / 1000;
     const eta = overall > 0 ? secs / overall - secs : NaN;
-    this.out.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] outer ${k}/${this.outer}  sweep ${done}/${this.inner}  ` +
-        `${formatSeconds(secs)} elapsed, ${Number.isFinite(eta) ? formatSeconds(eta) : '?'} left `,
-    );
+    const where = `outer ${k}/${this.outer}  sweep ${done}/${this.inner}  ${formatSeconds(secs)} elapsed, ${Number.isFinite(eta) ? formatSeconds(eta) : '?'} left`;
+    if (!this.out.isTTY) {
+      this.ticker.tick(() => `  … ${where}`);
+      return;
+    }
+    this.drawBar(overall, where);
+  }
+
+  /**
+   * Called on a timer: outside a TTY, repeats the last position after PLAIN_PROGRESS_MS of
+   * silence, so that a phase without sweep reports (loading a large batch, a slow first sweep)
+   * is not silent in a pipe either.
+   */
+  heartbeat(): void {
+    if (!this.out.isTTY) this.sweeps(this.at.k, this.at.done);
+  }
+
+  private drawBar(overall: number, where: string): void {
+    const width = 30;
+    const filled = Math.round(overall * width);
+    this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${where} `);
     this.barShown = true;
   }
 
@@ -49,9 +106,12 @@ export class ProgressPrinter extends SweepBar {
   private previous: AlmIteration | undefined;
   private stallNoted = false;
 
-  /** @param patience the run's --patience (no suggestion is printed when it is set) */
-  constructor(out: NodeJS.WriteStream, outer: number, inner: number, private readonly patience?: number) {
-    super(out, outer, inner);
+  /**
+   * @param patience the run's --patience (no suggestion is printed when it is set)
+   * @param now the clock in milliseconds (given by tests)
+   */
+  constructor(out: NodeJS.WriteStream, outer: number, inner: number, private readonly patience?: number, now?: () => number) {
+    super(out, outer, inner, now);
   }
 
   /** Prints the column header. */
@@ -62,6 +122,7 @@ export class ProgressPrinter extends SweepBar {
   /** Prints one finished outer iteration. */
   iteration(it: AlmIteration): void {
     this.clearBar();
+    this.ticker.printed();
     // γ held at the floor while FeasVio and TrainErr stand still: say so once, and what would stop it.
     const still = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.abs(b);
     const p = this.previous;
@@ -86,8 +147,9 @@ const BATCH_HEADER = '    k  running   FeasVio best     median      worst   Trai
 export class BatchProgressPrinter extends SweepBar {
   private lastFloorNote = -1;
 
-  constructor(out: NodeJS.WriteStream, outer: number, inner: number, private readonly trials: number) {
-    super(out, outer, inner);
+  /** @param now the clock in milliseconds (given by tests) */
+  constructor(out: NodeJS.WriteStream, outer: number, inner: number, private readonly trials: number, now?: () => number) {
+    super(out, outer, inner, now);
   }
 
   /** Prints the column header. */
@@ -98,6 +160,7 @@ export class BatchProgressPrinter extends SweepBar {
   /** Prints the summary of outer iteration k over the trials that ran it. */
   iteration(k: number, its: Array<AlmIteration | undefined>): void {
     this.clearBar();
+    this.ticker.printed();
     const ran = its.filter((it): it is AlmIteration => it !== undefined);
     const [fb, fm, fw] = spread(ran.map((it) => it.feasVio));
     const [tb, tm, tw] = spread(ran.map((it) => it.trainErr));

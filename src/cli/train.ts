@@ -3,14 +3,16 @@
 // --init and --tau make a grid of trials (their product) that runs as one batch; one value
 // per flag is a single run, reported as before.
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { numericalError, runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
-import { paramsFor, type AlmParams } from '../alm/params.ts';
+import { MAX_HIDDEN, MAX_INNER, MAX_OUTER, paramsFor, type AlmParams } from '../alm/params.ts';
 import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
-import { describeRun, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
+import { describeProblem, isSeed, MAX_SEED, MAX_TRIALS, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
+import { MAX_WORKERS } from '../api/backend.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
 import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
+import { showNativeGpuMessages } from '../backends/webgpu/node-gpu.ts';
 import { UserInputError } from '../errors.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
 import { loadDatasetOrFile } from '../problem/csv-file.ts';
@@ -25,8 +27,9 @@ import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCom
 import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns, hasCsvFlags } from './csv-flags.ts';
 import { readModelFile } from './read-model.ts';
-import { BatchProgressPrinter, formatSeconds, ProgressPrinter } from './progress.ts';
+import { BatchProgressPrinter, formatSeconds, PlainTicker, ProgressPrinter, silentStream } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
+import { bestTrial, drawnInit, gridSummary, selectionTable, trialTable, type InitLabel } from './trial-report.ts';
 
 const DEFAULT_DATASET = 'sp500';
 /** N(0, 0.1²) weights: on sp500 the larger He/Glorot/LeCun scales leave the ALM stuck at TrainErr ≈ 0.04–0.05 (see README). */
@@ -44,14 +47,14 @@ const OPTIONS: OptionSpec = {
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
   checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' },
   select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
-  'cpu-kernels': { type: 'string' }, force: { type: 'boolean' },
+  'cpu-kernels': { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, verbose: { type: 'boolean' },
 };
 
 /** The "format" of the --history file, so that a rerun recognises it as its own (see checkPaths). */
 const HISTORY_FORMAT = 'alm-rnn/history@1';
 
 /** Flags that say how and where a run goes, not what it is: free to change on --resume. */
-const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience', 'cpu-kernels', 'force']);
+const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience', 'cpu-kernels', 'force', 'quiet', 'verbose']);
 
 const HELP = `usage: alm-rnn train [options]
 
@@ -64,15 +67,18 @@ data and model
   --standardize whole|train|none  statistics over the whole series (paper), the training part
                             only, or none (the data as given)
   --no-standardize          the same as --standardize none
-${CSV_HELP}  --hidden r                hidden units (default: the data set's, e.g. 20 for sp500)
+${CSV_HELP}  --hidden r                hidden units, at most ${MAX_HIDDEN} (default: the data set's, e.g. 20 for sp500)
   --activation A            relu (default), leaky:ω with 0<ω<1, or elu
   --init NAME[,NAME…]       ${INITIALIZERS.join(', ')} (default normal-1e-1)
-  --init-from model.json    start from a saved model instead
-  --seed N[,N…|A-B]         seed for synthetic data and initial weights (default 1)
+  --init-from model.json    start from a saved model instead (then the seed only draws
+                            synthetic data: a seed list needs a synthetic data set)
+  --seed N[,N…|A-B]         seed for synthetic data and initial weights: integers from 0 to
+                            ${MAX_SEED} (default 1)
   --test-hidden carry|reset TestErr with the hidden state carried from training (paper) or reset to 0
 
 method (defaults: the paper's Table 2 for the data set)
-  --outer N  --inner N      outer iterations and sweeps per iteration (quick caps by default)
+  --outer N  --inner N      outer iterations and sweeps per iteration (quick caps by default;
+                            at most ${MAX_OUTER} and ${MAX_INNER})
   --paper                   use the paper's caps (synthetic-small 50×10, sp500 200×500, synthetic-large 100×500)
   --tau τ[,τ…]              regularisation scale > 0: λ1=τ/(rm), λ2=τ/r², λ3=τ/(rn), λ4=τ/r, λ5=τ/m
   --gamma0 --mu --Gamma --eps0 --lambda6
@@ -89,8 +95,10 @@ method (defaults: the paper's Table 2 for the data set)
 trials
   A list of seeds, initialisations or τ values makes a grid of trials (their product), run
   together as one batch: in every GPU dispatch, or over the CPU's threads. Each trial is
-  computed exactly as it would be alone. Example: --seed 1-4 --init he,lecun (8 trials).
-  --threads N               CPU worker threads (default: one per core)
+  computed exactly as it would be alone. Example: --seed 1-4 --init he,lecun (8 trials);
+  at most ${MAX_TRIALS} trials. The table marks the best trial ★: the lowest TrainErr (the
+  test part chooses nothing).
+  --threads N               CPU worker threads (default: one per core; at most ${MAX_WORKERS})
   --select validation       choose one trial on a validation split: every trial is trained on
                             the training part minus its last V steps and scored by the mean
                             squared error on those V steps (the test part is never used); the
@@ -113,6 +121,10 @@ running and output
                             kind (a model for --out, a history for --history, …); without it
                             such a file is refused. No two paths may name the same file, and a
                             device or FIFO (e.g. /dev/null) is written in place, never replaced
+
+  -q, --quiet               print only the final line (the errors; for a grid its best trial),
+                            or with --json only the JSON; problems still go to stderr
+  --verbose                 show the GPU driver's own messages when WebGPU is unavailable
 
 signals
   Ctrl-C (SIGINT), SIGTERM (docker stop, Kubernetes, Slurm) and SIGHUP stop the run alike: the
@@ -137,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const threads = integerFlag(values, 'threads');
-  if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be ≥ 1, got ${threads}`);
+  if (threads !== undefined && !(threads >= 1 && threads <= MAX_WORKERS)) throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${values.threads}`);
   const patience = integerFlag(values, 'patience');
   if (patience !== undefined && patience < 1) throw new UserInputError(`--patience must be ≥ 1 outer iterations, got ${patience}`);
 
@@ -148,6 +160,7 @@ export async function run(argv: string[]): Promise<number> {
   if (select === 'validation' && (resumePath !== undefined || values.checkpoint !== undefined)) {
     throw new UserInputError('--select validation cannot be combined with --checkpoint or --resume yet: run the selection, then train the chosen setting with --checkpoint');
   }
+  if (values.quiet && values.verbose) throw new UserInputError('--quiet and --verbose cannot be used together');
   let grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
   let B = grid.length;
   const json = values.json === true;
@@ -163,6 +176,15 @@ export async function run(argv: string[]): Promise<number> {
   /** How the summary names written models: the folder for several, else the file. */
   const writtenTo = (paths: string[]): string => (paths.length > 1 ? outDir! : isStdout(paths[0]) ? 'standard output' : paths[0]);
   checkPaths(trainPaths(values, grid.map((t) => t.config), { outPath, outDir, modelPath, historyPath, checkpointPath, resumePath, json }));
+  const initFrom = resumePath === undefined ? stringFlag(values, 'init-from') : undefined;
+  const initLabel: InitLabel = initFrom !== undefined ? () => `from ${basename(initFrom)}` : drawnInit;
+  const quiet = values.quiet === true;
+  // Standard output carries one thing: the summary of --json, or a model or history streamed there.
+  const stdoutTaken = json || [outPath, historyPath].some((path) => path !== undefined && isStdout(path));
+  const log = quiet ? silentStream() : stdoutTaken ? process.stderr : process.stdout;
+  // What --quiet keeps: the final line (on stdout unless it is taken) and what went wrong with an output (stderr).
+  const summaryOut = stdoutTaken ? process.stderr : process.stdout;
+  const alert = quiet ? process.stderr : log;
 
   const datasets = new Map<string, LoadedDataset>();
   const loadFor = (config: RunConfig): LoadedDataset => {
@@ -183,17 +205,25 @@ export async function run(argv: string[]): Promise<number> {
     const one = estimateCpuMemory(shape);
     checkMemory(shape, { bytes: B * one.bytes, largestArray: one.largestArray }, `${B} trials (run fewer trials at once)`);
   }
-  let prepared = grid.map((t) => prepareRun(t.config, loadFor(t.config), t.initial));
+  const seedCount = distinct(grid.map((t) => t.config.seed)).length;
+  if (initFrom !== undefined && seedCount > 1 && sameData(loadFor(grid[0].config), loadFor(grid[1].config))) {
+    // The grid's innermost list is the seed: trials 0 and 1 differ in their seed alone.
+    throw new UserInputError(`--seed lists ${seedCount} seeds, but with --init-from the seed only draws synthetic data, and ${grid[0].config.dataset} does not depend on it: the trials would be identical (give one seed)`);
+  }
+  const preparing = new PlainTicker(log);
+  let prepared = grid.map((t, i) => {
+    preparing.tick(() => `preparing ${B} trials: ${i} done…`);
+    return prepareRun(t.config, loadFor(t.config), t.initial);
+  });
   grid.forEach((t, i) => {
     if (t.resume && t.resume.state.h.length !== prepared[i].problem.T1 * prepared[i].problem.r) {
       throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${prepared[i].problem.T1}`);
     }
   });
 
-  // Standard output carries one thing: the summary of --json, or a model or history streamed there.
-  const log = json || [outPath, historyPath].some((path) => path !== undefined && isStdout(path)) ? process.stderr : process.stdout;
   const cpuKernels = choiceFlag(values, 'cpu-kernels', CPU_KERNELS_CHOICES) ?? 'wasm';
   setDefaultCpuKernels(cpuKernels);
+  showNativeGpuMessages(values.verbose === true);
   const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto', { threads, cpuKernels });
   const { backend } = selected;
   const config0 = grid[0].config;
@@ -201,8 +231,9 @@ export async function run(argv: string[]): Promise<number> {
   const p = config0.params;
   const resumedAt = grid[0].resume?.loop.k;
   const csv0 = loadFor(config0).csv;
-  log.write(`${selected.line}\n${describeRun(config0, problem0)}\n${csv0 ? `${describeColumns(csv0)}\n` : ''}`);
-  if (B > 1) log.write(`${B} trials: ${gridDescription(grid.map((t) => t.config))}\n`);
+  const initially = B > 1 ? '' : initFrom !== undefined ? `, initial weights from ${initFrom}, seed ${config0.seed}` : `, init ${config0.init}, seed ${config0.seed}`;
+  log.write(`${selected.line}\n${describeProblem(problem0)}${initially}\n${csv0 ? `${describeColumns(csv0)}\n` : ''}`);
+  if (B > 1) log.write(`${gridSummary(grid.map((t) => t.config), initLabel)}\n`);
   log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${B > 1 ? distinct(grid.map((t) => t.config.params.tau)).join(',') : p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resumedAt !== undefined ? `, resuming after outer iteration ${resumedAt}` : ''}\n`);
   if (resumePath !== undefined && stringFlag(values, 'checkpoint') === undefined) log.write(`checkpoint: continuing to write ${resumePath}\n`);
 
@@ -226,8 +257,8 @@ export async function run(argv: string[]): Promise<number> {
   /** Keeps the last completed outer iterate when the run cannot end normally. */
   const saveLast = (why: string): void => {
     const { paths, notes } = writeModels(lastWeights);
-    for (const note of notes) log.write(`alm-rnn: ${note}\n`);
-    if (paths.length > 0) log.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${writtenTo(paths)} (${why})\n`);
+    for (const note of notes) alert.write(`alm-rnn: ${note}\n`);
+    if (paths.length > 0) alert.write(`model${paths.length > 1 ? 's' : ''} of outer iteration ${lastK} written to ${writtenTo(paths)} (${why})\n`);
   };
 
   // Created once every input is checked, so that a refused run leaves nothing behind.
@@ -238,7 +269,7 @@ export async function run(argv: string[]): Promise<number> {
   const stop = listenForStop({
     first: (name) => {
       progress.clearBar();
-      log.write(`\n${name === 'SIGINT' ? '' : `${name}: `}stopping after the current batch of sweeps (${againHint(name)} to quit at once)…\n`);
+      alert.write(`\n${name === 'SIGINT' ? '' : `${name}: `}stopping after the current batch of sweeps (${againHint(name)} to quit at once)…\n`);
     },
     second: () => {
       progress.clearBar();
@@ -246,6 +277,9 @@ export async function run(argv: string[]): Promise<number> {
       saveLast('quit at once');
     },
   });
+  // In a pipe, no phase stays silent for long: the progress printer repeats where the run is.
+  const heartbeat = setInterval(() => progress.heartbeat(), 1000);
+  heartbeat.unref();
 
   // WebGPU compiles its kernels in the first load (tens of seconds on a software adapter): a phase of its own.
   let announceSetUp = backend.info.kind === 'webgpu';
@@ -285,6 +319,7 @@ export async function run(argv: string[]): Promise<number> {
         },
       );
     } catch (err) {
+      clearInterval(heartbeat);
       stop.dispose();
       progress.clearBar();
       backend.dispose();
@@ -292,17 +327,18 @@ export async function run(argv: string[]): Promise<number> {
     }
     progress.clearBar();
     if (stop.signal.aborted) {
+      clearInterval(heartbeat);
       backend.dispose();
-      log.write('stopped during the selection: no setting was chosen, nothing was written\n');
+      alert.write('stopped during the selection: no setting was chosen, nothing was written\n');
       return stop.finish(0);
     }
-    log.write(selectionTable(candidates.map((t) => t.config), selection));
+    log.write(selectionTable(candidates.map((t) => t.config), selection, initLabel));
     const c = selection.chosen;
     grid = [grid[c]];
     prepared = [prepared[c]];
     B = 1;
     lastWeights = [prepared[0].initial];
-    log.write(`retraining trial ${c} (init ${grid[0].config.init}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed}) on the whole training part\n`);
+    log.write(`retraining trial ${c} (init ${initLabel(grid[0].config)}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed}) on the whole training part\n`);
     progress = new ProgressPrinter(log, p.outer, p.inner, patience);
     progress.header();
   } else {
@@ -336,6 +372,7 @@ export async function run(argv: string[]): Promise<number> {
     saveLast('the run failed');
     throw err;
   } finally {
+    clearInterval(heartbeat);
     // Still listening: a signal during the writes below must not kill them (it sets the exit code).
     progress.clearBar();
     backend.dispose();
@@ -371,11 +408,9 @@ export async function run(argv: string[]): Promise<number> {
   if (B === 1) {
     const result = results[0];
     const stopNote = STOP_NOTES[result.stopReason].replace('N', String(patience));
-    log.write(
-      `done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n` +
-        `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}\n` +
-        files,
-    );
+    const errors = `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}`;
+    log.write(`done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n${errors}\n${files}`);
+    if (quiet && !json) summaryOut.write(`${errors}\n`);
     const chosen = selection && {
       selected: { trial: selection.chosen, ...trialSettings(grid[0].config), valErr: selection.scores[selection.chosen] },
       validationSteps: selection.validationSteps,
@@ -390,8 +425,13 @@ export async function run(argv: string[]): Promise<number> {
     const sweeps = results.reduce((s, r) => s + r.sweeps, 0);
     const early = results.filter((r) => r.stopReason === 'no-progress').length;
     log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}${early ? `; ${early} stopped early, no progress in ${patience} outer iterations` : ''}\n`);
-    log.write(trialTable(grid.map((t) => t.config), results) + files);
-    for (const { i, failure } of failures) log.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!.message}\n`);
+    log.write(trialTable(grid.map((t) => t.config), results, initLabel) + files);
+    const best = bestTrial(results);
+    if (quiet && !json && best !== undefined) {
+      const r = results[best], c = grid[best].config;
+      summaryOut.write(`best of ${B} trials (lowest TrainErr): trial ${best}, init ${initLabel(c)}, τ ${c.params.tau}, seed ${c.seed}: TrainErr ${r.trainErr.toPrecision(6)}  TestErr ${r.testErr.toPrecision(6)}  FeasVio ${r.feasVio.toExponential(3)}\n`);
+    }
+    for (const { i, failure } of failures) alert.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!.message}\n`);
     if (json) {
       const trials = grid.map((t, i) => ({ ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outDir ? { model: written[i] } : {}) }));
       process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
@@ -416,33 +456,58 @@ const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
 
 /** The grid of a fresh run: every combination of the listed initialisations, τ values and seeds. */
 function freshGrid(values: Record<string, string | boolean | undefined>): GridTrial[] {
-  const inits = listValuesFlag(values, 'init', parseInitializer) ?? [DEFAULT_INIT as Initializer];
-  const seeds = listValuesFlag(values, 'seed', (s) => integerValue('seed', s), { ranges: true }) ?? [1];
-  const taus = listValuesFlag(values, 'tau', (s) => numberFlag({ tau: s }, 'tau')!);
+  const inits = initList(values) ?? [DEFAULT_INIT as Initializer];
+  const seeds = seedList(values) ?? [1];
   const initFrom = stringFlag(values, 'init-from');
   if (initFrom !== undefined && inits.length > 1) throw new UserInputError('--init-from gives the initial weights: it cannot be combined with a list of --init values');
   const initial = initFrom !== undefined ? readModelFile(initFrom).weights : undefined;
   const base = configFromFlags(values);
-  const grid: GridTrial[] = trialGrid(base, { inits, taus: taus ?? [base.params.tau], seeds }).map((config) => ({ config, initial }));
-  return grid;
+  return trialGrid(base, { inits, taus: tauList(values) ?? [base.params.tau], seeds }).map((config) => ({ config, initial }));
 }
 
-/** The grid of a resumed run: the checkpoint's trials, checked against any flag that describes them. */
+function initList(values: Record<string, string | boolean | undefined>): Initializer[] | undefined {
+  return listValuesFlag(values, 'init', parseInitializer);
+}
+
+function tauList(values: Record<string, string | boolean | undefined>): number[] | undefined {
+  return listValuesFlag(values, 'tau', (s) => numberFlag({ tau: s }, 'tau')!);
+}
+
+/** The --seed list: integers from 0 to MAX_SEED, refused by the text given (a larger number is not even read exactly). */
+function seedList(values: Record<string, string | boolean | undefined>): number[] | undefined {
+  return listValuesFlag(values, 'seed', (text) => {
+    const seed = integerFlag({ seed: text }, 'seed')!;
+    if (!isSeed(seed)) throw new UserInputError(`--seed ${text} is out of range: a seed is an integer from 0 to ${MAX_SEED}`);
+    return seed;
+  }, { ranges: true });
+}
+
+/** The grid of a resumed run: the checkpoint's trials, checked against every flag given that describes them. */
 function resumedGrid(values: Record<string, string | boolean | undefined>, resumePath: string): GridTrial[] {
   const cp = readCheckpointFile(resumePath);
-  const described = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
-  if (described.length > 0) {
-    // The same command with --resume added: every flag must agree with what the checkpoint holds.
-    const asked = freshGrid(values);
+  // Only what the command line gives is compared: a flag left out (and so its default) says nothing.
+  const given = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
+  if (given.length > 0) {
+    // The same command with --resume added: every flag given must agree with what the checkpoint holds.
+    const have = cp.trials.map((t) => t.config);
+    const asked = trialGrid(configFromFlags(values), {
+      inits: initList(values) ?? distinct(have.map((c) => c.init)),
+      taus: tauList(values) ?? distinct(have.map((c) => c.params.tau)),
+      seeds: seedList(values) ?? distinct(have.map((c) => c.seed)),
+    });
     if (asked.length !== cp.trials.length) {
       throw new UserInputError(`--resume ${resumePath}: the checkpoint holds ${cp.trials.length} trial${cp.trials.length === 1 ? '' : 's'}, the command line asks for ${asked.length} (check --seed, --init, --tau)`);
     }
-    asked.forEach((t, i) => {
-      const diff = firstDifference(withoutOuter(cp.trials[i].config), withoutOuter(t.config));
-      if (diff) {
-        throw new UserInputError(`--resume ${resumePath}: ${flagOf(diff.path)} disagrees with the checkpoint${cp.trials.length > 1 ? ` (trial ${i})` : ''}: the checkpoint has ${diff.have}, the command line gives ${diff.given}`);
+    for (const flag of given) {
+      for (const path of DESCRIBED_BY[flag] ?? []) {
+        asked.forEach((c, i) => {
+          const diff = firstDifference(fieldAt(have[i], path), fieldAt(c, path));
+          if (diff) {
+            throw new UserInputError(`--resume ${resumePath}: --${flag} disagrees with the checkpoint${cp.trials.length > 1 ? ` (trial ${i})` : ''}: the checkpoint has ${diff.have}, the command line gives ${diff.given}`);
+          }
+        });
       }
-    });
+    }
   }
   const outer = integerFlag(values, 'outer');
   const k = cp.trials[0].loop.k;
@@ -456,8 +521,22 @@ function resumedGrid(values: Record<string, string | boolean | undefined>, resum
   }));
 }
 
-function withoutOuter(c: RunConfig): unknown {
-  return { ...c, params: { ...c.params, outer: undefined } };
+/**
+ * The RunConfig fields each describing flag sets, compared on --resume. --init-from names
+ * weights the checkpoint has replaced, and --select cannot be resumed: neither is compared.
+ */
+const DESCRIBED_BY: Record<string, string[]> = {
+  dataset: ['dataset'], targets: ['targets'], hidden: ['hidden'], activation: ['activation'], init: ['init'], seed: ['seed'],
+  tau: ['params.tau'], inner: ['params.inner'], paper: ['params.inner'], gamma0: ['params.gamma0'], mu: ['params.mu'], Gamma: ['params.Gamma'],
+  eta1: ['params.eta1'], eta2: ['params.eta2'], eta3: ['params.eta3'], eta4: ['params.eta4'], eps0: ['params.eps0'], lambda6: ['params.lambda6'],
+  'gamma-max': ['params.gammaMax'], 'feas-floor': ['params.feasFloor'], 'inner-stop': ['params.innerStop'], 'check-every': ['params.checkEvery'],
+  'test-hidden': ['testHidden'], 'train-fraction': ['trainFraction'], standardize: ['standardize'], 'no-standardize': ['standardize'],
+  delimiter: ['csv.delimiter'], missing: ['csv.missing'],
+};
+
+/** The value at a dotted path of a RunConfig ("params.tau"). */
+function fieldAt(config: RunConfig, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), config);
 }
 
 /** The first leaf where two JSON-like values differ, with its path (e.g. "params.tau"). */
@@ -474,16 +553,6 @@ function firstDifference(have: unknown, given: unknown, path = ''): { path: stri
   }
   const sa = JSON.stringify(a), sb = JSON.stringify(b);
   return sa === sb ? null : { path, have: sa === 'null' ? 'the default' : sa, given: sb === 'null' ? 'the default' : sb };
-}
-
-/** The flag that sets a RunConfig field. */
-function flagOf(path: string): string {
-  const key = path.replace(/^params\./, '');
-  const flags: Record<string, string> = {
-    gammaMax: '--gamma-max', feasFloor: '--feas-floor', innerStop: '--inner-stop', checkEvery: '--check-every',
-    testHidden: '--test-hidden', trainFraction: '--train-fraction', standardize: '--standardize (or --no-standardize)',
-  };
-  return flags[key] ?? `--${key.split('.')[0]}`;
 }
 
 function isFolder(path: string): boolean {
@@ -543,42 +612,10 @@ function distinct<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-/** "init he,lecun × τ 1 × seed 1,2,3". */
-function gridDescription(configs: RunConfig[]): string {
-  return `init ${distinct(configs.map((c) => c.init)).join(',')} × τ ${distinct(configs.map((c) => c.params.tau)).join(',')} × seed ${distinct(configs.map((c) => c.seed)).join(',')}`;
-}
-
-/** The selection's table: one row per candidate, its validation score, the chosen one marked. */
-function selectionTable(configs: RunConfig[], sel: ValidationSelection): string {
-  const rows = configs.map((c, i) => {
-    const fit = sel.fits[i];
-    return [i === sel.chosen ? '*' : '', String(i), c.init, String(c.params.tau), String(c.seed), fit.trainErr.toPrecision(6),
-      Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', fit.feasVio.toExponential(3), fit.stopReason];
-  });
-  const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', 'FeasVio', 'stop'];
-  return textTable(head, rows, 5) + `* chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)\n`;
-}
-
-/** The summary table: one row per trial. */
-function trialTable(configs: RunConfig[], results: AlmResult[]): string {
-  const rows = configs.map((c, i) => {
-    const r = results[i];
-    return [String(i), c.init, String(c.params.tau), String(c.seed), r.trainErr.toPrecision(6), r.testErr.toPrecision(6),
-      r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), r.stopReason];
-  });
-  const head = ['trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', 'stop'];
-  return textTable(head, rows, 4);
-}
-
-/** A plain-text table: columns as wide as their widest cell, the first `textColumns` left-aligned, the rest right. */
-function textTable(head: string[], rows: string[][], textColumns: number): string {
-  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((cell, j) => (j < textColumns ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
-}
-
-function integerValue(flag: string, text: string): number {
-  return integerFlag({ [flag]: text }, flag)!;
+/** Whether two loaded data sets hold the same series (e.g. a CSV file loaded under two seeds). */
+function sameData(a: LoadedDataset, b: LoadedDataset): boolean {
+  const same = (u: Float64Array, v: Float64Array) => u.length === v.length && u.every((x, i) => Object.is(x, v[i]));
+  return a === b || (same(a.series.x, b.series.x) && same(a.series.y, b.series.y));
 }
 
 /** Builds the run description from flags, with the paper's presets for the data set underneath. */
@@ -600,7 +637,7 @@ function configFromFlags(values: Record<string, string | boolean | undefined>): 
     checkEvery: integerFlag(values, 'check-every'),
   };
   // The grid's lists (--init, --seed, --tau) are expanded by freshGrid; this is their first value.
-  const tau = listValuesFlag(values, 'tau', (s) => numberFlag({ tau: s }, 'tau')!)?.[0] ?? tauFor(dataset);
+  const tau = tauList(values)?.[0] ?? tauFor(dataset);
   return {
     dataset,
     targets: listFlag(values, 'targets'),

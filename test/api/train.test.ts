@@ -179,7 +179,9 @@ describe('train() refuses bad input at the edge with one OptionError naming the 
     ['a hidden size given as text', { hidden: '4' }, /^hidden must be an integer ≥ 1, got "4"$/],
     ['an unknown backend', { backend: 'gpu' }, /^backend must be one of auto, cpu, webgpu, a GPUDevice, or a backend object/],
     ['an unknown initialiser', { init: 'xavier' }, /^init must be one of he, normal-1e-3, normal-1e-1, glorot, lecun, got "xavier"$/],
-    ['a negative worker count', { workers: -1 }, /^workers must be an integer ≥ 0/],
+    ['a negative worker count', { workers: -1 }, /^workers must be an integer from 0 to 256/],
+    ['a seed beyond the generator (it would repeat seed 0)', { seed: 2147483647 }, /^seed must be an integer in \[0, 2147483646\], got 2147483647$/],
+    ['an outer cap beyond the maximum', { params: { outer: 1e12 } }, /^params\.outer is out of range: must be an integer from 1 to 100000/],
     ['no targets', { targets: undefined }, /^targets is required/],
     ['names that do not match the columns', { inputNames: ['a'] }, /^inputs has 2 columns, but 1 were stated/],
     ['a repeated name', { inputNames: ['a', 'a'] }, /^inputNames names the column "a" twice/],
@@ -234,6 +236,9 @@ describe('trainGrid()', () => {
   it('refuses an empty or repeated list', () => {
     expect(() => trainGrid({ ...BASE, seeds: [] })).toThrow(/^seeds must be a non-empty array/);
     expect(() => trainGrid({ ...BASE, seeds: [1, 1] })).toThrow(/^seeds lists a value twice/);
+    expect(() => trainGrid({ ...BASE, seeds: [2 ** 53 + 1] })).toThrow(/^seeds\[0\] must be an integer in \[0, 2147483646\]/);
+    const seeds = Array.from({ length: 5001 }, (_, i) => i);
+    expect(() => trainGrid({ ...BASE, inits: ['he', 'lecun'], seeds })).toThrow(/^inits × taus × seeds must make at most 10000 trials: run the grid in parts, got "10002 trials"$/);
   });
 });
 

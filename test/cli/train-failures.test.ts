@@ -130,9 +130,9 @@ describe('inputs that used to end in a stack trace', () => {
   const cases: [string, string[], RegExp][] = [
     ['--tau 0', ['--tau', '0'], /tau = 0 is out of range: a finite number > 0 \(with τ = 0 the w-block matrix γPPᵀ \+ 2Λ_w can be singular\)/],
     ['--tau -1 (a negative flag value)', ['--tau', '-1'], /tau = -1 is out of range: a finite number > 0/],
-    ['--hidden -3', ['--hidden', '-3'], /hidden = -3 is out of range: an integer ≥ 1/],
+    ['--hidden -3', ['--hidden', '-3'], /hidden = -3 is out of range: an integer from 1 to 10000/],
     ['--gamma0 -2 given as two words', ['--gamma0', '-2'], /gamma0 = -2 is out of range/],
-    ['--hidden 100000', ['--hidden', '100000'], /r=100000 hidden units with n=5 inputs, m=3 targets and T=9 training steps need about \d+ GB .*more than the 4294967295 an array can hold: lower --hidden/],
+    ['--hidden 100000', ['--hidden', '100000'], /hidden = 100000 is out of range: an integer from 1 to 10000/],
     ['a CSV cell of 1e308', ['--dataset', csv('huge.csv', 'a,b,y\n1,2,3\n4,1e308,6\n7,8,9\n1,2,1\n')], /huge\.csv line 3, column "b": 1e308 is too large/],
     ['a CSV cell of 1e308 with --no-standardize', ['--no-standardize', '--dataset', csv('huge2.csv', 'a,b,y\n1,2,3\n4,1e308,6\n7,8,9\n1,2,1\n')], /huge2\.csv line 3, column "b": 1e308 is too large/],
   ];
@@ -140,10 +140,6 @@ describe('inputs that used to end in a stack trace', () => {
     expectUserError(await runCli([...QUICK, ...args]), message);
   });
 
-  it('a negative seed is a seed like any other', async () => {
-    const res = await runCli([...QUICK, '--seed', '-1', '--json']);
-    expect(res.code, res.stderr).toBe(0);
-  });
 });
 
 describe('checkpoints are validated field by field', () => {

@@ -21,9 +21,9 @@ describe('alm-rnn train over a grid of trials', () => {
     expect(summary.trials.map((t: { init: string; tau: number; seed: number }) => `${t.init}/${t.tau}/${t.seed}`)).toEqual([
       'he/1/1', 'he/1/2', 'he/3/1', 'he/3/2', 'lecun/1/1', 'lecun/1/2', 'lecun/3/1', 'lecun/3/2',
     ]);
-    expect(grid.stderr).toContain('8 trials: init he,lecun × τ 1,3 × seed 1,2');
+    expect(grid.stderr).toContain('8 trials: init he, lecun × τ 1, 3 × seed 1–2');
     expect(grid.stderr).toMatch(/^\s+4\s+8\/8\s/m);
-    expect(grid.stderr).toMatch(/^7\s+lecun\s+3\s+2\s/m);
+    expect(grid.stderr).toMatch(/^[ ★] +7 +lecun +3 +2 /m);
     for (const i of [2, 5]) {
       const t = summary.trials[i];
       const alone = await runCli([...common, '--outer', '4', '--seed', String(t.seed), '--init', t.init, '--tau', String(t.tau), '--json']);
@@ -93,7 +93,7 @@ describe('alm-rnn train over a grid of trials', () => {
       [['--seed', '1,,2'], '--seed has an empty item'],
       [['--init', 'he,he'], '--init lists "he" twice'],
       [['--tau', '1,abc'], '--tau must be a number, got "abc"'],
-      [['--threads', '0'], '--threads must be ≥ 1, got 0'],
+      [['--threads', '0'], '--threads must be an integer from 1 to 256, got 0'],
       [['--patience', '0'], '--patience must be ≥ 1 outer iterations, got 0'],
       [['--hidden', '3000', '--seed', '1-9000'], 'for 9000 trials (run fewer trials at once)'],
     ] as const) {
@@ -113,7 +113,7 @@ describe('alm-rnn train over a grid of trials', () => {
     const scores = summary.trials.map((t: { valErr: number }) => t.valErr);
     const best = scores.indexOf(Math.min(...scores));
     expect(summary.selected).toMatchObject({ trial: best, init: summary.trials[best].init, seed: summary.trials[best].seed });
-    expect(res.stderr).toMatch(new RegExp(`^\\*\\s+${best}\\s`, 'm'));
+    expect(res.stderr).toMatch(new RegExp(`^★\\s+${best}\\s`, 'm'));
     expect(res.stderr).toContain('(the test part is not used)');
     // The retrained model is the chosen setting's own run on the whole training part.
     const alone = await runCli([...flags, '--init', summary.selected.init, '--seed', String(summary.selected.seed), '--out', file('alone.json')]);

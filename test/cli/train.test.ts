@@ -80,7 +80,7 @@ describe('alm-rnn train: user errors name what is wrong, exit 2, no stack trace'
     ['η1 outside (0, 1)', ['--dataset', 'synthetic-small', '--eta1', '1.5'], /eta1 = 1\.5 is out of range: a number in the open interval \(0, 1\)/],
     ['γ0 ≤ 0', ['--dataset', 'synthetic-small', '--gamma0', '0'], /gamma0 = 0 is out of range/],
     ['η3 ≤ 0', ['--dataset', 'synthetic-small', '--eta3=-1'], /eta3 = -1 is out of range/],
-    ['r < 1', ['--dataset', 'synthetic-small', '--hidden', '0'], /hidden = 0 is out of range: an integer ≥ 1/],
+    ['r < 1', ['--dataset', 'synthetic-small', '--hidden', '0'], /hidden = 0 is out of range: an integer from 1 to 10000/],
     ['a train fraction that leaves no test step', ['--dataset', 'synthetic-small', '--train-fraction', '0.99'], /train-fraction/],
     ['an unknown flag', ['--dataset', 'synthetic-small', '--bogus', '1'], /bogus/],
     ['an unknown data set', ['--dataset', 'nope'], /unknown data set "nope"/],

@@ -67,6 +67,56 @@ function prepareNodeVulkan(): void {
   }
 }
 
+/** Where the Vulkan loader looks for driver descriptions when no variable names them (Linux), besides the XDG folders. */
+const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/etc/vulkan/icd.d', '/etc/xdg/vulkan/icd.d'];
+
+let nativeMessages = false;
+
+/**
+ * Whether Dawn may start when no Vulkan driver can be found (default false). Dawn and the
+ * Vulkan loader then write their warnings and a native source location straight to file
+ * descriptor 2, which the process cannot take back; `alm-rnn train --verbose` asks to see them.
+ */
+export function showNativeGpuMessages(show: boolean): void {
+  nativeMessages = show;
+}
+
+/**
+ * Why Vulkan can have no driver here, judged from files alone before Dawn starts; undefined
+ * when one may exist. Catches the cases that make Dawn print its warnings: a VK_ICD_FILENAMES
+ * (or VK_DRIVER_FILES) naming no existing file, or (on Linux) no driver description anywhere.
+ */
+function missingVulkanDriver(): string | undefined {
+  // Elsewhere Dawn runs on Metal or Direct3D, not Vulkan.
+  if (process.platform !== 'linux') return undefined;
+  const env = process.env;
+  // Drivers added to the search may be anywhere: leave the judgement to Vulkan.
+  if (env.VK_ADD_DRIVER_FILES !== undefined) return undefined;
+  const named = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
+  if (named !== undefined) {
+    const files = named.split(':').filter((f) => f !== '');
+    if (files.some((f) => fs.existsSync(f))) return undefined;
+    const variable = env.VK_DRIVER_FILES !== undefined ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES';
+    return `${variable} names no existing Vulkan driver file (${named}): point it at a driver's .json file, or unset it`;
+  }
+  // The loader's search: the XDG config and data folders (with their defaults), then the system ones.
+  const home = env.HOME;
+  const xdg = [
+    env.XDG_CONFIG_HOME ?? (home !== undefined ? `${home}/.config` : undefined),
+    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':'),
+    env.XDG_DATA_HOME ?? (home !== undefined ? `${home}/.local/share` : undefined),
+    ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':'),
+  ].filter((d): d is string => d !== undefined && d !== '').map((d) => `${d}/vulkan/icd.d`);
+  const hasDescription = [...ICD_DIRS, ...xdg].some((dir) => {
+    try {
+      return fs.readdirSync(dir).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+  return hasDescription ? undefined : `no Vulkan driver is installed (no driver description in ${ICD_DIRS[0]}); on a machine without a GPU driver install chromium (for ${SWIFTSHADER_ICD}) and libvulkan1`;
+}
+
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
 let dawn: DawnModule | undefined;
 let nodeGpu: GPU | undefined;
@@ -76,6 +126,10 @@ async function nodeNavigatorGpu(flags: string[], fresh = false): Promise<GPU> {
   if (nodeGpu && !fresh) return nodeGpu;
   if (!dawn) {
     prepareNodeVulkan();
+    const missing = nativeMessages ? undefined : missingVulkanDriver();
+    if (missing !== undefined) {
+      throw new GpuUnavailableError(`no WebGPU adapter: ${missing}`);
+    }
     // A variable specifier: `webgpu` is an optional peer dependency, not to be resolved by
     // bundlers or TypeScript ahead of time.
     const name = 'webgpu';

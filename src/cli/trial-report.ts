@@ -1,0 +1,83 @@
+// What `alm-rnn train` prints about a grid of trials: the one-line summary of its lists for the
+// header, and the tables of its results and of a selection, with the best or chosen trial marked.
+import type { AlmResult } from '../alm/alm.ts';
+import type { ValidationSelection } from '../alm/selection.ts';
+import type { RunConfig } from '../alm/setup.ts';
+
+/** How a trial's initial weights are named in headers and tables: its initialiser, or where given weights come from. */
+export type InitLabel = (config: RunConfig) => string;
+
+/** The initialiser's name: the label of trials whose weights are drawn. */
+export const drawnInit: InitLabel = (c) => c.init;
+
+/** Most pieces of a list the header shows before it elides the middle. */
+const LIST_PIECES_SHOWN = 6;
+
+/** "16 trials: init he, lecun × τ 0.3, 1 × seed 1–4": the grid's lists, consecutive seeds as ranges, long lists elided. */
+export function gridSummary(configs: RunConfig[], initLabel: InitLabel = drawnInit): string {
+  const inits = distinct(configs.map(initLabel));
+  const taus = distinct(configs.map((c) => c.params.tau));
+  const seeds = distinct(configs.map((c) => c.seed));
+  return `${configs.length} trials: init ${listText(inits)} × τ ${listText(taus.map(String))} × seed ${listText(integerRuns(seeds))}`;
+}
+
+/** Consecutive integers joined into ranges, in the given order: [1,2,3,4,9] → ["1–4", "9"]. */
+export function integerRuns(values: number[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < values.length;) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j] + 1) j++;
+    out.push(j === i ? String(values[i]) : `${values[i]}–${values[j]}`);
+    i = j + 1;
+  }
+  return out;
+}
+
+/** "a, b, c", or "a, b, c, …, z (N values)" when the list is long. */
+function listText(pieces: string[]): string {
+  if (pieces.length <= LIST_PIECES_SHOWN) return pieces.join(', ');
+  return `${pieces.slice(0, LIST_PIECES_SHOWN - 2).join(', ')}, …, ${pieces[pieces.length - 1]} (${pieces.length} pieces)`;
+}
+
+function distinct<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** The trial a grid without selection reports as its best: the lowest TrainErr (the test part chooses nothing, as on the page). */
+export function bestTrial(results: AlmResult[]): number | undefined {
+  let best: number | undefined;
+  results.forEach((r, i) => {
+    if (Number.isFinite(r.trainErr) && (best === undefined || r.trainErr < results[best].trainErr)) best = i;
+  });
+  return best;
+}
+
+/** The summary table of a grid: one row per trial, the best (lowest TrainErr) marked ★, and a line saying so. */
+export function trialTable(configs: RunConfig[], results: AlmResult[], initLabel: InitLabel = drawnInit): string {
+  const best = bestTrial(results);
+  const rows = configs.map((c, i) => {
+    const r = results[i];
+    return [i === best ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), r.trainErr.toPrecision(6), r.testErr.toPrecision(6),
+      r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), r.stopReason];
+  });
+  const head = ['', 'trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', 'stop'];
+  return textTable(head, rows, 5) + (best === undefined ? '' : `★ best: the lowest TrainErr (the test part chooses nothing; --select validation chooses on held-out training steps)\n`);
+}
+
+/** The selection's table: one row per candidate, its validation score, the chosen one marked ★. */
+export function selectionTable(configs: RunConfig[], sel: ValidationSelection, initLabel: InitLabel = drawnInit): string {
+  const rows = configs.map((c, i) => {
+    const fit = sel.fits[i];
+    return [i === sel.chosen ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), fit.trainErr.toPrecision(6),
+      Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', fit.feasVio.toExponential(3), fit.stopReason];
+  });
+  const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', 'FeasVio', 'stop'];
+  return textTable(head, rows, 5) + `★ chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)\n`;
+}
+
+/** A plain-text table: columns as wide as their widest cell, the first `textColumns` left-aligned, the rest right. */
+function textTable(head: string[], rows: string[][], textColumns: number): string {
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]) => cells.map((cell, j) => (j < textColumns ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
