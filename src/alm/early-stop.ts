@@ -1,4 +1,4 @@
-// Early stopping of ALM runs on the validation split (docs/method.md §6.3): every trial runs on
+// Early stopping of ALM runs on the validation split (docs/method.md §5.5): every trial runs on
 // its training part minus the last V steps, scored after every outer iteration on those V steps
 // with the hidden state carried in (the selection's run, src/alm/selection.ts, with the rule of
 // src/problem/early-stop.ts), and stops on its own. Its k* (the outer iteration with the lowest

@@ -28,6 +28,8 @@ export interface RunConfig {
   csv?: LoadDatasetOptions['csv'];
   testHidden: TestHidden;
   params: AlmParams;
+  /** Early stopping's settings (src/problem/early-stop.ts), when the run stops on a validation split. */
+  earlyStop?: { validationSteps: number; patience: number; minDelta: number; warmupEvals: number; restore: 'retrain' | 'best' };
 }
 
 /** The seed of the initial weights, kept apart from the data seed so each can change alone. */

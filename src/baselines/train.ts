@@ -194,7 +194,7 @@ export interface BaselineEarlyStopResult extends BaselineResult {
 }
 
 /**
- * A baseline with early stopping (docs/method.md §6.3): trained on the training part minus its
+ * A baseline with early stopping (docs/method.md §5.5): trained on the training part minus its
  * last V steps, scored on those V steps every E epochs until the rule stops it; then retrained
  * on the whole training part for exactly k* epochs (bit-identical to a plain run of k* epochs),
  * or, with restore `best`, the fit run's best weights kept. The test part is never looked at.

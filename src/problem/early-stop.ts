@@ -1,4 +1,4 @@
-// Early stopping on the validation split (docs/method.md §6.3), one rule for the ALM (scored
+// Early stopping on the validation split (docs/method.md §5.5), one rule for the ALM (scored
 // after every outer iteration) and the gradient baselines (scored every E epochs). Each
 // evaluation scores the validation MSE (src/problem/validation.ts); the chosen count k* is the
 // evaluation with the lowest score. The run stops after `patience` evaluations without a relative
