@@ -80,6 +80,9 @@ describe('ALM early stopping on the validation split', async () => {
     await fitEarlyStopped(createCpuBackend(), [trial], es, { onCheckpoint: save });
     const cp = batchCheckpointFromJson(saved).trials[0];
     expect(cp.loop.earlyStop).toMatchObject({ bestK: argmin, since: 1 });
+    // A hand-edited state is refused, naming the field.
+    const edited = saved.replace(/"since":1/, '"since":99');
+    expect(() => batchCheckpointFromJson(edited, 'cp.json')).toThrow(/cp.json: trial 0: field "loop.earlyStop.since" must be an integer in \[0, \d+\] \(loop.earlyStop.evals\), got 99/);
     const resumed = await runEarlyStopped(createCpuBackend(), [{ ...trial, resume: { loop: cp.loop, state: cp.state } }], es);
     expect(resumed.outcomes).toEqual(unbroken.outcomes);
     expectSameRun(resumed.selection.fits[0], unbroken.selection.fits[0], 'fit run');
