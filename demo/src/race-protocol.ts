@@ -1,7 +1,7 @@
 // The messages between the page and the race's workers. A race runs N ALM trials (one batch on
 // WebGPU, or slices of them over several CPU workers) and the chosen gradient baselines (in a
 // worker of their own), on the same data set; the page draws them all on the same axes.
-import type { AlmIteration, BackendInfo, EpochReport, Method, RnnWeights, Standardization } from 'alm-rnn';
+import type { AlmIteration, BackendInfo, BaselineStop, EpochReport, Method, RnnWeights, Standardization } from 'alm-rnn';
 // Gaps of the public API: the engine's summary type and the CLI's RunConfig.
 import type { AlmSummary } from '../../src/alm/alm.ts';
 import type { RunConfig } from '../../src/alm/setup.ts';
@@ -79,7 +79,7 @@ export type FromRaceWorker =
   | { type: 'baseline-candidate'; method: Method; lr: number; clip?: number; valErr: number; done: number; total: number }
   | { type: 'baseline-started'; method: Method; lr: number; clip?: number; selected: boolean }
   | { type: 'baseline-epoch'; method: Method; report: EpochReport }
-  | { type: 'baseline-done'; method: Method; stopped: 'epochs' | 'aborted' | 'diverged'; weights: RnnWeights; yHat: Float64Array }
+  | { type: 'baseline-done'; method: Method; stopped: BaselineStop; weights: RnnWeights; yHat: Float64Array }
   | { type: 'baselines-done' }
   | {
       type: 'probe-done';

@@ -5,7 +5,7 @@
 // the one chosen on the validation split (then retrained on the whole training part, as
 // `alm-rnn train --select validation` does), or the one with the lowest TrainErr.
 import uPlot from 'uplot';
-import type { AlmIteration, BackendInfo, EpochReport, Method, RnnWeights } from 'alm-rnn';
+import type { AlmIteration, BackendInfo, BaselineStop, EpochReport, Method, RnnWeights } from 'alm-rnn';
 // Gaps of the public API: the selection rule, the CLI's RunConfig and model file names, the
 // experiments' presets, and the default validation split.
 import { lowestScore } from '../../src/alm/selection.ts';
@@ -104,7 +104,7 @@ interface BaselineRun {
   tried: number;
   candidates: number;
   history: EpochReport[];
-  stopped?: 'epochs' | 'aborted' | 'diverged';
+  stopped?: BaselineStop;
   weights?: RnnWeights;
   yHat?: Float64Array;
 }

@@ -9,6 +9,7 @@ import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms, TrialFailure }
 import { NumericalError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
+import { initialEarlyStop, recordEvaluation, type EarlyStopRule, type EarlyStopState } from '../problem/early-stop.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
 import type { AlmIteration, StopReason } from './iteration.ts';
 
@@ -31,6 +32,8 @@ export interface AlmLoopState {
   stopReason?: StopReason;
   /** Why it failed, and its last completed iterate's weights (its backend state was reset to s^0). */
   failure?: { message: string; weights: RnnWeights };
+  /** With AlmRunOptions.earlyStop: the rule's state (stoppedAt set when it ended the run, stopReason `no-progress`). */
+  earlyStop?: EarlyStopState;
 }
 
 /** The relative improvement of FeasVio or TrainErr that counts as progress for `patience`. */
@@ -108,6 +111,12 @@ export interface AlmRunOptions {
   patience?: number;
   /** Called once the backend has loaded the batch (on WebGPU: the kernels are compiled), with the seconds it took. */
   onLoaded?: (seconds: number) => void;
+  /**
+   * Early stopping (src/problem/early-stop.ts): after every outer iteration each trial's TestErr
+   * is scored as its validation error (the caller made the test part the validation part, as
+   * src/alm/selection.ts does), and a trial the rule stops ends with stopReason `no-progress`.
+   */
+  earlyStop?: EarlyStopRule;
 }
 
 /**
@@ -135,6 +144,12 @@ export interface AlmTrial {
   initial: RnnWeights;
   /** Continue from a checkpoint instead of starting at k = 0 (the backend state is restored too). */
   resume?: { loop: AlmLoopState; state: BcdState };
+  /**
+   * This trial's own cap on outer iterations, at most params.outer (which the batch shares): it
+   * ends after stopAfter iterations as a run with outer = stopAfter would (early stopping's
+   * retraining of each trial for its own k*).
+   */
+  stopAfter?: number;
 }
 
 /** The parameters every trial of a batch must share: the loop runs them in lockstep. */
@@ -238,7 +253,8 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   const testHidden = options.testHidden ?? 'carry';
   const feasTol = options.feasTol ?? 0;
   const patience = options.patience ?? 0;
-  const running = (i: number): boolean => loops[i].k < shared.outer && loops[i].stopReason === undefined;
+  const cap = trials.map((t) => Math.min(t.stopAfter ?? shared.outer, shared.outer));
+  const running = (i: number): boolean => loops[i].k < cap[i] && loops[i].stopReason === undefined;
   let stoppedByUser = false;
   /** Stopped inside an outer iteration: the state holds sweeps that are no outer iterate. */
   let interrupted = false;
@@ -347,13 +363,19 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
         ...(own ? { ownSeconds: ownBefore[i] + own[i] } : {}),
       };
       iterations[i] = it;
+      const previousEarlyStop = loops[i].earlyStop;
       loops[i] = {
         k, gamma: gammaNext[i], eps, prevViolation: violation, lastLagrangian: lagrangians[i],
         sweeps: loops[i].sweeps + sweeps[i], seconds, history: [...loops[i].history, it],
       };
+      if (options.earlyStop) {
+        loops[i].earlyStop = recordEvaluation(previousEarlyStop ?? initialEarlyStop(), k, it.testErr, weights[i], options.earlyStop);
+      }
       if (feasTol > 0 && violation <= feasTol && (shared.innerStop === 'cap' || (certificate[i] ?? Infinity) <= eps)) {
         loops[i].stopReason = 'converged';
-      } else if (patience > 0 && k < shared.outer && iterationsWithoutProgress(loops[i].history) >= patience) {
+      } else if (patience > 0 && k < cap[i] && iterationsWithoutProgress(loops[i].history) >= patience) {
+        loops[i].stopReason = 'no-progress';
+      } else if (loops[i].earlyStop?.stoppedAt !== undefined && k < cap[i]) {
         loops[i].stopReason = 'no-progress';
       }
     }
@@ -379,7 +401,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
     const kept = failed || interrupted;
     const weights = loop.failure?.weights ?? (interrupted ? lastWeights[i] : current[i]);
     const errors = evaluate(weights, t.problem, testHidden);
-    const stopReason: StopReason = loop.stopReason ?? (stoppedByUser && loop.k < shared.outer ? 'stopped' : 'outer-cap');
+    const stopReason: StopReason = loop.stopReason ?? (stoppedByUser && loop.k < cap[i] ? 'stopped' : 'outer-cap');
     return {
       weights,
       trainErr: errors.trainErr,

@@ -7,6 +7,7 @@ import type { BcdState } from '../backends/backend.ts';
 import { DataError, excerpt, UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
 import { INITIALIZERS } from '../problem/init.ts';
+import type { EarlyStopState } from '../problem/early-stop.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { AlmLoopState } from './alm.ts';
 import type { Checkpoint } from './checkpoint.ts';
@@ -173,7 +174,22 @@ function readLoop(v: Validator, l: Obj): AlmLoopState {
     if (typeof f.message !== 'string') v.fail('loop.failure.message', 'must be a string', f.message);
     loop.failure = { message: f.message as string, weights: v.weights(f.weights, 'loop.failure.weights') };
   }
+  if (l.earlyStop !== undefined) loop.earlyStop = readEarlyStop(v, v.object(l.earlyStop, 'loop.earlyStop'), k);
   return loop;
+}
+
+/** Early stopping's state (src/problem/early-stop.ts): its counts, and the best iterate's score and weights. */
+function readEarlyStop(v: Validator, e: Obj, k: number): EarlyStopState {
+  const evals = v.number(e.evals, 'loop.earlyStop.evals', (x) => Number.isInteger(x) && x >= 0 && x <= k, `an integer in [0, ${k}] (loop.k)`);
+  const state: EarlyStopState = {
+    evals,
+    bestErr: v.number(e.bestErr, 'loop.earlyStop.bestErr', (x) => x === Infinity || (Number.isFinite(x) && x >= 0), 'a number ≥ 0 or Infinity'),
+    bestK: v.number(e.bestK, 'loop.earlyStop.bestK', (x) => Number.isInteger(x) && x >= 0 && x <= k, `an integer in [0, ${k}] (loop.k)`),
+    since: v.number(e.since, 'loop.earlyStop.since', (x) => Number.isInteger(x) && x >= 0 && x <= evals, `an integer in [0, ${evals}] (loop.earlyStop.evals)`),
+  };
+  if (e.bestWeights !== undefined) state.bestWeights = v.weights(e.bestWeights, 'loop.earlyStop.bestWeights');
+  if (e.stoppedAt !== undefined) state.stoppedAt = v.number(e.stoppedAt, 'loop.earlyStop.stoppedAt', (x) => Number.isInteger(x) && x >= 1 && x <= k, `an integer in [1, ${k}] (loop.k)`);
+  return state;
 }
 
 /**

@@ -48,7 +48,9 @@ export interface AlmIteration {
 
 /**
  * Why a run ended: the outer cap, the user, FeasVio below feasTol, no progress for `patience`
- * iterations, or a numerical breakdown of its own (the other trials of its batch go on).
+ * iterations (of FeasVio and TrainErr, or with early stopping of the validation error: then
+ * the loop state's earlyStop.stoppedAt is set), or a numerical breakdown of its own (the other
+ * trials of its batch go on).
  */
 export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress' | 'failed';
 

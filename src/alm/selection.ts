@@ -2,7 +2,8 @@
 // every trial is trained on its training part minus the last V steps, as one batch, and scored
 // by the mean squared error on those V steps with the hidden state carried in; the trial with
 // the lowest score is chosen. The test part is never seen. The caller retrains the chosen
-// setting on the whole training part. Shared by `alm-rnn train --select validation` and the page.
+// setting on the whole training part. Shared by `alm-rnn train --select validation`, the page,
+// and early stopping (src/alm/early-stop.ts), whose run on the fit part is scored the same way.
 import type { BcdBackend } from '../backends/backend.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import { validationProblem } from '../problem/validation.ts';
@@ -43,15 +44,29 @@ export async function selectOnValidation(
   validationSteps: number,
   options: AlmRunOptions = {},
 ): Promise<ValidationSelection> {
+  return fitOnValidation(backend, trials.map((t) => ({ ...t, resume: undefined })), validationSteps, options);
+}
+
+/**
+ * selectOnValidation, continuing each trial's `resume` (a checkpoint of its run on the fit
+ * part). With options.earlyStop a trial's score is its best validation error (its k*'s), not
+ * its last iterate's.
+ */
+export async function fitOnValidation(
+  backend: BcdBackend,
+  trials: readonly AlmTrial[],
+  validationSteps: number,
+  options: AlmRunOptions = {},
+): Promise<ValidationSelection> {
   const testHidden: TestHidden = options.testHidden ?? 'carry';
   const fitTrials = trials.map((t) => {
     checkValidationSteps(validationSteps, t.problem.T1);
-    return { ...t, problem: validationProblem(t.problem, validationSteps), resume: undefined };
+    return { ...t, problem: validationProblem(t.problem, validationSteps) };
   });
   const fits = await runAlmBatch(backend, fitTrials, options);
   const scores = fits.map((r, i) => {
     if (r.stopReason === 'failed') return Infinity;
-    const score = evaluate(r.weights, fitTrials[i].problem, testHidden).testErr;
+    const score = r.loopState.earlyStop?.bestErr ?? evaluate(r.weights, fitTrials[i].problem, testHidden).testErr;
     return Number.isFinite(score) ? score : Infinity;
   });
   return { validationSteps, scores, chosen: lowestScore(scores), fits };

@@ -28,6 +28,8 @@ export interface RunConfig {
   csv?: LoadDatasetOptions['csv'];
   testHidden: TestHidden;
   params: AlmParams;
+  /** Early stopping's settings (src/problem/early-stop.ts), when the run stops on a validation split. */
+  earlyStop?: { validationSteps: number; patience: number; minDelta: number; warmupEvals: number; restore: 'retrain' | 'best' };
 }
 
 /** The prime modulus of initSeed's map: 2³¹ − 1. */

@@ -13,9 +13,11 @@ export { BACKEND_NAMES } from './backend.ts';
 export type { BackendName, BackendOption, BackendOptions, GpuDeviceHandle } from './backend.ts';
 export type { Matrix, SeriesData } from './data.ts';
 export type {
-  ActivationOption, BaselineTrainOptions, BaselineTrainResult, CheckpointOptions, CommonOptions, GridOptions, GridResult,
-  GridTrialResult, GridTrialSettings, InitOption, IterationReport, MethodParams, StandardizeOption, TrainOptions, TrainResult,
+  ActivationOption, BaselineEarlyStopOptions, BaselineTrainOptions, BaselineTrainResult, CheckpointOptions, CommonOptions,
+  EarlyStopOptions, GridOptions, GridResult, GridTrialResult, GridTrialSettings, InitOption, IterationReport, MethodParams,
+  StandardizeOption, TrainOptions, TrainResult,
 } from './train.ts';
+export type { EarlyStopOutcome, EarlyStopRestore } from '../problem/early-stop.ts';
 export type { AlmIteration, StopReason } from '../alm/iteration.ts';
 export type { AlmParams, InnerStop } from '../alm/params.ts';
 export { DEFAULT_PARAMS } from '../alm/params.ts';

@@ -6,9 +6,11 @@ import type { AlmIteration, StopReason } from '../alm/iteration.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from '../alm/checkpoint.ts';
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
+import { earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
+import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore } from '../problem/early-stop.ts';
 import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
-import { trainBaseline as trainBaselineInternal } from '../baselines/train.ts';
+import { trainBaseline as trainBaselineInternal, trainBaselineEarlyStopped, type BaselineEarlyStop, type BaselineOptions as InternalBaselineOptions } from '../baselines/train.ts';
 import { BASELINE_LOSSES, type BaselineLoss, type EpochReport, type BaselineStop } from '../baselines/report.ts';
 import { METHODS, type Method } from '../baselines/optimizers.ts';
 import { lambdasFor } from '../alm/params.ts';
@@ -91,6 +93,36 @@ export interface TrainOptions extends CommonOptions {
    * series (as loaded and standardised there) is then the caller's charge.
    */
   resume?: string;
+  /**
+   * Early stopping on the validation split (docs/method.md §5.5): train on the training part
+   * minus its last `validationSteps`, score the validation error after every outer iteration,
+   * stop by the rule, then retrain on the whole training part for exactly k* outer iterations
+   * (or keep the best iterate: `restore: 'best'`). The test part is never looked at. Progress
+   * reports come first from the run on the fit part (their TestErr is the validation error),
+   * then from the retraining; checkpoints cover the run on the fit part (the retraining, at most
+   * k* outer iterations, is rerun from the start on resume). Absent: no early stopping.
+   */
+  earlyStop?: EarlyStopOptions;
+}
+
+/** Early stopping's settings (docs/method.md §5.5); every field has a default. */
+export interface EarlyStopOptions {
+  /** Steps at the end of the training part held out for validation (default a tenth of it, as for `select: 'validation'`). */
+  validationSteps?: number;
+  /** Evaluations after the warm-up without a relative improvement of minDelta that stop the run (≥ 1; default a tenth of the cap's evaluations, at least 1). */
+  patience?: number;
+  /** The relative improvement of the best validation error that counts (in [0, 1); default 1e-6). */
+  minDelta?: number;
+  /** Evaluations scored but not counted towards patience, so that an early dip or rise does not decide alone (default a tenth of the cap's evaluations). */
+  warmupEvals?: number;
+  /** `retrain` (default): retrain on the whole training part for k*; `best`: keep the best iterate of the run on the fit part (Keras' restore_best_weights). */
+  restore?: EarlyStopRestore;
+}
+
+/** Early stopping's settings for a baseline: those of the ALM, and how often to score. */
+export interface BaselineEarlyStopOptions extends EarlyStopOptions {
+  /** Score the validation error every this many epochs (default round(epochs / 500), at least 1: about 500 evaluations a run). */
+  every?: number;
 }
 
 /** Where and how often a run's checkpoints go. */
@@ -135,10 +167,13 @@ export interface TrainResult {
   trainSteps: number;
   /** Steps tested on (T − T1; 0 without a test part). */
   testSteps: number;
+  /** With the earlyStop option: k* (the outer iteration with the lowest validation error), that error, where the run on the fit part stopped, and which model was kept. */
+  earlyStop?: EarlyStopOutcome;
 }
 
 const COMMON_KEYS = ['inputs', 'targets', 'inputNames', 'targetNames', 'backend', 'workers', 'cpuKernels', 'log', 'hidden', 'activation', 'trainFraction', 'trainSteps', 'standardize', 'standardizeColumns', 'testHidden', 'signal'] as const;
-const ALM_KEYS = [...COMMON_KEYS, 'init', 'seed', 'params', 'feasTol', 'patience', 'onIteration', 'onSweeps', 'checkpoint', 'resume'] as const;
+const ALM_KEYS = [...COMMON_KEYS, 'init', 'seed', 'params', 'feasTol', 'patience', 'onIteration', 'onSweeps', 'checkpoint', 'resume', 'earlyStop'] as const;
+const EARLY_STOP_KEYS = ['validationSteps', 'patience', 'minDelta', 'warmupEvals', 'restore'] as const;
 const PARAM_KEYS = Object.keys(DEFAULT_PARAMS) as (keyof AlmParams)[];
 
 /** How the API's checkpoints name their data: a fingerprint of the arrays (the CLI's and the page's name a data set). */
@@ -286,6 +321,47 @@ function nonNegative(option: string, v: unknown): number | undefined {
   return v;
 }
 
+/** The validation steps V of a split of the training part (T1 steps), or an OptionError naming `option`. */
+function readValidationSteps(option: string, v: unknown, T1: number): number {
+  const V = v ?? defaultValidationSteps(T1);
+  try {
+    checkValidationSteps(V as number, T1);
+  } catch (err) {
+    if (err instanceof ParameterError) throw new OptionError(option, V, `must be ${err.allowed}`);
+    throw err;
+  }
+  return V as number;
+}
+
+/** Checks the earlyStop option and resolves its defaults for a cap of `capEvaluations` evaluations. */
+function readEarlyStop(
+  v: unknown,
+  T1: number,
+  defaults: { validationSteps?: number; every: number },
+  capEvaluations: (every: number) => number,
+  baseline: boolean,
+): (AlmEarlyStop & { every: number }) | undefined {
+  if (v === undefined) return undefined;
+  checkObject(v, 'earlyStop');
+  checkKnownKeys(v, baseline ? [...EARLY_STOP_KEYS, 'every'] : EARLY_STOP_KEYS, 'earlyStop.');
+  const validationSteps = readValidationSteps('earlyStop.validationSteps', v.validationSteps ?? defaults.validationSteps, T1);
+  const every = v.every === undefined ? defaults.every : checkInteger('earlyStop.every', v.every, 1);
+  const given: { patience?: number; minDelta?: number; warmupEvals?: number } = {};
+  if (v.patience !== undefined) given.patience = checkInteger('earlyStop.patience', v.patience, 1);
+  if (v.warmupEvals !== undefined) given.warmupEvals = checkInteger('earlyStop.warmupEvals', v.warmupEvals, 0);
+  if (v.minDelta !== undefined) {
+    if (!(typeof v.minDelta === 'number' && v.minDelta >= 0 && v.minDelta < 1)) throw new OptionError('earlyStop.minDelta', v.minDelta, 'must be a number in [0, 1)');
+    given.minDelta = v.minDelta;
+  }
+  const restore = v.restore === undefined ? 'retrain' : checkChoice('earlyStop.restore', v.restore, ['retrain', 'best'] as const);
+  return { validationSteps, every, restore, rule: resolveEarlyStopRule(capEvaluations(every), given) };
+}
+
+/** What a checkpoint records of early stopping, so that a resume with other settings is refused. */
+function earlyStopConfig(es: AlmEarlyStop | undefined): RunConfig['earlyStop'] {
+  return es ? { validationSteps: es.validationSteps, ...es.rule, restore: es.restore } : undefined;
+}
+
 /** Checks the options train() and trainGrid() share about how a run goes: stopping rules, callbacks, checkpoints, backend. */
 function checkRunOptions(options: TrainOptions | GridOptions): void {
   nonNegative('feasTol', options.feasTol);
@@ -301,7 +377,7 @@ interface PreparedTrial extends AlmTrial {
   config: RunConfig;
 }
 
-function makeTrial(data: PreparedData, params: AlmParams, init: { init: Initializer; weights?: RnnWeights }, seed: number, testHidden: TestHidden): PreparedTrial {
+function makeTrial(data: PreparedData, params: AlmParams, init: { init: Initializer; weights?: RnnWeights }, seed: number, testHidden: TestHidden, earlyStop?: AlmEarlyStop): PreparedTrial {
   const { problem } = data;
   const { n, m } = problem.series;
   const initial = init.weights ?? initializeWeights(init.init, problem.r, n, m, new Rng(initSeed(seed)));
@@ -314,6 +390,7 @@ function makeTrial(data: PreparedData, params: AlmParams, init: { init: Initiali
     standardize: problem.standardization ? 'whole' : 'none',
     testHidden,
     params,
+    ...(earlyStop ? { earlyStop: earlyStopConfig(earlyStop) } : {}),
   };
   return { problem, params, initial, config };
 }
@@ -346,7 +423,7 @@ function applyResume(trials: PreparedTrial[], text: string): void {
       }
     }
     // What defines the run, whoever wrote the checkpoint: the outer cap may grow, to go on further.
-    const defining = (c: RunConfig) => ({ hidden: c.hidden ?? saved.initial.r, activation: c.activation, init: c.init, seed: c.seed, testHidden: c.testHidden, params: { ...c.params, outer: undefined } });
+    const defining = (c: RunConfig) => ({ hidden: c.hidden ?? saved.initial.r, activation: c.activation, init: c.init, seed: c.seed, testHidden: c.testHidden, params: { ...c.params, outer: undefined }, earlyStop: c.earlyStop });
     const a = canonicalJson(defining(saved.config)), b = canonicalJson(defining(t.config));
     if (a !== b) throw new OptionError('resume', 'a checkpoint of other options', `was made with other options (trial ${i}: ${a} against ${b})`);
     t.initial = saved.initial;
@@ -431,14 +508,24 @@ export function createTrainingApi(platform: Platform) {
     const init = readInit(options.init, data.problem);
     const seed = readSeed(options.seed);
     checkRunOptions(options);
-    const trial = makeTrial(data, params, init, seed, options.testHidden ?? 'carry');
+    const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { every: 1 }, () => params.outer, false);
+    const trial = makeTrial(data, params, init, seed, options.testHidden ?? 'carry', earlyStop);
     if (options.resume !== undefined) applyResume([trial], options.resume);
     return new TrainingRun<TrainResult, IterationReport>(
       (control) =>
         withBackend(platform, options, 1, async (backend, line) => {
-          const [r] = await runAlmBatch(backend, [trial], runOptions(options, control, [trial]));
-          if (r.loopState.failure) throw numericalError(r.loopState.failure.message);
-          return toResult(r, trial, line);
+          const run = runOptions(options, control, [trial]);
+          if (!earlyStop) {
+            const [r] = await runAlmBatch(backend, [trial], run);
+            if (r.loopState.failure) throw numericalError(r.loopState.failure.message);
+            return toResult(r, trial, line);
+          }
+          const selection = await fitEarlyStopped(backend, [trial], earlyStop, run);
+          const failure = selection.fits[0].loopState.failure;
+          if (failure) throw numericalError(failure.message);
+          const { outcomes, finals } = await finishEarlyStopped(backend, [trial], selection, earlyStop, run);
+          if (finals[0].loopState.failure) throw numericalError(finals[0].loopState.failure.message);
+          return { ...toResult(finals[0], trial, line), earlyStop: outcomes[0] };
         }),
       options.signal,
     );
@@ -468,23 +555,20 @@ export function createTrainingApi(platform: Platform) {
     });
     const seeds = list('seeds', options.seeds, [1], (x, o) => readSeed(x, o));
     const select = options.select === undefined ? 'none' : checkChoice('select', options.select, ['none', 'validation'] as const);
-    const V = options.validationSteps ?? defaultValidationSteps(data.problem.T1);
-    if (select === 'validation') {
-      try {
-        checkValidationSteps(V, data.problem.T1);
-      } catch (err) {
-        if (err instanceof ParameterError) throw new OptionError('validationSteps', V, `must be ${err.allowed}`);
-        throw err;
-      }
-    }
+    let V = select === 'validation' ? readValidationSteps('validationSteps', options.validationSteps, data.problem.T1) : defaultValidationSteps(data.problem.T1);
     const count = inits.length * taus.length * seeds.length;
     if (count > MAX_TRIALS) throw new OptionError('inits × taus × seeds', `${count} trials`, `must make at most ${MAX_TRIALS} trials: run the grid in parts`);
     checkRunOptions(options);
+    const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { validationSteps: options.validationSteps, every: 1 }, () => params.outer, false);
+    if (earlyStop && select === 'validation' && options.validationSteps !== undefined && earlyStop.validationSteps !== options.validationSteps) {
+      throw new OptionError('earlyStop.validationSteps', earlyStop.validationSteps, `differs from validationSteps (${options.validationSteps}): selection and early stopping share one validation split; give one of them`);
+    }
+    if (earlyStop) V = earlyStop.validationSteps;
     const settings: GridTrialSettings[] = [];
     // init outermost, then τ, then seed: the order of `alm-rnn train`'s grids.
     for (const init of inits) for (const tau of taus) for (const seed of seeds) settings.push({ init, tau, seed });
     const testHidden = options.testHidden ?? 'carry';
-    const trials = settings.map((s) => makeTrial(data, { ...params, tau: s.tau }, { init: s.init }, s.seed, testHidden));
+    const trials = settings.map((s) => makeTrial(data, { ...params, tau: s.tau }, { init: s.init }, s.seed, testHidden, earlyStop));
     if (options.resume !== undefined) {
       if (select === 'validation') throw new OptionError('resume', 'a checkpoint', 'cannot continue a selection on validation (it has two stages); resume the grid without select');
       applyResume(trials, options.resume);
@@ -493,6 +577,27 @@ export function createTrainingApi(platform: Platform) {
       (control) =>
         withBackend(platform, options, trials.length, async (backend, line) => {
           const run = runOptions(options, control, trials);
+          if (earlyStop) {
+            // Each trial stops on its own; its score is its best validation error, and it is retrained for its own k*.
+            const selection = await fitEarlyStopped(backend, trials, earlyStop, run);
+            const fitted = (i: number) => ({ valErr: selection.scores[i], earlyStop: earlyStopOutcome(selection.fits[i], earlyStop.restore) });
+            if (select === 'none') {
+              const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, run);
+              return {
+                trials: finals.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), valErr: selection.scores[i], earlyStop: outcomes[i] })),
+                validationSteps: V,
+                backend: line,
+              };
+            }
+            const chosen = selection.chosen;
+            const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, run, [chosen]);
+            return {
+              trials: selection.fits.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), ...fitted(i) })),
+              selected: { index: chosen, ...settings[chosen], ...toResult(finals[0], trials[chosen], line), valErr: selection.scores[chosen], earlyStop: outcomes[0] },
+              validationSteps: V,
+              backend: line,
+            };
+          }
           if (select === 'none') {
             const results = await runAlmBatch(backend, trials, run);
             return { trials: results.map((r, i) => gridTrial(r, trials[i], settings[i], line)), backend: line };
@@ -532,14 +637,16 @@ export function createTrainingApi(platform: Platform) {
     checkFunction('onEpoch', options.onEpoch);
     if (options.evaluateEvery !== undefined) checkInteger('evaluateEvery', options.evaluateEvery, 1);
     if (options.cpuKernels !== undefined) validateBackendOptions({ cpuKernels: options.cpuKernels });
+    const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { every: defaultEvaluationInterval(epochs) }, (every) => Math.floor(epochs / every), true);
     const trial = makeTrial(data, DEFAULT_PARAMS, init, seed, options.testHidden ?? 'carry');
     const { problem } = data;
     const { n, m } = problem.series;
     return new TrainingRun<BaselineTrainResult, EpochReport>(async (control) => {
       const started = performance.now();
       let out;
+      let outcome: EarlyStopOutcome | undefined;
       try {
-        out = await trainBaselineInternal({
+        const internal: InternalBaselineOptions = {
           problem,
           method: method as Method,
           lr: options.learningRate,
@@ -560,7 +667,15 @@ export function createTrainingApi(platform: Platform) {
             options.onEpoch?.(e);
             control.emit(e);
           },
-        });
+        };
+        if (earlyStop) {
+          const es: BaselineEarlyStop = { validationSteps: earlyStop.validationSteps, every: earlyStop.every, rule: earlyStop.rule, restore: earlyStop.restore };
+          const result = await trainBaselineEarlyStopped(internal, es);
+          out = result;
+          outcome = result.outcome;
+        } else {
+          out = await trainBaselineInternal(internal);
+        }
       } catch (err) {
         if (err instanceof ParameterError) throw new OptionError(err.parameter, err.value, `is out of range: must be ${err.allowed}`);
         throw err;
@@ -578,6 +693,7 @@ export function createTrainingApi(platform: Platform) {
         seconds: (performance.now() - started) / 1000,
         trainSteps: problem.T1,
         testSteps: problem.series.T - problem.T1,
+        ...(outcome ? { earlyStop: outcome } : {}),
       };
     }, options.signal);
   }
@@ -616,7 +732,11 @@ export interface GridOptions extends Omit<TrainOptions, 'init' | 'seed'> {
   taus?: number[];
   /** Seeds of the initial weights, each an integer from 0 to 2³¹−2 (default [1]); inits × taus × seeds at most 10 000 trials. */
   seeds?: number[];
-  /** `validation`: choose one trial on a validation split and retrain it on the whole training part (default `none`). */
+  /**
+   * `validation`: choose one trial on a validation split and retrain it on the whole training
+   * part (default `none`). With earlyStop a trial's score is its best validation error, and the
+   * chosen one is retrained for its k* (or its best iterate kept).
+   */
   select?: 'none' | 'validation';
   /** Steps at the end of the training part held out for selection (default a tenth of it). */
   validationSteps?: number;
@@ -624,7 +744,10 @@ export interface GridOptions extends Omit<TrainOptions, 'init' | 'seed'> {
 
 /** One trial of a grid. */
 export interface GridTrialResult extends TrainResult, GridTrialSettings {
-  /** With select 'validation': the mean squared error on the validation steps of its fit (Infinity when it diverged). */
+  /**
+   * With select 'validation' or earlyStop: the mean squared error on the validation steps of its
+   * fit (with earlyStop, of its best iterate, k*'s), Infinity when it diverged.
+   */
   valErr?: number;
   /**
    * When this trial's linear algebra broke down (stopReason `failed`): why, and what to change.
@@ -635,13 +758,17 @@ export interface GridTrialResult extends TrainResult, GridTrialSettings {
 
 /** The outcome of trainGrid(). */
 export interface GridResult {
-  /** One result per trial, in grid order (init outermost, then τ, then seed). With selection: the fits on the fit part. */
+  /**
+   * One result per trial, in grid order (init outermost, then τ, then seed). With selection: the
+   * fits on the fit part. With earlyStop and no selection: each trial's final model (retrained
+   * for its own k*, or its best iterate).
+   */
   trials: GridTrialResult[];
   /** With select 'validation': the chosen setting retrained on the whole training part. */
   selected?: GridTrialResult & {
     /** The chosen trial's index in `trials`. */
     index: number };
-  /** With select 'validation': the validation steps held out. */
+  /** With select 'validation' or earlyStop: the validation steps held out. */
   validationSteps?: number;
   /** Which backend computed, and why (the same line `log` receives). */
   backend: string;
@@ -683,6 +810,15 @@ export interface BaselineTrainOptions extends Omit<CommonOptions, 'backend' | 'w
   evaluateEvery?: number;
   /** Called after every evaluated epoch. */
   onEpoch?: (report: EpochReport) => void;
+  /**
+   * Early stopping on the validation split (docs/method.md §5.5), over epochs: train on the
+   * training part minus its last `validationSteps`, score the validation error every `every`
+   * epochs, stop by the rule, then retrain on the whole training part for exactly k* epochs (or
+   * keep the best weights: `restore: 'best'`). The test part is never looked at. onEpoch
+   * reports come first from the run on the fit part (their TestErr is the validation error),
+   * then from the retraining. Absent: no early stopping.
+   */
+  earlyStop?: BaselineEarlyStopOptions;
 }
 
 /** The outcome of trainBaseline(). */
@@ -705,9 +841,11 @@ export interface BaselineTrainResult {
   trainSteps: number;
   /** Steps tested on (0 without a test part). */
   testSteps: number;
+  /** With the earlyStop option: k* (the epoch with the lowest validation error), that error, the epoch where the run on the fit part stopped, and which model was kept. */
+  earlyStop?: EarlyStopOutcome;
 }
 
-const BASELINE_KEYS = [...COMMON_KEYS.filter((k) => k !== 'backend' && k !== 'workers' && k !== 'log'), 'method', 'learningRate', 'epochs', 'init', 'seed', 'tau', 'clip', 'momentum', 'batch', 'loss', 'evaluateEvery', 'onEpoch'] as const;
+const BASELINE_KEYS = [...COMMON_KEYS.filter((k) => k !== 'backend' && k !== 'workers' && k !== 'log'), 'method', 'learningRate', 'epochs', 'init', 'seed', 'tau', 'clip', 'momentum', 'batch', 'loss', 'evaluateEvery', 'onEpoch', 'earlyStop'] as const;
 
-export type { AlmIteration, StopReason, EpochReport, BaselineStop, Method, BaselineLoss, Initializer, TestHidden, Activation, AlmParams };
+export type { AlmIteration, StopReason, EpochReport, BaselineStop, Method, BaselineLoss, Initializer, TestHidden, Activation, AlmParams, EarlyStopOutcome, EarlyStopRestore };
 export { DataError, UserInputError };

@@ -27,6 +27,6 @@ export interface EpochReport {
   seconds: number;
 }
 
-/** Why training stopped. */
-export type BaselineStop = 'epochs' | 'aborted' | 'diverged';
+/** Why training stopped: it ran its epochs, the user stopped it, it diverged, or early stopping ended it (on the validation split). */
+export type BaselineStop = 'epochs' | 'aborted' | 'diverged' | 'early-stop';
 

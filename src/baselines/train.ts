@@ -14,6 +14,10 @@ import {
   type Lambdas,
 } from './bptt.ts';
 import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './optimizers.ts';
+import {
+  initialEarlyStop, recordEvaluation, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopRule, type EarlyStopState,
+} from '../problem/early-stop.ts';
+import { validationProblem } from '../problem/validation.ts';
 import { BASELINE_LOSSES, type BaselineLoss, type BaselineStop, type EpochReport } from './report.ts';
 
 export { BASELINE_LOSSES, type BaselineLoss, type BaselineStop, type EpochReport } from './report.ts';
@@ -63,6 +67,12 @@ export interface BaselineOptions {
   pauseGate?: () => Promise<void>;
   /** BPTT's kernels: 'wasm' (WebAssembly SIMD) or 'js'; default: setDefaultCpuKernels (wasm). */
   kernels?: CpuKernelsChoice;
+  /**
+   * Early stopping's rule (src/problem/early-stop.ts), applied at every evaluated epoch from
+   * the first (evaluateEvery) with TestErr as the validation error: the caller made the test
+   * part the validation part (trainBaselineEarlyStopped does). A run it stops ends `early-stop`.
+   */
+  earlyStop?: EarlyStopRule;
 }
 
 /** Result of trainBaseline. */
@@ -71,6 +81,8 @@ export interface BaselineResult {
   /** Reports for epoch 0 (initial weights), every evaluated epoch, and the last epoch run. */
   history: EpochReport[];
   stopped: BaselineStop;
+  /** With the earlyStop option: the rule's state at the end. */
+  earlyStop?: EarlyStopState;
 }
 
 /** Trains the Elman RNN of `problem` by BPTT with the chosen gradient method. */
@@ -113,6 +125,7 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
   };
 
   const evaluateEvery = opts.evaluateEvery ?? 1;
+  let earlyStop = opts.earlyStop ? initialEarlyStop() : undefined;
   let stopped: BaselineStop = 'epochs';
   if (!Number.isFinite(report(0).loss)) stopped = 'diverged';
   /** Whether the last step's loss (at the weights before it) was finite. */
@@ -145,7 +158,12 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
     }
     const blewUp = !stepLossFinite || !allFinite(weights);
     if (blewUp || epoch % evaluateEvery === 0 || epoch === opts.epochs) {
-      if (!Number.isFinite(report(epoch).loss) || blewUp) stopped = 'diverged';
+      const rep = report(epoch);
+      if (!Number.isFinite(rep.loss) || blewUp) stopped = 'diverged';
+      else if (earlyStop && opts.earlyStop) {
+        earlyStop = recordEvaluation(earlyStop, epoch, rep.testErr, weights, opts.earlyStop);
+        if (earlyStop.stoppedAt !== undefined && epoch < opts.epochs) stopped = 'early-stop';
+      }
     }
     if (performance.now() - lastYield > 50) {
       await yieldToEventLoop();
@@ -154,7 +172,51 @@ export async function trainBaseline(opts: BaselineOptions): Promise<BaselineResu
     }
   }
   if (stopped === 'epochs' && opts.signal?.aborted) stopped = 'aborted';
-  return { weights, history, stopped };
+  return { weights, history, stopped, ...(earlyStop ? { earlyStop } : {}) };
+}
+
+/** Early stopping's settings for a baseline, resolved. */
+export interface BaselineEarlyStop {
+  /** V: the steps at the end of the training part held out for validation. */
+  validationSteps: number;
+  /** E: the validation error is scored every E epochs. */
+  every: number;
+  rule: EarlyStopRule;
+  restore: EarlyStopRestore;
+}
+
+/** The outcome of trainBaselineEarlyStopped: the final model's run, and what early stopping found. */
+export interface BaselineEarlyStopResult extends BaselineResult {
+  earlyStop: EarlyStopState;
+  outcome: EarlyStopOutcome;
+  /** The run on the fit part (its TestErr is the validation error). */
+  fit: BaselineResult;
+}
+
+/**
+ * A baseline with early stopping (docs/method.md §5.5): trained on the training part minus its
+ * last V steps, scored on those V steps every E epochs until the rule stops it; then retrained
+ * on the whole training part for exactly k* epochs (bit-identical to a plain run of k* epochs),
+ * or, with restore `best`, the fit run's best weights kept. The test part is never looked at.
+ */
+export async function trainBaselineEarlyStopped(opts: BaselineOptions, es: BaselineEarlyStop): Promise<BaselineEarlyStopResult> {
+  const fit = await trainBaseline({
+    ...opts,
+    problem: validationProblem(opts.problem, es.validationSteps),
+    evaluateEvery: es.every,
+    earlyStop: es.rule,
+  });
+  const state = fit.earlyStop ?? initialEarlyStop();
+  // Stopped by the user: the run has no k* yet; keep the best so far rather than start a retraining.
+  const restore: EarlyStopRestore = fit.stopped === 'aborted' ? 'best' : es.restore;
+  const lastEpoch = fit.history[fit.history.length - 1]?.epoch ?? 0;
+  const outcome: EarlyStopOutcome = { k: state.bestK, valErr: state.bestErr, stoppedAt: state.stoppedAt ?? lastEpoch, restore };
+  if (restore === 'best') {
+    return { ...fit, weights: state.bestWeights ?? fit.weights, earlyStop: state, outcome, fit };
+  }
+  const { earlyStop: _rule, ...plain } = opts;
+  const final = await trainBaseline({ ...plain, epochs: state.bestK });
+  return { ...final, earlyStop: state, outcome, fit };
 }
 
 function validate(opts: BaselineOptions): void {

@@ -10,12 +10,12 @@ export function defaultValidationSteps(T1: number): number {
 }
 
 /** The problem whose "training part" is the fit part and whose "test part" is the validation part (the test part cut off). */
-export function validationProblem(problem: Problem, validationSteps: number): Problem {
+export function validationProblem<P extends Pick<Problem, 'series' | 'T1'> & { name?: string }>(problem: P, validationSteps: number): P {
   const { series, T1 } = problem;
   const { n, m } = series;
   return {
     ...problem,
-    name: `${problem.name} (validation split)`,
+    name: `${problem.name ?? 'series'} (validation split)`,
     series: {
       ...series,
       T: T1,
