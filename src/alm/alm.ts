@@ -11,37 +11,10 @@ import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
 import type { AlmIteration, StopReason } from './iteration.ts';
+import type { AlmLoopState, AlmSummary } from './loop-state.ts';
 
 export type { AlmIteration, StopReason } from './iteration.ts';
-
-/** The orchestrator's own state after a completed outer iteration: with the backend state, a full checkpoint. */
-export interface AlmLoopState {
-  /** Outer iterations completed. */
-  k: number;
-  /** The penalty γ for the next outer iteration. */
-  gamma: number;
-  /** The inner tolerance ε for the next outer iteration. */
-  eps: number;
-  /** max(||C1||, ||C2||) of the last iterate, for the decrease test (3.8). */
-  prevViolation: number;
-  /** L of the last iterate with the current multipliers and γ, for the warm-start test. */
-  lastLagrangian: number;
-  /** BCD sweeps run so far. */
-  sweeps: number;
-  /** Seconds run so far (over every session of a resumed run). */
-  seconds: number;
-  /** One entry per completed outer iteration. */
-  history: AlmIteration[];
-  /** Set when this trial's run ended before the batch's (it converged, made no progress, or failed); absent while it runs. */
-  stopReason?: StopReason;
-  /** Why it failed, and its last completed iterate's weights (its backend state was reset to s^0). */
-  failure?: {
-    /** What broke down, and what to change. */
-    message: string;
-    /** The last completed iterate's weights. */
-    weights: RnnWeights;
-  };
-}
+export type { AlmLoopState, AlmSummary } from './loop-state.ts';
 
 /** The relative improvement of FeasVio or TrainErr that counts as progress for `patience`. */
 export const PROGRESS_TOLERANCE = 1e-6;
@@ -77,26 +50,6 @@ export interface AlmResult {
   history: AlmIteration[];
   /** The loop state after the last completed outer iteration (for checkpoints). */
   loopState: AlmLoopState;
-}
-
-/** The scalars of an AlmResult that every front end reports. */
-export interface AlmSummary {
-  /** TrainErr of the last iterate (standardised units). */
-  trainErr: number;
-  /** TestErr of the last iterate (NaN without a test part). */
-  testErr: number;
-  /** FeasVio, max(‖C1‖, ‖C2‖), of the last iterate. */
-  feasVio: number;
-  /** Outer iterations completed. */
-  outerIterations: number;
-  /** BCD sweeps run in all. */
-  sweeps: number;
-  /** Wall-clock seconds of the run. */
-  seconds: number;
-  /** Why the run ended. */
-  stopReason: StopReason;
-  /** γ after the last completed outer iteration. */
-  gamma: number;
 }
 
 /** The reported scalars of a result. */

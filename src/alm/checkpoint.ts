@@ -6,7 +6,7 @@
 import type { BcdState } from '../backends/backend.ts';
 import { DataError } from '../errors.ts';
 import type { RnnWeights } from '../problem/types.ts';
-import type { AlmLoopState } from './alm.ts';
+import type { AlmLoopState } from './loop-state.ts';
 import { validateTrialCheckpoint } from './checkpoint-validate.ts';
 import type { RunConfig } from './setup.ts';
 

@@ -5,10 +5,9 @@
 // gets exactly what the CLI computes: each trial prepared by prepareRun, as `alm-rnn train`
 // prepares it, then the same engine calls. train() and trainGrid() are the level above, for data
 // in memory; these are for front ends that take the CLI's settings and write its files.
-import { runAlmBatch, summarizeResult, type AlmRunOptions, type AlmSummary, type AlmTrial } from '../alm/alm.ts';
-import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
-
-export { lowestScore } from '../alm/selection.ts';
+import { runAlmBatch, summarizeResult, type AlmRunOptions, type AlmTrial } from '../alm/alm.ts';
+import type { AlmSummary } from '../alm/loop-state.ts';
+import { checkValidationSteps, lowestScore as lowestOf, selectOnValidation } from '../alm/selection.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
 import { trainBaseline as trainBaselineOnProblem } from '../baselines/train.ts';
@@ -29,7 +28,7 @@ export type { RunConfig, TrialLists } from '../alm/setup.ts';
 export { trialGrid, trialFileName } from '../alm/setup.ts';
 export { CHECKPOINT_FORMAT, checkpointFromJson, checkpointToJson } from '../alm/checkpoint.ts';
 export type { Checkpoint } from '../alm/checkpoint.ts';
-export type { AlmLoopState, AlmSummary } from '../alm/alm.ts';
+export type { AlmLoopState, AlmSummary } from '../alm/loop-state.ts';
 export type { BcdState } from '../backends/backend.ts';
 export type { StandardizeChoice } from '../problem/datasets.ts';
 export type { Series } from '../problem/types.ts';
@@ -37,6 +36,15 @@ export { defaultValidationSteps } from '../problem/validation.ts';
 export { presetSettings, baselineGrid } from '../experiments/settings.ts';
 export type { BaselineCandidate, ExperimentSettings, PresetName } from '../experiments/settings.ts';
 export type { CsvOptions } from '../problem/csv.ts';
+
+/**
+ * The index of the lowest score, the earlier one on a tie (all non-finite: 0): how a selection on
+ * validation chooses among trials, and a baseline among learning rates.
+ */
+export function lowestScore(scores: readonly number[]): number {
+  if (!Array.isArray(scores)) throw new OptionError('scores', scores, 'must be an array of numbers');
+  return lowestOf(scores);
+}
 
 /** A run: its description, and its data as prepared for it (`prepareDataset` of `alm-rnn/datasets`). */
 export interface PreparedRun {

@@ -5,7 +5,7 @@
 // be resumed and a table traced back to exactly what made it.
 import { paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../baselines/optimizers.ts';
-import { BASELINE_LOSSES, type BaselineLoss } from '../baselines/train.ts';
+import { BASELINE_LOSSES, type BaselineLoss } from '../baselines/report.ts';
 import { ParameterError, UserInputError } from '../errors.ts';
 import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
