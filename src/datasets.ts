@@ -11,7 +11,10 @@
  * ```
  * @module alm-rnn/datasets
  */
-import { DATASETS, DATASET_NAMES, isDatasetName, loadDataset as loadRegistered, type DatasetName } from './problem/datasets.ts';
+import {
+  csvDatasetInfo, DATASETS, DATASET_NAMES, isDatasetName, loadDataset as loadRegistered, loadDatasetFromCsvText, type DatasetName, type LoadedDataset,
+} from './problem/datasets.ts';
+import type { RunConfig } from './alm/setup.ts';
 import { parseCsvWithReport, type CsvOptions, type CsvReport, type DecimalMark, type MissingPolicy } from './problem/csv.ts';
 import { generateSynthetic, SYNTHETIC_PRESETS, type SyntheticPreset, type SyntheticSizes } from './problem/synthetic.ts';
 import type { Series } from './problem/types.ts';
@@ -19,7 +22,8 @@ import { OptionError } from './api/errors.ts';
 import type { MethodParams } from './api/train.ts';
 import { paramsFor } from './alm/params.ts';
 
-export { DATASET_NAMES, SYNTHETIC_PRESETS };
+export { DATASET_NAMES, SYNTHETIC_PRESETS, DATASETS, isDatasetName, csvDatasetInfo };
+export type { DatasetInfo, LoadedDataset } from './problem/datasets.ts';
 export type { DatasetName, SyntheticPreset, SyntheticSizes, CsvReport, DecimalMark, MissingPolicy };
 
 /** A data set as train() options: the series (raw units) and its names, with the data set's defaults. */
@@ -124,4 +128,33 @@ export function syntheticDataset(spec: SyntheticPreset | SyntheticSizes, seed = 
   if (!Number.isInteger(seed) || seed < 0) throw new OptionError('seed', seed, 'must be an integer ≥ 0');
   const { series } = generateSynthetic(spec, seed);
   return { inputs: series.x, targets: series.y, inputNames: [...series.inputNames], targetNames: [...series.targetNames] };
+}
+
+/** What prepareDataset reads of a run's description: which data, which seed, how to split and standardise. */
+export type DatasetSettings = Pick<RunConfig, 'dataset' | 'seed' | 'targets' | 'trainFraction' | 'standardize' | 'csv'>;
+
+/** A CSV file's name and text (e.g. a file picked in a page), for a run whose data set is that file. */
+export interface CsvFile {
+  /** The file's name, used in messages and as the data set's name. */
+  name: string;
+  /** The file's text. */
+  text: string;
+}
+
+/**
+ * The data of a run as `alm-rnn train` prepares it: a bundled data set by name (each seed draws
+ * its own synthetic series), or the CSV file given, split at the training fraction and
+ * standardised as `settings.standardize` says, with the data set's defaults; what trainRuns and
+ * trainBaselineRun train on, in the units their TrainErr and fits are in. A bad setting or a
+ * malformed CSV cell throws a UserInputError naming it.
+ */
+export function prepareDataset(settings: DatasetSettings, csv?: CsvFile): LoadedDataset {
+  if (typeof settings !== 'object' || settings === null) throw new OptionError('settings', settings, 'must be a run description ({ dataset, seed, standardize, … })');
+  if (!Number.isInteger(settings.seed) || settings.seed < 0) throw new OptionError('seed', settings.seed, 'must be an integer ≥ 0');
+  const options = { seed: settings.seed, targets: settings.targets, trainFraction: settings.trainFraction, standardize: settings.standardize, csv: settings.csv };
+  if (csv !== undefined) {
+    if (typeof csv !== 'object' || csv === null || typeof csv.name !== 'string' || typeof csv.text !== 'string') throw new OptionError('csv', csv, 'must be { name, text } of a CSV file');
+    return loadDatasetFromCsvText(csv.text, csv.name, options);
+  }
+  return loadRegistered(settings.dataset, options);
 }

@@ -1,17 +1,14 @@
 // What the page writes out: the model (the CLI's model file), the run history (JSON as the
 // CLI's --history writes it, and CSV), and the state (a checkpoint the page or the CLI resumes).
-import { DataError, type AlmIteration, type BackendInfo, type RnnWeights, type Standardization } from 'alm-rnn';
-// Gaps of the public API: the CLI's checkpoint format and its RunConfig (the state file the CLI
-// resumes), and a model file from bare weights (Model is made only by training or fromJSON).
-import { checkpointFromJson, checkpointToJson, type Checkpoint } from '../../src/alm/checkpoint.ts';
-import type { RunConfig } from '../../src/alm/setup.ts';
-import { parseActivation } from '../../src/problem/activations.ts';
-import { modelToJson } from '../../src/problem/model-file.ts';
+import {
+  checkpointFromJson, checkpointToJson, DataError, modelFromWeights, type AlmIteration, type BackendInfo, type Checkpoint, type ModelOrigin,
+  type RnnWeights, type RunConfig,
+} from 'alm-rnn';
 import type { CsvSource } from './protocol.ts';
 
-/** Model file text, byte for byte what `alm-rnn train --out` writes. */
-export function modelFileText(weights: RnnWeights, activation: string, standardization?: Standardization): string {
-  return JSON.stringify(modelToJson(weights, parseActivation(activation), standardization)) + '\n';
+/** Model file text, byte for byte what `alm-rnn train --out` writes (with the data's column names). */
+export function modelFileText(weights: RnnWeights, activation: string, origin: ModelOrigin): string {
+  return JSON.stringify(modelFromWeights(weights, activation, origin)) + '\n';
 }
 
 function jsonNumbers(_key: string, value: unknown): unknown {

@@ -1,17 +1,12 @@
 // The settings form: data, model, ALM parameters and backend. Reads the fields into a RunConfig
 // through the engine's own validation (the same messages as the CLI) and marks each invalid
 // field with its message.
-import { METHODS, ParameterError, UserInputError, type AlmParams, type Initializer, type Method, type TestHidden } from 'alm-rnn';
-// Gaps of the public API: the paper's parameter presets and their validation with the CLI's
-// messages, the CLI's RunConfig and trial lists, list parsing, activation and initialiser
-// parsing, and the data sets' facts (defaults, description) by name and for a CSV file.
-import { PAPER_PRESETS, paramsFor, validateHidden, validateParams } from '../../src/alm/params.ts';
-import { checkTrialCount, isSeed, MAX_SEED, type RunConfig, type TrialLists } from '../../src/alm/setup.ts';
-import { presetSettings } from '../../src/experiments/settings.ts';
-import { parseListValues } from '../../src/lists.ts';
-import { parseActivation } from '../../src/problem/activations.ts';
-import { csvDatasetInfo, DATASETS, isDatasetName, type DatasetInfo, type StandardizeChoice } from '../../src/problem/datasets.ts';
-import { parseInitializer } from '../../src/problem/init.ts';
+import {
+  checkTrialCount, isSeed, MAX_SEED, METHODS, PAPER_PRESETS, ParameterError, paramsFor, parseActivation, parseInitializer, parseListValues, presetSettings, UserInputError,
+  validateHidden, validateParams, type AlmParams, type Initializer, type Method, type RunConfig, type StandardizeChoice, type TestHidden,
+  type TrialLists,
+} from 'alm-rnn';
+import { csvDatasetInfo, DATASETS, isDatasetName, type DatasetInfo } from 'alm-rnn/datasets';
 import type { BackendChoice } from './protocol.ts';
 
 type NumericParam = { [K in keyof AlmParams]: AlmParams[K] extends number ? K : never }[keyof AlmParams];

@@ -1,17 +1,10 @@
 // The demo page: settings, data preview, run control, live plots and exports. Training runs in
 // a module Web Worker (worker.ts) for both backends, so this thread only draws.
-import { ParameterError, type AlmIteration, type BackendInfo, type GpuAdapterSummary } from 'alm-rnn';
-// Gaps of the public API: the CLI's checkpoint and RunConfig (and its trial grid), the adapter
-// probe (is it a software rasteriser?), the data sets as the CLI prepares them (split and
-// standardised, for the preview), the memory estimates, and the forward pass of bare weights.
-import type { Checkpoint } from '../../src/alm/checkpoint.ts';
-import { trialGrid, type RunConfig } from '../../src/alm/setup.ts';
-import { isSoftwareAdapter, summarizeAdapter } from '../../src/backends/webgpu/device.ts';
-import { parseActivation } from '../../src/problem/activations.ts';
-import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
-import { checkMemory, estimateCpuMemory, estimateHostMemory } from '../../src/problem/memory.ts';
-import { forward } from '../../src/problem/model.ts';
-import type { RnnWeights } from 'alm-rnn';
+import {
+  checkMemory, estimateCpuMemory, estimateHostMemory, isSoftwareAdapter, modelFromWeights, ParameterError, summarizeAdapter, trialGrid,
+  type AlmIteration, type BackendInfo, type Checkpoint, type GpuAdapterSummary, type RnnWeights, type RunConfig,
+} from 'alm-rnn';
+import { prepareDataset, type LoadedDataset } from 'alm-rnn/datasets';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
 import { SettingsForm, type FieldErrors, type RaceSettings } from './form.ts';
 import { fmt, fmtSeconds, plural, shortName } from './format.ts';
@@ -72,8 +65,8 @@ function reloadData(): void {
     return;
   }
   try {
-    const options = { seed: d.seed, targets: d.targets, trainFraction: d.trainFraction, standardize: d.standardize };
-    data = choice === 'csv' ? loadDatasetFromCsvText(csv!.text, csv!.name, options) : loadDataset(choice, options);
+    const settings = { seed: d.seed, targets: d.targets, trainFraction: d.trainFraction, standardize: d.standardize };
+    data = choice === 'csv' ? prepareDataset({ dataset: csv!.name, ...settings }, csv) : prepareDataset({ dataset: choice, ...settings });
   } catch (err) {
     const message = (err as Error).message;
     summary.textContent = 'The data could not be loaded.';
@@ -685,7 +678,7 @@ function restoreSaved(saved: SavedRun): void {
     const { series, T1 } = data;
     plots.setTruth(series.y, series.T, T1, series.m);
     fillOutputs(series.targetNames);
-    plots.setFit(forward(checkpoint.state.weights, parseActivation(checkpoint.config.activation), series.x, series.T).yHat);
+    plots.setFit(modelFromWeights(checkpoint.state.weights, checkpoint.config.activation).predict(series.x));
   }
   if (history.length > 0) drawLatest(history[history.length - 1]);
   const { k, sweeps } = checkpoint.loop;
@@ -725,7 +718,9 @@ el('f-import-state').addEventListener('change', async (ev) => {
 
 el('btn-export-model').addEventListener('click', () => {
   if (!run?.weights || !run.problem) return;
-  download(`alm-rnn-model-${slug(run.config.dataset)}.json`, modelFileText(run.weights, run.problem.activation, run.problem.standardization));
+  download(`alm-rnn-model-${slug(run.config.dataset)}.json`, modelFileText(run.weights, run.problem.activation, {
+    standardization: run.problem.standardization, inputNames: run.problem.inputNames, targetNames: run.problem.targetNames,
+  }));
 });
 el('btn-export-history-json').addEventListener('click', () => {
   if (!run) return;

@@ -1,20 +1,13 @@
 // The messages between the page (main thread) and the training worker. The worker owns the
 // backend and the ALM loop; the page only sends commands and draws what comes back.
-import type { AlmIteration, BackendInfo, RnnWeights, Standardization } from 'alm-rnn';
-// Gaps of the public API: the CLI's checkpoint (its RunConfig and loop state) and the engine's
-// summary type (the page's 'done' message keeps its shape).
-import type { AlmLoopState, AlmSummary } from '../../src/alm/alm.ts';
-import type { Checkpoint } from '../../src/alm/checkpoint.ts';
-import type { RunConfig } from '../../src/alm/setup.ts';
+import type { AlmIteration, AlmLoopState, AlmSummary, BackendInfo, Checkpoint, RnnWeights, RunConfig, Standardization } from 'alm-rnn';
+import type { CsvFile } from 'alm-rnn/datasets';
 
 /** Where the sweeps run. */
 export type BackendChoice = 'webgpu' | 'cpu';
 
 /** A CSV file chosen in the page, carried with a run so the worker (and a resume) can load it. */
-export interface CsvSource {
-  name: string;
-  text: string;
-}
+export type CsvSource = CsvFile;
 
 /** Page → worker. */
 export type ToWorker =
@@ -37,6 +30,7 @@ export interface RunProblemInfo {
   n: number;
   m: number;
   r: number;
+  inputNames: string[];
   targetNames: string[];
   /** Targets of the whole series (T×m), for the fit plot. */
   y: Float64Array;

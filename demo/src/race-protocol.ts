@@ -1,10 +1,7 @@
 // The messages between the page and the race's workers. A race runs N ALM trials (one batch on
 // WebGPU, or slices of them over several CPU workers) and the chosen gradient baselines (in a
 // worker of their own), on the same data set; the page draws them all on the same axes.
-import type { AlmIteration, BackendInfo, BaselineStop, EpochReport, Method, RnnWeights, Standardization } from 'alm-rnn';
-// Gaps of the public API: the engine's summary type and the CLI's RunConfig.
-import type { AlmSummary } from '../../src/alm/alm.ts';
-import type { RunConfig } from '../../src/alm/setup.ts';
+import type { AlmIteration, AlmSummary, BackendInfo, BaselineStop, EpochReport, Method, RnnWeights, RunConfig, Standardization } from 'alm-rnn';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 
 /** One ALM trial of a race: its index in the race's grid and its run description. */
@@ -70,7 +67,7 @@ export interface RaceTrialResult {
 
 /** Race worker → page. */
 export type FromRaceWorker =
-  | { type: 'alm-started'; backend: BackendInfo; T: number; T1: number; m: number; targetNames: string[]; activation: string }
+  | { type: 'alm-started'; backend: BackendInfo; T: number; T1: number; m: number; inputNames: string[]; targetNames: string[]; activation: string }
   /** Each trial's TrainErr at its initial weights (sweep 0, second 0), where every curve starts. */
   | { type: 'alm-initial'; trainErr: { trial: number; value: number }[] }
   | { type: 'alm-sweeps'; k: number; done: number }

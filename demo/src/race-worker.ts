@@ -5,21 +5,11 @@
 // Pause holds the ALM trials between batches of sweeps (runAlmBatch's pauseGate) and the
 // baselines about every 50 ms (trainBaseline's pauseGate); stop ends
 // every job at its next batch or epoch boundary.
-import { runAlmBatch, summarizeResult, type AlmRunOptions, type AlmTrial } from '../../src/alm/alm.ts';
-import { lowestScore, selectOnValidation } from '../../src/alm/selection.ts';
-import { prepareRun, type RunConfig } from '../../src/alm/setup.ts';
-import type { BcdBackend } from '../../src/backends/backend.ts';
-import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { createWebGpuBatchBackend } from '../../src/backends/webgpu/index.ts';
-import type { Method } from '../../src/baselines/optimizers.ts';
-import { trainBaseline, type BaselineOptions } from '../../src/baselines/train.ts';
-import { UserInputError } from '../../src/errors.ts';
-import { formatActivation } from '../../src/problem/activations.ts';
-import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
-import { evaluate, forward } from '../../src/problem/model.ts';
-import type { Problem, RnnWeights } from '../../src/problem/types.ts';
-import { validationProblem } from '../../src/problem/validation.ts';
-import { baselineGrid } from '../../src/experiments/settings.ts';
+import {
+  baselineGrid, createBackend, formatActivation, lowestScore, modelFromWeights, parseActivation, trainBaselineRun, trainRuns, UserInputError, type BcdBackend,
+  type Method, type PreparedRun, type RunConfig,
+} from 'alm-rnn';
+import { prepareDataset, type LoadedDataset } from 'alm-rnn/datasets';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 import { PauseGate } from './pause-gate.ts';
 import type { FromRaceWorker, RaceTrial, RaceTrialResult, ToRaceWorker } from './race-protocol.ts';
@@ -71,76 +61,65 @@ async function guarded(job: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Loads a trial's data set as the CLI does: each seed draws its own synthetic series. */
+/** Each trial's data set as the CLI prepares it: each seed draws its own synthetic series. */
 const datasets = new Map<string, LoadedDataset>();
 function loadData(config: RunConfig, csv: CsvSource | undefined): LoadedDataset {
-  const options = { seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize };
-  const key = JSON.stringify([config.dataset, options]);
+  const key = JSON.stringify([config.dataset, config.seed, config.targets, config.trainFraction, config.standardize, config.csv]);
   let loaded = datasets.get(key);
   if (!loaded) {
-    loaded = csv ? loadDatasetFromCsvText(csv.text, csv.name, options) : loadDataset(config.dataset, options);
+    loaded = prepareDataset(config, csv);
     datasets.set(key, loaded);
   }
   return loaded;
 }
 
-async function createBackend(choice: BackendChoice): Promise<BcdBackend> {
-  if (choice === 'cpu') return createCpuBackend();
-  return createWebGpuBatchBackend();
+function prepared(configs: readonly RunConfig[], csv: CsvSource | undefined): PreparedRun[] {
+  return configs.map((config) => ({ config, data: loadData(config, csv) }));
 }
 
-function almTrials(trials: RaceTrial[], csv: CsvSource | undefined): { trials: AlmTrial[]; problems: Problem[] } {
-  const prepared = trials.map((t) => prepareRun(t.config, loadData(t.config, csv)));
-  return {
-    trials: prepared.map((p, i) => ({ problem: p.problem, params: trials[i].config.params, initial: p.initial })),
-    problems: prepared.map((p) => p.problem),
-  };
+/** The backend asked for, computing in this worker (the race spreads its trials over workers itself). */
+function openBackend(choice: BackendChoice): Promise<BcdBackend> {
+  return createBackend(choice === 'cpu' ? { backend: 'cpu', workers: 0 } : { backend: 'webgpu' });
+}
+
+/** Predictions over a run's whole series (T×m, in the standardised units it trained in). */
+function predictions(run: PreparedRun, weights: Parameters<typeof modelFromWeights>[0]): Float64Array {
+  return modelFromWeights(weights, run.config.activation).predict(run.data.series.x);
 }
 
 async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<void> {
-  const { trials: almBatch, problems } = almTrials(msg.trials, msg.csv);
-  const backend = await createBackend(msg.backend);
+  const runs = prepared(msg.trials.map((t) => t.config), msg.csv);
+  const backend = await openBackend(msg.backend);
   try {
-    const p0 = problems[0];
+    const { series, T1 } = runs[0].data;
     post({
-      type: 'alm-started', backend: backend.info, T: p0.series.T, T1: p0.T1, m: p0.series.m,
-      targetNames: p0.series.targetNames, activation: formatActivation(p0.activation),
+      type: 'alm-started', backend: backend.info, T: series.T, T1, m: series.m,
+      inputNames: series.inputNames, targetNames: series.targetNames, activation: formatActivation(parseActivation(msg.trials[0].config.activation)),
     });
-    const testHidden = msg.trials[0].config.testHidden;
-    // On the problem each trial is trained on (the fit part when selecting), as its iterations report TrainErr.
-    const trained = msg.validationSteps !== undefined ? almBatch.map((t) => validationProblem(t.problem, msg.validationSteps!)) : problems;
-    post({ type: 'alm-initial', trainErr: almBatch.map((t, i) => ({ trial: msg.trials[i].index, value: evaluate(t.initial, trained[i], testHidden).trainErr })) });
-    const options: AlmRunOptions = {
+    const results = await trainRuns(runs, {
+      backend,
+      validationSteps: msg.validationSteps,
       signal: controller.signal,
       pauseGate: gate.wait,
-      testHidden,
+      onStart: (initial) => post({ type: 'alm-initial', trainErr: initial.map((value, i) => ({ trial: msg.trials[i].index, value })) }),
       onSweeps: (k, done) => post({ type: 'alm-sweeps', k, done }),
       onIteration: (it, i) => post({ type: 'alm-iteration', trial: msg.trials[i].index, it }),
-    };
-    let results;
-    let scores: number[] | undefined;
-    if (msg.validationSteps !== undefined) {
-      const selection = await selectOnValidation(backend, almBatch, msg.validationSteps, options);
-      results = selection.fits;
-      scores = selection.scores;
-    } else {
-      results = await runAlmBatch(backend, almBatch, options);
-    }
+    });
     const transfer: Transferable[] = [];
     const out: RaceTrialResult[] = results.map((r, i) => {
-      const problem = problems[i];
-      const { yHat } = forward(r.weights, problem.activation, problem.series.x, problem.series.T);
-      const y = problem.series.y.slice();
+      const { weights, valErr, failure, ...summary } = r;
+      const yHat = predictions(runs[i], weights);
+      const y = runs[i].data.series.y.slice();
       transfer.push(yHat.buffer, y.buffer);
       return {
         index: msg.trials[i].index,
-        summary: summarizeResult(r),
-        ...(scores ? { valErr: scores[i] } : {}),
-        weights: r.weights,
+        summary,
+        ...(valErr !== undefined ? { valErr } : {}),
+        weights,
         yHat,
         y,
-        standardization: problem.standardization,
-        ...(r.loopState.failure ? { failure: r.loopState.failure.message } : {}),
+        standardization: runs[i].data.standardization,
+        ...(failure !== undefined ? { failure } : {}),
       };
     });
     post({ type: 'alm-done', results: out }, transfer);
@@ -149,9 +128,10 @@ async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<v
   }
 }
 
-function baselineOptions(method: Method, problem: Problem, lr: number, clip: number, epochs: number, sgdBatch: number, initial: RnnWeights, seed: number): BaselineOptions {
+/** A baseline's options as the race sets them: the clipping norm for gdc, the mini-batch for sgd. */
+function baselineSettings(method: Method, lr: number, clip: number, epochs: number, sgdBatch: number) {
   return {
-    problem, method, lr, epochs, initialWeights: initial, seed, testHidden: 'carry',
+    method, learningRate: lr, epochs,
     ...(method === 'gdc' ? { clip } : {}),
     ...(method === 'sgd' ? { batch: sgdBatch } : {}),
     signal: controller.signal,
@@ -160,9 +140,7 @@ function baselineOptions(method: Method, problem: Problem, lr: number, clip: num
 }
 
 async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): Promise<void> {
-  const { problem, initial } = prepareRun(msg.config, loadData(msg.config, msg.csv));
-  const testHidden = msg.config.testHidden;
-  const seed = msg.config.seed;
+  const [run] = prepared([msg.config], msg.csv);
   for (const method of msg.methods) {
     if (controller.signal.aborted) break;
     let lr: number;
@@ -170,14 +148,12 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
     const choice = msg.learningRate;
     if (choice.select) {
       // The experiments' selection: every grid point trained on the fit part, scored by its error on the validation part.
-      const fit = validationProblem(problem, msg.validationSteps);
       const grid = baselineGrid({ lrGrid: choice.grid, clipGrid: choice.clipGrid }, method);
       const scores: number[] = [];
       for (const [j, cand] of grid.entries()) {
         if (controller.signal.aborted) break;
-        const res = await trainBaseline({ ...baselineOptions(method, fit, cand.lr, cand.clip ?? 1, msg.epochs, msg.sgdBatch, initial, seed), testHidden });
-        const score = res.history[res.history.length - 1].testErr;
-        scores.push(res.stopped === 'diverged' || !Number.isFinite(score) ? Infinity : score);
+        const res = await trainBaselineRun(run, { ...baselineSettings(method, cand.lr, cand.clip ?? 1, msg.epochs, msg.sgdBatch), validationSteps: msg.validationSteps });
+        scores.push(res.valErr!);
         post({ type: 'baseline-candidate', method, lr: cand.lr, clip: cand.clip, valErr: scores[j], done: j + 1, total: grid.length });
       }
       if (controller.signal.aborted) break;
@@ -189,13 +165,12 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
       clip = method === 'gdc' ? choice.clip : undefined;
     }
     post({ type: 'baseline-started', method, lr, ...(clip !== undefined ? { clip } : {}), selected: choice.select });
-    const res = await trainBaseline({
-      ...baselineOptions(method, problem, lr, clip ?? 1, msg.epochs, msg.sgdBatch, initial, seed),
-      testHidden,
+    const res = await trainBaselineRun(run, {
+      ...baselineSettings(method, lr, clip ?? 1, msg.epochs, msg.sgdBatch),
       onEpoch: (report) => post({ type: 'baseline-epoch', method, report }),
     });
-    const { yHat } = forward(res.weights, problem.activation, problem.series.x, problem.series.T);
-    post({ type: 'baseline-done', method, stopped: res.stopped, weights: res.weights, yHat }, [yHat.buffer]);
+    const yHat = predictions(run, res.weights);
+    post({ type: 'baseline-done', method, stopped: res.stopReason, weights: res.weights, yHat }, [yHat.buffer]);
   }
   post({ type: 'baselines-done' });
 }
@@ -207,14 +182,17 @@ async function probe(msg: Extract<ToRaceWorker, { type: 'probe' }>): Promise<voi
   let sweepSeconds = NaN;
   let outerOverheadSeconds = NaN;
   if (msg.trials.length > 0) {
-    const { trials: almBatch } = almTrials(msg.trials, msg.csv);
     const sweeps = Math.max(2, msg.sweeps);
-    const probeTrials = almBatch.map((t) => ({ ...t, params: { ...t.params, outer: 1, inner: sweeps, checkEvery: 1, innerStop: 'cap' as const } }));
-    const backend = await createBackend(msg.backend);
+    const runs = prepared(
+      msg.trials.map((t) => ({ ...t.config, params: { ...t.config.params, outer: 1, inner: sweeps, checkEvery: 1, innerStop: 'cap' as const } })),
+      msg.csv,
+    );
+    const backend = await openBackend(msg.backend);
     info = backend.info;
     const stamps: number[] = [];
     try {
-      await runAlmBatch(backend, probeTrials, {
+      await trainRuns(runs, {
+        backend,
         signal: controller.signal,
         onLoaded: (s) => { loadSeconds = s; },
         onSweeps: () => stamps.push(performance.now()),
@@ -229,10 +207,10 @@ async function probe(msg: Extract<ToRaceWorker, { type: 'probe' }>): Promise<voi
   }
   const epochSeconds: Partial<Record<Method, number>> = {};
   if (msg.baselines) {
-    const { problem, initial } = prepareRun(msg.baselines.config, loadData(msg.baselines.config, msg.csv));
+    const [run] = prepared([msg.baselines.config], msg.csv);
     for (const method of msg.baselines.methods) {
       if (controller.signal.aborted) break;
-      const res = await trainBaseline({ ...baselineOptions(method, problem, 1e-3, 1, 4, msg.baselines.sgdBatch, initial, 1), testHidden: 'carry' });
+      const res = await trainBaselineRun(run, { ...baselineSettings(method, 1e-3, 1, 4, msg.baselines.sgdBatch) });
       const h = res.history;
       // Epoch 0 is the evaluation of the initial weights, epoch 1 the first use: epochs 2…4 are timed.
       epochSeconds[method] = h.length >= 3 ? (h[h.length - 1].seconds - h[1].seconds) / (h.length - 2) : h[h.length - 1].seconds;

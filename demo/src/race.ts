@@ -5,13 +5,10 @@
 // the one chosen on the validation split (then retrained on the whole training part, as
 // `alm-rnn train --select validation` does), or the one with the lowest TrainErr.
 import uPlot from 'uplot';
-import type { AlmIteration, BackendInfo, BaselineStop, EpochReport, Method, RnnWeights } from 'alm-rnn';
-// Gaps of the public API: the selection rule, the CLI's RunConfig and model file names, the
-// experiments' presets, and the default validation split.
-import { lowestScore } from '../../src/alm/selection.ts';
-import { trialFileName, type RunConfig } from '../../src/alm/setup.ts';
-import { presetSettings } from '../../src/experiments/settings.ts';
-import { defaultValidationSteps } from '../../src/problem/validation.ts';
+import {
+  defaultValidationSteps, lowestScore, presetSettings, trialFileName, type AlmIteration, type BackendInfo, type BaselineStop, type EpochReport, type Method,
+  type RnnWeights, type RunConfig,
+} from 'alm-rnn';
 import { download, modelFileText, slug } from './exports.ts';
 import type { RaceSettings } from './form.ts';
 import { fmt, fmtSeconds, shortName } from './format.ts';
@@ -176,6 +173,8 @@ export class RaceSession {
   private T1 = 0;
   private m = 1;
   private targetName = '';
+  /** The data's column names, written into the exported model files as the CLI writes them. */
+  private columns: { inputNames: string[]; targetNames: string[] } = { inputNames: [], targetNames: [] };
   private shown: Shown | null = null;
   private readonly startedAt = performance.now();
   private readonly select: boolean;
@@ -284,6 +283,7 @@ export class RaceSession {
         this.T1 = msg.T1;
         this.m = msg.m;
         this.targetName = msg.targetNames[0] ?? '';
+        this.columns = { inputNames: msg.inputNames, targetNames: msg.targetNames };
         break;
       case 'alm-initial':
         for (const { trial, value } of msg.trainErr) {
@@ -597,14 +597,14 @@ export class RaceSession {
     const best = this.bestTrial();
     const r = this.chosenResult ?? (this.select ? null : this.results.get(best));
     if (!r) return null;
-    return { name: `alm-rnn-model-${slug(this.input.trials[0].dataset)}-${trialFileName(this.trials[best].config)}.json`, text: modelFileText(r.weights, this.activation, r.standardization) };
+    return { name: `alm-rnn-model-${slug(this.input.trials[0].dataset)}-${trialFileName(this.trials[best].config)}.json`, text: modelFileText(r.weights, this.activation, { standardization: r.standardization, ...this.columns }) };
   }
 
   /** Every trial's model, named as `alm-rnn train --out DIR/` names them. */
   allModels(): { name: string; text: string }[] {
     return this.trials.flatMap((t) => {
       const r = this.results.get(t.index);
-      return r ? [{ name: `${trialFileName(t.config)}.json`, text: modelFileText(r.weights, this.activation, r.standardization) }] : [];
+      return r ? [{ name: `${trialFileName(t.config)}.json`, text: modelFileText(r.weights, this.activation, { standardization: r.standardization, ...this.columns }) }] : [];
     });
   }
 

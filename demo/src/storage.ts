@@ -1,7 +1,6 @@
 // The last run's checkpoint in IndexedDB (works in the page and in the worker), so a run can be
 // continued after a reload. One record: the latest completed outer iterate of the latest run.
-// A gap of the public API: the CLI's checkpoint format (train()'s checkpoints are opaque JSON text).
-import type { Checkpoint } from '../../src/alm/checkpoint.ts';
+import type { Checkpoint } from 'alm-rnn';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 
 /** What is kept of a run in browser storage. */

@@ -2,18 +2,9 @@
 // seed=1-4, init=he,lecun, tau=0.3,1, outer=, inner=, backend=, …) plus baselines=adam,gd,
 // epochs=, lr=, select=validation and autostart=1, so that a link reproduces a run. Only a
 // built-in data set can travel in a link (a CSV file stays on the visitor's machine).
-import { METHODS } from 'alm-rnn';
-import { DATASET_NAMES, type DatasetName } from 'alm-rnn/datasets';
-// Gaps of the public API: activation and list parsing with the CLI's messages, and the
-// parameter defaults of a data set (the paper's presets).
-import { parseActivation } from '../../src/problem/activations.ts';
-import { parseListValues } from '../../src/lists.ts';
-import { paramsFor } from '../../src/alm/params.ts';
+import { METHODS, paramsFor, parseActivation, parseListValues } from 'alm-rnn';
+import { isDatasetName } from 'alm-rnn/datasets';
 import { DEMO_CHECK_EVERY, datasetInfo, formatNumber, type SettingsForm } from './form.ts';
-
-function isDatasetName(name: string): name is DatasetName {
-  return (DATASET_NAMES as readonly string[]).includes(name);
-}
 
 /** CLI flag name → the ALM parameter field it sets (the names that differ are the CLI's kebab-case ones). */
 const PARAM_FLAGS: Record<string, string> = {

@@ -2,14 +2,11 @@
 // backend) and trains through the package's public API, train() from 'alm-rnn', reporting every
 // step to the page, so the page never blocks. Pause and stop go through the TrainingRun; after
 // every outer iteration the whole state is saved to IndexedDB for a resume after a reload.
-import { createBackend, train, UserInputError, type ActivationOption, type BcdBackend, type Model, type TrainingRun, type TrainResult, type IterationReport } from 'alm-rnn';
-// Gaps of the public API (see demo/README.md): the page stores and exports the CLI's checkpoint
-// format (a RunConfig naming the data set, which `alm-rnn train --resume` reads), while train()'s
-// checkpoints are opaque JSON text; and the page plots the problem as the CLI prepares it
-// (split and standardised), which the API builds only inside train().
-import { checkpointFromJson, checkpointToJson, type Checkpoint } from '../../src/alm/checkpoint.ts';
-import type { RunConfig } from '../../src/alm/setup.ts';
-import { loadDataset, loadDatasetFromCsvText, type LoadedDataset } from '../../src/problem/datasets.ts';
+import {
+  checkpointFromJson, checkpointToJson, createBackend, train, UserInputError, type ActivationOption, type BcdBackend, type Checkpoint, type Model,
+  type TrainingRun, type TrainResult, type IterationReport,
+} from 'alm-rnn';
+import { prepareDataset } from 'alm-rnn/datasets';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { hasStorage, saveRun } from './storage.ts';
 
@@ -77,12 +74,6 @@ scope.onmessage = (ev) => {
   }
 };
 
-/** Loads the run's data set the way the CLI does (a registered name, or the CSV text the page sent). */
-function loadData(config: RunConfig, csv: { name: string; text: string } | undefined): LoadedDataset {
-  const options = { seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize, csv: config.csv };
-  return csv ? loadDatasetFromCsvText(csv.text, csv.name, options) : loadDataset(config.dataset, options);
-}
-
 /** The backend asked for; WebGPU falls back to the CPU (with a notice) when no adapter can be had. */
 async function openBackend(choice: 'webgpu' | 'cpu'): Promise<BcdBackend> {
   if (choice === 'cpu') return createBackend({ backend: 'cpu', workers: 0 });
@@ -103,7 +94,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let backend: BcdBackend | null = null;
   try {
     const { config, csv, resume } = msg;
-    const loaded = loadData(config, csv);
+    // The data set as the CLI prepares it (a registered name, or the CSV text the page sent).
+    const loaded = prepareDataset(config, csv);
     const { series, T1 } = loaded;
     const r = config.hidden ?? loaded.defaults.r;
     if (resume && resume.state.h.length !== T1 * resume.initial.r) {
@@ -116,7 +108,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     let latest: Model | null = null;
     let latestK = 0;
     const p = config.params;
-    // The series comes split and standardised as the CLI does it (loadData), so train() takes it
+    // The series comes split and standardised as the CLI does it (prepareDataset), so train() takes it
     // as it is: the same problem, and the same checkpoints, as `alm-rnn train`.
     const options = {
       inputs: series.x,
@@ -170,6 +162,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       backend: backend.info,
       problem: {
         T: series.T, T1, n: series.n, m: series.m, r,
+        inputNames: series.inputNames,
         targetNames: series.targetNames,
         y: series.y.slice(),
         activation: config.activation,

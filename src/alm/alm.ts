@@ -12,29 +12,10 @@ import type { Problem, RnnWeights } from '../problem/types.ts';
 import { initialEarlyStop, recordEvaluation, type EarlyStopRule, type EarlyStopState } from '../problem/early-stop.ts';
 import { lambdasFor, validateParams, type AlmParams } from './params.ts';
 import type { AlmIteration, StopReason } from './iteration.ts';
+import type { AlmLoopState, AlmSummary } from './loop-state.ts';
 
 export type { AlmIteration, StopReason } from './iteration.ts';
-
-/** The orchestrator's own state after a completed outer iteration: with the backend state, a full checkpoint. */
-export interface AlmLoopState {
-  /** Outer iterations completed. */
-  k: number;
-  gamma: number;
-  eps: number;
-  /** max(||C1||, ||C2||) of the last iterate, for the decrease test (3.8). */
-  prevViolation: number;
-  /** L of the last iterate with the current multipliers and γ, for the warm-start test. */
-  lastLagrangian: number;
-  sweeps: number;
-  seconds: number;
-  history: AlmIteration[];
-  /** Set when this trial's run ended before the batch's (it converged, made no progress, or failed); absent while it runs. */
-  stopReason?: StopReason;
-  /** Why it failed, and its last completed iterate's weights (its backend state was reset to s^0). */
-  failure?: { message: string; weights: RnnWeights };
-  /** With AlmRunOptions.earlyStop: the rule's state (stoppedAt set when it ended the run, stopReason `no-progress`). */
-  earlyStop?: EarlyStopState;
-}
+export type { AlmLoopState, AlmSummary } from './loop-state.ts';
 
 /** The relative improvement of FeasVio or TrainErr that counts as progress for `patience`. */
 export const PROGRESS_TOLERANCE = 1e-6;
@@ -71,12 +52,6 @@ export interface AlmResult {
   /** The loop state after the last completed outer iteration (for checkpoints). */
   loopState: AlmLoopState;
 }
-
-/** The scalars of an AlmResult that every front end reports. */
-export type AlmSummary = Pick<AlmResult, 'trainErr' | 'testErr' | 'feasVio' | 'outerIterations' | 'sweeps' | 'seconds' | 'stopReason'> & {
-  /** γ after the last completed outer iteration. */
-  gamma: number;
-};
 
 /** The reported scalars of a result. */
 export function summarizeResult(result: AlmResult): AlmSummary {

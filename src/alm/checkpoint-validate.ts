@@ -9,7 +9,7 @@ import { parseActivation } from '../problem/activations.ts';
 import { INITIALIZERS } from '../problem/init.ts';
 import type { EarlyStopState } from '../problem/early-stop.ts';
 import type { RnnWeights } from '../problem/types.ts';
-import type { AlmLoopState } from './alm.ts';
+import type { AlmLoopState } from './loop-state.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { validateParams, type AlmParams } from './params.ts';
 import type { RunConfig } from './setup.ts';

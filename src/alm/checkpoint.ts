@@ -6,7 +6,7 @@
 import type { BcdState } from '../backends/backend.ts';
 import { DataError } from '../errors.ts';
 import type { RnnWeights } from '../problem/types.ts';
-import type { AlmLoopState } from './alm.ts';
+import type { AlmLoopState } from './loop-state.ts';
 import { validateTrialCheckpoint } from './checkpoint-validate.ts';
 import type { RunConfig } from './setup.ts';
 
@@ -17,10 +17,13 @@ export const BATCH_CHECKPOINT_FORMAT = 'alm-rnn/checkpoint@2';
 
 /** Everything needed to continue one trial's run. */
 export interface Checkpoint {
+  /** The run's description (it names its data set, so the CLI can load it again). */
   config: RunConfig;
   /** The weights s^0 was built from. */
   initial: RnnWeights;
+  /** The outer loop's state after the last completed outer iteration. */
   loop: AlmLoopState;
+  /** The iterate: weights, auxiliary variables and multipliers. */
   state: BcdState;
 }
 

@@ -15,18 +15,25 @@ import { validateHidden, validateParams, type AlmParams } from './params.ts';
 export interface RunConfig {
   /** A registered data set name or a CSV path. */
   dataset: string;
+  /** Target columns of a CSV data set (default: its last column). */
   targets?: string[];
   /** Hidden size r; the data set's default when absent. */
   hidden?: number;
   /** "relu", "leaky:ω" or "elu". */
   activation: string;
+  /** The initialiser of the weights (seeded from `seed`). */
   init: Initializer;
+  /** Seed of the initial weights, and of a synthetic data set's series. */
   seed: number;
+  /** Share of the steps trained on; the data set's default when absent. */
   trainFraction?: number;
+  /** Standardisation: over the whole series (the paper), the training part, or none. */
   standardize: StandardizeChoice;
   /** How a CSV file is read (separator, missing values); absent: detected, and missing values refused. */
   csv?: LoadDatasetOptions['csv'];
+  /** How TestErr's hidden state starts: carried on from training, or reset to 0. */
   testHidden: TestHidden;
+  /** The method's parameters, every one of them. */
   params: AlmParams;
   /** Early stopping's settings (src/problem/early-stop.ts), when the run stops on a validation split. */
   earlyStop?: { validationSteps: number; patience: number; minDelta: number; warmupEvals: number; restore: 'retrain' | 'best' };
@@ -98,8 +105,11 @@ export function describeProblem(problem: Problem): string {
 
 /** The listed values a grid of trials is the product of (CLI: --init, --tau, --seed; the page: the same fields). */
 export interface TrialLists {
+  /** Initialisers (`--init he,lecun`). */
   inits: Initializer[];
+  /** Values of τ (`--tau 0.3,1`). */
   taus: number[];
+  /** Seeds (`--seed 1-4`). */
   seeds: number[];
 }
 

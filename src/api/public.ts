@@ -32,3 +32,6 @@ export { MODEL_FORMAT } from '../problem/model-file.ts';
 export type { ModelFileJson, ModelColumns } from '../problem/model-file.ts';
 export type { TfjsArtifacts, TfjsExportOptions, TfjsModelJson, TfjsWeightSpec } from '../baselines/tfjs-export.ts';
 export type { BcdBackend, BackendInfo } from '../backends/backend.ts';
+// For front ends that take the command line's settings and write its files (the demo page).
+export * from './settings.ts';
+export * from './runs.ts';

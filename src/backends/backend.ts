@@ -33,10 +33,15 @@ export interface BcdProblem {
 
 /** The full iterate of the method: weights, auxiliary variables and multipliers (all T×r time-major). */
 export interface BcdState {
+  /** The weights w (A, W, V, b, c). */
   weights: RnnWeights;
+  /** Hidden states h. */
   h: Float64Array;
+  /** Pre-activations u. */
   u: Float64Array;
+  /** Multipliers ξ of C1 = u − Ψ(h)w. */
   xi: Float64Array;
+  /** Multipliers ζ of C2 = h − σ(u). */
   zeta: Float64Array;
 }
 

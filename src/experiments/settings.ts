@@ -5,7 +5,7 @@
 // be resumed and a table traced back to exactly what made it.
 import { paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../baselines/optimizers.ts';
-import { BASELINE_LOSSES, type BaselineLoss } from '../baselines/train.ts';
+import { BASELINE_LOSSES, type BaselineLoss } from '../baselines/report.ts';
 import { ParameterError, UserInputError } from '../errors.ts';
 import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
@@ -40,6 +40,7 @@ export const PAPER_CLIP_GRID: readonly number[] = Object.freeze([0.5, 1, 1.5, 2,
 export interface ExperimentSettings {
   /** ALM caps: outer iterations × inner sweeps. */
   outer: number;
+  /** ALM cap: inner sweeps per outer iteration. */
   inner: number;
   /** Epochs of every gradient baseline (the paper: 500, 5000, 1000). */
   epochs: number;
@@ -49,7 +50,9 @@ export interface ExperimentSettings {
   repeats: number;
   /** Seeds per grid point when selecting hyperparameters on the validation split. */
   selectRepeats: number;
+  /** Learning rates the baselines' selection tries. */
   lrGrid: number[];
+  /** Clipping norms GDC's selection tries (× every learning rate). */
   clipGrid: number[];
 }
 
@@ -83,11 +86,19 @@ export function presetSettings(dataset: string, preset: PresetName): ExperimentS
   };
 }
 
+/** One point of a baseline's learning-rate grid. */
+export interface BaselineCandidate {
+  /** Learning rate. */
+  lr: number;
+  /** Clipping norm (gdc only). */
+  clip?: number;
+}
+
 /**
  * The grid of one baseline: every learning rate, and for GDC every learning rate × clipping
  * norm (the experiments' selection, and the page's, which has no spec).
  */
-export function baselineGrid(grids: { lrGrid: readonly number[]; clipGrid: readonly number[] }, method: BaselineMethod): { lr: number; clip?: number }[] {
+export function baselineGrid(grids: { lrGrid: readonly number[]; clipGrid: readonly number[] }, method: BaselineMethod): BaselineCandidate[] {
   const { lrGrid, clipGrid } = grids;
   return method === 'gdc' ? lrGrid.flatMap((lr) => clipGrid.map((clip) => ({ lr, clip }))) : lrGrid.map((lr) => ({ lr }));
 }

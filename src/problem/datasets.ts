@@ -10,7 +10,9 @@ import type { Series, Standardization } from './types.ts';
 
 /** Defaults and facts about a data set, for front ends to fill their parameters from. */
 export interface DatasetInfo {
+  /** The data set's name (a file name for a CSV file). */
   name: string;
+  /** One line describing it. */
   description: string;
   /** Default hidden size r. */
   r: number;
@@ -42,10 +44,13 @@ export interface LoadDatasetOptions {
 
 /** A loaded, split and (optionally) standardised data set. */
 export interface LoadedDataset {
+  /** The series, standardised when asked. */
   series: Series;
+  /** Steps of the training part (the rest is the test part). */
   T1: number;
   /** Present when the series was standardised here. */
   standardization?: Standardization;
+  /** The data set's defaults (hidden size, split, τ). */
   defaults: DatasetInfo;
   /** For CSV data: what became of the file's columns and missing values. */
   csv?: CsvReport;

@@ -5,15 +5,21 @@ import { UserInputError } from '../errors.ts';
 
 /** The shape that sizes a run: training steps T, inputs n, targets m, hidden units r. */
 export interface RunShape {
+  /** Training steps. */
   T: number;
+  /** Inputs. */
   n: number;
+  /** Targets. */
   m: number;
+  /** Hidden units. */
   r: number;
 }
 
 /** An estimate: total bytes, and the longest single array (values), which a typed array caps. */
 export interface MemoryEstimate {
+  /** Bytes in all. */
   bytes: number;
+  /** Values in the longest single array. */
   largestArray: number;
 }
 

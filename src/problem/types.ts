@@ -17,14 +17,19 @@ export type Activation =
 
 /** A multivariate time series: T steps of n inputs and m targets, time-major. */
 export interface Series {
+  /** Steps. */
   T: number;
+  /** Input columns. */
   n: number;
+  /** Target columns. */
   m: number;
   /** Inputs, T×n row-major: x[t*n + j] is input j at step t+1. */
   x: Float64Array;
   /** Targets, T×m row-major. */
   y: Float64Array;
+  /** Names of the input columns. */
   inputNames: string[];
+  /** Names of the target columns. */
   targetNames: string[];
   /** Optional per-step labels (the CSV's date/time column). */
   labels?: string[];
