@@ -36,7 +36,18 @@ export interface RunConfig {
   /** The method's parameters, every one of them. */
   params: AlmParams;
   /** Early stopping's settings (src/problem/early-stop.ts), when the run stops on a validation split. */
-  earlyStop?: { validationSteps: number; patience: number; minDelta: number; warmupEvals: number; restore: 'retrain' | 'best' };
+  earlyStop?: {
+    /** V: the last V steps of the training part score the validation error. */
+    validationSteps: number;
+    /** Evaluations without an improvement (after the warm-up) that end the run. */
+    patience: number;
+    /** The relative improvement that counts as one. */
+    minDelta: number;
+    /** Evaluations before patience starts counting. */
+    warmupEvals: number;
+    /** Retrain for k* on the whole training part, or keep the best iterate. */
+    restore: 'retrain' | 'best';
+  };
 }
 
 /** The prime modulus of initSeed's map: 2³¹ − 1. */
