@@ -214,6 +214,8 @@ export async function benchMain(argv: string[], log: (line: string) => void = (s
     baselineFor: (d) => baselineFor(d, args.experiment, log),
     log,
     loadAverage: () => os.loadavg()[0],
+    // bench/main.ts exits when the report is written, so a device left compiling costs nothing.
+    leaveDeadDevice: true,
     source: sourceState(),
   });
   const files = await writeBenchOutputs(rep, args.out);

@@ -11,6 +11,7 @@ import {
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
 import { acquireGpu as acquireBrowserGpu } from './backends/webgpu/device.ts';
+import type { AcquireOptions } from './backends/webgpu/device.ts';
 import { acquireGpuWith, type AcquiredGpuDevice, type GpuAcquireOptions } from './api/gpu.ts';
 import { browserPlatform } from './platform/browser.ts';
 
@@ -64,5 +65,6 @@ export function createBackend(options: BackendOptions = {}): Promise<BcdBackend>
  * when done. Throws GpuUnavailableError, with one line saying why and what to do, when there is none.
  */
 export function acquireGpu(options: GpuAcquireOptions = {}): Promise<AcquiredGpuDevice> {
-  return acquireGpuWith(acquireBrowserGpu, options, false);
+  // The options were checked; WebGPU's own types stay out of the public declarations.
+  return acquireGpuWith((o) => acquireBrowserGpu(o as AcquireOptions), options, false);
 }

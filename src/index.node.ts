@@ -16,7 +16,8 @@ import {
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
-import { acquireGpu as acquireNodeGpu } from './backends/webgpu/node-gpu.ts';
+import { acquireGpu as acquireNodeGpu } from './backends/webgpu/node-gpu.ts'
+import type { AcquireOptions } from './backends/webgpu/device.ts';
 import { acquireGpuWith, type AcquiredGpuDevice, type NodeGpuAcquireOptions } from './api/gpu.ts';
 import { nodePlatform } from './platform/node.ts';
 
@@ -70,5 +71,6 @@ export function createBackend(options: BackendOptions = {}): Promise<BcdBackend>
  * when done. Throws GpuUnavailableError, with one line saying why and what to do, when there is none.
  */
 export function acquireGpu(options: NodeGpuAcquireOptions = {}): Promise<AcquiredGpuDevice> {
-  return acquireGpuWith(acquireNodeGpu, options, true);
+  // The options were checked; WebGPU's own types stay out of the public declarations.
+  return acquireGpuWith((o) => acquireNodeGpu(o as AcquireOptions), options, true);
 }

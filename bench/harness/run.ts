@@ -33,6 +33,12 @@ export interface HarnessEnv {
   log: (line: string) => void;
   /** The machine's 1-minute load average now (Node), for the report. */
   loadAverage?: () => number;
+  /**
+   * Node: when the WebGPU set-up ran out of time, leave the device alone rather than destroy it:
+   * Dawn's destroy() blocks the thread until the pipeline compilation in flight ends (a minute
+   * or more on a software adapter, with nothing said meanwhile); the caller exits instead.
+   */
+  leaveDeadDevice?: boolean;
   /** The code measured (git commit and changed engine files), when known. */
   source?: { commit: string; dirty: string[] };
 }
@@ -208,13 +214,12 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
     }
   }
 
-  if (gpuDead) {
-    // A load still in flight holds the device, and Dawn's destroy() blocks this thread until the
-    // pipeline compilation it started ends (a minute or more on a software adapter, with nothing
-    // said meanwhile). The device is left to the end of the process instead (bench/main.ts exits).
+  if (gpuDead && env.leaveDeadDevice) {
     log('WebGPU set-up did not finish: the device is left to the end of the process (destroying it would wait for that compilation)');
     for (const k of backends) if (k !== 'webgpu') instances[k]!.dispose();
   } else {
+    // A load still in flight holds the device; destroying it ends that work.
+    if (gpuDead) log('WebGPU set-up did not finish; destroying the device');
     for (const k of backends) instances[k]!.dispose();
     gpu?.release();
   }

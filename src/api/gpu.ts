@@ -3,7 +3,6 @@
 // for optional features such as timestamp queries, or to report what the adapter is. Each entry
 // binds acquireGpu to its runtime (Dawn in Node, navigator.gpu in a browser); the checks and the
 // description of the result live here, once.
-import type { AcquiredGpu, AcquireOptions } from '../backends/webgpu/device.ts';
 import type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
 import { describeAdapter, type GpuDeviceHandle } from './backend.ts';
 import { checkKnownKeys, checkObject, OptionError } from './errors.ts';
@@ -45,12 +44,26 @@ function stringList(option: string, v: unknown): string[] | undefined {
   return v as string[];
 }
 
+/** What a runtime's acquisition gives, typed structurally (the declarations reach no WebGPU type). */
+interface RuntimeGpu {
+  device: object;
+  adapter: { readonly features: Iterable<unknown> };
+  adapterInfo: GpuAdapterSummary;
+}
+
+/** The options a runtime's acquisition takes, once checked. */
+interface RuntimeGpuOptions {
+  powerPreference?: 'high-performance' | 'low-power';
+  optionalFeatures?: string[];
+  dawnFlags?: string[];
+}
+
 /**
  * Checks acquireGpu()'s options and acquires the device with `acquire` (the runtime's).
  * `dawn`: whether the runtime takes Dawn flags (Node).
  */
 export async function acquireGpuWith(
-  acquire: (options: AcquireOptions) => Promise<AcquiredGpu>,
+  acquire: (options: RuntimeGpuOptions) => Promise<RuntimeGpu>,
   options: NodeGpuAcquireOptions,
   dawn: boolean,
 ): Promise<AcquiredGpuDevice> {
@@ -59,7 +72,7 @@ export async function acquireGpuWith(
   if (options.powerPreference !== undefined && !POWER.includes(options.powerPreference as string)) {
     throw new OptionError('powerPreference', options.powerPreference, `must be one of ${POWER.join(', ')}`);
   }
-  const optionalFeatures = stringList('optionalFeatures', options.optionalFeatures) as GPUFeatureName[] | undefined;
+  const optionalFeatures = stringList('optionalFeatures', options.optionalFeatures);
   const dawnFlags = stringList('dawnFlags', options.dawnFlags);
   const { device, adapter, adapterInfo } = await acquire({
     ...(options.powerPreference ? { powerPreference: options.powerPreference } : {}),
@@ -67,7 +80,7 @@ export async function acquireGpuWith(
     ...(dawnFlags ? { dawnFlags } : {}),
   });
   return {
-    device: device as unknown as GpuDeviceHandle,
+    device: device as GpuDeviceHandle,
     adapterInfo,
     adapterFeatures: [...adapter.features].map(String).sort(),
     description: describeAdapter(adapterInfo),
