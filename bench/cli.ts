@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { UserInputError } from '../src/errors.ts';
+import { acquireGpu, createBackend, isSoftwareAdapter, UserInputError } from 'alm-rnn';
 import { bestBaselineFrom, fallbackBaseline, type BaselineChoice } from './harness/end-to-end.ts';
 import { parseBenchArgs, USAGE } from './harness/options.ts';
 import { renderScalingPlots } from './harness/plots.ts';
@@ -16,11 +16,6 @@ import type { BenchReport } from './harness/types.ts';
 import { openBenchGpu } from './harness/gpu.ts';
 import { parseTrialSizes, renderTrialsMarkdown, renderTrialsPlot, runTrialsBench, type TrialsBackendSpec, type TrialsReport } from './harness/trials.ts';
 import { PAPER_DATASETS } from './harness/sizes.ts';
-import { isSoftwareAdapter } from '../src/backends/webgpu/device.ts';
-import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
-import { describeAdapter } from '../src/backends/select.ts';
-import { createWebGpuBatch } from '../src/backends/webgpu/webgpu-backend.ts';
-import { CpuPoolBackend } from '../src/backends/cpu/pool.ts';
 
 /** File names inside --out. */
 export const BENCH_FILES = {
@@ -142,16 +137,16 @@ export async function benchTrialsMain(argv: string[], log: (line: string) => voi
   const notes: string[] = [];
   const backends: TrialsBackendSpec[] = [];
   if (kinds.includes('cpu')) {
-    for (const t of threads) backends.push({ label: `cpu ×${t} thread${t === 1 ? '' : 's'}`, kind: 'cpu', threads: t, create: async () => new CpuPoolBackend(t) });
+    for (const t of threads) backends.push({ label: `cpu ×${t} thread${t === 1 ? '' : 's'}`, kind: 'cpu', threads: t, create: () => createBackend({ backend: 'cpu', workers: t }) });
   }
   let adapter: string | undefined;
   let release = (): void => {};
   if (kinds.includes('webgpu')) {
     try {
       const gpu = await acquireGpu();
-      adapter = describeAdapter(gpu.adapterInfo);
+      adapter = gpu.description;
       release = () => gpu.device.destroy();
-      backends.push({ label: 'webgpu', kind: 'webgpu', create: async () => createWebGpuBatch(gpu.device, { adapterInfo: gpu.adapterInfo }) });
+      backends.push({ label: 'webgpu', kind: 'webgpu', create: () => createBackend({ backend: gpu.device }) });
       if (isSoftwareAdapter(gpu.adapterInfo)) notes.push(`WebGPU runs on a software adapter (${adapter}): its figures show correctness and dispatch counts, not GPU speed.`);
     } catch (e) {
       notes.push(`webgpu left out: ${(e as Error).message}`);
@@ -215,10 +210,12 @@ export async function benchMain(argv: string[], log: (line: string) => void = (s
       const icd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
       const flags = args.dawnFlags.length ? `, flags ${args.dawnFlags.join(' ')}` : '';
       return `node ${process.version}: Dawn (webgpu package)${flags}${icd ? `, Vulkan driver ${icd}` : ''}`;
-    }, { dawnFlags: args.dawnFlags }, acquireGpu),
+    }, args.dawnFlags.length > 0 ? { dawnFlags: args.dawnFlags } : {}),
     baselineFor: (d) => baselineFor(d, args.experiment, log),
     log,
     loadAverage: () => os.loadavg()[0],
+    // bench/main.ts exits when the report is written, so a device left compiling costs nothing.
+    leaveDeadDevice: true,
     source: sourceState(),
   });
   const files = await writeBenchOutputs(rep, args.out);

@@ -17,7 +17,7 @@
 //      the ALM's FeasVio at ~6e-4 where float64 reaches ~1e-5, and TrainErr 0.5 % off; E is
 //      small and formed from u, h, x directly, so one step brings the weights after a sweep
 //      from 8e-5 to 8e-7 of float64's, and a 50 × 100 run's TrainErr to 1e-5 of it
-//      (bench/gpu-precision.ts; bench/README.md has the figures).
+//      (bench/research/gpu-precision.ts; bench/README.md has the figures).
 // Bindings (per trial, trial-major): (1) h T×r, (2) x T×n, (3) u T×r, (4) xi T×r, (5) y T×m,
 // (6) part: partial sums [segment][row][col] (row stride Wd = Kp + nrhs, r for WHICH 2; trial
 // stride P.partPLen, P.partQLen for WHICH 1), (7) sys: the system, factorised later in place,

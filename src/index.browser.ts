@@ -10,6 +10,9 @@ import {
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
+import { acquireGpu as acquireBrowserGpu } from './backends/webgpu/device.ts';
+import type { AcquireOptions } from './backends/webgpu/device.ts';
+import { acquireGpuWith, type AcquiredGpuDevice, type GpuAcquireOptions } from './api/gpu.ts';
 import { browserPlatform } from './platform/browser.ts';
 
 export * from './api/public.ts';
@@ -53,4 +56,15 @@ export function trainBaseline(options: BaselineTrainOptions): TrainingRun<Baseli
  */
 export function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
   return api.createBackend(options);
+}
+
+/**
+ * Acquires a WebGPU device from navigator.gpu, as the engine does for `backend: 'webgpu'`,
+ * with the optional features asked for where the adapter has them. The device is the caller's:
+ * pass it as the `backend` option (or to createBackend) as often as wanted, and `destroy()` it
+ * when done. Throws GpuUnavailableError, with one line saying why and what to do, when there is none.
+ */
+export function acquireGpu(options: GpuAcquireOptions = {}): Promise<AcquiredGpuDevice> {
+  // The options were checked; WebGPU's own types stay out of the public declarations.
+  return acquireGpuWith((o) => acquireBrowserGpu(o as AcquireOptions), options, false);
 }

@@ -16,6 +16,9 @@ import {
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
+import { acquireGpu as acquireNodeGpu } from './backends/webgpu/node-gpu.ts'
+import type { AcquireOptions } from './backends/webgpu/device.ts';
+import { acquireGpuWith, type AcquiredGpuDevice, type NodeGpuAcquireOptions } from './api/gpu.ts';
 import { nodePlatform } from './platform/node.ts';
 
 export * from './api/public.ts';
@@ -59,4 +62,15 @@ export function trainBaseline(options: BaselineTrainOptions): TrainingRun<Baseli
  */
 export function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
   return api.createBackend(options);
+}
+
+/**
+ * Acquires a WebGPU device from Dawn (the optional `webgpu` package; Vulkan is pointed at a usable driver first, SwiftShader on a machine without a GPU), as the engine does for `backend: 'webgpu'`,
+ * with the optional features asked for where the adapter has them. The device is the caller's:
+ * pass it as the `backend` option (or to createBackend) as often as wanted, and `destroy()` it
+ * when done. Throws GpuUnavailableError, with one line saying why and what to do, when there is none.
+ */
+export function acquireGpu(options: NodeGpuAcquireOptions = {}): Promise<AcquiredGpuDevice> {
+  // The options were checked; WebGPU's own types stay out of the public declarations.
+  return acquireGpuWith((o) => acquireNodeGpu(o as AcquireOptions), options, true);
 }

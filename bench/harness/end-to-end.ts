@@ -4,6 +4,7 @@
 // same data, same seeded initial weights).
 import { INITIALIZERS, METHODS, train, trainBaseline, type BcdBackend, type Initializer, type Method } from 'alm-rnn';
 import { loadDataset } from 'alm-rnn/datasets';
+import { withHeartbeat } from './progress.ts';
 import type { PaperDataset } from './sizes.ts';
 import type { BackendKind, EndToEndResult, EndToEndRun } from './types.ts';
 
@@ -141,13 +142,13 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
       backend = await b.create();
       const t0 = performance.now();
       let sweeps = 0;
-      const res = await train({
+      const res = await withHeartbeat(train({
         ...data, params, init: 'normal-1e-1', seed: 1, backend, signal: ac.signal,
         onIteration: (it) => {
           sweeps += it.sweeps;
           trace.points.push({ s: (performance.now() - t0) / 1000, it: sweeps, test: it.testErr, train: it.trainErr });
         },
-      });
+      }), `training ${label}`, o.log);
       trainSteps = res.trainSteps;
       trace.iterations = res.sweeps;
       trace.seconds = (performance.now() - t0) / 1000;
@@ -182,7 +183,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
     try {
       const t0 = performance.now();
       const { params: _alm, ...series } = data;
-      const res = await trainBaseline({
+      const res = await withHeartbeat(trainBaseline({
         ...series, method: bl.method, learningRate: bl.lr,
         ...(bl.method === 'gdc' ? { clip: bl.clip } : {}),
         ...(bl.method === 'gdnm' ? { momentum: bl.momentum ?? 0.9 } : {}),
@@ -191,7 +192,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
         onEpoch: (e) => {
           if (e.epoch > 0) trace.points.push({ s: (performance.now() - t0) / 1000, it: e.epoch, test: e.testErr, train: e.trainErr });
         },
-      });
+      }), `training ${blLabel}`, o.log);
       trainSteps = res.trainSteps;
       trace.iterations = res.epochs;
       trace.seconds = (performance.now() - t0) / 1000;

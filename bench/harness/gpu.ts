@@ -1,7 +1,7 @@
-// The bench's WebGPU device: acquireGpu (browser or Node/Dawn) with 'timestamp-query' asked
-// for where the adapter offers it (per-kernel GPU times), and a report of what the adapter has.
-import { acquireGpu, isSoftwareAdapter, type AcquiredGpu, type AcquireOptions } from '../../src/backends/webgpu/device.ts';
-import { describeAdapter } from '../../src/backends/select.ts';
+// The bench's WebGPU device: the package's acquireGpu (Dawn in Node, navigator.gpu in a browser:
+// whichever entry of 'alm-rnn' this runtime resolves) with 'timestamp-query' asked for where
+// the adapter offers it (per-kernel GPU times), and a report of what the adapter has.
+import { acquireGpu, isSoftwareAdapter, type NodeGpuAcquireOptions } from 'alm-rnn';
 import { instrumentDevice, PassTimer } from './gpu-timer.ts';
 
 /** What the report says about the adapter. */
@@ -32,8 +32,6 @@ export interface BenchGpu {
   report: AdapterReport;
   /** Null when the adapter lacks 'timestamp-query'. */
   timer: PassTimer | null;
-  /** The adapter the device came from (held for the device's lifetime). */
-  adapter: GPUAdapter;
   /** Destroys the timer's buffers and the device. */
   release(): void;
 }
@@ -49,15 +47,14 @@ export const NO_TIMESTAMPS = 'per-kernel times unavailable: adapter lacks timest
 /**
  * Acquires a device as the engine does (acquireGpu), with timestamp queries when offered.
  * `runtime` describes the runtime for the report; it is called once the device exists (in Node,
- * after the Vulkan driver was chosen). `acquire` is Node's (node-gpu.ts) in Node, the browser's by default.
+ * after the Vulkan driver was chosen). `options` go to acquireGpu (Dawn flags in Node).
  */
-export async function openBenchGpu(
-  runtime: () => string,
-  options: AcquireOptions = {},
-  acquire: (options: AcquireOptions) => Promise<AcquiredGpu> = acquireGpu,
-): Promise<BenchGpu> {
-  const { device, adapter, adapterInfo: info } = await acquire({ ...options, optionalFeatures: ['timestamp-query'] });
-  const features = [...adapter.features].map(String).sort();
+export async function openBenchGpu(runtime: () => string, options: Omit<NodeGpuAcquireOptions, 'optionalFeatures'> = {}): Promise<BenchGpu> {
+  const acquired = await acquireGpu({ ...options, optionalFeatures: ['timestamp-query'] });
+  // The handle is the GPUDevice itself, typed structurally by the API; the bench has WebGPU's types.
+  const device = acquired.device as unknown as GPUDevice;
+  const info = acquired.adapterInfo;
+  const features = acquired.adapterFeatures;
   const timestampQuery = device.features.has('timestamp-query');
   const limits: Record<string, number> = {};
   for (const k of LIMITS) limits[k] = Number(device.limits[k]);
@@ -67,7 +64,7 @@ export async function openBenchGpu(
     runtime: where,
     ...info,
     software: isSoftwareAdapter(info),
-    line: describeAdapter(info),
+    line: acquired.description,
     features,
     timestampQuery,
     timestampNote: timestampQuery
@@ -81,7 +78,6 @@ export async function openBenchGpu(
     rawDevice: device,
     report,
     timer,
-    adapter,
     release() {
       timer?.destroy();
       device.destroy();

@@ -1,26 +1,11 @@
 // Times BCD sweeps of one backend at one size: load, warm-up, repetitions (each one sweep()
 // call of several sweeps, submit to completion), GPU timestamps and counters, and a
 // per-kernel profile where the backend and the adapter allow it.
-import type { BcdBackend, BcdProblem } from '../../src/backends/backend.ts';
-import { lambdasFor, PAPER_PRESETS, DEFAULT_PARAMS } from '../../src/alm/params.ts';
-import { initializeWeights } from '../../src/problem/init.ts';
-import { Rng } from '../../src/problem/rng.ts';
-import type { RnnWeights } from '../../src/problem/types.ts';
+import { initialWeights, sweepProblem, type BcdBackend, type RnnWeights, type SweepProblem, type SweepSession, type SweepStepTime } from 'alm-rnn';
 import { sweepBytes } from '../flops.ts';
 import type { PassTimer, PassTime } from './gpu-timer.ts';
-import { flopsOf, paperData, type BenchSize, type Profile } from './sizes.ts';
+import { flopsOf, paperData, randomDataTau, type BenchSize, type Profile } from './sizes.ts';
 import type { BackendKind, FamilyTime, KernelProfile, PointResult, Spread } from './types.ts';
-
-/** Counters the WebGPU backend keeps (read by duck typing: the CPU backend has none). */
-interface BackendCounters {
-  sweeps: number;
-  dispatches: number;
-  readbacks: number;
-  submits: number;
-}
-
-/** The WebGPU backend's per-step profiling hook: each step submitted alone and waited for. */
-type ProfileSweep = (gamma: number) => Promise<Array<{ label: string; ms: number }>>;
 
 /** Median of a non-empty list. */
 export function median(xs: number[]): number {
@@ -42,35 +27,38 @@ export function spread(samples: number[]): Spread {
 }
 
 /**
- * The problem a size is measured on: the paper data set's training part with the default
- * N(0, 0.1²) weights, or seeded random data with W scaled to std 0.5/√r (at most 0.1), so its
+ * The problem a size is measured on, with one trial per seed (default one, seed 1): the paper
+ * data set as train() prepares it (standardised, its training part) with its τ and seeded
+ * N(0, 0.1²) weights; or seeded random data with W scaled to std 0.5/√r (at most 0.1), so its
  * spectral radius stays near 0.5 and the hidden states stay finite at every r (N(0, 0.1²)
  * overflows the ReLU recursion from r ≈ 200 on at T = 450).
  */
-export function benchProblem(size: BenchSize): { problem: BcdProblem; initial: RnnWeights } {
+export function benchProblem(size: BenchSize, seeds: number[] = [1]): SweepProblem {
+  if (size.dataset) return sweepProblem({ ...paperData(size.dataset), seeds });
   const { r, n, m, T } = size;
-  const rng = new Rng(1000 * T + r);
-  let x: Float64Array;
-  let y: Float64Array;
-  let tau = 1;
-  if (size.dataset) {
-    const d = paperData(size.dataset);
-    x = d.series.x.subarray(0, T * n);
-    y = d.series.y.subarray(0, T * m);
-    tau = d.defaults.tau;
-  } else {
-    x = rng.fillUniform(new Float64Array(T * n), -1, 1);
-    y = rng.fillNormal(new Float64Array(T * m), 1);
-    tau = PAPER_PRESETS['synthetic-large'].tau ?? 500;
-  }
-  return {
-    problem: {
-      T, n, m, r, x, y,
-      activation: { kind: 'relu' },
-      lambdas: lambdasFor({ tau, lambda6: DEFAULT_PARAMS.lambda6 }, r, n, m),
-      mu: DEFAULT_PARAMS.mu,
-    },
-    initial: size.dataset ? initializeWeights('normal-1e-1', r, n, m, rng) : scaledW(initializeWeights('normal-1e-1', r, n, m, rng)),
+  const random = seededUniform(1000 * T + r);
+  const inputs = Float64Array.from({ length: T * n }, () => 2 * random() - 1);
+  // Box–Muller: standard normal targets.
+  const targets = Float64Array.from({ length: T * m }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  return sweepProblem({
+    inputs, targets, inputNames: columnNames('x', n), targetNames: columnNames('y', m), hidden: r,
+    trainFraction: 1, standardize: 'none', params: { tau: randomDataTau() },
+    initialWeights: seeds.map((seed) => scaledW(initialWeights({ hidden: r, inputs: n, targets: m, seed }))),
+  });
+}
+
+function columnNames(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+}
+
+/** A seeded uniform generator on [0, 1) (mulberry32): random data whose values do not matter, only that every run has the same. */
+function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -96,7 +84,7 @@ export function families(steps: Array<{ label: string; ms: number }>): FamilyTim
 /** What a point may spend, and what it knows from earlier points. */
 export interface PointContext {
   backendKind: BackendKind;
-  /** The backend, measured with one trial (B = 1) per point. */
+  /** The backend (from createBackend), measured with one trial (B = 1) per point. */
   backend: BcdBackend;
   size: BenchSize;
   profile: Profile;
@@ -129,10 +117,6 @@ export class LoadTimeoutError extends Error {
   override name = 'LoadTimeoutError';
 }
 
-function counters(b: BcdBackend): BackendCounters | undefined {
-  return (b as { stats?: BackendCounters }).stats;
-}
-
 /** Measures one (backend, size) point. Never throws except LoadTimeoutError; failures become status 'failed'. */
 export async function measurePoint(ctx: PointContext, base: PointResult): Promise<PointResult> {
   const { backend, size, profile, timer, log } = ctx;
@@ -141,23 +125,23 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
   let loaded = started;
   const spent = () => (performance.now() - loaded) / 1000;
   const res: PointResult = { ...base };
-  const gamma = [1];
+  const gamma = 1;
   try {
-    const { problem, initial } = benchProblem(size);
+    const problem = benchProblem(size);
     const t0 = performance.now();
-    await withTimeout(backend.load([problem], [initial]), ctx.loadSeconds, `${ctx.backendKind} load at ${size.id}`);
+    const session: SweepSession = await withTimeout(problem.load(backend), ctx.loadSeconds, `${ctx.backendKind} load at ${size.id}`);
     res.loadMs = performance.now() - t0;
     loaded = performance.now();
 
     // Probe: one sweep, which sets how many sweeps a repetition needs to last targetRepMs; then
     // the warm-up batches (JIT, caches), while they fit in a third of the point's budget.
     const p0 = performance.now();
-    await backend.sweep(1, gamma);
+    await session.sweep(1, gamma);
     const probe = performance.now() - p0;
     const perRep = Math.max(1, Math.min(profile.maxSweepsPerRep, Math.ceil(profile.targetRepMs / Math.max(probe, 1e-3))));
     let warm = 1;
     for (let i = 0; i < profile.warmup && spent() + (perRep * probe) / 1000 < ctx.seconds / 3; i++) {
-      await backend.sweep(perRep, gamma);
+      await session.sweep(perRep, gamma);
       warm += perRep;
     }
     res.warmupSweeps = warm;
@@ -167,7 +151,7 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
     let reps = Math.min(profile.reps, Math.floor(left / ((perRep * probe) / 1000)));
     const samples: number[] = [];
     const gpuSamples: number[] = [];
-    const c0 = counters(backend) ? { ...counters(backend)! } : undefined;
+    const c0 = session.counters();
     if (reps < 1) {
       // The probe alone used the budget: report it as the only sample.
       samples.push(probe);
@@ -177,7 +161,7 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
     for (let i = 0; i < reps; i++) {
       if (timer) timer.armed = true;
       const s0 = performance.now();
-      await backend.sweep(perRep, gamma);
+      await session.sweep(perRep, gamma);
       const ms = performance.now() - s0;
       if (timer) {
         timer.armed = false;
@@ -194,7 +178,7 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
     const med = res.msPerSweep.median;
     res.gflops = res.flopsPerSweep / (med * 1e6);
     res.gbPerS = res.bytesPerSweep / (med * 1e6);
-    const c1 = counters(backend);
+    const c1 = session.counters();
     if (c0 && c1 && reps > 0) {
       const sweeps = c1.sweeps - c0.sweeps;
       if (sweeps > 0) {
@@ -204,15 +188,14 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
       }
     }
 
-    if (ctx.backendKind === 'webgpu' && ctx.kernels) {
-      const profileSweep = (backend as { profileSweep?: ProfileSweep }).profileSweep?.bind(backend);
-      if (!profileSweep) {
-        res.kernelsUnavailable = 'per-kernel times unavailable: the WebGPU backend has no per-step profiling hook (profileSweep)';
-      } else if (profile.kernelReps > 0) {
-        // A profiled sweep submits each step alone: allow 1.5 sweeps' time for one.
-        const kernelReps = Math.min(profile.kernelReps, Math.floor(((ctx.seconds - spent()) * 1000) / (1.5 * med)));
-        if (kernelReps < 1) res.kernelsUnavailable = 'per-kernel profile skipped: over the point budget';
-        else res.kernels = await profileKernels(profileSweep, kernelReps, timer, ctx.noTimestampsNote);
+    if (ctx.backendKind === 'webgpu' && ctx.kernels && profile.kernelReps > 0) {
+      // A profiled sweep submits each step alone: allow 1.5 sweeps' time for one.
+      const kernelReps = Math.min(profile.kernelReps, Math.floor(((ctx.seconds - spent()) * 1000) / (1.5 * med)));
+      if (kernelReps < 1) res.kernelsUnavailable = 'per-kernel profile skipped: over the point budget';
+      else {
+        const kernels = await profileKernels(session, kernelReps, timer, ctx.noTimestampsNote);
+        if (kernels) res.kernels = kernels;
+        else res.kernelsUnavailable = 'per-kernel times unavailable: the backend has no per-step profiling (profileSweep)';
       }
     }
     log(`  ${ctx.backendKind.padEnd(6)} ${size.id.padEnd(16)} ${med.toPrecision(4)} ms/sweep (${res.reps}×${perRep} sweeps)` +
@@ -229,8 +212,8 @@ export async function measurePoint(ctx: PointContext, base: PointResult): Promis
   return res;
 }
 
-/** Per-step times of `reps` profiled sweeps (medians), from timestamps when there is a timer, else wall time. */
-async function profileKernels(profileSweep: ProfileSweep, reps: number, timer: PassTimer | null, noTimestampsNote: string): Promise<KernelProfile> {
+/** Per-step times of `reps` profiled sweeps (medians), from timestamps when there is a timer, else wall time; null when the backend cannot profile steps. */
+async function profileKernels(session: SweepSession, reps: number, timer: PassTimer | null, noTimestampsNote: string): Promise<KernelProfile | null> {
   const perStep = new Map<string, number[]>();
   const order: string[] = [];
   const add = (list: Array<{ label: string; ms: number }>) => {
@@ -249,7 +232,11 @@ async function profileKernels(profileSweep: ProfileSweep, reps: number, timer: P
   };
   for (let i = 0; i < reps; i++) {
     if (timer) timer.armed = true;
-    const wall = await profileSweep(1);
+    const wall: SweepStepTime[] | null = await session.profileSweep(1);
+    if (!wall) {
+      if (timer) timer.armed = false;
+      return null;
+    }
     if (timer) {
       timer.armed = false;
       const passes: PassTime[] = await timer.collect();

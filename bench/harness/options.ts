@@ -1,6 +1,6 @@
 // Command-line flags of `npm run bench` (and of the benchmark page's query string), parsed into
 // harness options: a profile, narrowed or stretched by flags.
-import { UserInputError } from '../../src/errors.ts';
+import { UserInputError } from 'alm-rnn';
 import { checkSizeFilter, PAPER_DATASETS, planSizes, PROFILES, type PaperDataset, type Profile, type ProfileName } from './sizes.ts';
 import type { BackendKind } from './types.ts';
 import type { HarnessOptions } from './run.ts';

@@ -66,11 +66,17 @@ export function renderMarkdown(rep: BenchReport): string {
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const ids = [...new Set(rep.points.map((p) => p.id))];
   const notes = new Map<string, string[]>();
+  const unmeasured: string[] = [];
   for (const id of ids) {
     const cpu = rep.points.find((p) => p.id === id && p.backend === 'cpu');
     const gpu = rep.points.find((p) => p.id === id && p.backend === 'webgpu');
     const any = (cpu ?? gpu)!;
     for (const p of [cpu, gpu]) if (p?.note) notes.set(p.note, [...(notes.get(p.note) ?? []), `${p.backend} ${p.id}`]);
+    // A size no backend measured has nothing to show: it is named below the table, with why.
+    if ([cpu, gpu].every((p) => !p || p.status === 'skipped')) {
+      unmeasured.push(id);
+      continue;
+    }
     const cpuOk = cpu?.status === 'ok' ? cpu : undefined;
     const gpuOk = gpu?.status === 'ok' ? gpu : undefined;
     const count = (x: number | undefined) => (x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(2));
@@ -82,6 +88,10 @@ export function renderMarkdown(rep: BenchReport): string {
       `${ratio(gpuOk?.msPerSweep?.median, cpuOk?.msPerSweep?.median)} | ${ratio(gpuOk?.gpuMsPerSweep, cpuOk?.msPerSweep?.median)} | ${counts} |`);
   }
   L.push('');
+  if (unmeasured.length > 0) {
+    L.push(`Not measured (every backend skipped it; why in the notes): ${unmeasured.join(', ')}.`);
+    L.push('');
+  }
   if (notes.size > 0) {
     L.push('¹ Notes:');
     L.push('');
@@ -130,12 +140,18 @@ export function renderMarkdown(rep: BenchReport): string {
     L.push('');
     L.push('| method | runs on | time to target (s) | iterations to target | best TestErr | final TestErr | final TrainErr | iterations run | seconds run | note |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const r of e.runs) {
+    // A run that never started has no times: it is named below the table, with why.
+    for (const r of e.runs.filter((x) => x.status !== 'skipped')) {
       const unit = r.method === 'alm' ? 'sweeps' : 'epochs';
       const note = [r.status !== 'ok' ? r.status : '', r.note ?? '', r.timeCapped ? `stopped at the ${e.secondsCap} s cap` : ''].filter(Boolean).join('; ');
       L.push(`| ${r.label} | ${r.backend} | ${r.secondsToTarget !== null ? fmt(r.secondsToTarget) : 'not reached'} | ` +
         `${r.iterationsToTarget !== null ? `${r.iterationsToTarget} ${unit}` : '—'} | ${fmt(r.bestTestErr ?? undefined, 4)} | ${fmt(r.finalTestErr ?? undefined, 4)} | ` +
         `${fmt(r.finalTrainErr ?? undefined, 4)} | ${r.iterations} ${unit} | ${fmt(r.seconds)} | ${note} |`);
+    }
+    const notRun = e.runs.filter((x) => x.status === 'skipped');
+    if (notRun.length > 0) {
+      L.push('');
+      for (const r of notRun) L.push(`Not run: ${r.label} (${r.backend}): ${r.note ?? 'skipped'}.`);
     }
   }
   L.push('');

@@ -1,13 +1,11 @@
 // The harness: for every size and backend, time BCD sweeps within a budget, then the
 // end-to-end comparison. Runtime-neutral: Node (bench/main.ts) and the demo's benchmark page
 // (demo/bench/) give it a GPU opener, a machine description and a log.
-import type { BcdBackend } from '../../src/backends/backend.ts';
-import { TrialsBackend } from '../../src/backends/trials.ts';
-import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
-import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
+import { createBackend, type BcdBackend } from 'alm-rnn';
 import { runEndToEnd, type BaselineChoice } from './end-to-end.ts';
 import type { BenchGpu } from './gpu.ts';
 import { basePoint, benchProblem, LoadTimeoutError, measurePoint, withTimeout } from './measure.ts';
+import { withHeartbeat } from './progress.ts';
 import { filterSizes, flopsOf, paperSize, planSizes, shapeOf, type PaperDataset, type Profile } from './sizes.ts';
 import { BENCH_FORMAT, type BackendKind, type BenchReport, type MachineReport, type PointResult } from './types.ts';
 
@@ -35,6 +33,12 @@ export interface HarnessEnv {
   log: (line: string) => void;
   /** The machine's 1-minute load average now (Node), for the report. */
   loadAverage?: () => number;
+  /**
+   * Node: when the WebGPU set-up ran out of time, leave the device alone rather than destroy it:
+   * Dawn's destroy() blocks the thread until the pipeline compilation in flight ends (a minute
+   * or more on a software adapter, with nothing said meanwhile); the caller exits instead.
+   */
+  leaveDeadDevice?: boolean;
   /** The code measured (git commit and changed engine files), when known. */
   source?: { commit: string; dirty: string[] };
 }
@@ -87,10 +91,12 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
     }
   }
 
-  // Per-size points run one trial (B = 1) through the batched interface.
+  // Per-size points run one trial (B = 1), each backend made as a user makes one: the CPU in
+  // this thread (no worker's messages in the times), WebGPU on the bench's (timed) device.
+  const create = (kind: BackendKind): Promise<BcdBackend> =>
+    createBackend(kind === 'cpu' ? { backend: 'cpu', workers: 0 } : { backend: gpu!.device });
   const instances: Partial<Record<BackendKind, BcdBackend>> = {};
-  if (backends.includes('cpu')) instances.cpu = TrialsBackend.of(new CpuTrial());
-  if (gpu) instances.webgpu = new WebGpuBackend(gpu.device, { adapterInfo: gpu.report, ownsDevice: false });
+  for (const k of backends) instances[k] = await create(k);
   const descriptions: Partial<Record<BackendKind, string>> = {};
   for (const k of backends) descriptions[k] = instances[k]!.info.description;
 
@@ -99,10 +105,14 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
   let gpuDead: string | undefined;
   let gpuSetupMs: number | undefined;
   if (instances.webgpu) {
-    const { problem, initial } = benchProblem(paperSize('synthetic-small'));
+    const problem = benchProblem(paperSize('synthetic-small'));
     const s0 = performance.now();
     try {
-      await withTimeout(instances.webgpu.load([problem], [initial]), profile.gpuSetupSeconds, 'WebGPU set-up (pipeline compilation)');
+      await withHeartbeat(
+        withTimeout(problem.load(instances.webgpu), profile.gpuSetupSeconds, 'WebGPU set-up (pipeline compilation)'),
+        'compiling the WebGPU pipelines', log,
+        `compiling the WebGPU pipelines (once per device; 15–50 s on a software adapter, at most ${profile.gpuSetupSeconds} s: --gpu-setup-seconds)`,
+      );
       gpuSetupMs = performance.now() - s0;
       notes.push(`WebGPU set-up (compiling every pipeline once per device, on the first load) took ${(gpuSetupMs / 1000).toFixed(1)} s; it is not in any point's times.`);
       log(`WebGPU set-up ${(gpuSetupMs / 1000).toFixed(1)} s`);
@@ -134,12 +144,13 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
       const base = basePoint(size, kind);
       const mine = points.filter((p) => p.backend === kind);
       const left = sweepBudget - elapsed();
-      const skip = (note: string) => {
+      const skip = (note: string, said = false) => {
         points.push({ ...base, status: 'skipped', note });
-        log(`  ${kind.padEnd(6)} ${size.id.padEnd(16)} ${note}`);
+        if (!said) log(`  ${kind.padEnd(6)} ${size.id.padEnd(16)} ${note}`);
       };
       if (kind === 'webgpu' && gpuDead) {
-        skip(`skipped: ${gpuDead}`);
+        // Said once, when the device gave out; not again at every size.
+        skip(`skipped: ${gpuDead}`, true);
         continue;
       }
       if (kind === 'cpu' && base.flopsPerSweep > profile.cpuMaxFlops) {
@@ -160,7 +171,7 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
         continue;
       }
       try {
-        const res = await measurePoint(
+        const res = await withHeartbeat(measurePoint(
           {
             backendKind: kind, backend: instances[kind]!, size, profile,
             seconds: pointSeconds,
@@ -171,7 +182,7 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
             log,
           },
           base,
-        );
+        ), `timing ${kind} at ${size.id}`, log);
         points.push(res);
       } catch (e) {
         if (!(e instanceof LoadTimeoutError)) throw e;
@@ -192,24 +203,26 @@ export async function runHarness(opts: HarnessOptions, env: HarnessEnv): Promise
       .map((kind) => ({
         kind,
         ...(kind === 'webgpu' && gpuDead ? { skipped: `skipped: ${gpuDead}` } : {}),
-        create: async (): Promise<BcdBackend> =>
-          kind === 'cpu' ? TrialsBackend.of(new CpuTrial()) : new WebGpuBackend(gpu!.device, { adapterInfo: gpu!.report, ownsDevice: false }),
+        create: () => create(kind),
       }));
     endToEnd = await runEndToEnd({
       dataset: e2e.dataset, outer: e2e.outer, inner: e2e.inner, maxEpochs: e2e.maxEpochs, seconds: e2e.seconds,
       backends: e2eBackends, baseline: env.baselineFor(e2e.dataset), target: opts.target, log,
     });
-    for (const r of endToEnd.runs) {
+    for (const r of endToEnd.runs.filter((x) => x.status !== 'skipped')) {
       log(`  ${r.label}: ${r.secondsToTarget !== null ? `target in ${r.secondsToTarget.toFixed(2)} s` : 'target not reached'}, best TestErr ${r.bestTestErr?.toPrecision(4) ?? '—'}`);
     }
   }
 
-  for (const k of backends) instances[k]!.dispose();
-  if (gpuDead) {
+  if (gpuDead && env.leaveDeadDevice) {
+    log('WebGPU set-up did not finish: the device is left to the end of the process (destroying it would wait for that compilation)');
+    for (const k of backends) if (k !== 'webgpu') instances[k]!.dispose();
+  } else {
     // A load still in flight holds the device; destroying it ends that work.
-    log('WebGPU set-up did not finish; destroying the device');
+    if (gpuDead) log('WebGPU set-up did not finish; destroying the device');
+    for (const k of backends) instances[k]!.dispose();
+    gpu?.release();
   }
-  gpu?.release();
   if (env.loadAverage && machine.loadAverage) machine.loadAverage.end = env.loadAverage();
 
   return {

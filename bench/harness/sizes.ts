@@ -1,8 +1,8 @@
 // The problem sizes the harness measures: the paper's three set-ups (with their own data), then
 // scaling series in T and in r at fixed other sizes (random data: a sweep's cost does not
 // depend on the values). Profiles fix the series, the repetitions and the time budgets.
-import { UserInputError } from '../../src/errors.ts';
-import { loadDataset, type LoadedDataset } from '../../src/problem/datasets.ts';
+import { sweepProblem, UserInputError } from 'alm-rnn';
+import { loadDataset, type DatasetOptions } from 'alm-rnn/datasets';
 import { sweepFlops } from '../flops.ts';
 
 /** Which part of the plan a size belongs to. */
@@ -127,22 +127,34 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   },
 });
 
-const loadedCache = new Map<string, LoadedDataset>();
+const loadedCache = new Map<PaperDataset, DatasetOptions>();
 
-/** The paper data set's training part as the harness uses it (seed 1, standardised over the whole series). */
-export function paperData(name: PaperDataset): LoadedDataset {
+/** A paper data set as train() options (seed 1): the harness measures the problem train({ ...loadDataset(name) }) solves. */
+export function paperData(name: PaperDataset): DatasetOptions {
   let d = loadedCache.get(name);
   if (!d) {
-    d = loadDataset(name, { seed: 1, standardize: 'whole' });
+    d = loadDataset(name, { seed: 1 });
     loadedCache.set(name, d);
   }
   return d;
 }
 
+const sizeCache = new Map<PaperDataset, BenchSize>();
+
 /** The size of a paper set-up: its training length T1 and default hidden size. */
 export function paperSize(name: PaperDataset): BenchSize {
-  const d = paperData(name);
-  return { id: name, group: 'paper', r: d.defaults.r, n: d.series.n, m: d.series.m, T: d.T1, dataset: name };
+  let size = sizeCache.get(name);
+  if (!size) {
+    const { T, n, m, r } = sweepProblem(paperData(name)).shape;
+    size = { id: name, group: 'paper', r, n, m, T, dataset: name };
+    sizeCache.set(name, size);
+  }
+  return size;
+}
+
+/** τ of the random-data sizes: synthetic-large's, the paper set-up whose n and m they share. */
+export function randomDataTau(): number {
+  return paperData('synthetic-large').params.tau!;
 }
 
 /** Every size of a profile, in the order they are measured: paper, then T ascending, then r ascending. */

@@ -4,11 +4,9 @@
 // and reports trial-sweeps per second, the time of one batched sweep and the dispatches it
 // records. The CPU is measured with its pool at every thread count from 1 to the cores, so
 // the pool's gain over one thread is read off the same run.
-import { initializeWeights } from '../../src/problem/init.ts';
-import { Rng } from '../../src/problem/rng.ts';
-import type { BcdBackend } from '../../src/backends/backend.ts';
-import { UserInputError } from '../../src/errors.ts';
+import { UserInputError, type BcdBackend } from 'alm-rnn';
 import { benchProblem } from './measure.ts';
+import { withHeartbeat } from './progress.ts';
 import { renderSvg } from './plots.ts';
 import { paperSize, type PaperDataset } from './sizes.ts';
 
@@ -18,6 +16,7 @@ export interface TrialsBackendSpec {
   label: string;
   kind: 'cpu' | 'webgpu';
   threads?: number;
+  /** Makes the backend (createBackend); called for every point, disposed after it. */
   create: () => Promise<BcdBackend>;
 }
 
@@ -77,18 +76,13 @@ export function parseTrialSizes(text: string | undefined): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** Dispatches one batched sweep records (the WebGPU backend counts them; the CPU has none). */
-function dispatchesPerSweep(backend: BcdBackend): number | undefined {
-  return (backend as { stats?: { dispatchesPerSweep?: number } }).stats?.dispatchesPerSweep;
-}
-
 /** Measures every (backend, shape, B) point. */
 export async function runTrialsBench(options: TrialsBenchOptions): Promise<TrialsPoint[]> {
   const points: TrialsPoint[] = [];
+  let compiled = false;
   for (const spec of options.backends) {
     for (const shape of options.shapes) {
       const size = paperSize(shape);
-      const { problem } = benchProblem(size);
       const { r, n, m, T } = size;
       // Once a B is too slow for the budget, every larger one is too.
       let tooSlow: string | undefined;
@@ -101,11 +95,17 @@ export async function runTrialsBench(options: TrialsBenchOptions): Promise<Trial
         let backend: BcdBackend | undefined;
         try {
           backend = await spec.create();
-          const initial = Array.from({ length: B }, (_, i) => initializeWeights('normal-1e-1', r, n, m, new Rng(17 + i)));
-          await backend.load(Array(B).fill(problem), initial);
-          const gamma = new Float64Array(B).fill(1);
+          // B copies of the problem, from B different initial points (a sweep costs the same whatever the start).
+          const problem = benchProblem(size, Array.from({ length: B }, (_, i) => 17 + i));
+          // The first load on a WebGPU device compiles its pipelines: say so rather than go quiet.
+          const first = spec.kind === 'webgpu' && !compiled;
+          compiled ||= spec.kind === 'webgpu';
+          const where = `${spec.label} ${shape} B=${B}`;
+          const session = await withHeartbeat(problem.load(backend), first ? 'compiling the WebGPU pipelines' : `loading ${where}`, options.log,
+            first ? `${where}: compiling the WebGPU pipelines on the first load (once per device; 15–50 s on a software adapter)` : undefined);
+          const gamma = 1;
           const p0 = performance.now();
-          await backend.sweep(1, gamma);
+          await withHeartbeat(session.sweep(1, gamma), `probing ${where}`, options.log);
           const probe = (performance.now() - p0) / 1000;
           if (probe > options.maxPointSeconds) {
             tooSlow = `one batched sweep at B=${base.B} took ${probe.toFixed(1)} s, over the point budget of ${options.maxPointSeconds} s`;
@@ -117,13 +117,13 @@ export async function runTrialsBench(options: TrialsBenchOptions): Promise<Trial
           let sweeps = 0;
           const t0 = performance.now();
           while ((performance.now() - t0) / 1000 < options.seconds) {
-            await backend.sweep(per, gamma);
+            await session.sweep(per, gamma);
             sweeps += per;
           }
           const seconds = (performance.now() - t0) / 1000;
           const point: TrialsPoint = {
             ...base, sweeps, msPerBatchedSweep: (1000 * seconds) / sweeps, trialSweepsPerSecond: (B * sweeps) / seconds,
-            dispatchesPerSweep: dispatchesPerSweep(backend),
+            dispatchesPerSweep: session.counters()?.dispatchesPerSweep,
           };
           points.push(point);
           options.log(`${spec.label} ${shape} B=${B}: ${point.msPerBatchedSweep!.toFixed(2)} ms per batched sweep, ${point.trialSweepsPerSecond!.toFixed(1)} trial-sweeps/s${point.dispatchesPerSweep !== undefined ? `, ${point.dispatchesPerSweep} dispatches` : ''}`);
@@ -154,7 +154,9 @@ export function renderTrialsMarkdown(rep: TrialsReport): string {
     const p0 = pts[0];
     lines.push(`## ${shape} (r=${p0.r}, n=${p0.n}, m=${p0.m}, T=${p0.T})`, '');
     lines.push(`| B | ${backends.join(' | ')} |`, `|---|${backends.map(() => '---|').join('')}`);
-    for (const B of [...new Set(pts.map((p) => p.B))].sort((a, b) => a - b)) {
+    // A B that no backend measured has no cells to show: the notes below say why.
+    const measured = [...new Set(pts.filter((p) => p.status !== 'skipped').map((p) => p.B))].sort((a, b) => a - b);
+    for (const B of measured) {
       const cells = backends.map((b) => {
         const p = pts.find((x) => x.backend === b && x.B === B);
         if (!p) return '';

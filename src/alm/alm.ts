@@ -5,7 +5,7 @@
 // The trials run in lockstep over sweeps; each keeps its own loop state, and a trial that is
 // done (its certificate fired in this outer iteration, or its run has ended) is frozen, so its
 // result is exactly what it would be alone. A single run is a batch of one.
-import type { BackendInfo, BcdBackend, BcdState, ConstraintNorms, TrialFailure } from '../backends/backend.ts';
+import type { BackendInfo, BcdBackend, BcdProblem, BcdState, ConstraintNorms, TrialFailure } from '../backends/backend.ts';
 import { NumericalError } from '../errors.ts';
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
@@ -169,6 +169,20 @@ export function numericalError(message: string): NumericalError {
   return err;
 }
 
+/** What a backend loads for a problem: its training part, with the regularisation of `params`. */
+export function bcdProblemOf(problem: Problem, params: Pick<AlmParams, 'tau' | 'lambda6' | 'mu'>): BcdProblem {
+  const { series, T1, r } = problem;
+  const { n, m } = series;
+  return {
+    T: T1, n, m, r,
+    x: series.x.subarray(0, T1 * n),
+    y: series.y.subarray(0, T1 * m),
+    activation: problem.activation,
+    lambdas: lambdasFor(params, r, n, m),
+    mu: params.mu,
+  };
+}
+
 /** Trains every trial's RNN with the ALM on `backend`, in lockstep over sweeps; one result per trial. */
 export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial[], options: AlmRunOptions = {}): Promise<AlmResult[]> {
   checkTrials(trials);
@@ -176,18 +190,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
   const shared = trials[0].params;
   const loadStarted = performance.now();
   await backend.load(
-    trials.map(({ problem, params }) => {
-      const { series, T1, r } = problem;
-      const { n, m } = series;
-      return {
-        T: T1, n, m, r,
-        x: series.x.subarray(0, T1 * n),
-        y: series.y.subarray(0, T1 * m),
-        activation: problem.activation,
-        lambdas: lambdasFor(params, r, n, m),
-        mu: params.mu,
-      };
-    }),
+    trials.map(({ problem, params }) => bcdProblemOf(problem, params)),
     trials.map((t) => t.initial),
   );
   options.onLoaded?.((performance.now() - loadStarted) / 1000);

@@ -8,6 +8,7 @@ import { createCpuBackend } from '../backends/cpu/cpu-backend.ts';
 import { parseCpuKernels } from '../backends/cpu/kernels.ts';
 import type { CpuKernelsChoice } from '../backends/cpu/kernels-choice.ts';
 import { GpuUnavailableError, isSoftwareAdapter, type GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
+import { summarizeAdapter } from '../backends/webgpu/device.ts';
 import { createWebGpuBatch } from '../backends/webgpu/webgpu-backend.ts';
 import { OptionError } from './errors.ts';
 import type { Platform } from './platform.ts';
@@ -117,7 +118,12 @@ export async function resolveBackend(platform: Platform, options: BackendOptions
   if (typeof choice === 'object') {
     if (isBackendObject(choice)) return { backend: choice, line: `backend: ${choice.info.description} (given)`, owned: false };
     const device = choice as unknown as GPUDevice;
-    return { backend: createWebGpuBatch(device, { ownsDevice: false }), line: 'backend: webgpu on the given GPUDevice', owned: false };
+    // The device says which adapter it came from (GPUDevice.adapterInfo: Chrome 132+, Dawn), and
+    // the backend tunes its kernels to it (a software adapter gets fewer, larger workgroups).
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const adapterInfo = info ? summarizeAdapter({ info } as unknown as GPUAdapter) : undefined;
+    const on = adapterInfo ? describeAdapter(adapterInfo) : 'the given GPUDevice';
+    return { backend: createWebGpuBatch(device, { adapterInfo, ownsDevice: false }), line: `backend: webgpu on ${on} (given device)`, owned: false };
   }
   const kernels = options.cpuKernels ?? 'wasm';
   const cpu = (): { backend: BcdBackend; line: string } => {

@@ -11,6 +11,11 @@ export { GpuUnavailableError } from '../backends/webgpu/adapter.ts';
 export type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
 export { BACKEND_NAMES } from './backend.ts';
 export type { BackendName, BackendOption, BackendOptions, GpuDeviceHandle } from './backend.ts';
+export { describeAdapter } from './backend.ts';
+export { isSoftwareAdapter } from '../backends/webgpu/adapter.ts';
+export type { GpuAcquireOptions, NodeGpuAcquireOptions, AcquiredGpuDevice } from './gpu.ts';
+export { sweepProblem, initialWeights } from './sweeps.ts';
+export type { SweepProblemOptions, SweepProblem, SweepSession, SweepShape, SweepCounters, SweepStepTime, InitialWeightsOptions } from './sweeps.ts';
 export type { Matrix, SeriesData } from './data.ts';
 export type {
   ActivationOption, BaselineEarlyStopOptions, BaselineTrainOptions, BaselineTrainResult, CheckpointOptions, CommonOptions,

@@ -180,13 +180,13 @@ const PARAM_KEYS = Object.keys(DEFAULT_PARAMS) as (keyof AlmParams)[];
 const ARRAYS_PREFIX = 'arrays:';
 
 /** The problem a call's data and shape options define. */
-interface PreparedData {
+export interface PreparedData {
   problem: Problem;
   /** Fingerprint of the data and the preparation, stored in checkpoints so a resume on other data is refused. */
   fingerprint: string;
 }
 
-function checkInteger(option: string, v: unknown, min: number, max = Infinity): number {
+export function checkInteger(option: string, v: unknown, min: number, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new OptionError(option, v, `must be an integer ${max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`}`);
   }
@@ -233,7 +233,7 @@ function hashValues(parts: ArrayLike<number>[], seed: string): string {
 }
 
 /** Checks the data and shape options and builds the (standardised, split) problem. */
-function prepareData(options: CommonOptions, api: string): PreparedData {
+export function prepareData(options: CommonOptions, api: string): PreparedData {
   const series: Series = readSeries(options);
   const { T } = series;
   const r = options.hidden === undefined ? 20 : checkInteger('hidden', options.hidden, 1);
@@ -267,7 +267,7 @@ function prepareData(options: CommonOptions, api: string): PreparedData {
 }
 
 /** Merges a subset of the method's parameters over the defaults, naming any unknown or invalid one. */
-function readParams(v: unknown): AlmParams {
+export function readParams(v: unknown): AlmParams {
   if (v !== undefined) {
     checkObject(v, 'params');
     checkKnownKeys(v, PARAM_KEYS, 'params.');
@@ -285,7 +285,7 @@ function readParams(v: unknown): AlmParams {
   }
 }
 
-function readInit(v: unknown, problem: Problem, option = 'init'): { init: Initializer; weights?: RnnWeights } {
+export function readInit(v: unknown, problem: Problem, option = 'init'): { init: Initializer; weights?: RnnWeights } {
   if (v === undefined) return { init: 'normal-1e-1' };
   if (v instanceof Model) {
     const w = v.weights;
@@ -301,7 +301,7 @@ function readInit(v: unknown, problem: Problem, option = 'init'): { init: Initia
   return { init: checkChoice(option, v, INITIALIZERS) };
 }
 
-function readSeed(v: unknown, option = 'seed'): number {
+export function readSeed(v: unknown, option = 'seed'): number {
   if (v === undefined) return 1;
   return checkInteger(option, v, 0, MAX_SEED);
 }

@@ -16,6 +16,8 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'alm-rnn-bench-'));
 let code: number | null = null;
 let output = '';
+/** When each chunk of output arrived (ms since the start), to check that the bench never goes quiet for long in a pipe. */
+const arrivals: number[] = [];
 let report: BenchReport;
 
 function runQuick(): Promise<void> {
@@ -23,8 +25,13 @@ function runQuick(): Promise<void> {
     const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/main.ts', '--quick', '--out', out], {
       cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    const t0 = performance.now();
+    const take = (d: Buffer): void => {
+      output += d;
+      arrivals.push(performance.now() - t0);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.on('error', reject);
     child.on('close', (c) => {
       code = c;
@@ -102,6 +109,22 @@ describe('npm run bench -- --quick', () => {
     }
     expect(md).toContain('## End to end: time to a target TestErr');
     if (report.adapter && !report.adapter.timestampQuery) expect(md).toContain(NO_TIMESTAMPS);
+  });
+
+  it('says what it compiles, and speaks at least every 10 s through a pipe', () => {
+    if (report.adapter) expect(output).toMatch(/^compiling the WebGPU pipelines \(once per device/m);
+    // Heartbeats come every 10 s; the margin is for a loaded machine. Silent phases used to last 40–90 s.
+    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]);
+    expect(Math.max(...gaps) / 1000, output).toBeLessThan(20);
+  });
+
+  it('leaves end-to-end runs that never started out of the table, saying why below it', () => {
+    const md = readFileSync(join(out, BENCH_FILES.report), 'utf8');
+    for (const r of report.endToEnd!.runs) {
+      const row = md.split('\n').some((l) => l.startsWith(`| ${r.label} |`));
+      expect(row, r.label).toBe(r.status !== 'skipped');
+      if (r.status === 'skipped') expect(md).toContain(`Not run: ${r.label} (${r.backend}): ${r.note}`);
+    }
   });
 
   it('draws ms per sweep against T and r with one series per measured backend', () => {

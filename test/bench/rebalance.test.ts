@@ -1,8 +1,8 @@
-// The rebalancing symmetry of bench/rebalance.ts (used by bench/sp500-diagnosis.ts): the
+// The rebalancing symmetry of bench/research/rebalance.ts (used by bench/research/sp500-diagnosis.ts): the
 // rescaled state predicts the same, keeps the constraints and the multiplier terms, and the
 // balancing D minimises the λ terms (no lower value nearby).
 import { describe, expect, it } from 'vitest';
-import { balancingScales, rescaleState, rescaleWeights, unitSquares } from '../../bench/rebalance.ts';
+import { balancingScales, rescaleState, rescaleWeights, unitSquares } from '../../bench/research/rebalance.ts';
 import type { BcdState, Lambdas } from '../../src/backends/backend.ts';
 import { activate } from '../../src/problem/activations.ts';
 import { forward } from '../../src/problem/model.ts';

@@ -1,11 +1,15 @@
 // The harness's pure parts: flags, size plans and filters, timing summaries, the byte model,
 // kernel families, the baseline choice from the experiment runner's results, and the table.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../src/errors.ts';
 import { sweepBytes, sweepFlops } from '../../bench/flops.ts';
 import { bestBaselineFrom, fallbackBaseline } from '../../bench/harness/end-to-end.ts';
 import { families, familyOf, median, spread } from '../../bench/harness/measure.ts';
 import { parseBenchArgs } from '../../bench/harness/options.ts';
+import { withHeartbeat } from '../../bench/harness/progress.ts';
 import { renderMarkdown } from '../../bench/harness/report.ts';
 import { estimateMs } from '../../bench/harness/run.ts';
 import { filterSizes, planSizes, PROFILES } from '../../bench/harness/sizes.ts';
@@ -116,6 +120,50 @@ describe('baseline choice', () => {
   });
 });
 
+describe('the harness is built on the public API', () => {
+  const REPO = fileURLToPath(new URL('../..', import.meta.url));
+  // `npm run bench` and what it loads: bench/main.ts, bench/cli.ts, bench/flops.ts, bench/harness/.
+  const files = ['bench/main.ts', 'bench/cli.ts', 'bench/flops.ts', ...readdirSync(join(REPO, 'bench/harness')).map((f) => `bench/harness/${f}`)];
+
+  it('imports only alm-rnn, alm-rnn/datasets, node: modules, its plotting packages and its own files', () => {
+    const bad: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(REPO, file), 'utf8');
+      for (const m of text.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)) {
+        const spec = m[1] ?? m[2];
+        if (['alm-rnn', 'alm-rnn/datasets', 'vega', 'vega-lite'].includes(spec) || spec.startsWith('node:')) continue;
+        const target = spec.startsWith('.') ? relative(REPO, resolve(dirname(join(REPO, file)), spec)) : spec;
+        // Its own files: bench/ itself, not the research scripts that probe internals on purpose.
+        if (spec.startsWith('.') && target.startsWith('bench/') && !target.startsWith('bench/research/')) continue;
+        bad.push(`${file} imports ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  it('would catch an import into src/ (the check reads the import forms the harness uses)', () => {
+    const probe = "import { x } from '../../src/backends/backend.ts';\nimport type {\n  Y,\n} from '../src/errors.ts';\nconst z = await import('../../src/a.ts');";
+    const found = [...probe.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]);
+    expect(found).toEqual(['../../src/backends/backend.ts', '../src/errors.ts', '../../src/a.ts']);
+  });
+});
+
+describe('withHeartbeat', () => {
+  it('says what it starts, then "still …" while the work lasts, and nothing once it is done', async () => {
+    const lines: string[] = [];
+    const value = await withHeartbeat(new Promise((r) => setTimeout(() => r(7), 260)), 'compiling', (l) => lines.push(l), 'compiling the pipelines', 0.05);
+    expect(value).toBe(7);
+    expect(lines[0]).toBe('compiling the pipelines');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const l of lines.slice(1)) expect(l).toMatch(/^ {2}… still compiling \(\d+ s\)$/);
+    const after = lines.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(lines.length).toBe(after);
+    await expect(withHeartbeat(Promise.reject(new Error('boom')), 'x', () => {}, undefined, 0.05)).rejects.toThrow('boom');
+  });
+});
+
 describe('renderMarkdown', () => {
   const point = (backend: 'cpu' | 'webgpu', ms: number | null, note?: string): PointResult => ({
     id: 'T=100', group: 'T', backend, r: 10, n: 2, m: 1, T: 100, flopsPerSweep: 1e6, bytesPerSweep: 1e4,
@@ -141,6 +189,29 @@ describe('renderMarkdown', () => {
     expect(skipped).toContain('skipped¹');
     expect(skipped).toContain('webgpu T=100: skipped: estimated 9 s per sweep');
     expect(skipped).toContain('per-kernel times unavailable: adapter lacks timestamp-query');
+  });
+
+  it('leaves out of its tables a size no backend measured and an end-to-end run that never started, saying why below them', () => {
+    const gone = { ...point('cpu', null, 'skipped: over budget'), id: 'T=300' };
+    const goneGpu = { ...point('webgpu', null, 'skipped: WebGPU set-up failed'), id: 'T=300' };
+    const r = rep([point('cpu', 2), point('webgpu', null, 'skipped: WebGPU set-up failed'), gone, goneGpu], false);
+    const run = (label: string, backend: 'cpu' | 'webgpu', status: 'ok' | 'skipped', note?: string) => ({
+      label, method: 'alm', backend, status, ...(note ? { note } : {}), secondsToTarget: status === 'ok' ? 1 : null, iterationsToTarget: status === 'ok' ? 10 : null,
+      bestTestErr: status === 'ok' ? 0.5 : null, finalTestErr: null, finalTrainErr: null, iterations: 0, seconds: 0, timeCapped: false, curve: [],
+    });
+    r.endToEnd = {
+      dataset: 'synthetic-small', shape: { r: 4, n: 5, m: 3, T1: 9, T: 10 }, target: 1, targetRule: 'given', baselineSource: 'test', almCaps: { outer: 5, inner: 5 }, secondsCap: 3,
+      runs: [run('ALM (cpu)', 'cpu', 'ok'), run('ALM (webgpu)', 'webgpu', 'skipped', 'skipped: WebGPU set-up failed')],
+    };
+    const md = renderMarkdown(r);
+    const rows = md.split('\n').filter((l) => l.startsWith('| '));
+    expect(rows.some((l) => l.startsWith('| T=100 '))).toBe(true);
+    expect(rows.some((l) => l.startsWith('| T=300 '))).toBe(false);
+    expect(md).toContain('Not measured (every backend skipped it; why in the notes): T=300.');
+    expect(rows.some((l) => l.startsWith('| ALM (cpu) '))).toBe(true);
+    expect(rows.some((l) => l.startsWith('| ALM (webgpu) '))).toBe(false);
+    expect(md).not.toContain('not reached');
+    expect(md).toContain('Not run: ALM (webgpu) (webgpu): skipped: WebGPU set-up failed.');
   });
 });
 

@@ -1,5 +1,5 @@
 // Rebalancing of the hidden units, the exact symmetry behind one finding of
-// bench/sp500-diagnosis.ts (it is not part of the method, and not an option of the engine:
+// bench/research/sp500-diagnosis.ts (it is not part of the method, and not an option of the engine:
 // measured there, it lowers the ALM's objective but raises its TestErr on sp500).
 //
 // ReLU and leaky ReLU are positively homogeneous, so for a positive diagonal D the state
@@ -9,8 +9,8 @@
 // λ terms: λ1||A D⁻¹||² + λ2||D W D⁻¹||² + λ3||D V||² + λ4||D b||² + λ6||D u||². BCD cannot
 // move along this family: it changes every block at once, and with a large γ any single-block
 // move off it costs more in the penalty than it gains.
-import type { BcdState, Lambdas } from '../src/backends/backend.ts';
-import type { Activation, RnnWeights } from '../src/problem/types.ts';
+import type { BcdState, Lambdas } from '../../src/backends/backend.ts';
+import type { Activation, RnnWeights } from '../../src/problem/types.ts';
 
 /** Bounds on one rebalancing's factor per unit, so a nearly unused unit is not scaled to 0 or ∞ at once. */
 const MAX_FACTOR = 1e3;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The NumPy + OpenBLAS reference of one BCD sweep (docs/method.md §4), for comparing the CPU
-backend's kernels with (bench/cpu-kernels.ts). The same blocks as CpuTrial: the K x K w-system and
+backend's kernels with (bench/research/cpu-kernels.ts). The same blocks as CpuTrial: the K x K w-system and
 the (r+1) x (r+1) a-system by Cholesky (LAPACK through SciPy), D1/D2 with T right-hand sides, W H +
 V X + b and the element-wise ReLU u-update, on random data of the sp500 and synthetic-large shapes
 (a sweep's cost does not depend on the values). Prints ms of CPU time per sweep and per block (this
@@ -8,7 +8,7 @@ process's time, robust to other jobs on a shared machine; one thread, so it is t
 
 One thread, as the CPU backend runs:
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \\
-    python3 bench/numpy-sweep.py [--out bench/results/cpu-kernels/numpy.json]
+    python3 bench/research/numpy-sweep.py [--out bench/results/cpu-kernels/numpy.json]
 """
 import json
 import os

@@ -3,25 +3,25 @@
 // objective each reaches (the ALM's R(s) with its λ terms), where in the test part the error
 // sits, how far the test inputs push the hidden pre-activations outside their training range,
 // and what each method does when started from the other's solution.
-// Usage: node bin/run-ts.mjs bench/sp500-diagnosis.ts [--quick] [--seed N] [--out FILE.json]
+// Usage: node bin/run-ts.mjs bench/research/sp500-diagnosis.ts [--quick] [--seed N] [--out FILE.json]
 //   --quick: ALM 50×100 and 1000 epochs instead of the paper's 200×500 and 5000 (a minute).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runAlm } from '../src/alm/alm.ts';
-import { lambdasFor, paramsFor, type AlmParams } from '../src/alm/params.ts';
-import { initSeed } from '../src/alm/setup.ts';
-import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
-import { TrialsBackend } from '../src/backends/trials.ts';
+import { runAlm } from '../../src/alm/alm.ts';
+import { lambdasFor, paramsFor, type AlmParams } from '../../src/alm/params.ts';
+import { initSeed } from '../../src/alm/setup.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
 import { balancingScales, rebalanceState, rescaleWeights } from './rebalance.ts';
-import { bpttWindow, createBpttWorkspace, regularization, type Lambdas } from '../src/baselines/bptt.ts';
-import { createOptimizer, type Method } from '../src/baselines/optimizers.ts';
-import { trainBaseline } from '../src/baselines/train.ts';
-import { referenceErrors } from '../src/experiments/reference.ts';
-import { loadDataset } from '../src/problem/datasets.ts';
-import { initializeWeights, type Initializer } from '../src/problem/init.ts';
-import { evaluate, forward } from '../src/problem/model.ts';
-import { Rng } from '../src/problem/rng.ts';
-import { cloneWeights, zeroWeights, type Problem, type RnnWeights } from '../src/problem/types.ts';
+import { bpttWindow, createBpttWorkspace, regularization, type Lambdas } from '../../src/baselines/bptt.ts';
+import { createOptimizer, type Method } from '../../src/baselines/optimizers.ts';
+import { trainBaseline } from '../../src/baselines/train.ts';
+import { referenceErrors } from '../../src/experiments/reference.ts';
+import { loadDataset } from '../../src/problem/datasets.ts';
+import { initializeWeights, type Initializer } from '../../src/problem/init.ts';
+import { evaluate, forward } from '../../src/problem/model.ts';
+import { Rng } from '../../src/problem/rng.ts';
+import { cloneWeights, zeroWeights, type Problem, type RnnWeights } from '../../src/problem/types.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -111,7 +111,7 @@ function spectralNorm(W: Float64Array): number {
 
 /**
  * The lowest R(s) (τ = 1) among the models that predict exactly what `w` predicts: the
- * balancing rescaling of the hidden units (bench/rebalance.ts).
+ * balancing rescaling of the hidden units (bench/research/rebalance.ts).
  */
 function balancedObjective(w: RnnWeights): { objective: number; scale: Float64Array } {
   const scale = balancingScales(w, lam, new Float64Array(r));
@@ -244,7 +244,7 @@ note('GD lr 1e-2, per-step samples, from N(0,1e-3²)', perStepGd(1e-2, small));
 
 const ols = referenceErrors(problem).ols;
 const report = {
-  command: `node bin/run-ts.mjs bench/sp500-diagnosis.ts${quick ? ' --quick' : ''}${seed !== 1 ? ` --seed ${seed}` : ''}`,
+  command: `node bin/run-ts.mjs bench/research/sp500-diagnosis.ts${quick ? ' --quick' : ''}${seed !== 1 ? ` --seed ${seed}` : ''}`,
   alm: { outer: tau1.outer, inner: tau1.inner, tau: tau1.tau }, baselineEpochs: epochs, seed,
   ols: { trainErr: ols.trainErr, testErr: ols.testErr },
   models,

@@ -1,11 +1,11 @@
 // Research script (not the harness): time of each kernel call inside one CpuTrial sweep, by kernel
 // and call site (CPU time of this process), for js and wasm kernels at one shape. Usage:
-//   node bin/run-ts.mjs bench/profile-cpu-kernels.ts [sp500|synthetic-large] [sweeps]
-import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
-import type { CpuKernels } from '../src/backends/cpu/kernels.ts';
-import { DEFAULT_PARAMS } from '../src/alm/params.ts';
-import { benchProblem } from './harness/measure.ts';
-import { paperSize, type PaperDataset } from './harness/sizes.ts';
+//   node bin/run-ts.mjs bench/research/profile-cpu-kernels.ts [sp500|synthetic-large] [sweeps]
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import type { CpuKernels } from '../../src/backends/cpu/kernels.ts';
+import { DEFAULT_PARAMS } from '../../src/alm/params.ts';
+import type { PaperDataset } from '../harness/sizes.ts';
+import { paperProblem } from './problem.ts';
 
 /** This process's CPU time in ms (robust to other jobs on a shared machine, unlike wall time). */
 function cpuMs(): number {
@@ -16,7 +16,7 @@ function cpuMs(): number {
 const shape = (process.argv[2] ?? 'synthetic-large') as PaperDataset;
 const sweeps = Number(process.argv[3] ?? 40);
 for (const kind of ['js', 'wasm'] as const) {
-  const { problem, initial } = benchProblem(paperSize(shape));
+  const { problem, initial } = paperProblem(shape);
   const trial = new CpuTrial({ kernels: kind });
   await trial.load(problem, initial);
   const k = (trial as unknown as { k: CpuKernels }).k;

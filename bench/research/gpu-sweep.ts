@@ -3,20 +3,20 @@
 // submitted alone), GFLOP/s counted as in docs/method.md §7 (all B trials), dispatches and
 // read-backs per sweep; optionally trial 0's weights after a few sweeps against the float64 CPU
 // backend. Prints a table and writes JSON.
-// Usage: node bin/run-ts.mjs bench/gpu-sweep.ts [--shapes "r,n,m,T;…"] [--trials "1,4,16"]
+// Usage: node bin/run-ts.mjs bench/research/gpu-sweep.ts [--shapes "r,n,m,T;…"] [--trials "1,4,16"]
 //        [--sweeps N] [--check-cpu] [--out FILE.json]   (--check-cpu skips shapes above 2e10 flops per sweep)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
-import { DEFAULT_PARAMS, lambdasFor } from '../src/alm/params.ts';
-import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
-import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
-import { GpuLimitError } from '../src/backends/webgpu/layout.ts';
-import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
-import { initializeWeights } from '../src/problem/init.ts';
-import { Rng } from '../src/problem/rng.ts';
-import type { RnnWeights } from '../src/problem/types.ts';
-import { sweepFlops } from './flops.ts';
+import { DEFAULT_PARAMS, lambdasFor } from '../../src/alm/params.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { acquireGpu } from '../../src/backends/webgpu/node-gpu.ts';
+import { GpuLimitError } from '../../src/backends/webgpu/layout.ts';
+import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
+import { initializeWeights } from '../../src/problem/init.ts';
+import { Rng } from '../../src/problem/rng.ts';
+import type { RnnWeights } from '../../src/problem/types.ts';
+import { sweepFlops } from '../flops.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {

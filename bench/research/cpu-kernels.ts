@@ -4,9 +4,9 @@
 // one full-batch BPTT epoch (loss and gradient over the training part). Writes a table
 // (README.md) and bench.json into the output folder (default bench/results/cpu-kernels).
 //
-//   node bin/run-ts.mjs bench/cpu-kernels.ts [--out DIR] [--seconds S] [--reps N] [--numpy]
+//   node bin/run-ts.mjs bench/research/cpu-kernels.ts [--out DIR] [--seconds S] [--reps N] [--numpy]
 //
-// --numpy also runs bench/numpy-sweep.py (NumPy + OpenBLAS on one thread, the same sweep) in
+// --numpy also runs bench/research/numpy-sweep.py (NumPy + OpenBLAS on one thread, the same sweep) in
 // the same session, with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only.
 //
 // Each point: warm-up, then `reps` repetitions of as many sweeps as fill `seconds`/reps; the
@@ -17,16 +17,17 @@ import { execSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
-import { effectiveCpuKernels, type CpuKernelsChoice } from '../src/backends/cpu/kernels.ts';
-import { bpttLossAndGradient, createBpttWorkspace } from '../src/baselines/bptt.ts';
-import { DEFAULT_PARAMS } from '../src/alm/params.ts';
-import { initializeWeights } from '../src/problem/init.ts';
-import { Rng } from '../src/problem/rng.ts';
-import { zeroWeights } from '../src/problem/types.ts';
-import { sweepBlockFlops } from './flops.ts';
-import { benchProblem, median } from './harness/measure.ts';
-import { paperData, paperSize, shapeOf, type PaperDataset } from './harness/sizes.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { effectiveCpuKernels, type CpuKernelsChoice } from '../../src/backends/cpu/kernels.ts';
+import { bpttLossAndGradient, createBpttWorkspace } from '../../src/baselines/bptt.ts';
+import { DEFAULT_PARAMS } from '../../src/alm/params.ts';
+import { initializeWeights } from '../../src/problem/init.ts';
+import { Rng } from '../../src/problem/rng.ts';
+import { zeroWeights } from '../../src/problem/types.ts';
+import { sweepBlockFlops } from '../flops.ts';
+import { median } from '../harness/measure.ts';
+import type { PaperDataset } from '../harness/sizes.ts';
+import { paperProblem } from './problem.ts';
 
 const SHAPES: PaperDataset[] = ['sp500', 'synthetic-large'];
 const KERNELS: CpuKernelsChoice[] = ['js', 'wasm'];
@@ -56,8 +57,7 @@ const SECONDS = Number(arg('--seconds', '3'));
 const REPS = Number(arg('--reps', '7'));
 
 async function sweepPoint(shape: PaperDataset, kernels: CpuKernelsChoice): Promise<SweepPoint> {
-  const size = paperSize(shape);
-  const { problem, initial } = benchProblem(size);
+  const { problem, initial, shape: size } = paperProblem(shape);
   const trial = new CpuTrial({ kernels });
   await trial.load(problem, initial);
   if (trial.kernels !== kernels) throw new Error(`asked for ${kernels} kernels, got ${trial.kernels}`);
@@ -90,18 +90,18 @@ async function sweepPoint(shape: PaperDataset, kernels: CpuKernelsChoice): Promi
     for (const b of BLOCKS) blockSamples[b].push(acc[b] / sweepsPerRep);
   }
   trial.dispose();
-  const f = sweepBlockFlops(size.r, size.n, size.m, size.T);
+  const f = sweepBlockFlops(problem.r, problem.n, problem.m, problem.T);
   const ms = median(samples);
   const blocks = {} as SweepPoint['blocks'];
   for (const b of BLOCKS) {
     const bm = median(blockSamples[b]);
     blocks[b] = { ms: bm, gflops: f[b] / bm / 1e6 };
   }
-  return { shape, size: shapeOf(size), kernels, msPerSweep: ms, wallMsPerSweep: median(wall), gflops: (f.z + f.h + f.u) / ms / 1e6, blocks, samples, sweepsPerRep };
+  return { shape, size, kernels, msPerSweep: ms, wallMsPerSweep: median(wall), gflops: (f.z + f.h + f.u) / ms / 1e6, blocks, samples, sweepsPerRep };
 }
 
 function bpttPoint(shape: PaperDataset, kernels: CpuKernelsChoice): BpttPoint {
-  const d = paperData(shape);
+  const d = paperProblem(shape).data;
   const { r } = d.defaults;
   const { n, m, x, y } = d.series;
   const w = initializeWeights('normal-1e-1', r, n, m, new Rng(7));
@@ -153,7 +153,7 @@ if (process.argv.includes('--numpy')) {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const res = spawnSync('python3', ['bench/numpy-sweep.py', '--out', join(OUT, 'numpy.json')], { env, encoding: 'utf8' });
+  const res = spawnSync('python3', ['bench/research/numpy-sweep.py', '--out', join(OUT, 'numpy.json')], { env, encoding: 'utf8' });
   process.stdout.write(res.stdout ?? '');
   if (res.status === 0) numpy = JSON.parse(readFileSync(join(OUT, 'numpy.json'), 'utf8')).results as NumpyPoint[];
   else console.log(`numpy reference not run: ${res.error?.message ?? res.stderr}`);

@@ -2,12 +2,12 @@
 // waited for, so a figure includes a submit's overhead) over a few sweeps at one shape, with the
 // range; for before/after comparisons of one kernel family on a busy machine or a software
 // adapter (where bench/main.ts's full profile takes too long).
-// Usage: node bin/run-ts.mjs bench/profile-median.ts [r,n,m,T (default 100,80,30,450)] [sweeps (default 5)]
-import { DEFAULT_PARAMS, lambdasFor } from '../src/alm/params.ts';
-import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
-import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
-import { initializeWeights } from '../src/problem/init.ts';
-import { Rng } from '../src/problem/rng.ts';
+// Usage: node bin/run-ts.mjs bench/research/profile-median.ts [r,n,m,T (default 100,80,30,450)] [sweeps (default 5)]
+import { DEFAULT_PARAMS, lambdasFor } from '../../src/alm/params.ts';
+import { acquireGpu } from '../../src/backends/webgpu/node-gpu.ts';
+import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
+import { initializeWeights } from '../../src/problem/init.ts';
+import { Rng } from '../../src/problem/rng.ts';
 const [r, n, m, T] = (process.argv[2] ?? '100,80,30,450').split(',').map(Number);
 const reps = Number(process.argv[3] ?? 5);
 const gpu = await acquireGpu();

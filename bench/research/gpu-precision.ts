@@ -2,22 +2,22 @@
 // initial point, on the paper's data: sp500 (r=20, an ALM run, by default 50 outer × 100
 // inner) and synthetic-large (r=100, n=80, m=30, T1=450: weights after 20 sweeps at γ0, and a
 // 4×5 ALM run). Prints a table and writes JSON.
-// Usage: node bin/run-ts.mjs bench/gpu-precision.ts [--only sp500|synthetic-large]
+// Usage: node bin/run-ts.mjs bench/research/gpu-precision.ts [--only sp500|synthetic-large]
 //        [--outer N] [--inner N] [--refine N] [--init NAME] [--seed N] [--out FILE.json]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
-import { runAlm, type AlmResult } from '../src/alm/alm.ts';
-import { lambdasFor, paramsFor, type AlmParams } from '../src/alm/params.ts';
-import type { BcdBackend, BcdProblem } from '../src/backends/backend.ts';
-import { CpuTrial } from '../src/backends/cpu/cpu-trial.ts';
-import { TrialsBackend } from '../src/backends/trials.ts';
-import { acquireGpu } from '../src/backends/webgpu/node-gpu.ts';
-import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.ts';
-import { loadDataset } from '../src/problem/datasets.ts';
-import { initializeWeights, parseInitializer } from '../src/problem/init.ts';
-import { Rng } from '../src/problem/rng.ts';
-import type { Problem, RnnWeights } from '../src/problem/types.ts';
+import { runAlm, type AlmResult } from '../../src/alm/alm.ts';
+import { lambdasFor, paramsFor, type AlmParams } from '../../src/alm/params.ts';
+import type { BcdBackend, BcdProblem } from '../../src/backends/backend.ts';
+import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
+import { TrialsBackend } from '../../src/backends/trials.ts';
+import { acquireGpu } from '../../src/backends/webgpu/node-gpu.ts';
+import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
+import { loadDataset } from '../../src/problem/datasets.ts';
+import { initializeWeights, parseInitializer } from '../../src/problem/init.ts';
+import { Rng } from '../../src/problem/rng.ts';
+import type { Problem, RnnWeights } from '../../src/problem/types.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
