@@ -2,48 +2,30 @@
 // the page's worker on the CPU backend and on WebGPU (SwiftShader here), and the page shows
 // the tables and the plots and downloads the JSON. Checks shapes, not speeds.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/harness/types.ts';
+import { buildAndServe, type ServedDemo } from '../demo/helpers.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = [
   '--enable-unsafe-webgpu', '--use-angle=swiftshader', '--enable-features=Vulkan', '--no-sandbox', '--disable-gpu-sandbox',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
 ];
 
-let outDir: string;
-let server: PreviewServer;
+let served: ServedDemo;
 let browser: Browser;
 let page: Page;
 let report: BenchReport;
 let errors: string[] = [];
 const downloads = mkdtempSync(join(tmpdir(), 'alm-rnn-bench-dl-'));
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   expect(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`).toBe(true);
-  outDir = mkdtempSync(join(tmpdir(), 'alm-rnn-bench-page-'));
-  const configFile = join(REPO, 'demo/vite.config.ts');
-  await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const port = await freePort();
-  server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1', open: false } });
+  // The demo's build has both pages; the browser tests of a run share it.
+  served = await buildAndServe();
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, protocolTimeout: 240_000 });
   page = await browser.newPage();
   page.on('console', (m) => {
@@ -53,7 +35,7 @@ beforeAll(async () => {
   const cdp = await page.createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
   const args = encodeURIComponent('--quick --sizes synthetic-small,T=32 --no-e2e');
-  await page.goto(`http://localhost:${port}/bench.html?args=${args}&run`, { waitUntil: 'load' });
+  await page.goto(`${served.url}bench.html?args=${args}&run`, { waitUntil: 'load' });
   await page.waitForFunction(() => {
     const h = (window as unknown as { almBench?: { report: unknown; error: string | null } }).almBench;
     return Boolean(h && (h.report || h.error));
@@ -65,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  await served?.close();
   rmSync(downloads, { recursive: true, force: true });
 });
 

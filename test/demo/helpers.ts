@@ -1,7 +1,7 @@
-// Helpers of the demo page's browser tests: build the page once with Vite, serve the static
+// Helpers of the demo page's browser tests: build the page once per test run with Vite, serve the static
 // build on a free localhost port with `vite preview`, drive Debian's Chromium with
 // puppeteer-core, collect console errors and downloads.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,14 +39,37 @@ export interface ServedDemo {
   close(): Promise<void>;
 }
 
-/** Builds the page with the demo's Vite config into a temporary folder and serves it on localhost. */
+const DEMO_CONFIG = join(REPO, 'demo/vite.config.ts');
+
+/**
+ * The demo's Vite build (both pages, index.html and bench.html) in a folder of its own: built once
+ * per test run into the folder the global setup names (ALM_RNN_DEMO_BUILD_DIR), which the browser
+ * test files then share, since the sources do not change during a run; built afresh into a
+ * temporary folder without one. `owned` says whether the caller removes it.
+ */
+async function demoBuild(): Promise<{ outDir: string; owned: boolean }> {
+  const shared = process.env.ALM_RNN_DEMO_BUILD_DIR;
+  if (shared === undefined) {
+    const outDir = mkdtempSync(join(tmpdir(), 'alm-rnn-demo-'));
+    await build({ configFile: DEMO_CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    return { outDir, owned: true };
+  }
+  const outDir = join(shared, 'demo');
+  if (!existsSync(outDir)) {
+    // Built beside it and renamed into place, so that a build cut short is never taken for a finished one.
+    const partial = mkdtempSync(join(shared, 'partial-'));
+    await build({ configFile: DEMO_CONFIG, logLevel: 'warn', build: { outDir: partial, emptyOutDir: true } });
+    renameSync(partial, outDir);
+  }
+  return { outDir, owned: false };
+}
+
+/** Builds the page with the demo's Vite config (once per test run, see demoBuild) and serves it on localhost. */
 export async function buildAndServe(): Promise<ServedDemo> {
-  const outDir = mkdtempSync(join(tmpdir(), 'alm-rnn-demo-'));
-  const configFile = join(REPO, 'demo/vite.config.ts');
-  await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const { outDir, owned } = await demoBuild();
   const port = await freePort();
   const server: PreviewServer = await preview({
-    configFile,
+    configFile: DEMO_CONFIG,
     logLevel: 'warn',
     build: { outDir },
     preview: { port, strictPort: true, host: '127.0.0.1', open: false },
@@ -55,7 +78,7 @@ export async function buildAndServe(): Promise<ServedDemo> {
     url: `http://localhost:${port}/`,
     async close() {
       await server.close();
-      rmSync(outDir, { recursive: true, force: true });
+      if (owned) rmSync(outDir, { recursive: true, force: true });
     },
   };
 }

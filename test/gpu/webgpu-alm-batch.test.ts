@@ -2,19 +2,17 @@
 // different data, initialisations and τ, one trial restarting from s^0 under the Γ rule, one
 // whose certificate stops its inner loops early, one held at the violation floor. Every trial
 // ends bit-identical to its own solo WebGPU run, and within f32 tolerance of the float64 run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runAlm, runAlmBatch, type AlmResult } from '../../src/alm/alm.ts';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
+import type { AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { expectSameRun, expectSpecialBehaviour, heterogeneousTrials } from '../helpers/batch.ts';
+import { sharedGpu } from '../helpers/gpu.ts';
 
 let gpu: AcquiredGpu;
 beforeAll(async () => {
-  gpu = await acquireGpu();
-});
-afterAll(() => {
-  gpu?.device.destroy();
+  gpu = await sharedGpu();
 });
 
 async function onGpu<T>(run: (b: WebGpuBackend) => Promise<T>): Promise<T> {

@@ -14,7 +14,6 @@ import type { BcdBackend, BcdState } from '../../src/backends/backend.ts';
 import { CpuTrial } from '../../src/backends/cpu/cpu-trial.ts';
 import { TrialsBackend } from '../../src/backends/trials.ts';
 import { isSoftwareAdapter, type AcquiredGpu } from '../../src/backends/webgpu/device.ts';
-import { acquireGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { checkLimits, GpuLimitError, planLayout } from '../../src/backends/webgpu/layout.ts';
 import { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { loadDataset } from '../../src/problem/datasets.ts';
@@ -24,18 +23,18 @@ import type { Activation, Problem, RnnWeights } from '../../src/problem/types.ts
 import { expectAllClose } from '../helpers/allclose.ts';
 import { flat, goldenProblem, goldenState, goldenWeights, loadGolden, type GoldenState } from '../helpers/golden.ts';
 import { maxAbs } from '../helpers/gpu-fixture.ts';
+import { sharedGpu } from '../helpers/gpu.ts';
 
 const golden = loadGolden();
 let gpu: AcquiredGpu;
 let backend: WebGpuBackend;
 
 beforeAll(async () => {
-  gpu = await acquireGpu();
+  gpu = await sharedGpu();
   backend = new WebGpuBackend(gpu.device, { adapterInfo: gpu.adapterInfo });
 });
 afterAll(() => {
   backend?.dispose();
-  gpu?.device.destroy();
 });
 
 /** |a − e| ≤ rel · max|e| element-wise, per array. */

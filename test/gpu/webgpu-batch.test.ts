@@ -13,12 +13,12 @@
 //       device batches, says so in `notes`, and still gives every trial its solo bits.
 // Batch sizes 1, 2, 3 at T=37, r=5, n=3, m=2 (no size a multiple of a tile or workgroup), and 64
 // at a tiny shape (T=11, r=2, n=1, m=1) so that SwiftShader copes.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAlmBatch, type AlmTrial } from '../../src/alm/alm.ts';
 import { DEFAULT_PARAMS, type AlmParams } from '../../src/alm/params.ts';
 import type { BcdBackend, BcdProblem, BcdState, TrialMask } from '../../src/backends/backend.ts';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
-import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
+import type { AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { maxTrials, planLayout, trialBytes } from '../../src/backends/webgpu/layout.ts';
 import { WebGpuBackend, type WebGpuBackendOptions } from '../../src/backends/webgpu/webgpu-backend.ts';
 import { initializeWeights, INITIALIZERS } from '../../src/problem/init.ts';
@@ -26,17 +26,15 @@ import { Rng } from '../../src/problem/rng.ts';
 import type { Activation, Problem, RnnWeights } from '../../src/problem/types.ts';
 import { expectAllClose } from '../helpers/allclose.ts';
 import { maxAbs } from '../helpers/gpu-fixture.ts';
+import { sharedGpu } from '../helpers/gpu.ts';
 
 let gpu: AcquiredGpu;
 const made: WebGpuBackend[] = [];
 beforeAll(async () => {
-  gpu = await acquireGpu();
+  gpu = await sharedGpu();
 });
 afterEach(() => {
   for (const b of made.splice(0)) b.dispose();
-});
-afterAll(() => {
-  gpu?.device.destroy();
 });
 
 function gpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend {

@@ -1,20 +1,39 @@
-// GPU test plumbing: one WebGPU device per test file (Dawn in Node; SwiftShader without a GPU),
-// and small helpers to upload arrays, run recorded dispatches and read results back as float64.
-import { afterAll, beforeAll } from 'vitest';
+// GPU test plumbing: one WebGPU device per test process (Dawn in Node; SwiftShader without a
+// GPU), and small helpers to upload arrays, run recorded dispatches and read results back as float64.
+import { beforeAll } from 'vitest';
 import { acquireGpu, type AcquiredGpu } from '../../src/backends/webgpu/node-gpu.ts';
 import { MAP_READ_MODE, Usage, type Recorder } from '../../src/backends/webgpu/kernels/kernel.ts';
 
+/** Where the process's device lives: on globalThis, which the test files of one process share (module state may not be). */
+const SHARED_GPU = Symbol.for('alm-rnn test device');
+
 /**
- * Acquires a device before the file's tests and destroys it after them. A missing adapter is a
- * failure, not a skip: CI installs chromium (SwiftShader) so an adapter must exist.
+ * The test process's device, acquired on first use and kept until the process ends (a lost
+ * device is replaced on the next call). The GPU test files run in one process (project "gpu" in
+ * vitest.config.ts), so they share the device and with it the pipelines compiled for it: the
+ * kernels cache them per device, and SwiftShader needs tens of seconds of CPU per fresh set.
+ * Tests must not destroy it. A missing adapter is a failure, not a skip: CI installs chromium
+ * (SwiftShader) so an adapter must exist.
  */
+export function sharedGpu(): Promise<AcquiredGpu> {
+  const slot = globalThis as { [SHARED_GPU]?: Promise<AcquiredGpu> };
+  let acquiring = slot[SHARED_GPU];
+  if (!acquiring) {
+    const fresh = acquireGpu();
+    slot[SHARED_GPU] = acquiring = fresh;
+    fresh.then(
+      (gpu) => gpu.device.lost.then(() => { if (slot[SHARED_GPU] === fresh) delete slot[SHARED_GPU]; }),
+      () => { if (slot[SHARED_GPU] === fresh) delete slot[SHARED_GPU]; },
+    );
+  }
+  return acquiring;
+}
+
+/** The process's shared device (sharedGpu), ready before the file's tests. */
 export function useGpu(): { readonly gpu: AcquiredGpu } {
   const holder = {} as { gpu: AcquiredGpu };
   beforeAll(async () => {
-    holder.gpu = await acquireGpu();
-  });
-  afterAll(() => {
-    holder.gpu?.device.destroy();
+    holder.gpu = await sharedGpu();
   });
   return holder;
 }

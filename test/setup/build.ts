@@ -1,7 +1,8 @@
 // vitest global setup: the compiled package (dist/) is what the CLI's bin, the pool threads of
 // the package and the package tests run, so it is rebuilt before the tests whenever a source
-// file is newer than the last build; and the package tests share one `npm pack` of it per run
-// (test/helpers/package.ts packs on first use into the folder named here, and reuses it).
+// file is newer than the last build; the package tests share one `npm pack` of it per run
+// (test/helpers/package.ts packs on first use into the folder named here, and reuses it); and
+// the browser tests share one Vite build of the demo per run (test/demo/helpers.ts, likewise).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,5 +30,10 @@ export default function setup(): () => void {
   }
   const packDir = mkdtempSync(join(tmpdir(), 'alm-rnn-pack-'));
   process.env.ALM_RNN_PACK_DIR = packDir;
-  return () => rmSync(packDir, { recursive: true, force: true });
+  const demoBuildDir = mkdtempSync(join(tmpdir(), 'alm-rnn-demo-build-'));
+  process.env.ALM_RNN_DEMO_BUILD_DIR = demoBuildDir;
+  return () => {
+    rmSync(packDir, { recursive: true, force: true });
+    rmSync(demoBuildDir, { recursive: true, force: true });
+  };
 }
