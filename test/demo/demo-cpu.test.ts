@@ -137,8 +137,15 @@ describe('demo page without WebGPU', () => {
   it('catches r too large with the memory estimate, at the field', async () => {
     const { page } = demo;
     await setField(page, 'f-hidden', '100000');
-    expect(await page.$eval('#e-hidden', (e) => e.textContent)).toMatch(/^r=100000 hidden units with n=80 inputs, m=30 targets and T=450 training steps need about \S+ GB .*: lower --hidden/);
+    expect(await page.$eval('#e-hidden', (e) => e.textContent)).toBe('hidden = 100000 is out of range: an integer from 1 to 10000');
+    // Within the cap, one trial fits (about 10 GB); sixteen of them (about 155 GB) fit no
+    // browser's memory (navigator.deviceMemory), and the estimate says so at the field.
+    await setField(page, 'f-hidden', '10000');
+    await setField(page, 'f-seed', '1-16');
+    expect(await page.$eval('#e-hidden', (e) => e.textContent)).toMatch(
+      /^r=10000 hidden units with n=80 inputs, m=30 targets and T=450 training steps need about \S+ GB for 16 trials \(race fewer trials at once\), more than the \S+ GB of memory here: lower --hidden/);
     expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    await setField(page, 'f-seed', '1');
     await setField(page, 'f-hidden', '100');
     expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
   });
