@@ -129,10 +129,9 @@ trials
                             the training part minus its last V steps and scored by the mean
                             squared error on those V steps (the test part is never used); the
                             chosen setting is then retrained on the whole training part, and
-                            --out writes that model (the experiments' protocol)
-  --validation-steps V      the V of --select (default: a tenth of the training part); with
-                            --early-stop a trial's score is its best validation error, and the
-                            chosen one is retrained for its k*
+                            --out writes that model (the experiments' protocol); V is
+                            --validation-steps (above); with --early-stop a trial's score is its
+                            best validation error, and the chosen one is retrained for its k*
 
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
