@@ -509,7 +509,7 @@ export async function run(argv: string[]): Promise<number> {
     const result = results[0];
     const stopNote = STOP_NOTES[result.stopReason].replace('N', String(earlyStop?.rule.patience ?? patience));
     const errors = `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}`;
-    const earlyNote = outcomes ? `${earlyStopLine(outcomes[0], config0.params.outer, outcomes[0].restore !== earlyStop!.restore)}\n` : '';
+    const earlyNote = outcomes ? `${earlyStopLine(outcomes[0], config0.params.outer, outcomes[0].restore !== earlyStop!.restore, result)}\n` : '';
     log.write(`done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n${earlyNote}${errors}\n${files}`);
     if (quiet && !json) summaryOut.write(`${errors}\n`);
     const chosen = select === 'validation' && selection && {
@@ -563,11 +563,12 @@ const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
 };
 
 /** The summary's line about early stopping: k*, its validation error, where the fit stopped, which model was kept. */
-function earlyStopLine(o: EarlyStopOutcome, outer: number, stoppedByUser: boolean): string {
+function earlyStopLine(o: EarlyStopOutcome, outer: number, stoppedByUser: boolean, final: AlmResult): string {
   const valErr = Number.isFinite(o.valErr) ? o.valErr.toPrecision(6) : 'none finite';
   const where = stoppedByUser ? `the run on the fit part was stopped at outer iteration ${o.stoppedAt}`
     : o.stoppedAt < outer ? `the run on the fit part stopped at outer iteration ${o.stoppedAt}` : `the run on the fit part ran to its cap (${o.stoppedAt})`;
-  const kept = o.restore === 'retrain' ? 'the model is retrained for k* on the whole training part'
+  const kept = o.restore === 'retrain'
+    ? (final.stopReason === 'stopped' ? `the retraining was stopped after ${final.outerIterations} of its k* outer iterations: the model is that iterate` : 'the model is retrained for k* on the whole training part')
     : `the model is the iterate k* of the run on the fit part (${stoppedByUser ? 'stopped while fitting: no retraining' : '--restore best'})`;
   return `early stopping: k* = ${o.k} (validation error ${valErr}); ${where}; ${kept}`;
 }
