@@ -89,7 +89,7 @@ export interface AlmRunOptions {
   /**
    * Early stopping (src/problem/early-stop.ts): after every outer iteration each trial's TestErr
    * is scored as its validation error (the caller made the test part the validation part, as
-   * src/alm/selection.ts does), and a trial the rule stops ends with stopReason `no-progress`.
+   * src/alm/selection.ts does), and a trial the rule stops ends with stopReason `early-stop`.
    */
   earlyStop?: EarlyStopRule;
 }
@@ -354,7 +354,7 @@ export async function runAlmBatch(backend: BcdBackend, trials: readonly AlmTrial
       } else if (patience > 0 && k < cap[i] && iterationsWithoutProgress(loops[i].history) >= patience) {
         loops[i].stopReason = 'no-progress';
       } else if (loops[i].earlyStop?.stoppedAt !== undefined && k < cap[i]) {
-        loops[i].stopReason = 'no-progress';
+        loops[i].stopReason = 'early-stop';
       }
     }
     for (let i = 0; i < B; i++) if (iterations[i]) options.onIteration?.(iterations[i]!, i, weights[i]);

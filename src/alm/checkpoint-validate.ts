@@ -168,7 +168,7 @@ function readLoop(v: Validator, l: Obj): AlmLoopState {
     v.number(o.k, `loop.history[${i}].k`, (x) => x === i + 1, `${i + 1}`);
   });
   loop.history = history as AlmLoopState['history'];
-  if (l.stopReason !== undefined) loop.stopReason = v.choice(l.stopReason, 'loop.stopReason', ['outer-cap', 'stopped', 'converged', 'no-progress', 'failed'] as const);
+  if (l.stopReason !== undefined) loop.stopReason = v.choice(l.stopReason, 'loop.stopReason', ['outer-cap', 'stopped', 'converged', 'no-progress', 'early-stop', 'failed'] as const);
   if (l.failure !== undefined) {
     const f = v.object(l.failure, 'loop.failure');
     if (typeof f.message !== 'string') v.fail('loop.failure.message', 'must be a string', f.message);

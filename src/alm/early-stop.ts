@@ -11,6 +11,7 @@ import { initialEarlyStop, type EarlyStopOutcome, type EarlyStopRestore, type Ea
 import { evaluate, type TestHidden } from '../problem/model.ts';
 import { runAlmBatch, type AlmResult, type AlmRunOptions, type AlmTrial } from './alm.ts';
 import { fitOnValidation, type ValidationSelection } from './selection.ts';
+import type { RunConfig } from './setup.ts';
 
 /** Early stopping's settings, resolved. */
 export interface AlmEarlyStop {
@@ -18,6 +19,16 @@ export interface AlmEarlyStop {
   validationSteps: number;
   rule: EarlyStopRule;
   restore: EarlyStopRestore;
+}
+
+/** What a checkpoint's RunConfig records of early stopping, so that a resume with other settings is refused. */
+export function earlyStopConfig(es: AlmEarlyStop | undefined): RunConfig['earlyStop'] {
+  return es ? { validationSteps: es.validationSteps, ...es.rule, restore: es.restore } : undefined;
+}
+
+/** The settings a RunConfig records (a checkpoint's), back as early stopping's settings. */
+export function earlyStopFromConfig(c: NonNullable<RunConfig['earlyStop']>): AlmEarlyStop {
+  return { validationSteps: c.validationSteps, rule: { patience: c.patience, minDelta: c.minDelta, warmupEvals: c.warmupEvals }, restore: c.restore };
 }
 
 /** The outcome of a fit-part run. */

@@ -47,10 +47,10 @@ export interface AlmIteration {
 }
 
 /**
- * Why a run ended: the outer cap, the user, FeasVio below feasTol, no progress for `patience`
- * iterations (of FeasVio and TrainErr, or with early stopping of the validation error: then
- * the loop state's earlyStop.stoppedAt is set), or a numerical breakdown of its own (the other
- * trials of its batch go on).
+ * Why a run ended: the outer cap, the user, FeasVio below feasTol, no progress of FeasVio and
+ * TrainErr for `patience` iterations, early stopping's rule on the validation error (the loop
+ * state's earlyStop.stoppedAt says where), or a numerical breakdown of its own (the other trials
+ * of its batch go on).
  */
-export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress' | 'failed';
+export type StopReason = 'outer-cap' | 'stopped' | 'converged' | 'no-progress' | 'early-stop' | 'failed';
 

@@ -32,7 +32,7 @@ export interface AlmLoopState {
     /** The last completed iterate's weights. */
     weights: RnnWeights;
   };
-  /** With AlmRunOptions.earlyStop: the rule's state (stoppedAt set when it ended the run, stopReason `no-progress`). */
+  /** With AlmRunOptions.earlyStop: the rule's state (stoppedAt set when it ended the run, stopReason `early-stop`). */
   earlyStop?: EarlyStopState;
 }
 

@@ -6,7 +6,7 @@ import type { AlmIteration, StopReason } from '../alm/iteration.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from '../alm/checkpoint.ts';
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
-import { earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
+import { earlyStopConfig, earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
 import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore } from '../problem/early-stop.ts';
 import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
@@ -157,7 +157,7 @@ export interface TrainResult {
   sweeps: number;
   /** Wall-clock seconds of the run. */
   seconds: number;
-  /** Why it ended: `outer-cap`, `stopped` (stop() or the signal), `converged` (feasTol), `no-progress` (patience) or `failed`. */
+  /** Why it ended: `outer-cap`, `stopped` (stop() or the signal), `converged` (feasTol), `no-progress` (patience), `early-stop` (the earlyStop rule ended the run on the fit part: a result with `restore: 'best'`) or `failed`. */
   stopReason: StopReason;
   /** One entry per outer iteration. */
   history: AlmIteration[];
@@ -355,11 +355,6 @@ function readEarlyStop(
   }
   const restore = v.restore === undefined ? 'retrain' : checkChoice('earlyStop.restore', v.restore, ['retrain', 'best'] as const);
   return { validationSteps, every, restore, rule: resolveEarlyStopRule(capEvaluations(every), given) };
-}
-
-/** What a checkpoint records of early stopping, so that a resume with other settings is refused. */
-function earlyStopConfig(es: AlmEarlyStop | undefined): RunConfig['earlyStop'] {
-  return es ? { validationSteps: es.validationSteps, ...es.rule, restore: es.restore } : undefined;
 }
 
 /** Checks the options train() and trainGrid() share about how a run goes: stopping rules, callbacks, checkpoints, backend. */

@@ -4,10 +4,12 @@
 // per flag is a single run, reported as before.
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { numericalError, runAlmBatch, summarizeResult, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+import { numericalError, runAlmBatch, summarizeResult, type AlmIteration, type AlmLoopState, type AlmResult, type AlmTrial } from '../alm/alm.ts';
+import type { BcdState } from '../backends/backend.ts';
 import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
 import { MAX_HIDDEN, MAX_INNER, MAX_OUTER, paramsFor, type AlmParams } from '../alm/params.ts';
-import { selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
+import { checkValidationSteps, selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
+import { earlyStopConfig, earlyStopFromConfig, earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
 import { describeProblem, isSeed, MAX_SEED, MAX_TRIALS, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
 import { MAX_WORKERS } from '../api/backend.ts';
 import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
@@ -22,6 +24,7 @@ import { modelToJson } from '../problem/model-file.ts';
 import type { RnnWeights } from '../problem/types.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
 import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
+import { resolveEarlyStopRule, type EarlyStopOutcome } from '../problem/early-stop.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
@@ -46,14 +49,18 @@ const OPTIONS: OptionSpec = {
   'train-fraction': { type: 'string' }, 'no-standardize': { type: 'boolean' }, standardize: { type: 'string' },
   backend: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, json: { type: 'boolean' },
   checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' }, patience: { type: 'string' },
-  select: { type: 'string' }, 'validation-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
+  select: { type: 'string' }, 'validation-steps': { type: 'string' }, 'early-stop': { type: 'string' }, 'min-delta': { type: 'string' },
+  'warmup-evals': { type: 'string' }, restore: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...CSV_OPTIONS,
   'cpu-kernels': { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, verbose: { type: 'boolean' },
 };
 
 /** The "format" of the --history file, so that a rerun recognises it as its own (see checkPaths). */
 const HISTORY_FORMAT = 'alm-rnn/history@1';
 
-/** Flags that say how and where a run goes, not what it is: free to change on --resume. */
+/**
+ * Flags that say how and where a run goes, not what it is: free to change on --resume.
+ * (--patience is part of early stopping's rule, and compared, when the checkpoint stops early.)
+ */
 const RESUME_FLAGS = new Set(['resume', 'outer', 'backend', 'out', 'history', 'json', 'checkpoint', 'threads', 'patience', 'cpu-kernels', 'force', 'quiet', 'verbose']);
 
 const HELP = `usage: alm-rnn train [options]
@@ -90,7 +97,26 @@ method (defaults: the paper's Table 2 for the data set)
   --inner-stop cap|certificate   stop sweeps at the cap (paper's runs) or when the ∂L certificate ≤ ε
   --check-every N           sweeps between read-backs of the stopping test (default 10)
   --patience N              stop a run when neither FeasVio nor TrainErr improved (by 1e-6
-                            relative) over N outer iterations (default: off, the paper's caps)
+                            relative) over N outer iterations (default: off, the paper's caps);
+                            with --early-stop it counts validation evaluations instead (below)
+
+early stopping (docs/method.md §5.5)
+  --early-stop validation   choose how long to train on a validation split: fit on the training
+                            part minus its last V steps, score the mean squared error on those V
+                            steps after every outer iteration (the test part is never used), and
+                            stop by the rule below; k*, the outer iteration with the lowest
+                            validation error, is then a hyperparameter like τ: the model is
+                            retrained on the whole training part for exactly k* outer iterations
+  --validation-steps V      the V of --early-stop and --select (default: a tenth of the training part)
+  --patience N              evaluations after the warm-up without an improvement that stop the
+                            run (default: a tenth of --outer, at least 1)
+  --min-delta D             the relative improvement of the best validation error that counts,
+                            in [0,1) (default 1e-6, the tolerance of the FeasVio/TrainErr patience)
+  --warmup-evals W          evaluations scored but not counted towards patience (default: a tenth
+                            of --outer): an early dip or rise of the validation error (sp500's
+                            Adam and GD show both) must not decide alone
+  --restore best            keep the best iterate of the run on the fit part instead of
+                            retraining (Keras' restore_best_weights; default: retrain for k*)
 
 trials
   A list of seeds, initialisations or τ values makes a grid of trials (their product), run
@@ -103,8 +129,9 @@ trials
                             the training part minus its last V steps and scored by the mean
                             squared error on those V steps (the test part is never used); the
                             chosen setting is then retrained on the whole training part, and
-                            --out writes that model (the experiments' protocol)
-  --validation-steps V      the V of --select (default: a tenth of the training part)
+                            --out writes that model (the experiments' protocol); V is
+                            --validation-steps (above); with --early-stop a trial's score is its
+                            best validation error, and the chosen one is retrained for its k*
 
 running and output
   --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
@@ -128,8 +155,9 @@ running and output
 
 signals
   Ctrl-C (SIGINT), SIGTERM (docker stop, Kubernetes, Slurm) and SIGHUP stop the run alike: the
-  first ends the batch of sweeps in flight and writes --out, --history and --checkpoint; a second
-  writes --out from the last completed outer iteration at once. The exit code is 128 + the
+  first ends the batch of sweeps in flight and writes --out, --history and --checkpoint (with
+  --early-stop, while it fits: --out is the best iterate so far, the lowest validation error); a
+  second writes --out from the last completed outer iteration at once. The exit code is 128 + the
   signal's number: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP).
 `;
 
@@ -151,17 +179,20 @@ export async function run(argv: string[]): Promise<number> {
   const threads = integerFlag(values, 'threads');
   if (threads !== undefined && !(threads >= 1 && threads <= MAX_WORKERS)) throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${values.threads}`);
   const patience = integerFlag(values, 'patience');
-  if (patience !== undefined && patience < 1) throw new UserInputError(`--patience must be ≥ 1 outer iterations, got ${patience}`);
+  const earlyStopFlags = readEarlyStopFlags(values);
+  if (patience !== undefined && patience < 1) {
+    throw new UserInputError(`--patience must be ≥ 1 ${values['early-stop'] !== undefined ? 'evaluations' : 'outer iterations'}, got ${patience}`);
+  }
 
   const resumePath = stringFlag(values, 'resume');
   const select = choiceFlag(values, 'select', ['none', 'validation'] as const) ?? 'none';
   const validationSteps = integerFlag(values, 'validation-steps');
-  if (select === 'none' && validationSteps !== undefined) throw new UserInputError('--validation-steps needs --select validation');
+  if (select === 'none' && earlyStopFlags === undefined && validationSteps !== undefined) throw new UserInputError('--validation-steps needs --select validation or --early-stop validation');
   if (select === 'validation' && (resumePath !== undefined || values.checkpoint !== undefined)) {
     throw new UserInputError('--select validation cannot be combined with --checkpoint or --resume yet: run the selection, then train the chosen setting with --checkpoint');
   }
   if (values.quiet && values.verbose) throw new UserInputError('--quiet and --verbose cannot be used together');
-  let grid = resumePath !== undefined ? resumedGrid(values, resumePath) : freshGrid(values);
+  let grid = resumePath !== undefined ? resumedGrid(values, resumePath, earlyStopFlags) : freshGrid(values);
   let B = grid.length;
   const json = values.json === true;
   const outPath = stringFlag(values, 'out');
@@ -215,9 +246,26 @@ export async function run(argv: string[]): Promise<number> {
     preparing.tick(() => `preparing ${B} trials: ${i} done…`);
     return prepareRun(t.config, loadFor(t.config), t.initial);
   });
+  // Early stopping's settings: a checkpoint's own, or resolved from the flags (V and the rule's defaults need T1 and the cap).
+  let earlyStop: AlmEarlyStop | undefined;
+  if (grid[0].config.earlyStop) {
+    earlyStop = earlyStopFromConfig(grid[0].config.earlyStop);
+  } else if (earlyStopFlags) {
+    const T1 = prepared[0].problem.T1;
+    const V = validationSteps ?? defaultValidationSteps(T1);
+    checkValidationSteps(V, T1);
+    const rule = resolveEarlyStopRule(grid[0].config.params.outer, { patience, minDelta: earlyStopFlags.minDelta, warmupEvals: earlyStopFlags.warmupEvals });
+    earlyStop = { validationSteps: V, rule, restore: earlyStopFlags.restore ?? 'retrain' };
+    const recorded = earlyStopConfig(earlyStop);
+    grid = grid.map((t) => ({ ...t, config: { ...t.config, earlyStop: recorded } }));
+  }
+  // Under early stopping --patience is the rule's; FeasVio and TrainErr's patience is off.
+  const almPatience = earlyStop ? undefined : patience;
   grid.forEach((t, i) => {
-    if (t.resume && t.resume.state.h.length !== prepared[i].problem.T1 * prepared[i].problem.r) {
-      throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${prepared[i].problem.T1}`);
+    // An early-stopped run's checkpoint is of its run on the fit part: the training part less V steps.
+    const T1 = prepared[i].problem.T1 - (earlyStop?.validationSteps ?? 0);
+    if (t.resume && t.resume.state.h.length !== T1 * prepared[i].problem.r) {
+      throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${T1}`);
     }
   });
 
@@ -263,7 +311,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Created once every input is checked, so that a refused run leaves nothing behind.
   if (outDir !== undefined) createFolder(outDir);
-  let progress: ProgressPrinter | BatchProgressPrinter = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, patience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
+  let progress: ProgressPrinter | BatchProgressPrinter = B === 1 ? new ProgressPrinter(log, p.outer, p.inner, almPatience) : new BatchProgressPrinter(log, p.outer, p.inner, B);
   // SIGINT, SIGTERM, SIGHUP (src/cli/signals.ts): the first ends the batch of sweeps in flight and
   // writes every output below; a second keeps the last completed iterate and quits at once.
   const stop = listenForStop({
@@ -298,84 +346,130 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   let selection: ValidationSelection | undefined;
+  /** With early stopping: each final model's k*, its validation error, where the fit stopped, which model was kept. */
+  let outcomes: EarlyStopOutcome[] | undefined;
   const candidates = grid;
-  if (select === 'validation') {
-    const T1 = problem0.T1;
-    const V = validationSteps ?? defaultValidationSteps(T1);
-    log.write(`selection: ${B} trial${B === 1 ? '' : 's'} fitted on steps 1…${T1 - V} and scored on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used); the chosen one is then retrained on all ${T1}\n`);
+  let results: AlmResult[];
+  const onOuterIteration = (k: number, its: Array<AlmIteration | undefined>, weights: RnnWeights[]): void => {
+    lastWeights = weights;
+    lastK = k;
+    if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
+    else progress.iteration(k, its);
+  };
+  const onCheckpoint = checkpointPath === undefined ? undefined
+    : (loops: AlmLoopState[], states: BcdState[]) => writeCheckpointFile(checkpointPath, {
+      trials: grid.map((t, i) => ({ config: t.config, initial: prepared[i].initial, loop: loops[i], state: states[i] })),
+    });
+  if (earlyStop) {
+    const T1 = problem0.T1, V = earlyStop.validationSteps, rule = earlyStop.rule;
+    log.write(`early stopping: ${B === 1 ? 'fitted' : `${B} trials fitted`} on steps 1…${T1 - V} and scored after every outer iteration on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used; while fitting, the TestErr column is this validation error); stops after ${rule.patience} evaluation${rule.patience === 1 ? '' : 's'} without a relative improvement of ${rule.minDelta}, counted after a warm-up of ${rule.warmupEvals}\n`);
     startPhase();
+    const trials = prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume }));
+    const runOptions = { signal: stop.signal, testHidden: config0.testHidden, onLoaded, onSweeps: (k: number, done: number) => progress.sweeps(k, done), onOuterIteration };
     try {
-      selection = await selectOnValidation(
-        backend,
-        prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial })),
-        V,
-        {
-          signal: stop.signal, testHidden: config0.testHidden, patience, onLoaded,
-          onSweeps: (k, done) => progress.sweeps(k, done),
-          onOuterIteration: (k, its) => {
-            if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
-            else progress.iteration(k, its);
+      selection = await fitEarlyStopped(backend, trials, earlyStop, { ...runOptions, onCheckpoint });
+      progress.clearBar();
+      const failure = selection.fits[0].loopState.failure;
+      if (B === 1 && failure) throw numericalError(failure.message);
+      const fitOutcomes = selection.fits.map((fit) => earlyStopOutcome(fit, earlyStop!.restore));
+      const indices = select === 'validation' ? [selection.chosen] : trials.map((_, i) => i);
+      if (select === 'validation') {
+        const c = selection.chosen;
+        log.write(selectionTable(candidates.map((t) => t.config), selection, initLabel, fitOutcomes));
+        grid = [grid[c]];
+        prepared = [prepared[c]];
+        lastWeights = [lastWeights[c]];
+        B = 1;
+        log.write(`chosen: trial ${c} (init ${initLabel(grid[0].config)}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed})\n`);
+      }
+      const ks = indices.map((i) => fitOutcomes[i].k);
+      if (stop.signal.aborted) {
+        alert.write(`stopped while fitting: ${B === 1 ? 'the model is the iterate' : 'each model is its trial\'s iterate'} with the lowest validation error so far\n`);
+      } else if (earlyStop.restore === 'retrain') {
+        log.write(`retraining on the whole training part for k* = ${distinct(ks).join(', ')} outer iterations\n`);
+        progress = B === 1 ? new ProgressPrinter(log, ks[0], p.inner) : new BatchProgressPrinter(log, Math.max(...ks), p.inner, B);
+        progress.header();
+      }
+      ({ outcomes, finals: results } = await finishEarlyStopped(backend, trials, selection, earlyStop, runOptions, indices));
+    } catch (err) {
+      progress.clearBar();
+      saveLast('the run failed');
+      throw err;
+    } finally {
+      clearInterval(heartbeat);
+      progress.clearBar();
+      backend.dispose();
+    }
+  } else {
+    if (select === 'validation') {
+      const T1 = problem0.T1;
+      const V = validationSteps ?? defaultValidationSteps(T1);
+      log.write(`selection: ${B} trial${B === 1 ? '' : 's'} fitted on steps 1…${T1 - V} and scored on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used); the chosen one is then retrained on all ${T1}\n`);
+      startPhase();
+      try {
+        selection = await selectOnValidation(
+          backend,
+          prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial })),
+          V,
+          {
+            signal: stop.signal, testHidden: config0.testHidden, patience: almPatience, onLoaded,
+            onSweeps: (k, done) => progress.sweeps(k, done),
+            onOuterIteration: (k, its) => {
+              if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
+              else progress.iteration(k, its);
+            },
           },
+        );
+      } catch (err) {
+        clearInterval(heartbeat);
+        stop.dispose();
+        progress.clearBar();
+        backend.dispose();
+        throw err;
+      }
+      progress.clearBar();
+      if (stop.signal.aborted) {
+        clearInterval(heartbeat);
+        backend.dispose();
+        alert.write('stopped during the selection: no setting was chosen, nothing was written\n');
+        return stop.finish(0);
+      }
+      log.write(selectionTable(candidates.map((t) => t.config), selection, initLabel));
+      const c = selection.chosen;
+      grid = [grid[c]];
+      prepared = [prepared[c]];
+      B = 1;
+      lastWeights = [prepared[0].initial];
+      log.write(`retraining trial ${c} (init ${initLabel(grid[0].config)}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed}) on the whole training part\n`);
+      progress = new ProgressPrinter(log, p.outer, p.inner, almPatience);
+      progress.header();
+    } else {
+      startPhase();
+    }
+    try {
+      results = await runAlmBatch(
+        backend,
+        prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume })),
+        {
+          signal: stop.signal,
+          testHidden: config0.testHidden,
+          patience: almPatience,
+          onLoaded,
+          onSweeps: (k, done) => progress.sweeps(k, done),
+          onOuterIteration,
+          onCheckpoint,
         },
       );
     } catch (err) {
+      progress.clearBar();
+      saveLast('the run failed');
+      throw err;
+    } finally {
       clearInterval(heartbeat);
-      stop.dispose();
+      // Still listening: a signal during the writes below must not kill them (it sets the exit code).
       progress.clearBar();
       backend.dispose();
-      throw err;
     }
-    progress.clearBar();
-    if (stop.signal.aborted) {
-      clearInterval(heartbeat);
-      backend.dispose();
-      alert.write('stopped during the selection: no setting was chosen, nothing was written\n');
-      return stop.finish(0);
-    }
-    log.write(selectionTable(candidates.map((t) => t.config), selection, initLabel));
-    const c = selection.chosen;
-    grid = [grid[c]];
-    prepared = [prepared[c]];
-    B = 1;
-    lastWeights = [prepared[0].initial];
-    log.write(`retraining trial ${c} (init ${initLabel(grid[0].config)}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed}) on the whole training part\n`);
-    progress = new ProgressPrinter(log, p.outer, p.inner, patience);
-    progress.header();
-  } else {
-    startPhase();
-  }
-  let results: AlmResult[];
-  try {
-    results = await runAlmBatch(
-      backend,
-      prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume })),
-      {
-        signal: stop.signal,
-        testHidden: config0.testHidden,
-        patience,
-        onLoaded,
-        onSweeps: (k, done) => progress.sweeps(k, done),
-        onOuterIteration: (k, its, weights) => {
-          lastWeights = weights;
-          lastK = k;
-          if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
-          else progress.iteration(k, its);
-        },
-        onCheckpoint: checkpointPath === undefined ? undefined
-          : (loops, states) => writeCheckpointFile(checkpointPath, {
-            trials: grid.map((t, i) => ({ config: t.config, initial: prepared[i].initial, loop: loops[i], state: states[i] })),
-          }),
-      },
-    );
-  } catch (err) {
-    progress.clearBar();
-    saveLast('the run failed');
-    throw err;
-  } finally {
-    clearInterval(heartbeat);
-    // Still listening: a signal during the writes below must not kill them (it sets the exit code).
-    progress.clearBar();
-    backend.dispose();
   }
 
   const { paths: written, notes: failedWrites } = writeModels(results.map((r) => r.weights));
@@ -388,10 +482,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw numericalError(failures[0].failure!.message);
   }
+  /** With early stopping, a final model's outcome and its run on the fit part (whose history's TestErr is the validation error). */
+  const fitRun = (i: number) => {
+    if (!outcomes || !selection) return {};
+    const fit = select === 'validation' ? selection.fits[selection.chosen] : selection.fits[i];
+    return { earlyStop: { ...outcomes[i], validationSteps: selection.validationSteps, fitHistory: fit.history } };
+  };
   if (historyPath !== undefined) {
     const body = B === 1
-      ? { format: HISTORY_FORMAT, config: config0, backend: backend.info, history: results[0].history }
-      : { format: HISTORY_FORMAT, backend: backend.info, trials: grid.map((t, i) => ({ ...trialSettings(t.config), config: t.config, history: results[i].history })) };
+      ? { format: HISTORY_FORMAT, config: grid[0].config, backend: backend.info, history: results[0].history, ...fitRun(0) }
+      : { format: HISTORY_FORMAT, backend: backend.info, trials: grid.map((t, i) => ({ ...trialSettings(t.config), config: t.config, history: results[i].history, ...fitRun(i) })) };
     const note = saveOutput('history', historyPath, JSON.stringify(body, jsonNumbers, 1) + '\n', 'history');
     if (note) failedWrites.push(note);
   }
@@ -407,25 +507,30 @@ export async function run(argv: string[]): Promise<number> {
     + (historyPath && failedWrites.length === 0 ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
   if (B === 1) {
     const result = results[0];
-    const stopNote = STOP_NOTES[result.stopReason].replace('N', String(patience));
+    const stopNote = STOP_NOTES[result.stopReason].replace('N', String(earlyStop?.rule.patience ?? patience));
     const errors = `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}`;
-    log.write(`done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n${errors}\n${files}`);
+    const earlyNote = outcomes ? `${earlyStopLine(outcomes[0], config0.params.outer, outcomes[0].restore !== earlyStop!.restore, result)}\n` : '';
+    log.write(`done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n${earlyNote}${errors}\n${files}`);
     if (quiet && !json) summaryOut.write(`${errors}\n`);
-    const chosen = selection && {
+    const chosen = select === 'validation' && selection && {
       selected: { trial: selection.chosen, ...trialSettings(grid[0].config), valErr: selection.scores[selection.chosen] },
       validationSteps: selection.validationSteps,
       trials: candidates.map((t, i) => ({
         trial: i, ...trialSettings(t.config), valErr: selection!.scores[i],
         fitTrainErr: selection!.fits[i].trainErr, fitFeasVio: selection!.fits[i].feasVio, stopReason: selection!.fits[i].stopReason,
+        ...(earlyStop ? { earlyStop: earlyStopOutcome(selection!.fits[i], earlyStop.restore) } : {}),
       })),
     };
-    if (json) process.stdout.write(JSON.stringify({ ...summarizeResult(result), ...shape, ...chosen }, jsonNumbers) + '\n');
+    const earlyJson = outcomes ? { earlyStop: outcomes[0] } : {};
+    if (json) process.stdout.write(JSON.stringify({ ...summarizeResult(result), ...earlyJson, ...shape, ...chosen }, jsonNumbers) + '\n');
   } else {
     const seconds = Math.max(...results.map((r) => r.seconds));
     const sweeps = results.reduce((s, r) => s + r.sweeps, 0);
     const early = results.filter((r) => r.stopReason === 'no-progress').length;
-    log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}${early ? `; ${early} stopped early, no progress in ${patience} outer iterations` : ''}\n`);
-    log.write(trialTable(grid.map((t) => t.config), results, initLabel) + files);
+    const validated = outcomes ? outcomes.filter((o) => o.stoppedAt < p.outer).length : 0;
+    log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}${early ? `; ${early} stopped early, no progress in ${patience} outer iterations` : ''}`
+      + `${outcomes ? `; early stopping: ${validated} stopped before the cap on validation, ${outcomes[0].restore === 'retrain' ? 'each retrained for its k*' : 'each model its best iterate'}` : ''}\n`);
+    log.write(trialTable(grid.map((t) => t.config), results, initLabel, outcomes) + files);
     const best = bestTrial(results);
     if (quiet && !json && best !== undefined) {
       const r = results[best], c = grid[best].config;
@@ -433,7 +538,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     for (const { i, failure } of failures) alert.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!.message}\n`);
     if (json) {
-      const trials = grid.map((t, i) => ({ ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outDir ? { model: written[i] } : {}) }));
+      const trials = grid.map((t, i) => ({
+        ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outcomes ? { earlyStop: outcomes[i] } : {}), ...(outDir ? { model: written[i] } : {}),
+      }));
       process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
     }
   }
@@ -451,8 +558,42 @@ const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
   stopped: ' (stopped by the user)',
   converged: ' (converged)',
   'no-progress': ' (stopped early: neither FeasVio nor TrainErr improved in N outer iterations, --patience)',
+  'early-stop': ' (stopped early: the validation error did not improve in N evaluations after the warm-up, --early-stop)',
   failed: ' (failed: its linear algebra broke down; the model is the last completed iterate)',
 };
+
+/** The summary's line about early stopping: k*, its validation error, where the fit stopped, which model was kept. */
+function earlyStopLine(o: EarlyStopOutcome, outer: number, stoppedByUser: boolean, final: AlmResult): string {
+  const valErr = Number.isFinite(o.valErr) ? o.valErr.toPrecision(6) : 'none finite';
+  const where = stoppedByUser ? `the run on the fit part was stopped at outer iteration ${o.stoppedAt}`
+    : o.stoppedAt < outer ? `the run on the fit part stopped at outer iteration ${o.stoppedAt}` : `the run on the fit part ran to its cap (${o.stoppedAt})`;
+  const kept = o.restore === 'retrain'
+    ? (final.stopReason === 'stopped' ? `the retraining was stopped after ${final.outerIterations} of its k* outer iterations: the model is that iterate` : 'the model is retrained for k* on the whole training part')
+    : `the model is the iterate k* of the run on the fit part (${stoppedByUser ? 'stopped while fitting: no retraining' : '--restore best'})`;
+  return `early stopping: k* = ${o.k} (validation error ${valErr}); ${where}; ${kept}`;
+}
+
+/** Early stopping's flags as given, each checked; undefined without --early-stop (the others then refused). */
+interface EarlyStopFlags {
+  restore?: 'retrain' | 'best';
+  minDelta?: number;
+  warmupEvals?: number;
+}
+
+function readEarlyStopFlags(values: Record<string, string | boolean | undefined>): EarlyStopFlags | undefined {
+  if (choiceFlag(values, 'early-stop', ['validation'] as const) === undefined) {
+    for (const flag of ['restore', 'min-delta', 'warmup-evals']) {
+      if (values[flag] !== undefined) throw new UserInputError(`--${flag} is a setting of early stopping: it needs --early-stop validation`);
+    }
+    return undefined;
+  }
+  const restore = choiceFlag(values, 'restore', ['retrain', 'best'] as const);
+  const minDelta = numberFlag(values, 'min-delta');
+  if (minDelta !== undefined && !(minDelta >= 0 && minDelta < 1)) throw new UserInputError(`--min-delta is a relative improvement: a number in [0, 1), got ${values['min-delta']}`);
+  const warmupEvals = integerFlag(values, 'warmup-evals');
+  if (warmupEvals !== undefined && warmupEvals < 0) throw new UserInputError(`--warmup-evals must be an integer ≥ 0 (evaluations), got ${values['warmup-evals']}`);
+  return { restore, minDelta, warmupEvals };
+}
 
 /** The grid of a fresh run: every combination of the listed initialisations, τ values and seeds. */
 function freshGrid(values: Record<string, string | boolean | undefined>): GridTrial[] {
@@ -483,8 +624,20 @@ function seedList(values: Record<string, string | boolean | undefined>): number[
 }
 
 /** The grid of a resumed run: the checkpoint's trials, checked against every flag given that describes them. */
-function resumedGrid(values: Record<string, string | boolean | undefined>, resumePath: string): GridTrial[] {
+function resumedGrid(values: Record<string, string | boolean | undefined>, resumePath: string, earlyStopFlags: EarlyStopFlags | undefined): GridTrial[] {
   const cp = readCheckpointFile(resumePath);
+  // Early stopping's flags describe the run too (--patience then among them): each given must agree with the checkpoint's settings.
+  const es = cp.trials[0].config.earlyStop;
+  if (earlyStopFlags && !es) throw new UserInputError(`--resume ${resumePath}: --early-stop disagrees with the checkpoint: its run has no early stopping`);
+  if (es) {
+    const given: [string, number | string | undefined, number | string][] = [
+      ['validation-steps', integerFlag(values, 'validation-steps'), es.validationSteps], ['patience', integerFlag(values, 'patience'), es.patience],
+      ['min-delta', earlyStopFlags?.minDelta, es.minDelta], ['warmup-evals', earlyStopFlags?.warmupEvals, es.warmupEvals], ['restore', earlyStopFlags?.restore, es.restore],
+    ];
+    for (const [flag, value, have] of given) {
+      if (value !== undefined && value !== have) throw new UserInputError(`--resume ${resumePath}: --${flag} disagrees with the checkpoint: the checkpoint has ${have}, the command line gives ${value}`);
+    }
+  }
   // Only what the command line gives is compared: a flag left out (and so its default) says nothing.
   const given = Object.keys(values).filter((k) => values[k] !== undefined && !RESUME_FLAGS.has(k));
   if (given.length > 0) {

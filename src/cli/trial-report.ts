@@ -3,6 +3,7 @@
 import type { AlmResult } from '../alm/alm.ts';
 import type { ValidationSelection } from '../alm/selection.ts';
 import type { RunConfig } from '../alm/setup.ts';
+import type { EarlyStopOutcome } from '../problem/early-stop.ts';
 
 /** How a trial's initial weights are named in headers and tables: its initialiser, or where given weights come from. */
 export type InitLabel = (config: RunConfig) => string;
@@ -52,26 +53,37 @@ export function bestTrial(results: AlmResult[]): number | undefined {
   return best;
 }
 
-/** The summary table of a grid: one row per trial, the best (lowest TrainErr) marked ★, and a line saying so. */
-export function trialTable(configs: RunConfig[], results: AlmResult[], initLabel: InitLabel = drawnInit): string {
+/**
+ * The summary table of a grid: one row per trial, the best (lowest TrainErr) marked ★, and a line
+ * saying so; with early stopping each trial's k* and its validation error too.
+ */
+export function trialTable(configs: RunConfig[], results: AlmResult[], initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
   const best = bestTrial(results);
   const rows = configs.map((c, i) => {
     const r = results[i];
     return [i === best ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), r.trainErr.toPrecision(6), r.testErr.toPrecision(6),
-      r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), r.stopReason];
+      r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), ...(earlyStop ? earlyStopCells(earlyStop[i]) : []), r.stopReason];
   });
-  const head = ['', 'trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', 'stop'];
+  const head = ['', 'trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', ...(earlyStop ? ['k*', 'ValErr'] : []), 'stop'];
   return textTable(head, rows, 5) + (best === undefined ? '' : `★ best: the lowest TrainErr (the test part chooses nothing; --select validation chooses on held-out training steps)\n`);
 }
 
-/** The selection's table: one row per candidate, its validation score, the chosen one marked ★. */
-export function selectionTable(configs: RunConfig[], sel: ValidationSelection, initLabel: InitLabel = drawnInit): string {
+/** A trial's k* and its validation error, as table cells. */
+function earlyStopCells(o: EarlyStopOutcome): string[] {
+  return [String(o.k), Number.isFinite(o.valErr) ? o.valErr.toPrecision(6) : 'none'];
+}
+
+/**
+ * The selection's table: one row per candidate, its validation score, the chosen one marked ★;
+ * with early stopping the score is the best validation error, at the trial's k* (a column).
+ */
+export function selectionTable(configs: RunConfig[], sel: ValidationSelection, initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
   const rows = configs.map((c, i) => {
     const fit = sel.fits[i];
     return [i === sel.chosen ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), fit.trainErr.toPrecision(6),
-      Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', fit.feasVio.toExponential(3), fit.stopReason];
+      Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', ...(earlyStop ? [String(earlyStop[i].k)] : []), fit.feasVio.toExponential(3), fit.stopReason];
   });
-  const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', 'FeasVio', 'stop'];
+  const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', ...(earlyStop ? ['k*'] : []), 'FeasVio', 'stop'];
   return textTable(head, rows, 5) + `★ chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)\n`;
 }
 

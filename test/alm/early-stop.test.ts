@@ -46,7 +46,7 @@ describe('ALM early stopping on the validation split', async () => {
     expect(outcome.valErr).toBe(curve[argmin - 1]);
     expect(outcome.stoppedAt).toBe(argmin + es.rule.patience);
     expect(unbroken.selection.fits[0].outerIterations).toBe(outcome.stoppedAt);
-    expect(unbroken.selection.fits[0].stopReason).toBe('no-progress');
+    expect(unbroken.selection.fits[0].stopReason).toBe('early-stop');
     expect(unbroken.selection.scores[0]).toBe(outcome.valErr);
     const plain = await runAlm(createCpuBackend(), problem, { ...params, outer: argmin }, initial);
     expectSameRun(unbroken.finals[0], plain, 'retrained for k*');
