@@ -2,7 +2,7 @@
 // through the engine's own validation (the same messages as the CLI) and marks each invalid
 // field with its message.
 import {
-  checkTrialCount, isSeed, MAX_SEED, METHODS, PAPER_PRESETS, ParameterError, paramsFor, parseActivation, parseInitializer, parseListValues, presetSettings, UserInputError,
+  checkTrialCount, isSeed, MAX_EPOCHS, MAX_SEED, METHODS, PAPER_PRESETS, ParameterError, paramsFor, parseActivation, parseInitializer, parseListValues, presetSettings, UserInputError,
   validateHidden, validateParams, type AlmParams, type Initializer, type Method, type RunConfig, type StandardizeChoice, type TestHidden,
   type TrialLists,
 } from 'alm-rnn';
@@ -471,7 +471,7 @@ export class SettingsForm {
     let epochs = NaN;
     try {
       epochs = parseNumber('epochs', this.epochs.value, true);
-      if (!(epochs >= 1)) throw new ParameterError('epochs', epochs, 'an integer ≥ 1');
+      if (!(epochs >= 1 && epochs <= MAX_EPOCHS)) throw new ParameterError('epochs', epochs, `an integer from 1 to ${MAX_EPOCHS}`);
     } catch (e) {
       errors.set('epochs', (e as Error).message);
     }

@@ -156,7 +156,7 @@ export function trialGrid(base: RunConfig, lists: TrialLists): RunConfig[] {
   return grid;
 }
 
-/** The model file name of a trial, from its varying settings: e.g. "he_tau1_seed3" (`train --out DIR/`, the page's exports). */
-export function trialFileName(c: RunConfig): string {
-  return `${c.init}_tau${c.params.tau}_seed${c.seed}`;
+/** The model file name of a trial, from its varying settings: e.g. "he_tau1_seed3" (`train --out DIR/`, the page's exports); `init` names where the initial weights came from when no initialiser drew them ("from-m" for --init-from m.json). */
+export function trialFileName(c: RunConfig, init: string = c.init): string {
+  return `${init}_tau${c.params.tau}_seed${c.seed}`;
 }

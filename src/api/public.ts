@@ -28,7 +28,7 @@ export type { AlmParams, InnerStop } from '../alm/params.ts';
 export { DEFAULT_PARAMS } from '../alm/params.ts';
 export { INITIALIZERS } from '../problem/init.ts';
 export type { Initializer } from '../problem/init.ts';
-export { METHODS } from '../baselines/optimizers.ts';
+export { MAX_EPOCHS, METHODS } from '../baselines/optimizers.ts';
 export type { Method } from '../baselines/optimizers.ts';
 export type { EpochReport, BaselineStop, BaselineLoss } from '../baselines/report.ts';
 export type { TestHidden } from '../problem/model.ts';

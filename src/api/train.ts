@@ -12,7 +12,7 @@ import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts'
 import type { BcdBackend } from '../backends/backend.ts';
 import { trainBaseline as trainBaselineInternal, trainBaselineEarlyStopped, type BaselineEarlyStop, type BaselineOptions as InternalBaselineOptions } from '../baselines/train.ts';
 import { BASELINE_LOSSES, type BaselineLoss, type EpochReport, type BaselineStop } from '../baselines/report.ts';
-import { METHODS, type Method } from '../baselines/optimizers.ts';
+import { MAX_EPOCHS, METHODS, type Method } from '../baselines/optimizers.ts';
 import { lambdasFor } from '../alm/params.ts';
 import { DataError, ParameterError, UserInputError } from '../errors.ts';
 import { formatActivation, parseActivation } from '../problem/activations.ts';
@@ -621,7 +621,7 @@ export function createTrainingApi(platform: Platform) {
     if (!(typeof options.learningRate === 'number' && options.learningRate > 0 && Number.isFinite(options.learningRate))) {
       throw new OptionError('learningRate', options.learningRate, 'must be a finite number > 0');
     }
-    const epochs = checkInteger('epochs', options.epochs ?? 1000, 1);
+    const epochs = checkInteger('epochs', options.epochs ?? 1000, 1, MAX_EPOCHS);
     const init = readInit(options.init, data.problem);
     const seed = readSeed(options.seed);
     const loss = options.loss === undefined ? 'sum' : checkChoice('loss', options.loss, BASELINE_LOSSES);

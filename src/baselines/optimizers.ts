@@ -18,6 +18,13 @@ import { globalNorm } from './bptt.ts';
 
 /** Names of the gradient methods. */
 export const METHODS = ['gd', 'gdc', 'gdnm', 'sgd', 'adam'] as const;
+
+/**
+ * The largest epoch cap a baseline takes (the CLI's experiments, the API and the page): 200
+ * times the paper's 5000, far beyond any run here; a larger number is a typo, and would leave a
+ * run silent for days.
+ */
+export const MAX_EPOCHS = 1_000_000;
 /** A gradient method: `gd`, `gdc` (clipped), `gdnm` (Nesterov momentum), `sgd` (mini-batches) or `adam`. */
 export type Method = (typeof METHODS)[number];
 

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
+import { MAX_WORKERS } from '../api/backend.ts';
 import { BASELINE_LOSSES } from '../baselines/train.ts';
 import { excerpt, UserInputError } from '../errors.ts';
 import { parseActivation } from '../problem/activations.ts';
@@ -203,7 +204,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const threads = integerFlag(values, 'threads');
-  if (threads !== undefined && threads < 1) throw new UserInputError(`--threads must be an integer ≥ 1, got ${threads}`);
+  if (threads !== undefined && !(threads >= 1 && threads <= MAX_WORKERS)) throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${threads}`);
   const backendOptions = threads !== undefined ? { threads } : {};
   if (spec.methods.some((m) => m === 'alm' || m === 'alm+gd')) (await createBackend(backendChoice, backendOptions)).backend.dispose(); // fail early if unavailable
   const bar = new ExperimentBar(process.stderr);

@@ -202,13 +202,14 @@ export async function run(argv: string[]): Promise<number> {
   if (outPath !== undefined && outDir === undefined && B > 1 && select === 'none') {
     throw new UserInputError(`--out ${outPath}: with ${B} trials --out names a folder for one model file per trial (end it with /, e.g. --out ${outPath.replace(/\.json$/, '')}/)`);
   }
-  /** Where --out puts a trial's model: the file named, or a file named by its settings in the folder. */
-  const modelPath = (config: RunConfig): string => (outDir === undefined ? outPath! : join(outDir, `${trialFileName(config)}.json`));
+  const initFrom = resumePath === undefined ? stringFlag(values, 'init-from') : undefined;
+  const initLabel: InitLabel = initFrom !== undefined ? () => `from ${basename(initFrom)}` : drawnInit;
+  /** Where --out puts a trial's model: the file named, or a file named by its settings in the folder (by its weights' file with --init-from). */
+  const initStem = initFrom !== undefined ? `from-${basename(initFrom, '.json')}` : undefined;
+  const modelPath = (config: RunConfig): string => (outDir === undefined ? outPath! : join(outDir, `${trialFileName(config, initStem)}.json`));
   /** How the summary names written models: the folder for several, else the file. */
   const writtenTo = (paths: string[]): string => (paths.length > 1 ? outDir! : isStdout(paths[0]) ? 'standard output' : paths[0]);
   checkPaths(trainPaths(values, grid.map((t) => t.config), { outPath, outDir, modelPath, historyPath, checkpointPath, resumePath, json }));
-  const initFrom = resumePath === undefined ? stringFlag(values, 'init-from') : undefined;
-  const initLabel: InitLabel = initFrom !== undefined ? () => `from ${basename(initFrom)}` : drawnInit;
   const quiet = values.quiet === true;
   // Standard output carries one thing: the summary of --json, or a model or history streamed there.
   const stdoutTaken = json || [outPath, historyPath].some((path) => path !== undefined && isStdout(path));

@@ -4,7 +4,8 @@
 // choice is resolved into one plain-JSON ExperimentSpec, stored with the results so a run can
 // be resumed and a table traced back to exactly what made it.
 import { paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
-import { METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../baselines/optimizers.ts';
+import { MAX_SEED } from '../alm/setup.ts';
+import { MAX_EPOCHS, METHODS as BASELINE_METHODS, type Method as BaselineMethod } from '../baselines/optimizers.ts';
 import { BASELINE_LOSSES, type BaselineLoss } from '../baselines/report.ts';
 import { ParameterError, UserInputError } from '../errors.ts';
 import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
@@ -245,7 +246,9 @@ export function validateSpec(spec: ExperimentSpec, T1: number): ExperimentSpec {
   integerAtLeast('seed', spec.seed, 0);
   integerAtLeast('dataSeed', spec.dataSeed, 0);
   validateParams(spec.alm);
-  integerAtLeast('epochs', spec.baseline.epochs, 1);
+  if (!(Number.isInteger(spec.baseline.epochs) && spec.baseline.epochs >= 1 && spec.baseline.epochs <= MAX_EPOCHS)) {
+    throw new ParameterError('epochs', spec.baseline.epochs, `an integer from 1 to ${MAX_EPOCHS}`);
+  }
   integerAtLeast('sgdBatch', spec.baseline.sgdBatch, 1);
   if (!(spec.baseline.momentum >= 0 && spec.baseline.momentum < 1)) {
     throw new ParameterError('momentum', spec.baseline.momentum, 'a number in [0, 1)');
@@ -260,6 +263,13 @@ export function validateSpec(spec: ExperimentSpec, T1: number): ExperimentSpec {
   positiveList('clipGrid', spec.selection.clipGrid);
   if ((spec.selection.almTauGrid ?? []).length > 0) positiveList('almTauGrid', spec.selection.almTauGrid!);
   integerAtLeast('selectRepeats', spec.selection.repeats, 1);
+  // Every seed the experiment draws must be a seed (src/alm/setup.ts): seed + j for the repeats,
+  // seed + SELECTION_SEED_OFFSET + s for the selection; a larger one would repeat a smaller one's weights.
+  const span = Math.max(spec.repeats - 1, SELECTION_SEED_OFFSET + spec.selection.repeats - 1);
+  if (spec.seed + span > MAX_SEED) {
+    throw new ParameterError('seed', spec.seed, `an integer from 0 to ${MAX_SEED - span} (the experiment draws seeds up to seed + ${span}, and a seed is at most ${MAX_SEED})`);
+  }
+  if (spec.dataSeed > MAX_SEED) throw new ParameterError('dataSeed', spec.dataSeed, `an integer from 0 to ${MAX_SEED}`);
   const V = spec.selection.validationSteps;
   if (!(Number.isInteger(V) && V >= 1 && V <= T1 - 2)) {
     throw new ParameterError('validationSteps', V, `an integer in [1, ${T1 - 2}] (the training part has ${T1} steps; at least 2 must remain to fit on)`);

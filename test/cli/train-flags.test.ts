@@ -78,6 +78,10 @@ describe('alm-rnn train: flags, headers and terminal output', () => {
     expect(taus.code, taus.stderr).toBe(0);
     expect(taus.stdout).toContain('\n2 trials: init from m.json × τ 0.5, 1 × seed 1\n');
     expect(taus.stdout).toMatch(/^[ ★] +1 +from m\.json +1 +1 /m);
+    // --out DIR/ names each file by where its weights come from, not by an initialiser that drew none.
+    const out = await runCli([...sp500, '--init-from', 'm.json', '--tau', '0.5,1', '--out', 'runs/'], cwd);
+    expect(out.code, out.stderr).toBe(0);
+    expect(readdirSync(join(cwd, 'runs')).sort()).toEqual(['from-m_tau0.5_seed1.json', 'from-m_tau1_seed1.json']);
   });
 
   it('--resume compares only the flags given: a default is not a flag (--seed 1 resumes; --seed 2 is named)', async () => {

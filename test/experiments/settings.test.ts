@@ -69,6 +69,15 @@ describe('presets', () => {
     expect([spec.seed, spec.dataSeed, spec.repeats]).toEqual([11, 3, 2]);
   });
 
+  it('every seed the experiment draws is a seed, and the epochs have a stated maximum', () => {
+    // Repeat j draws seed + j; selection repeat s (3 on sp500) draws seed + 1e6 + s: all must be at most MAX_SEED (2^31 - 2).
+    expect(() => prepareExperiment({ dataset: 'sp500', seed: 2147483646 - 1_000_000 })).toThrow(
+      /^seed = 2146483646 is out of range: an integer from 0 to 2146483644 \(the experiment draws seeds up to seed \+ 1000002, and a seed is at most 2147483646\)$/);
+    expect(() => prepareExperiment({ dataset: 'sp500', seed: 2147483646 - 1_000_002 })).not.toThrow();
+    expect(() => prepareExperiment({ dataset: 'sp500', dataSeed: 9007199254740993 })).toThrow(/^dataSeed = \S+ is out of range: an integer from 0 to 2147483646$/);
+    expect(() => prepareExperiment({ dataset: 'sp500', epochs: 1e7 })).toThrow(/^epochs = 10000000 is out of range: an integer from 1 to 1000000$/);
+  });
+
   it('a CSV-like data set without a paper preset gets everyday settings', () => {
     const s = presetSettings('welch-goyal', 'paper');
     expect(s).toMatchObject({ outer: 50, inner: 100, epochs: 1000, sgdBatch: 50 });
