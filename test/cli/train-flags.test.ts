@@ -3,7 +3,7 @@
 // trial; --init-from says where the weights come from; --resume compares only the flags
 // given; --quiet; and Dawn's native warnings kept off the terminal when WebGPU falls back.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,8 +111,8 @@ describe('alm-rnn train: flags, headers and terminal output', () => {
   it("keeps Dawn's native warnings off the terminal when WebGPU falls back to the CPU, and shows them with --verbose", async () => {
     const bin = fileURLToPath(new URL('../../bin/alm-rnn.mjs', import.meta.url));
     const args = ['train', '--dataset', 'synthetic-small', '--outer', '1', '--inner', '1'];
-    const run = (extra: string[]) => collect(spawn(process.execPath, [bin, ...args, ...extra], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent.json' },
+    const run = (extra: string[], icd = '/nonexistent.json') => collect(spawn(process.execPath, [bin, ...args, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VK_ICD_FILENAMES: icd },
     }));
     const plain = await run([]);
     expect(plain.code, plain.stderr).toBe(0);
@@ -122,5 +122,13 @@ describe('alm-rnn train: flags, headers and terminal output', () => {
     expect(verbose.code, verbose.stderr).toBe(0);
     expect(verbose.stderr).toContain('vkCreateInstance');
     expect(verbose.stdout).toMatch(/^backend: cpu .*; auto: no WebGPU adapter was found/);
+    // A driver description whose library is not installed (the loader would print "cannot open
+    // shared object file" and vkCreateInstance's failure): as quiet, the library named.
+    const cwd = folder();
+    writeFileSync(join(cwd, 'broken_icd.json'), JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: '/nonexistent/libvk_broken.so', api_version: '1.3.0' } }));
+    const broken = await run([], join(cwd, 'broken_icd.json'));
+    expect(broken.code, broken.stderr).toBe(0);
+    expect(broken.stderr).toBe('');
+    expect(broken.stdout).toMatch(/^backend: cpu .*; auto: no WebGPU adapter: the Vulkan driver that VK_ICD_FILENAMES names has no library installed \(\/nonexistent\/libvk_broken\.so\): install the driver, or point VK_ICD_FILENAMES at another\n/);
   });
 });

@@ -1,7 +1,9 @@
 // WebGPU in Node through the optional `webgpu` package (Dawn). Before Dawn starts, Vulkan is
 // pointed at a usable driver: on a machine without a GPU, Chromium's SwiftShader ICD; on a
 // headless NVIDIA machine, the driver through EGL. Node only: the browser needs none of this.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { acquireGpu as acquireFrom, GpuUnavailableError, requestDevice, type AcquiredGpu, type AcquireOptions } from './device.ts';
 
 /** Chromium's SwiftShader Vulkan ICD on Debian/Ubuntu. */
@@ -95,9 +97,11 @@ function missingVulkanDriver(): string | undefined {
   const named = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
   if (named !== undefined) {
     const files = named.split(':').filter((f) => f !== '');
-    if (files.some((f) => fs.existsSync(f))) return undefined;
     const variable = env.VK_DRIVER_FILES !== undefined ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES';
-    return `${variable} names no existing Vulkan driver file (${named}): point it at a driver's .json file, or unset it`;
+    const existing = files.filter((f) => fs.existsSync(f));
+    if (existing.length === 0) return `${variable} names no existing Vulkan driver file (${named}): point it at a driver's .json file, or unset it`;
+    if (existing.some(driverLibraryMayLoad)) return undefined;
+    return `the Vulkan driver that ${variable} names has no library installed (${existing.map(driverLibrary).join(', ')}): install the driver, or point ${variable} at another`;
   }
   // The loader's search: the XDG config and data folders (with their defaults), then the system ones.
   const home = env.HOME;
@@ -107,14 +111,60 @@ function missingVulkanDriver(): string | undefined {
     env.XDG_DATA_HOME ?? (home !== undefined ? `${home}/.local/share` : undefined),
     ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':'),
   ].filter((d): d is string => d !== undefined && d !== '').map((d) => `${d}/vulkan/icd.d`);
-  const hasDescription = [...ICD_DIRS, ...xdg].some((dir) => {
+  const descriptions = [...ICD_DIRS, ...xdg].flatMap((dir) => {
     try {
-      return fs.readdirSync(dir).some((f) => f.endsWith('.json'));
+      return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
     } catch {
-      return false;
+      return [];
     }
   });
-  return hasDescription ? undefined : `no Vulkan driver is installed (no driver description in ${ICD_DIRS[0]}); on a machine without a GPU driver install chromium (for ${SWIFTSHADER_ICD}) and libvulkan1`;
+  if (descriptions.length === 0) {
+    return `no Vulkan driver is installed (no driver description in ${ICD_DIRS[0]}); on a machine without a GPU driver install chromium (for ${SWIFTSHADER_ICD}) and libvulkan1`;
+  }
+  if (descriptions.some(driverLibraryMayLoad)) return undefined;
+  return `no Vulkan driver's library is installed (${descriptions.map(driverLibrary).join(', ')}); on a machine without a GPU driver install chromium (for ${SWIFTSHADER_ICD}) and libvulkan1`;
+}
+
+/** The library a Vulkan driver description names (its ICD.library_path), or its own path when it names none. */
+function driverLibrary(description: string): string {
+  try {
+    const lib = (JSON.parse(fs.readFileSync(description, 'utf8')) as { ICD?: { library_path?: unknown } }).ICD?.library_path;
+    return typeof lib === 'string' && lib !== '' ? lib : description;
+  } catch {
+    return description;
+  }
+}
+
+/**
+ * Whether the library of a driver description may load. False only when it surely cannot: a path
+ * (absolute, or relative to the description) that is not there, or a bare name that neither
+ * LD_LIBRARY_PATH nor the dynamic linker's cache (ldconfig -p) knows. Anything unreadable or
+ * unknowable counts as may-load, so that a real driver is never passed over.
+ */
+function driverLibraryMayLoad(description: string): boolean {
+  const lib = driverLibrary(description);
+  if (lib === description) return true;
+  if (lib.includes('/')) return fs.existsSync(path.isAbsolute(lib) ? lib : path.join(path.dirname(description), lib));
+  for (const dir of (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '')) {
+    if (fs.existsSync(path.join(dir, lib))) return true;
+  }
+  return linkerCache()?.has(lib) ?? true;
+}
+
+let cachedLinkerNames: Set<string> | null | undefined;
+
+/** The library names the dynamic linker's cache holds (`ldconfig -p`), or null when it cannot be read. */
+function linkerCache(): Set<string> | null {
+  if (cachedLinkerNames !== undefined) return cachedLinkerNames;
+  cachedLinkerNames = null;
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    const listed = spawnSync(ldconfig, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (listed.status !== 0 || typeof listed.stdout !== 'string') continue;
+    // Lines read "\tlibvulkan.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libvulkan.so.1".
+    cachedLinkerNames = new Set(listed.stdout.split('\n').map((line) => line.trim().split(' ')[0]).filter((name) => name !== ''));
+    break;
+  }
+  return cachedLinkerNames;
 }
 
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
