@@ -32,7 +32,7 @@ import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns, hasCsvFlag
 import { readModelFile } from './read-model.ts';
 import { BatchProgressPrinter, formatSeconds, PlainTicker, ProgressPrinter, silentStream } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
-import { bestTrial, drawnInit, gridSummary, selectionTable, trialTable, type InitLabel } from './trial-report.ts';
+import { bestBy, bestTrial, drawnInit, gridSummary, selectionTable, trialTable, type InitLabel } from './trial-report.ts';
 
 const DEFAULT_DATASET = 'sp500';
 /** N(0, 0.1²) weights: on sp500 the larger He/Glorot/LeCun scales leave the ALM stuck at TrainErr ≈ 0.04–0.05 (see README). */
@@ -532,10 +532,10 @@ export async function run(argv: string[]): Promise<number> {
     log.write(`done: ${B} trials, ${sweeps} trial-sweeps in ${formatSeconds(seconds)}${stopped ? ' (stopped by the user)' : ''}${early ? `; ${early} stopped early, no progress in ${patience} outer iterations` : ''}`
       + `${outcomes ? `; early stopping: ${validated} stopped before the cap on validation, ${outcomes[0].restore === 'retrain' ? 'each retrained for its k*' : 'each model its best iterate'}` : ''}\n`);
     log.write(trialTable(grid.map((t) => t.config), results, initLabel, outcomes) + files);
-    const best = bestTrial(results);
+    const best = bestTrial(results, outcomes);
     if (quiet && !json && best !== undefined) {
       const r = results[best], c = grid[best].config;
-      summaryOut.write(`best of ${B} trials (lowest TrainErr): trial ${best}, init ${initLabel(c)}, τ ${c.params.tau}, seed ${c.seed}: TrainErr ${r.trainErr.toPrecision(6)}  TestErr ${r.testErr.toPrecision(6)}  FeasVio ${r.feasVio.toExponential(3)}\n`);
+      summaryOut.write(`best of ${B} trials (${bestBy(outcomes)}): trial ${best}, init ${initLabel(c)}, τ ${c.params.tau}, seed ${c.seed}: TrainErr ${r.trainErr.toPrecision(6)}  TestErr ${r.testErr.toPrecision(6)}  FeasVio ${r.feasVio.toExponential(3)}\n`);
     }
     for (const { i, failure } of failures) alert.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!.message}\n`);
     if (json) {

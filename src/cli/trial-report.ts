@@ -44,13 +44,23 @@ function distinct<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-/** The trial a grid without selection reports as its best: the lowest TrainErr (the test part chooses nothing, as on the page). */
-export function bestTrial(results: AlmResult[]): number | undefined {
+/**
+ * The trial a grid without selection reports as its best: the lowest TrainErr (the test part
+ * chooses nothing, as on the page); with early stopping, the lowest validation error, the score
+ * every trial was stopped by.
+ */
+export function bestTrial(results: AlmResult[], earlyStop?: EarlyStopOutcome[]): number | undefined {
+  const score = (i: number): number => (earlyStop ? earlyStop[i].valErr : results[i].trainErr);
   let best: number | undefined;
-  results.forEach((r, i) => {
-    if (Number.isFinite(r.trainErr) && (best === undefined || r.trainErr < results[best].trainErr)) best = i;
+  results.forEach((_, i) => {
+    if (Number.isFinite(score(i)) && (best === undefined || score(i) < score(best))) best = i;
   });
   return best;
+}
+
+/** What bestTrial chose by, for the table's note and the --quiet line. */
+export function bestBy(earlyStop?: EarlyStopOutcome[]): string {
+  return earlyStop ? 'lowest ValErr' : 'lowest TrainErr';
 }
 
 /**
@@ -58,14 +68,16 @@ export function bestTrial(results: AlmResult[]): number | undefined {
  * saying so; with early stopping each trial's k* and its validation error too.
  */
 export function trialTable(configs: RunConfig[], results: AlmResult[], initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
-  const best = bestTrial(results);
+  const best = bestTrial(results, earlyStop);
   const rows = configs.map((c, i) => {
     const r = results[i];
     return [i === best ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), r.trainErr.toPrecision(6), r.testErr.toPrecision(6),
       r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), ...(earlyStop ? earlyStopCells(earlyStop[i]) : []), r.stopReason];
   });
   const head = ['', 'trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', ...(earlyStop ? ['k*', 'ValErr'] : []), 'stop'];
-  return textTable(head, rows, 5) + (best === undefined ? '' : `★ best: the lowest TrainErr (the test part chooses nothing; --select validation chooses on held-out training steps)\n`);
+  return textTable(head, rows, 5) + (best === undefined ? '' : earlyStop
+    ? '★ best: the lowest ValErr (the validation steps early stopping scored; the test part chooses nothing)\n'
+    : '★ best: the lowest TrainErr (the test part chooses nothing; --select validation chooses on held-out training steps)\n');
 }
 
 /** A trial's k* and its validation error, as table cells. */

@@ -68,6 +68,11 @@ describe('alm-rnn train --early-stop validation', () => {
     const trials = JSON.parse(ok(grid).stdout).trials;
     expect(trials.map((t: { earlyStop: unknown }) => t.earlyStop)).toEqual([JSON.parse((await solo).stdout).earlyStop, JSON.parse(ok(four).stdout).earlyStop]);
     expect(grid.stderr).toMatch(/outer\s+k\*\s+ValErr\s+stop/);
+    // The ★ goes to the lowest validation error, the score the trials were stopped by.
+    const valErrs: number[] = trials.map((t: { earlyStop: { valErr: number } }) => t.earlyStop.valErr);
+    const star = valErrs.indexOf(Math.min(...valErrs));
+    expect(grid.stderr).toMatch(new RegExp(`^★ +${star} `, 'm'));
+    expect(grid.stderr).toContain('★ best: the lowest ValErr');
     expect(bytes('grid/normal-1e-1_tau0.1_seed2.json').equals(bytes('solo.json'))).toBe(true);
     expect(bytes('grid/normal-1e-1_tau0.1_seed4.json').equals(bytes('solo4.json'))).toBe(true);
   });
