@@ -329,6 +329,16 @@ export async function run(argv: string[]): Promise<number> {
   // In a pipe, no phase stays silent for long: the progress printer repeats where the run is.
   const heartbeat = setInterval(() => progress.heartbeat(), 1000);
   heartbeat.unref();
+  /**
+   * Ends the training phase, however it ended: the heartbeat and the bar stop and the backend is
+   * released. The signal listener stays: a signal during the writes that follow sets the exit
+   * code instead of killing them.
+   */
+  const endTraining = (): void => {
+    clearInterval(heartbeat);
+    progress.clearBar();
+    backend.dispose();
+  };
 
   // WebGPU compiles its kernels in the first load (tens of seconds on a software adapter): a phase of its own.
   let announceSetUp = backend.info.kind === 'webgpu';
@@ -397,9 +407,7 @@ export async function run(argv: string[]): Promise<number> {
       saveLast('the run failed');
       throw err;
     } finally {
-      clearInterval(heartbeat);
-      progress.clearBar();
-      backend.dispose();
+      endTraining();
     }
   } else {
     if (select === 'validation') {
@@ -422,16 +430,13 @@ export async function run(argv: string[]): Promise<number> {
           },
         );
       } catch (err) {
-        clearInterval(heartbeat);
         stop.dispose();
-        progress.clearBar();
-        backend.dispose();
+        endTraining();
         throw err;
       }
       progress.clearBar();
       if (stop.signal.aborted) {
-        clearInterval(heartbeat);
-        backend.dispose();
+        endTraining();
         alert.write('stopped during the selection: no setting was chosen, nothing was written\n');
         return stop.finish(0);
       }
@@ -466,10 +471,7 @@ export async function run(argv: string[]): Promise<number> {
       saveLast('the run failed');
       throw err;
     } finally {
-      clearInterval(heartbeat);
-      // Still listening: a signal during the writes below must not kill them (it sets the exit code).
-      progress.clearBar();
-      backend.dispose();
+      endTraining();
     }
   }
 
