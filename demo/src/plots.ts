@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlmIteration } from 'alm-rnn';
-import { logTicks, tickLabel } from './ticks.ts';
+import { logTicks, nice125, tickLabel } from './ticks.ts';
 
 type Column = (number | null)[];
 
@@ -33,17 +33,6 @@ interface ChartSpec {
 }
 
 const INTEGER_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
-
-/** The largest (down) or smallest (up) value of the 1-2-5 sequence ·10^k beyond v > 0. */
-function nice125(v: number, up: boolean): number {
-  const e = Math.floor(Math.log10(v));
-  const steps = up ? [1, 2, 5, 10] : [10, 5, 2, 1];
-  for (const s of steps) {
-    const c = s * 10 ** e;
-    if (up ? c >= v * (1 - 1e-12) : c <= v * (1 + 1e-12)) return c;
-  }
-  return up ? 10 ** (e + 1) : 10 ** e;
-}
 
 /**
  * A log-scale range that hugs the data at 1-2-5 values (uPlot's default snaps to whole decades,

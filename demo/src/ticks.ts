@@ -17,14 +17,15 @@ function oneTwoFiveWithin(a: number, b: number): number[] {
   return out;
 }
 
-/** The smallest 1-2-5 value ·10^k ≥ v (v > 0). */
-function niceStep(v: number): number {
+/** The largest (down) or smallest (up) value of the 1-2-5 sequence ·10^k beyond v > 0: the page's log ranges and tick steps. */
+export function nice125(v: number, up: boolean): number {
   const e = Math.floor(Math.log10(v));
-  for (const s of [...ONE_TWO_FIVE, 10]) {
-    const c = Number(`${s}e${e}`);
-    if (c >= v * (1 - 1e-9)) return c;
+  const steps = up ? [1, 2, 5, 10] : [10, 5, 2, 1];
+  for (const s of steps) {
+    const c = s * 10 ** e;
+    if (up ? c >= v * (1 - 1e-12) : c <= v * (1 + 1e-12)) return c;
   }
-  return Number(`1e${e + 1}`);
+  return up ? 10 ** (e + 1) : 10 ** e;
 }
 
 /**
@@ -51,7 +52,7 @@ export function logTicks(min: number, max: number, most = 6): number[] {
     ticks = ticks.filter((v) => v === 0 || decade(v) % every === 0);
   }
   if (ticks.length >= 2) return ticks;
-  const step = niceStep((max - min) / 4);
+  const step = nice125((max - min) / 4, true);
   const linear: number[] = [];
   for (let v = Math.ceil(min / step) * step; v <= max * (1 + 1e-12) + 1e-300; v += step) linear.push(Number(v.toPrecision(12)));
   return linear.length >= 2 ? linear : [min, max];

@@ -3,7 +3,7 @@
 // CLI's messages, the method's parameters for a data set and their checks, the memory a run
 // needs, and what a WebGPU adapter is. One implementation each, shared with the CLI, so that a
 // value means the same thing, and is refused with the same message, everywhere.
-import { isSoftwareAdapter as isSoftwareSummary, type GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
+import type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
 import { summarizeAdapter as summarizeGpuAdapter } from '../backends/webgpu/device.ts';
 import { OptionError } from './errors.ts';
 
@@ -24,10 +24,3 @@ export function summarizeAdapter(adapter: object): GpuAdapterSummary {
   return summarizeGpuAdapter(adapter as GPUAdapter);
 }
 
-/**
- * Whether an adapter is a software rasteriser (SwiftShader, llvmpipe, WARP…), on which the CPU
- * backend is faster: what `backend: 'auto'` checks before it takes WebGPU.
- */
-export function isSoftwareAdapter(summary: Partial<GpuAdapterSummary> | undefined): boolean {
-  return isSoftwareSummary(summary);
-}
