@@ -2,7 +2,7 @@
 // and the gradient baselines from every initialisation, repeated with different seeds — with
 // a progress bar, results saved after every run, Ctrl-C keeping what finished, and --resume.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
 import { MAX_WORKERS } from '../api/backend.ts';
 import { BASELINE_LOSSES } from '../baselines/train.ts';
@@ -18,6 +18,7 @@ import { almVerdict } from '../experiments/report.ts';
 import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkPaths, type ReadPath, type WritePath } from './output-paths.ts';
+import { readEarlyStopFlags } from './early-stop-flags.ts';
 import { formatSeconds } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
 
@@ -32,6 +33,8 @@ const OPTIONS: OptionSpec = {
   standardize: { type: 'string' }, 'test-hidden': { type: 'string' },
   'baseline-loss': { type: 'string' }, threads: { type: 'string' },
   backend: { type: 'string' }, shard: { type: 'string' }, 'shard-count': { type: 'string' }, force: { type: 'boolean' },
+  'early-stop': { type: 'string' }, patience: { type: 'string' }, 'min-delta': { type: 'string' }, 'warmup-evals': { type: 'string' },
+  restore: { type: 'string' }, 'evaluate-every': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -85,6 +88,22 @@ the paper's settings (defaults per data set; see src/experiments/README.md)
                             none: the paper's fixed τ, a faithful reproduction
   --select-repeats N        seeds per grid point (default 3; quick 1)
   --validation-steps V      length of the validation part (default: a tenth of the training part)
+
+early stopping (docs/method.md §5.5)
+  --early-stop validation   train every method only as long as it helps on the validation part:
+                            each selection fit is scored on it as it trains (the ALM after every
+                            outer iteration, the baselines every E epochs) and stops by the rule
+                            below, a grid point scored by its best validation error; each run
+                            trains on the fit part the same way, then again on the whole training
+                            part for exactly k*, the count with the lowest validation error (ALM +
+                            GD: the ALM so, then its polish so). The report gives k* per cell
+  --patience N              evaluations after the warm-up without an improvement that stop a run
+                            (default: a tenth of the evaluations the method's cap allows)
+  --min-delta D             the relative improvement that counts, in [0,1) (default 1e-6)
+  --warmup-evals W          evaluations not counted towards patience (default: a tenth of the
+                            cap's), so that an early dip or rise does not decide alone
+  --evaluate-every E        the baselines' scoring interval in epochs (default: epochs / 500)
+  --restore best            keep each run's best iterate on the fit part instead of retraining
 
 data and model
   --targets A,B  --hidden r  --activation relu|leaky:ω|elu
@@ -239,7 +258,8 @@ export async function run(argv: string[]): Promise<number> {
         + [s.tau !== undefined ? `τ ${s.tau}` : '', s.lr !== undefined ? `lr ${s.lr}` : '', s.clip !== undefined ? `clip ${s.clip}` : ''].filter(Boolean).join(', ')
         + ` (validation error ${s.valErr === null ? 'diverged' : s.valErr.toPrecision(4)}, ${formatSeconds(s.seconds)})`),
       onRunDone: (r, done, total) => log(`[run ${done}/${total}] ${METHOD_LABELS[r.method]} ${INIT_LABELS[r.init]} #${r.repeat + 1}: `
-        + `TrainErr ${fmt(r.trainErr)} TestErr ${fmt(r.testErr)} (${formatSeconds(r.seconds)}${r.stop === 'diverged' ? ', diverged' : ''})`),
+        + `TrainErr ${fmt(r.trainErr)} TestErr ${fmt(r.testErr)} (${r.earlyStop ? `k* ${r.earlyStop.k}${r.almEarlyStop ? ` after the ALM's ${r.almEarlyStop.k}` : ''}, ` : ''}`
+        + `${formatSeconds(r.seconds)}${r.stop === 'diverged' ? ', diverged' : ''})`),
     });
   } finally {
     bar.clear();
@@ -296,12 +316,27 @@ function inputFromFlags(values: Record<string, string | boolean | undefined>, da
     almGrid: stringFlag(values, 'alm-grid') === 'none' ? 'none' : numberList(values, 'alm-grid'),
     selectRepeats: integerFlag(values, 'select-repeats'),
     validationSteps: integerFlag(values, 'validation-steps'),
+    ...earlyStopFromFlags(values),
     targets: listFlag(values, 'targets'),
     hidden: integerFlag(values, 'hidden'),
     activation,
     standardize: choiceFlag(values, 'standardize', ['whole', 'train', 'none'] as const),
     testHidden: choiceFlag(values, 'test-hidden', ['carry', 'reset'] as const),
   };
+}
+
+/** --early-stop and its settings as the spec's input (none without it: its settings are then refused). */
+function earlyStopFromFlags(values: Record<string, string | boolean | undefined>): Pick<ExperimentInput, 'earlyStop'> {
+  const flags = readEarlyStopFlags(values);
+  const patience = integerFlag(values, 'patience');
+  if (flags === undefined) {
+    if (patience !== undefined) throw new UserInputError('--patience is a setting of early stopping: it needs --early-stop validation');
+    return {};
+  }
+  if (patience !== undefined && patience < 1) throw new UserInputError(`--patience must be ≥ 1 evaluations, got ${values.patience}`);
+  const { restore, minDelta, warmupEvals, every } = flags;
+  const given = { patience, restore, minDelta, warmupEvals, every };
+  return { earlyStop: Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
 }
 
 function choiceList(values: Record<string, string | boolean | undefined>, name: string, choices: readonly string[]): string[] | undefined {
@@ -324,8 +359,22 @@ function numberList(values: Record<string, string | boolean | undefined>, name: 
   });
 }
 
-function commandLine(argv: string[]): string {
-  return ['alm-rnn experiment', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' ');
+/** Flags whose value is a path: the recorded command gives it relative to the working directory. */
+const PATH_FLAGS = new Set(['--out', '--resume', '--dataset']);
+
+/**
+ * The command line as results.json and the report record it. An absolute path is recorded
+ * relative to the working directory (the repository's root, for committed results), so that the
+ * record names no folder of the machine it ran on.
+ */
+export function commandLine(argv: string[], cwd = process.cwd()): string {
+  const words = argv.map((a, i) => {
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [undefined, undefined];
+    if (flag !== undefined && PATH_FLAGS.has(flag) && isAbsolute(inline!)) return `${flag}=${relative(cwd, inline!) || '.'}`;
+    if (i > 0 && PATH_FLAGS.has(argv[i - 1]) && isAbsolute(a)) return relative(cwd, a) || '.';
+    return a;
+  });
+  return ['alm-rnn experiment', ...words.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' ');
 }
 
 function fmt(x: number | null): string {

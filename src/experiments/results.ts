@@ -54,7 +54,27 @@ export interface RunRecord {
   stop: string;
   /** ALM + GD: why its ALM stage ended. */
   almStop?: string;
+  /**
+   * With early stopping (spec.earlyStop): what the run on the fit part found, k* in outer
+   * iterations (ALM) or epochs (baselines; ALM + GD: its polish's). The final model trained for
+   * k* on the whole training part (or is the best iterate, restore `best`); seconds count both.
+   */
+  earlyStop?: EarlyStopRecord;
+  /** ALM + GD with early stopping: its ALM stage's. */
+  almEarlyStop?: EarlyStopRecord;
   curve: CurvePoint[];
+}
+
+/** What early stopping found for one run (see RunRecord.earlyStop). */
+export interface EarlyStopRecord {
+  /** k*: the count with the lowest validation error (0: none was finite). */
+  k: number;
+  /** Its validation error (null: none was finite). */
+  valErr: number | null;
+  /** Where the run on the fit part ended (its cap when the rule never fired). */
+  stoppedAt: number;
+  /** The run on the fit part: its validation error against the count, thinned. */
+  valCurve: { step: number; valErr: number | null }[];
 }
 
 /** One grid point of a hyperparameter selection: a baseline's learning rate (and clipping norm), or the ALM's τ. */
@@ -62,8 +82,10 @@ export interface SelectionCandidate {
   lr?: number;
   clip?: number;
   tau?: number;
-  /** Validation error per selection seed (null: diverged). */
+  /** Validation error per selection seed (null: diverged); with early stopping the best of each seed's run. */
   valErrs: (number | null)[];
+  /** With early stopping: each seed's k*, the count of that best validation error. */
+  ks?: number[];
   /** Their mean (null when any diverged). */
   valErr: number | null;
 }
@@ -113,7 +135,7 @@ export interface ExperimentResults {
   selections: SelectionRecord[];
   runs: RunRecord[];
   /** Every batch of ALM trials this experiment ran (selection fits or runs), with its wall-clock seconds. */
-  almBatches?: { phase: 'select' | 'run'; trials: number; backend: string; seconds: number }[];
+  almBatches?: { phase: 'select' | 'run'; stage?: 'fit' | 'retrain'; trials: number; backend: string; seconds: number }[];
   /** Wall-clock seconds of the sessions that made these results (start and resumes), summed. */
   wallSeconds?: number;
   /**

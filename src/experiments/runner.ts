@@ -11,6 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { runAlmBatch, type AlmResult, type AlmTrial } from '../alm/alm.ts';
 import { batchCheckpointFromJson, batchCheckpointToJson } from '../alm/checkpoint.ts';
+import { earlyStopConfig } from '../alm/early-stop.ts';
 import { lowestScore } from '../alm/selection.ts';
 import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { lambdasFor, type AlmParams } from '../alm/params.ts';
@@ -24,6 +25,7 @@ import { UserInputError } from '../errors.ts';
 import { loadDatasetOrFile } from '../problem/csv-file.ts';
 import type { LoadedDataset } from '../problem/datasets.ts';
 import type { Initializer } from '../problem/init.ts';
+import { initialEarlyStop, type EarlyStopRule, type EarlyStopState } from '../problem/early-stop.ts';
 import { evaluate } from '../problem/model.ts';
 import type { Problem, RnnWeights } from '../problem/types.ts';
 import { validationProblem } from '../problem/validation.ts';
@@ -33,10 +35,10 @@ import { referenceErrors } from './reference.ts';
 import { renderReport } from './report.ts';
 import {
   EXPERIMENT_FILES_RESULTS, finiteOrNull, readResults, RESULTS_FORMAT, runKey, selectionKey, sig, sortRecords, thinCurve, writeResults,
-  type CurvePoint, type ExperimentResults, type RunRecord, type SelectionCandidate, type SelectionRecord,
+  type CurvePoint, type EarlyStopRecord, type ExperimentResults, type RunRecord, type SelectionCandidate, type SelectionRecord,
 } from './results.ts';
 import {
-  baselineGrid, isBaseline, resolveSpec, SELECTION_SEED_OFFSET, usesAlm, validateSpec,
+  baselineGrid, earlyStopRuleOf, isBaseline, resolveSpec, SELECTION_SEED_OFFSET, usesAlm, validateSpec,
   type BaselineMethod, type ExperimentInput, type ExperimentMethod, type ExperimentSpec,
 } from './settings.ts';
 
@@ -48,10 +50,13 @@ export const EXPERIMENT_FILES = {
   fig2: 'fig2-error-vs-time.svg',
 } as const;
 
-/** Most points kept per baseline curve in results.json. */
+/** Most points kept per baseline curve in results.json (and per validation curve of early stopping). */
 const BASELINE_CURVE_POINTS = 60;
-/** The files of an ALM batch in flight (selection fits, runs), removed when it completes. */
-export const ALM_BATCH_CHECKPOINT = { select: 'alm-selection.checkpoint.json', run: 'alm-runs.checkpoint.json' } as const;
+/**
+ * The files of an ALM batch in flight (selection fits, runs, and with early stopping the runs on
+ * the fit part before their retraining), removed when it completes.
+ */
+export const ALM_BATCH_CHECKPOINT = { select: 'alm-selection.checkpoint.json', run: 'alm-runs.checkpoint.json', fit: 'alm-runs-fit.checkpoint.json' } as const;
 /** Default seconds between checkpoints of an ALM batch: a stop loses at most this much of it (and the outer iteration in flight). */
 const ALM_CHECKPOINT_SECONDS = 120;
 /** About how many times a baseline run computes TrainErr and TestErr (see evaluateEvery). */
@@ -174,6 +179,13 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     writeResults(resultsPath, results);
   };
 
+  // Early stopping's rules: the ALM's counts outer iterations, the baselines' (and ALM + GD's polish's) epochs.
+  const almRule = spec.earlyStop ? earlyStopRuleOf(spec, 'outer') : undefined;
+  const epochRule = spec.earlyStop ? earlyStopRuleOf(spec, 'epochs') : undefined;
+  const V = spec.selection.validationSteps;
+  /** What an ALM checkpoint of an early-stopped fit records of the rule (so that one of other settings is not continued). */
+  const almEarlyStopConfig = spec.earlyStop ? { earlyStop: earlyStopConfig({ validationSteps: V, rule: almRule!, restore: spec.earlyStop.restore }) } : {};
+
   // The plan: every unit of work, in order, with what has been done already left out.
   const tauGrid = spec.selection.almTauGrid ?? [];
   const selected = selectedMethods(spec);
@@ -244,8 +256,14 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     const label = jobs.length === 0 ? '' : jobs.length === 1 ? jobs[0].label : `${jobs[0].label} and ${jobs.length - 1} more`;
     progress(phase, label, jobs.length, jobs.length === 0 ? 0 : sum(jobs.map((j) => j.fraction)) / jobs.length, force);
   };
-  /** One training in the pool, with its progress shown; null when stopped. */
-  const poolJob = async (phase: 'select' | 'run', kind: string, label: string, job: BaselineJob): Promise<BaselineResult | null> => {
+  /**
+   * One training in the pool, with its progress shown; null when stopped. It counts as one unit
+   * of `kind` taking its seconds plus `priorSeconds` (early stopping's run on the fit part that
+   * came before it), or as none with `counts` false (that run on the fit part itself).
+   */
+  const poolJob = async (
+    phase: 'select' | 'run', kind: string, label: string, job: BaselineJob, counts = true, priorSeconds = 0,
+  ): Promise<BaselineResult | null> => {
     const id = nextJob++;
     inFlight.set(id, { label, fraction: 0 });
     try {
@@ -257,7 +275,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
         },
       });
       if (res.stopped === 'aborted') return null;
-      unitDone(phase, kind, res.history[res.history.length - 1].seconds);
+      if (counts) unitDone(phase, kind, priorSeconds + lastSeconds(res));
       return res;
     } finally {
       inFlight.delete(id);
@@ -269,8 +287,11 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
    * batch is checkpointed into the output folder at most every `almCheckpointSeconds`, and a
    * checkpoint of the same trials left by a stopped session is continued from.
    */
-  const almBatch = async (phase: 'select' | 'run', label: string, trials: (AlmTrial & { config: RunConfig })[]): Promise<AlmResult[] | null> => {
-    const checkpointPath = join(options.outDir, ALM_BATCH_CHECKPOINT[phase]);
+  const almBatch = async (
+    phase: 'select' | 'run', label: string, trials: ConfiguredTrial[],
+    stage: { earlyStop?: EarlyStopRule; name?: 'fit' | 'retrain'; counts?: boolean } = {},
+  ): Promise<AlmResult[] | null> => {
+    const checkpointPath = join(options.outDir, ALM_BATCH_CHECKPOINT[stage.name === 'fit' ? 'fit' : phase]);
     const resumed = continuableBatch(checkpointPath, trials);
     const backend = await newBackend();
     const t0 = performance.now();
@@ -284,6 +305,7 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       out = await runAlmBatch(backend, trials.map((t, i) => (resumed ? { ...t, resume: resumed[i] } : t)), {
         signal,
         testHidden: spec.testHidden,
+        ...(stage.earlyStop ? { earlyStop: stage.earlyStop } : {}),
         onSweeps: (k, done) => progress(phase, label, trials.length, ((k - 1) * inner + done) / (outer * inner)),
         checkpointDue: () => performance.now() - lastCheckpoint >= every,
         onCheckpoint: (loops, states) => {
@@ -309,8 +331,41 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       options.onWarning?.(`could not remove the finished ALM batch's checkpoint ${checkpointPath} (${(err as Error).message})`);
     }
     const seconds = (performance.now() - t0) / 1000;
-    (results.almBatches ??= []).push({ phase, trials: trials.length, backend: results.backend, seconds: sig(seconds, 4) ?? 0 });
-    unitDone(phase, phase === 'select' ? 'select:alm' : 'alm', sum(out.map((r) => r.ownSeconds ?? seconds)), trials.length);
+    (results.almBatches ??= []).push({
+      phase, ...(stage.name ? { stage: stage.name } : {}), trials: trials.length, backend: results.backend, seconds: sig(seconds, 4) ?? 0,
+    });
+    // With early stopping a run may be two batches (its fit part, then its retraining): the unit is counted once.
+    if (stage.counts !== false) unitDone(phase, phase === 'select' ? 'select:alm' : 'alm', sum(out.map((r) => r.ownSeconds ?? seconds)), trials.length);
+    return out;
+  };
+
+  /**
+   * The ALM's runs under early stopping: one batch on the fit part, each trial stopping by the
+   * rule, then (restore retrain) one batch on the whole training part, each trial for its k*.
+   */
+  const earlyStoppedAlmRuns = async (trials: ConfiguredTrial[], label: string): Promise<AlmRecord[] | null> => {
+    const restore = spec.earlyStop!.restore;
+    const fitTrials = trials.map((t) => ({ ...t, problem: validationProblem(t.problem, V), config: { ...t.config, ...almEarlyStopConfig } }));
+    const fits = await almBatch('run', `${label} on the fit part`, fitTrials, { earlyStop: almRule, name: 'fit', counts: restore === 'best' });
+    if (fits === null) return null;
+    const states = fits.map((fit) => fit.loopState.earlyStop ?? initialEarlyStop());
+    const earlies = fits.map((fit, i) => earlyStopRecord(states[i], fit.outerIterations, fit.history.map((it) => ({ step: it.k, valErr: it.testErr }))));
+    const fitSeconds = fits.map((fit) => fit.ownSeconds ?? fit.seconds);
+    const kept = (i: number): AlmRecord => ({
+      ...keptIterate(states[i], fits[i].weights, trials[i].problem, spec, fitSeconds[i], fits[i].stopReason),
+      sweeps: fits[i].sweeps, feasVio: fits[i].feasVio, earlyStop: earlies[i], weights: states[i].bestWeights ?? fits[i].weights,
+    });
+    const retrain = restore === 'retrain' ? trials.map((_, i) => i).filter((i) => states[i].bestK > 0) : [];
+    const out: AlmRecord[] = trials.map((_, i) => kept(i));
+    if (retrain.length === 0) return out;
+    const finals = await almBatch('run', `${label}, each for its k*`, retrain.map((i) => ({ ...trials[i], stopAfter: states[i].bestK })), { name: 'retrain' });
+    if (finals === null) return null;
+    retrain.forEach((i, j) => {
+      out[i] = {
+        ...afterFit(almRecord(finals[j], trials[i].initial, trials[i].problem, spec), fitSeconds[i]),
+        sweeps: fits[i].sweeps + (finals[j].sweeps ?? 0), earlyStop: earlies[i], weights: finals[j].weights,
+      };
+    });
     return out;
   };
 
@@ -340,10 +395,14 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     const almFits = new Map<Initializer, AlmResult[][]>();
     /** The ALM's τ grid of an initialisation, each τ scored by its fits' validation errors (computed once). */
     const scoredFits = new Map<Initializer, SelectionCandidate[]>();
+    const scoreAlmFits = (fits: AlmResult[], cand: { tau: number }): SelectionCandidate => {
+      const scores = fits.map((r) => validationScore(r, valProblem, spec));
+      return scored(cand, scores.map((x) => x.valErr), spec.earlyStop ? scores.map((x) => x.k ?? 0) : undefined);
+    };
     const almCandidates = (init: Initializer): SelectionCandidate[] => {
       let tried = scoredFits.get(init);
       if (!tried) {
-        tried = almTaus.map((tau, j) => scored({ tau }, almFits.get(init)![j].map((r) => validationError(r, valProblem, spec))));
+        tried = almTaus.map((tau, j) => scoreAlmFits(almFits.get(init)![j], { tau }));
         scoredFits.set(init, tried);
       }
       return tried;
@@ -351,10 +410,11 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     if (almSelectInits.length > 0) {
       const trials = almSelectInits.flatMap((init) => almTaus.flatMap((tau) => selectionSeeds.map((s) => ({
         problem: valProblem, params: { ...spec.alm, tau }, initial: selectionInitial(init, s),
-        config: { ...config(init, spec.seed + SELECTION_SEED_OFFSET + s), params: { ...spec.alm, tau } },
+        config: { ...config(init, spec.seed + SELECTION_SEED_OFFSET + s), params: { ...spec.alm, tau }, ...almEarlyStopConfig },
       }))));
       const t0 = performance.now();
-      const fits = await almBatch('select', `select alm: ${almSelectInits.length} initialisation(s) × τ ∈ {${almTaus.join(', ')}} × ${selectionSeeds.length} seed(s), one batch of ${trials.length}`, trials);
+      const fits = await almBatch('select', `select alm: ${almSelectInits.length} initialisation(s) × τ ∈ {${almTaus.join(', ')}} × ${selectionSeeds.length} seed(s), one batch of ${trials.length}`, trials,
+        almRule ? { earlyStop: almRule } : {});
       if (fits === null) stopped = true;
       else {
         const per = almTaus.length * selectionSeeds.length;
@@ -389,26 +449,31 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
         : candidates(spec, method as BaselineMethod);
       const kind = `select:${method}`;
       const cellTried = grid.map(async (cand): Promise<SelectionCandidate | null> => {
-        const valErrs = await Promise.all(selectionSeeds.map(async (s): Promise<number | null | 'stopped'> => {
+        const valErrs = await Promise.all(selectionSeeds.map(async (s): Promise<{ valErr: number | null; k?: number } | 'stopped'> => {
           const label = `select ${method}/${init} ${cand.tau !== undefined ? `τ=${cand.tau} ` : ''}lr=${cand.lr}${cand.clip !== undefined ? ` clip=${cand.clip}` : ''} seed ${s + 1}/${selectionSeeds.length}`;
           let job: BaselineJob;
           if (method === 'alm+gd') {
             const fit = almFits.get(init)![almTaus.indexOf(cand.tau!)][s];
             if (fit.stopReason === 'failed') {
               unitDone('select', kind, 0);
-              return null;
+              return { valErr: null, k: 0 };
             }
-            job = polishJob(spec, valProblem, cand.tau!, cand.lr, fit.weights);
+            // Under early stopping the ALM's model of a selection fit is its best iterate (there is no split left to retrain on).
+            const start = spec.earlyStop ? (fit.loopState.earlyStop?.bestWeights ?? fit.weights) : fit.weights;
+            job = polishJob(spec, valProblem, cand.tau!, cand.lr, start);
           } else {
             job = baselineJob(spec, valProblem, method as BaselineMethod, { lr: cand.lr, clip: cand.clip }, selectionInitial(init, s), spec.seed + SELECTION_SEED_OFFSET + s);
           }
-          const res = await poolJob('select', kind, label, job);
+          // With early stopping the fit stops by the rule on the validation part (the selection problem's test part).
+          const res = await poolJob('select', kind, label, epochRule ? { ...job, earlyStop: epochRule } : job);
           if (res === null) return 'stopped';
-          seconds += res.history[res.history.length - 1].seconds;
-          return finiteOrNull(res.history[res.history.length - 1].testErr);
+          seconds += lastSeconds(res);
+          if (!res.earlyStop) return { valErr: finiteOrNull(res.history[res.history.length - 1].testErr) };
+          return { valErr: finiteOrNull(res.earlyStop.bestErr), k: res.earlyStop.bestK };
         }));
         if (valErrs.includes('stopped')) return null;
-        return scored(cand, valErrs as (number | null)[]);
+        const scores = valErrs as { valErr: number | null; k?: number }[];
+        return scored(cand, scores.map((x) => x.valErr), epochRule ? scores.map((x) => x.k ?? 0) : undefined);
       });
       groups.push(Promise.all(cellTried).then((tried) => {
         if (tried.includes(null)) {
@@ -426,19 +491,40 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
     await Promise.all(groups);
 
     // Phase 2: the runs. The baselines first (in the pool), then every ALM run as one batch,
-    // then ALM + GD's polishes of the ALM's end points (in the pool).
+    // then ALM + GD's polishes of the ALM's end points (in the pool). Under early stopping each
+    // run is two: on the fit part until the rule stops it, then on the whole training part for k*.
     if (!stopped) {
       const initialOf = (init: Initializer, repeat: number): RnnWeights => prepareRun(config(init, spec.seed + repeat), loaded).initial;
+      /** A baseline run (or a polish) of `job` on the whole training part, early-stopped when the spec says so; null when stopped. */
+      const baselineRun = async (kind: string, label: string, job: BaselineJob): Promise<BaselineRecord | null> => {
+        if (!epochRule) {
+          const res = await poolJob('run', kind, label, job);
+          return res && baselineRecord(res);
+        }
+        const fitJob = { ...job, problem: validationProblem(job.problem, V), earlyStop: epochRule };
+        const restore = spec.earlyStop!.restore;
+        const fit = await poolJob('run', kind, `${label} (fit part)`, fitJob, restore === 'best');
+        if (fit === null) return null;
+        const state = fit.earlyStop ?? initialEarlyStop();
+        const early = earlyStopRecord(state, lastCount(fit), fit.history.map((e) => ({ step: e.epoch, valErr: e.testErr })));
+        const fitSeconds = lastSeconds(fit);
+        if (restore === 'best' || state.bestK === 0) {
+          return { ...keptIterate(state, fit.weights, problem, spec, fitSeconds, fit.stopped), earlyStop: early };
+        }
+        const final = await poolJob('run', kind, `${label} (k* = ${state.bestK})`, { ...job, epochs: state.bestK }, true, fitSeconds);
+        if (final === null) return null;
+        return { ...afterFit(baselineRecord(final), fitSeconds), earlyStop: early };
+      };
       await Promise.all(runPlan.filter((u) => isBaseline(u.method)).map(async ({ method, init, repeat }) => {
         const selection = doneSelections.get(selectionKey(method, init))!;
         const hyper = { lr: selection.lr!, ...(selection.clip !== undefined ? { clip: selection.clip } : {}) };
-        const res = await poolJob('run', method, `${method} ${init} #${repeat + 1}`,
+        const rec = await baselineRun(method, `${method} ${init} #${repeat + 1}`,
           baselineJob(spec, problem, method as BaselineMethod, hyper, initialOf(init, repeat), spec.seed + repeat));
-        if (res === null) {
+        if (rec === null) {
           stopped = true;
           return;
         }
-        pushRun(orderRecord({ ...hyper, ...baselineRecord(res), key: runKey(method, init, repeat), method, init, repeat, seed: spec.seed + repeat }));
+        pushRun(orderRecord({ ...hyper, ...rec, key: runKey(method, init, repeat), method, init, repeat, seed: spec.seed + repeat }));
       }));
 
       // The ALM trials the runs need: ALM's own, and the end points ALM + GD starts from.
@@ -447,42 +533,49 @@ export async function runExperiment(specIn: ExperimentSpec, options: ExperimentO
       }));
       const almKey = (u: { init: Initializer; repeat: number; tau: number }): string => `${u.init}/${u.repeat}/${u.tau}`;
       const almTrials = [...new Map(almUnits.map((u) => [almKey(u), u])).values()];
+      const trialOf = (u: { init: Initializer; repeat: number; tau: number }): ConfiguredTrial => ({
+        problem, params: { ...spec.alm, tau: u.tau }, initial: initialOf(u.init, u.repeat),
+        config: { ...config(u.init, spec.seed + u.repeat), params: { ...spec.alm, tau: u.tau } },
+      });
+      const label = `alm: one batch of ${almTrials.length} run(s)`;
+      let records: AlmRecord[] | null = null;
       if (!stopped && almTrials.length > 0) {
-        const ends = await almBatch('run', `alm: one batch of ${almTrials.length} run(s)`,
-          almTrials.map((u) => ({
-            problem, params: { ...spec.alm, tau: u.tau }, initial: initialOf(u.init, u.repeat),
-            config: { ...config(u.init, spec.seed + u.repeat), params: { ...spec.alm, tau: u.tau } },
-          })));
-        if (ends === null) stopped = true;
-        else {
-          const endOf = new Map(almTrials.map((u, i) => [almKey(u), ends[i]]));
-          for (const u of almUnits.filter((x) => x.method === 'alm')) {
-            const end = endOf.get(almKey(u))!;
-            pushRun(orderRecord({
-              ...(tauGrid.length > 0 ? { tau: u.tau } : {}), ...almRecord(end, initialOf(u.init, u.repeat), problem, spec),
-              key: runKey('alm', u.init, u.repeat), method: 'alm', init: u.init, repeat: u.repeat, seed: spec.seed + u.repeat,
-            }));
-          }
-          await Promise.all(almUnits.filter((x) => x.method === 'alm+gd').map(async (u) => {
-            const end = endOf.get(almKey(u))!;
-            const lr = doneSelections.get(selectionKey('alm+gd', u.init))!.lr!;
-            const alm = almRecord(end, initialOf(u.init, u.repeat), problem, spec);
-            const head = { key: runKey('alm+gd', u.init, u.repeat), method: 'alm+gd' as const, init: u.init, repeat: u.repeat, seed: spec.seed + u.repeat };
-            if (end.stopReason === 'failed') {
-              // Nothing to polish: the run ends as the ALM's did.
-              pushRun(orderRecord({ tau: u.tau, lr, ...alm, ...head }));
-              return;
-            }
-            const res = await poolJob('run', 'alm+gd', `alm+gd ${u.init} #${u.repeat + 1}`, polishJob(spec, problem, u.tau, lr, end.weights));
-            if (res === null) {
-              stopped = true;
-              return;
-            }
-            pushRun(orderRecord({ tau: u.tau, ...polishedRecord(alm, lr, res), ...head }));
+        if (!almRule) {
+          const ends = await almBatch('run', label, almTrials.map(trialOf));
+          records = ends && ends.map((end, i) => ({ ...almRecord(end, trialOf(almTrials[i]).initial, problem, spec), weights: end.weights }));
+        } else {
+          records = await earlyStoppedAlmRuns(almTrials.map(trialOf), label);
+        }
+        if (records === null) stopped = true;
+      }
+      if (records !== null) {
+        const endOf = new Map(almTrials.map((u, i) => [almKey(u), records![i]]));
+        for (const u of almUnits.filter((x) => x.method === 'alm')) {
+          const { weights: _end, ...alm } = endOf.get(almKey(u))!;
+          pushRun(orderRecord({
+            ...(tauGrid.length > 0 ? { tau: u.tau } : {}), ...alm,
+            key: runKey('alm', u.init, u.repeat), method: 'alm', init: u.init, repeat: u.repeat, seed: spec.seed + u.repeat,
           }));
         }
+        await Promise.all(almUnits.filter((x) => x.method === 'alm+gd').map(async (u) => {
+          const { weights: end, ...alm } = endOf.get(almKey(u))!;
+          const lr = doneSelections.get(selectionKey('alm+gd', u.init))!.lr!;
+          const head = { key: runKey('alm+gd', u.init, u.repeat), method: 'alm+gd' as const, init: u.init, repeat: u.repeat, seed: spec.seed + u.repeat };
+          if (alm.stop === 'failed') {
+            // Nothing to polish: the run ends as the ALM's did.
+            pushRun(orderRecord({ tau: u.tau, lr, ...alm, ...head }));
+            return;
+          }
+          const gd = await baselineRun('alm+gd', `alm+gd ${u.init} #${u.repeat + 1}`, polishJob(spec, problem, u.tau, lr, end));
+          if (gd === null) {
+            stopped = true;
+            return;
+          }
+          pushRun(orderRecord({ tau: u.tau, ...polishedRecord(alm, lr, gd), ...head }));
+        }));
       }
     }
+
   } finally {
     pool.dispose();
   }
@@ -604,13 +697,60 @@ function lambdasOf(params: AlmParams, r: number, n: number, m: number): Lambdas 
  * still gives a curve finer than the BASELINE_CURVE_POINTS kept.
  */
 function evaluateEvery(spec: ExperimentSpec): number {
-  return Math.max(1, Math.floor(spec.baseline.epochs / BASELINE_EVALUATIONS));
+  return spec.earlyStop?.every ?? Math.max(1, Math.floor(spec.baseline.epochs / BASELINE_EVALUATIONS));
+}
+
+/** The seconds a baseline training took (0 for one that never started). */
+function lastSeconds(res: BaselineResult): number {
+  return res.history[res.history.length - 1]?.seconds ?? 0;
 }
 
 type PartialRecord = Omit<RunRecord, 'key' | 'method' | 'init' | 'repeat' | 'seed'>;
+/** A baseline's (or a polish's) record, without its identity and hyperparameters. */
+type BaselineRecord = Omit<PartialRecord, 'lr' | 'clip' | 'tau'>;
+/** An ALM run's record without its identity and τ, with its final weights (what ALM + GD polishes). */
+type AlmRecord = Omit<PartialRecord, 'tau'> & { weights: RnnWeights };
+/** An ALM trial with the settings its checkpoint records. */
+type ConfiguredTrial = AlmTrial & { config: RunConfig };
+
+/** What early stopping found in a run on the fit part, with its validation curve thinned. */
+function earlyStopRecord(state: EarlyStopState, lastCount: number, curve: { step: number; valErr: number }[]): EarlyStopRecord {
+  return {
+    k: state.bestK,
+    valErr: finiteOrNull(state.bestErr),
+    stoppedAt: state.stoppedAt ?? lastCount,
+    valCurve: thinCurve(curve, BASELINE_CURVE_POINTS).map((p) => ({ step: p.step, valErr: sig(p.valErr, 5) })),
+  };
+}
+
+/** The last epoch a baseline training finished (0 for one that never started). */
+function lastCount(res: BaselineResult): number {
+  return res.history[res.history.length - 1]?.epoch ?? 0;
+}
+
+/**
+ * The record of a run on the fit part that keeps its best iterate (restore best, or no retraining
+ * possible: no iterate had a finite validation error, and the run counts as diverged), its
+ * errors on the whole problem.
+ */
+function keptIterate(state: EarlyStopState, last: RnnWeights, problem: Problem, spec: ExperimentSpec, seconds: number, stop: string): BaselineRecord {
+  if (state.bestK === 0) {
+    return { trainErr: null, testErr: null, seconds, iterations: 0, stop: stop === 'failed' ? stop : 'diverged', curve: [{ step: 0, seconds: 0, trainErr: null, testErr: null }] };
+  }
+  const { trainErr, testErr } = evaluate(state.bestWeights ?? last, problem, spec.testHidden);
+  return {
+    trainErr: finiteOrNull(trainErr), testErr: finiteOrNull(testErr), seconds, iterations: state.bestK, stop,
+    curve: [{ step: state.bestK, seconds: sig(seconds, 4) ?? 0, trainErr: sig(trainErr, 5), testErr: sig(testErr, 5) }],
+  };
+}
+
+/** A retraining's record after its run on the fit part: both runs' seconds, its curve after the fit's. */
+function afterFit<R extends BaselineRecord>(record: R, fitSeconds: number): R {
+  return { ...record, seconds: record.seconds + fitSeconds, curve: record.curve.map((p) => ({ ...p, seconds: sig(p.seconds + fitSeconds, 4) ?? 0 })) };
+}
 
 /** The record of a finished baseline training (or a polish), without its identity and hyperparameters. */
-function baselineRecord(res: BaselineResult): Omit<PartialRecord, 'lr' | 'clip' | 'tau'> {
+function baselineRecord(res: BaselineResult): BaselineRecord {
   const last = res.history[res.history.length - 1];
   const curve: CurvePoint[] = thinCurve(res.history, BASELINE_CURVE_POINTS).map((e) => ({
     step: e.epoch, seconds: sig(e.seconds, 4) ?? 0, trainErr: sig(e.trainErr, 5), testErr: sig(e.testErr, 5),
@@ -655,8 +795,7 @@ function almRecord(res: AlmResult, initial: RnnWeights, problem: Problem, spec: 
  * ALM + GD's record: the polish's final errors; seconds and curve of both stages (the GD
  * epochs after the ALM's outer iterations, on one clock); iterations are the GD epochs.
  */
-function polishedRecord(alm: Omit<PartialRecord, 'tau'>, lr: number, res: BaselineResult): Omit<PartialRecord, 'tau'> {
-  const gd = baselineRecord(res);
+function polishedRecord(alm: Omit<PartialRecord, 'tau'>, lr: number, gd: BaselineRecord): Omit<PartialRecord, 'tau'> {
   const lastK = alm.curve[alm.curve.length - 1].step;
   return {
     lr,
@@ -664,6 +803,7 @@ function polishedRecord(alm: Omit<PartialRecord, 'tau'>, lr: number, res: Baseli
     seconds: alm.seconds + gd.seconds,
     sweeps: alm.sweeps,
     almStop: alm.stop,
+    ...(alm.earlyStop ? { almEarlyStop: alm.earlyStop } : {}),
     curve: [
       ...alm.curve,
       ...gd.curve.slice(1).map((p) => ({ ...p, step: lastK + p.step, seconds: sig(alm.seconds + p.seconds, 4) ?? 0 })),
@@ -671,14 +811,21 @@ function polishedRecord(alm: Omit<PartialRecord, 'tau'>, lr: number, res: Baseli
   };
 }
 
-/** An ALM fit's error on the validation part (null when it broke down or is not finite). */
-function validationError(fit: AlmResult, valProblem: Problem, spec: ExperimentSpec): number | null {
-  return fit.stopReason === 'failed' ? null : finiteOrNull(evaluate(fit.weights, valProblem, spec.testHidden).testErr);
+/**
+ * An ALM selection fit's error on the validation part (null when it broke down or is not
+ * finite): its final iterate's, or under early stopping its best iterate's, with that k*.
+ */
+function validationScore(fit: AlmResult, valProblem: Problem, spec: ExperimentSpec): { valErr: number | null; k?: number } {
+  if (spec.earlyStop) {
+    const es = fit.loopState.earlyStop ?? initialEarlyStop();
+    return { valErr: fit.stopReason === 'failed' ? null : finiteOrNull(es.bestErr), k: es.bestK };
+  }
+  return { valErr: fit.stopReason === 'failed' ? null : finiteOrNull(evaluate(fit.weights, valProblem, spec.testHidden).testErr) };
 }
 
-/** A grid point with its validation errors per seed and their mean (null when any diverged). */
-function scored<T extends { lr?: number; clip?: number; tau?: number }>(cand: T, valErrs: (number | null)[]): SelectionCandidate {
-  return { ...cand, valErrs, valErr: valErrs.includes(null) ? null : mean(valErrs as number[]) };
+/** A grid point with its validation errors per seed and their mean (null when any diverged), and under early stopping each seed's k*. */
+function scored<T extends { lr?: number; clip?: number; tau?: number }>(cand: T, valErrs: (number | null)[], ks?: number[]): SelectionCandidate {
+  return { ...cand, valErrs, ...(ks ? { ks } : {}), valErr: valErrs.includes(null) ? null : mean(valErrs as number[]) };
 }
 
 /** Puts the identifying fields first, so each line of results.json starts with what it is. */

@@ -12,6 +12,7 @@ import type { LoadedDataset, StandardizeChoice } from '../problem/datasets.ts';
 import { INITIALIZERS, type Initializer } from '../problem/init.ts';
 import { defaultValidationSteps } from '../problem/validation.ts';
 import type { TestHidden } from '../problem/model.ts';
+import { DEFAULT_MIN_DELTA, defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopRestore, type EarlyStopRule } from '../problem/early-stop.ts';
 
 /**
  * Every method an experiment can compare: the ALM, the five gradient baselines, and `alm+gd`,
@@ -148,6 +149,44 @@ export interface ExperimentSpec {
     /** Seeds per grid point; selection seed s (0-based) is seed + SELECTION_SEED_OFFSET + s. */
     repeats: number;
   };
+  /**
+   * Early stopping on the validation split (docs/method.md §5.5), for every method; absent: every
+   * run goes to its caps. The validation part is the selection's (selection.validationSteps).
+   */
+  earlyStop?: ExperimentEarlyStop;
+}
+
+/**
+ * How an experiment stops its runs early. Every selection fit is scored on the validation part
+ * as it trains and stops by the rule, its score the best validation error (its count k* a
+ * hyperparameter chosen with the others); every run trains on the fit part with the rule, then is
+ * retrained on the whole training part for its k* (or keeps its best iterate, restore `best`).
+ */
+export interface ExperimentEarlyStop {
+  /** Evaluations without improvement that stop a run (absent: a tenth of each method's cap evaluations, at least 1). */
+  patience?: number;
+  /** Evaluations scored but not counted towards patience (absent: a tenth of each method's cap evaluations). */
+  warmupEvals?: number;
+  /** The relative improvement of the best validation error that counts. */
+  minDelta: number;
+  /** The baselines (and ALM + GD's polish) score the validation error every this many epochs; the ALM after every outer iteration. */
+  every: number;
+  restore: EarlyStopRestore;
+}
+
+/**
+ * The rule of a spec with early stopping, for runs counted in `outer` iterations (the ALM, scored
+ * after each: the cap's evaluations are its outer iterations) or in `epochs` (the baselines and ALM
+ * + GD's polish, scored every `every` epochs).
+ */
+export function earlyStopRuleOf(spec: ExperimentSpec, counted: 'outer' | 'epochs'): EarlyStopRule {
+  const es = spec.earlyStop!;
+  const capEvaluations = counted === 'outer' ? spec.alm.outer : Math.floor(spec.baseline.epochs / es.every);
+  return resolveEarlyStopRule(capEvaluations, {
+    ...(es.patience !== undefined ? { patience: es.patience } : {}),
+    ...(es.warmupEvals !== undefined ? { warmupEvals: es.warmupEvals } : {}),
+    minDelta: es.minDelta,
+  });
 }
 
 /** Offset that keeps the selection's seeds apart from the repeats' seeds. */
@@ -181,6 +220,8 @@ export interface ExperimentInput {
   momentum?: number;
   baselineRegularization?: BaselineRegularization;
   baselineLoss?: BaselineLoss;
+  /** Early stopping on the validation split for every method; fields absent take their defaults (see ExperimentEarlyStop). */
+  earlyStop?: Partial<ExperimentEarlyStop>;
 }
 
 export { defaultValidationSteps };
@@ -227,6 +268,16 @@ export function resolveSpec(input: ExperimentInput, loaded: LoadedDataset): Expe
       repeats: input.selectRepeats ?? base.selectRepeats,
     },
   };
+  if (input.earlyStop) {
+    const es = input.earlyStop;
+    spec.earlyStop = {
+      ...(es.patience !== undefined ? { patience: es.patience } : {}),
+      ...(es.warmupEvals !== undefined ? { warmupEvals: es.warmupEvals } : {}),
+      minDelta: es.minDelta ?? DEFAULT_MIN_DELTA,
+      every: es.every ?? defaultEvaluationInterval(spec.baseline.epochs),
+      restore: es.restore ?? 'retrain',
+    };
+  }
   return validateSpec(spec, loaded.T1);
 }
 
@@ -274,7 +325,18 @@ export function validateSpec(spec: ExperimentSpec, T1: number): ExperimentSpec {
   if (!(Number.isInteger(V) && V >= 1 && V <= T1 - 2)) {
     throw new ParameterError('validationSteps', V, `an integer in [1, ${T1 - 2}] (the training part has ${T1} steps; at least 2 must remain to fit on)`);
   }
+  if (spec.earlyStop) validateEarlyStop(spec.earlyStop, spec.baseline.epochs);
   return spec;
+}
+
+function validateEarlyStop(es: ExperimentEarlyStop, epochs: number): void {
+  if (es.patience !== undefined) integerAtLeast('patience', es.patience, 1);
+  if (es.warmupEvals !== undefined) integerAtLeast('warmupEvals', es.warmupEvals, 0);
+  if (!(es.minDelta >= 0 && es.minDelta < 1)) throw new ParameterError('minDelta', es.minDelta, 'a number in [0, 1)');
+  if (!(Number.isInteger(es.every) && es.every >= 1 && es.every <= epochs)) {
+    throw new ParameterError('evaluateEvery', es.every, `an integer from 1 to the epochs (${epochs})`);
+  }
+  if (es.restore !== 'retrain' && es.restore !== 'best') throw new ParameterError('restore', es.restore, 'retrain or best');
 }
 
 /** The ALM parameters with the caps of a spec (for the README and logs). */
@@ -292,8 +354,26 @@ export function describeSettings(spec: ExperimentSpec): string[] {
     `Selection: learning rates {${s.lrGrid.join(', ')}}, GDC clipping norms {${s.clipGrid.join(', ')}}, `
       + `${(s.almTauGrid ?? []).length > 0 ? `ALM τ {${s.almTauGrid!.join(', ')}}` : `ALM τ fixed at ${a.tau} (no ALM selection)`}; `
       + `trained on the training part minus its last ${s.validationSteps} steps, scored by the mean squared error on those ${s.validationSteps} steps `
-      + `(hidden state carried in), mean over ${s.repeats} seed${s.repeats === 1 ? '' : 's'} per grid point, chosen per method × initialisation`,
+      + `(hidden state carried in), mean over ${s.repeats} seed${s.repeats === 1 ? '' : 's'} per grid point, chosen per method × initialisation`
+      + (spec.earlyStop ? ', each grid point scored by its best validation error under early stopping' : ''),
+    ...(spec.earlyStop ? [earlyStopLine(spec)] : []),
   ];
+}
+
+function earlyStopLine(spec: ExperimentSpec): string {
+  const es = spec.earlyStop!;
+  const alm = earlyStopRuleOf(spec, 'outer');
+  const base = earlyStopRuleOf(spec, 'epochs');
+  const usesAlmMethod = spec.methods.some(usesAlm);
+  const usesGd = spec.methods.some((m) => m !== 'alm');
+  return 'Early stopping on validation (every method): every selection fit and every run is scored on the validation part as it trains '
+    + (usesAlmMethod ? `(the ALM after every outer iteration: patience ${alm.patience}, warm-up ${alm.warmupEvals} evaluations${usesGd ? '; ' : ''}` : '(')
+    + (usesGd ? `the baselines and ALM + GD's polish every ${es.every} epochs: patience ${base.patience}, warm-up ${base.warmupEvals} evaluations` : '')
+    + `; an improvement counts when relative and at least ${es.minDelta}) and stops by the rule; a selection scores a grid point by its best validation error; `
+    + (es.restore === 'retrain'
+      ? 'each run then trains again on the whole training part for exactly k*, the count with the lowest validation error of its fit-part run'
+      : 'each run keeps the iterate of its fit-part run with the lowest validation error (restore best, no retraining)')
+    + '; ALM + GD polishes the ALM\'s final model so, with its own k* in epochs';
 }
 
 function round(x: number): string {
