@@ -2,7 +2,7 @@
 // the paper's Table 3, the best initialisation per method, ALM against the baselines, the
 // selected hyperparameters (the paper's Table 4), and the settings and command that made it.
 import { ownsCell } from './shards.ts';
-import type { ExperimentResults, SelectionRecord } from './results.ts';
+import type { EarlyStopRecord, ExperimentResults, RunRecord, SelectionRecord } from './results.ts';
 import { describeSettings, isBaseline } from './settings.ts';
 import {
   bestInitPerMethod, cellStats, INIT_LABELS, METHOD_LABELS, testScore, validationChoicePerMethod, type CellStats, type Moments,
@@ -53,6 +53,7 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
     '',
   );
   lines.push(...table3(results, cells), '');
+  if (spec.earlyStop) lines.push(...earlyStopTable(results, cells), '');
 
   const best = bestInitPerMethod(results, cells);
   lines.push('## Best initialisation per method (lowest mean TestErr)', '');
@@ -74,12 +75,15 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
         + 'and that cell\'s Table 3 errors. This is the comparison the test part does not decide; the table above picks the best initialisation by TestErr.',
       '',
     );
-    lines.push('| method | initialisation | validation error | TrainErr | TestErr | runs | hyperparameters |', '|---|---|---|---|---|---|---|');
+    const early = spec.earlyStop !== undefined;
+    lines.push(`| method | initialisation | validation error | TrainErr | TestErr | runs | hyperparameters |${early ? ' k* (median, range) |' : ''}`,
+      `|---|---|---|---|---|---|---|${early ? '---|' : ''}`);
     for (const method of spec.methods) {
       const v = byValidation.get(method);
       if (!v) continue;
       const sel = results.selections.find((x) => x.method === method && x.init === v.cell.init)!;
-      lines.push(`| ${METHOD_LABELS[method]} | ${INIT_LABELS[v.cell.init]} | ${num(v.valErr)} | ${pm(v.cell.trainErr)} | ${pm(v.cell.testErr)} | ${v.cell.runs.length} | ${hyperText(sel)} |`);
+      lines.push(`| ${METHOD_LABELS[method]} | ${INIT_LABELS[v.cell.init]} | ${num(v.valErr)} | ${pm(v.cell.trainErr)} | ${pm(v.cell.testErr)} | ${v.cell.runs.length} | ${hyperText(sel)} |`
+        + (early ? ` ${kText(v.cell.runs)} |` : ''));
     }
     lines.push('');
   }
@@ -120,18 +124,69 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
   return lines.join('\n');
 }
 
+/**
+ * Under early stopping: k* per method × initialisation (median and range over the repeats), and
+ * where the runs on the fit part stopped, against the caps.
+ */
+function earlyStopTable(results: ExperimentResults, cells: CellStats[]): string[] {
+  const { spec } = results;
+  const every = spec.earlyStop!.every;
+  const out = [
+    '## Early stopping: k* per cell', '',
+    `k*, the count each run was trained for: the outer iteration (ALM, of ${spec.alm.outer}) or the epoch (baselines, of ${spec.baseline.epochs}, scored every ${every}) `
+      + 'with the lowest validation error of its run on the fit part; median (range) over the repeats, then where those runs stopped (median). '
+      + 'ALM + GD gives its ALM stage\'s, then its polish\'s.',
+    '',
+    `| method | ${spec.inits.map((i) => INIT_LABELS[i]).join(' | ')} |`, `|---|${spec.inits.map(() => '---').join('|')}|`,
+  ];
+  for (const method of spec.methods) {
+    const row = spec.inits.map((init) => {
+      const runs = cells.find((c) => c.method === method && c.init === init)?.runs ?? [];
+      if (runs.length === 0) return '—';
+      const alm = runs.some((r) => r.almEarlyStop) ? `ALM ${kText(runs, 'almEarlyStop')}, stopped ${stopText(runs, 'almEarlyStop')}; GD ` : '';
+      return `${alm}${kText(runs)}, stopped ${stopText(runs)}`;
+    });
+    out.push(`| ${METHOD_LABELS[method]} | ${row.join(' | ')} |`);
+  }
+  return out;
+}
+
+/** The median k* of runs, with its range: "57 (12–200)". */
+function kText(runs: RunRecord[], field: 'earlyStop' | 'almEarlyStop' = 'earlyStop'): string {
+  const ks = records(runs, field).map((e) => e.k).sort((a, b) => a - b);
+  if (ks.length === 0) return '—';
+  const mid = median(ks);
+  return ks[0] === ks[ks.length - 1] ? String(mid) : `${mid} (${ks[0]}–${ks[ks.length - 1]})`;
+}
+
+/** The median count where runs on the fit part stopped. */
+function stopText(runs: RunRecord[], field: 'earlyStop' | 'almEarlyStop' = 'earlyStop'): string {
+  const at = records(runs, field).map((e) => e.stoppedAt).sort((a, b) => a - b);
+  return at.length === 0 ? '—' : String(median(at));
+}
+
+function records(runs: RunRecord[], field: 'earlyStop' | 'almEarlyStop'): EarlyStopRecord[] {
+  return runs.map((r) => r[field]).filter((e): e is EarlyStopRecord => e !== undefined);
+}
+
+/** The median of sorted values (the mean of the middle two for an even count). */
+function median(sorted: number[]): number {
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 /** How long the experiment took, how its ALM batches ran, and what "seconds per run" means. */
 function timeLines(results: ExperimentResults): string[] {
   const out: string[] = [];
   if (results.wallSeconds !== undefined) {
     const batches = results.almBatches ?? [];
-    const describe = (phase: 'select' | 'run', name: string): string[] => batches.filter((b) => b.phase === phase)
-      .map((b) => `${name} ${b.trials} trials in ${Math.round(b.seconds)} s`);
-    const parts = [...describe('select', 'selection fits'), ...describe('run', 'runs')];
+    const names = { select: 'selection fits', run: 'runs', fit: 'runs on the fit part', retrain: 'retrainings for k*' };
+    const parts = batches.map((b) => `${names[b.stage ?? b.phase]} ${b.trials} trials in ${Math.round(b.seconds)} s`);
     out.push(`- Time: ${Math.round(results.wallSeconds)} s wall-clock in all${results.commands.length > 1 ? ` (${results.commands.length} sessions)` : ''}`
       + `${parts.length > 0 ? `; the ALM's batches: ${parts.join(', ')}` : ''}. `
       + '"Seconds per run" is each run\'s own computation: a baseline\'s on its worker thread; an ALM trial\'s as its CPU thread measured it '
-      + '(what it takes alone on one core, though it ran in a batch), or on WebGPU, where every dispatch serves the whole batch, the batch\'s clock.');
+      + '(what it takes alone on one core, though it ran in a batch), or on WebGPU, where every dispatch serves the whole batch, the batch\'s clock.'
+      + (results.spec.earlyStop ? ' Under early stopping a run\'s seconds are those of its run on the fit part and of its retraining together.' : ''));
   }
   return out;
 }

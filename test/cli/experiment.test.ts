@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -55,7 +55,8 @@ describe('alm-rnn experiment', () => {
     for (const f of ['results.json', 'README.md', 'fig1-feasvio.svg', 'fig2-error-vs-time.svg']) expect(existsSync(join(out, f))).toBe(true);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.status).toBe('complete');
-    expect(results.commands).toEqual([`alm-rnn experiment --dataset synthetic-small --quick --out ${out}`]);
+    // An absolute path is recorded relative to the working directory: the record names no folder of this machine.
+    expect(results.commands).toEqual([`alm-rnn experiment --dataset synthetic-small --quick --out ${relative(process.cwd(), out)}`]);
     expect(results.spec.alm.gammaMax).toBe('Infinity');
     const report = readFileSync(join(out, 'README.md'), 'utf8');
     expect(report).toContain('# Experiment: synthetic-small (quick preset)');
@@ -96,7 +97,8 @@ describe('alm-rnn experiment', () => {
     expect(done.runs.map((r: { key: string }) => r.key).sort()).toEqual([
       'alm/glorot/0', 'alm/glorot/1', 'alm/he/0', 'alm/he/1', 'gd/glorot/0', 'gd/glorot/1', 'gd/he/0', 'gd/he/1']);
     for (const r of partial.runs) expect(done.runs.find((x: { key: string }) => x.key === r.key)).toEqual(r);
-    expect(done.commands).toEqual([args.map((a) => a).join(' ').replace(/^experiment/, 'alm-rnn experiment'), `alm-rnn experiment --resume ${out}`]);
+    const recorded = relative(process.cwd(), out);
+    expect(done.commands).toEqual([args.map((a) => (a === out ? recorded : a)).join(' ').replace(/^experiment/, 'alm-rnn experiment'), `alm-rnn experiment --resume ${recorded}`]);
   }, 120_000);
 
   it('explains bad input in one line, exit code 2', async () => {
@@ -124,6 +126,13 @@ describe('alm-rnn experiment', () => {
     [['--resume', 'OUT/missing'], /no experiment results at .*missing/],
     [['--dataset', 'synthetic-small', '--out', '/proc/alm-rnn-out'], /--out \/proc\/alm-rnn-out: cannot write there, its parent \/proc is not writable \(no file can be created in it\)/],
     [['--resume', 'OUT', '--epochs', '3'], /--epochs cannot be combined with --resume/],
+    [['--dataset', 'synthetic-small', '--early-stop', 'test', '--out', 'OUT/x'], /--early-stop must be one of validation, got "test"/],
+    [['--dataset', 'synthetic-small', '--early-stop', 'validation', '--patience', '0', '--out', 'OUT/x'], /--patience must be ≥ 1 evaluations, got 0/],
+    [['--dataset', 'synthetic-small', '--restore', 'best', '--out', 'OUT/x'], /--restore is a setting of early stopping: it needs --early-stop validation/],
+    [['--dataset', 'synthetic-small', '--patience', '5', '--out', 'OUT/x'], /--patience is a setting of early stopping: it needs --early-stop validation/],
+    [['--dataset', 'synthetic-small', '--early-stop', 'validation', '--evaluate-every', '0', '--out', 'OUT/x'], /--evaluate-every must be an integer ≥ 1/],
+    [['--dataset', 'synthetic-small', '--early-stop', 'validation', '--evaluate-every', '600', '--out', 'OUT/x'], /evaluateEvery = 600 is out of range: .*from 1 to the epochs \(500\)/],
+    [['--dataset', 'synthetic-small', '--early-stop', 'validation', '--validation-steps', '9', '--out', 'OUT/x'], /validationSteps = 9 is out of range/],
   ])('rejects %j with a UserInputError', async (args, message) => {
     const out = tempDir();
     const { run } = await import('../../src/cli/experiment.ts');

@@ -166,4 +166,17 @@ describe('the repository is self-contained', () => {
     expect(outside).toEqual([]);
     expect(broken).toEqual([]);
   });
+
+  it('the commands recorded in committed experiment results name no absolute path of the machine they ran on', () => {
+    const results = repositoryTextFiles().filter((p) => /^bench\/results\/experiments\/.+\/results\.json$/.test(p));
+    expect(results.length).toBeGreaterThan(0);
+    const absolute: string[] = [];
+    for (const file of results) {
+      const { commands } = JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as { commands: string[] };
+      for (const command of commands) {
+        for (const word of command.split(/\s+|=/)) if (word.startsWith('/') || /^'\//.test(word)) absolute.push(`${file}: ${command}`);
+      }
+    }
+    expect(absolute).toEqual([]);
+  });
 });
