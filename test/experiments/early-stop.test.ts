@@ -139,7 +139,7 @@ describe('experiment --early-stop validation', () => {
   }, 120_000);
 
   it('a stop in the ALM\'s runs on the fit part keeps their checkpoint, and the resume ends as an unbroken experiment', async () => {
-    const { spec } = prepareExperiment({ ...INPUT, methods: ['alm'], inits: ['he', 'glorot'], outer: 30, inner: 10, almGrid: 'none', earlyStop: { patience: 20, warmupEvals: 5 } });
+    const { spec } = prepareExperiment({ ...INPUT, methods: ['alm'], inits: ['he', 'glorot'], outer: 30, inner: 40, almGrid: 'none', earlyStop: { patience: 20, warmupEvals: 5 } });
     const whole = await runExperiment(spec, { outDir: tempDir() });
     const out = tempDir();
     const controller = new AbortController();
