@@ -4,7 +4,8 @@
 // learning rate selected). Every trial and baseline is drawn, the table lists the trials, the
 // exported models are read by `alm-rnn train --init-from` and reproduce the page's scores; the
 // URL follows the form; the time estimate comes before a large race; pause, resume and stop;
-// a link with bad settings is answered at the fields.
+// a link with bad settings is answered at the fields; early stopping (a race, then a single run,
+// in one page) draws every validation curve with k* marked, as the CLI's k*.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { loadDataset } from '../../src/problem/datasets.ts';
 import { evaluate } from '../../src/problem/model.ts';
 import { modelFromJson } from '../../src/problem/model-file.ts';
 import { runCli } from '../helpers/cli.ts';
-import { ARTIFACTS, buildAndServe, captureDownloads, launchBrowser, openDemo, setField, waitForState, type ServedDemo } from './helpers.ts';
+import { ARTIFACTS, buildAndServe, captureDownloads, hook, launchBrowser, openDemo, setField, waitForState, type ServedDemo } from './helpers.ts';
 
 interface RaceCounts {
   trialCurves: number;
@@ -271,12 +272,70 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
   }, 240_000);
 
   it('says which settings of a link it could not use, and marks a bad list at its field', async () => {
-    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&init=lecun,he&colour=blue&baselines=adam,rmsprop`);
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&init=lecun,he&colour=blue&baselines=adam,rmsprop&patience=3`);
     // The initialisations keep the link's order (the trials' order, as in the CLI).
     expect(new URLSearchParams(await page.evaluate(() => location.search)).get('init')).toBe('lecun,he');
-    expect(await page.$eval('#run-notice', (e) => e.textContent)).toMatch(/URL parameter "colour" is not a setting of this page[\s\S]*baselines=adam,rmsprop: "rmsprop" is not one of gd, gdc, gdnm, sgd, adam/);
+    expect(await page.$eval('#run-notice', (e) => e.textContent)).toMatch(/URL parameter "colour" is not a setting of this page[\s\S]*patience=3: needs early-stop=validation \(ignored\)[\s\S]*baselines=adam,rmsprop: "rmsprop" is not one of gd, gdc, gdnm, sgd, adam/);
     expect(await page.$eval('#e-seed', (e) => e.textContent)).toBe('seed: the range "3-1" is empty (write the smaller end first)');
     expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('stops every trial and baseline early from a link: validation curves with k* marked, the final models retrained; then a single run, labelled, at the CLI\'s k*', async () => {
+    const es = 'early-stop=validation&validation-steps=2&patience=2';
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=1-2&outer=12&inner=3&backend=cpu&baselines=adam&epochs=60&lr=0.05&${es}&autostart=1`);
+    expect(await page.$eval('#f-earlyStop', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    expect(await page.$eval('#trial-count', (e) => e.textContent)).toMatch(/each stopped early on the validation split/);
+    await waitForState(page, ['done'], 120_000);
+    // The URL carries the settings back, under the CLI's names.
+    const query = new URLSearchParams(await page.evaluate(() => location.search));
+    expect([query.get('early-stop'), query.get('validation-steps'), query.get('patience'), query.get('restore')]).toEqual(['validation', '2', '2', null]);
+    type Count = { k: number; marker: number[]; xAtK: number; valPoints: number };
+    const counts = await page.evaluate(() => (window as unknown as { almDemo: { raceEarlyStop(): unknown } }).almDemo.raceEarlyStop()) as { trials: Count[]; baselines: Record<string, Count> };
+    for (const c of [...counts.trials, counts.baselines.adam]) {
+      expect(c.k).toBeGreaterThanOrEqual(1);
+      // One marker, on the validation curve, at k* (a trial's x: its sweeps after k* outer iterations; Adam's: the epoch).
+      expect(c.marker).toEqual([c.xAtK]);
+      expect(c.valPoints).toBeGreaterThanOrEqual(c.k);
+    }
+    const heads = await page.$$eval('#race-trials thead th, #race-baselines thead th', (ths) => ths.map((t) => t.textContent));
+    expect(heads.filter((h) => h === 'k*')).toHaveLength(2);
+    const table = await page.$$eval('#race-trials tbody tr[data-trial]', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    // #, init, τ, seed, ValErr, k*, stopped at, TrainErr, TestErr, FeasVio, outer: the final model ran k* outer iterations.
+    table.forEach((cells, i) => {
+      expect(cells[5]).toBe(String(counts.trials[i].k));
+      expect(cells[10]).toBe(String(counts.trials[i].k));
+    });
+    const race = JSON.parse(await page.evaluate(() => {
+      const hooks = (window as unknown as { almDemo: { race(): unknown } }).almDemo;
+      return JSON.stringify(hooks.race());
+    })) as RaceCounts;
+    // Two trials (fit part: TrainErr, ValErr, k*), the ★ one's retraining, Adam's three and its retraining.
+    expect(race.workLines).toBe(2 * 3 + 1 + 3 + 1);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop-race.png'), fullPage: true });
+
+    // The same settings as one run: the TestErr of the fit part is called the validation error, and k* is the CLI's.
+    await setField(page, 'f-seed', '1');
+    await page.click('#f-baseline-adam');
+    await page.click('#btn-start');
+    await waitForState(page, ['done'], 120_000);
+    expect(await page.$eval('#early-stop-note', (e) => e.textContent)).toMatch(/last 2 steps; its ValErr \(dashed\) is the error on those held-out steps, not TestErr/);
+    const single = await page.evaluate(() => (window as unknown as { almDemo: { earlyStop(): unknown } }).almDemo.earlyStop()) as {
+      marker: number[]; kStar: { k: number }; outcome: { k: number; stoppedAt: number; valErr: number; restore: string };
+    };
+    const plotted = await hook(page, 'counts');
+    expect(single.kStar.k).toBe(single.outcome.k);
+    expect(single.marker).toEqual([single.outcome.k]);
+    expect(plotted.valErr).toBe(single.outcome.stoppedAt);
+    expect(plotted.retrained).toBe(single.outcome.k);
+    expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(new RegExp(`early stopping: k\\* = ${single.outcome.k} \\(ValErr .*retrained for ${single.outcome.k} on the whole training part`));
+    const cli = await runCli(['train', '--dataset', 'synthetic-small', '--seed', '1', '--outer', '12', '--inner', '3', '--early-stop', 'validation', '--validation-steps', '2', '--patience', '2', '--backend', 'cpu', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const summary = JSON.parse(cli.stdout) as { earlyStop: { k: number; stoppedAt: number; valErr: number } };
+    expect([single.outcome.k, single.outcome.stoppedAt]).toEqual([summary.earlyStop.k, summary.earlyStop.stoppedAt]);
+    expect(single.outcome.valErr).toBeCloseTo(summary.earlyStop.valErr, 12);
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 300_000);
 });
