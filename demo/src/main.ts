@@ -325,6 +325,8 @@ function updateExports(): void {
 }
 
 function fraction(r: Run): number {
+  // An early-stopped run ends before its cap: done is done.
+  if (r.earlyStopOutcome) return 1;
   const k = r.history.length > 0 ? r.history[r.history.length - 1].k : 0;
   return Math.min(1, (k + (r.inFlight > 0 ? r.inFlight / r.inner : 0)) / r.outer);
 }
@@ -768,11 +770,14 @@ el('btn-export-model').addEventListener('click', () => {
 });
 el('btn-export-history-json').addEventListener('click', () => {
   if (!run) return;
-  download(`alm-rnn-history-${slug(run.config.dataset)}.json`, historyJsonText(run.config, run.backend, run.history));
+  const o = run.earlyStopOutcome;
+  const early = o && run.problem ? { outcome: o, validationSteps: run.earlyStop?.validationSteps ?? defaultValidationSteps(run.problem.T1), fit: run.history } : undefined;
+  download(`alm-rnn-history-${slug(run.config.dataset)}.json`,
+    historyJsonText(run.config, run.backend, early && run.retrained.length > 0 ? run.retrained : run.history, early));
 });
 el('btn-export-history-csv').addEventListener('click', () => {
   if (!run) return;
-  download(`alm-rnn-history-${slug(run.config.dataset)}.csv`, historyCsvText(run.history), 'text/csv');
+  download(`alm-rnn-history-${slug(run.config.dataset)}.csv`, historyCsvText(run.history, run.earlyStop ? run.retrained : undefined), 'text/csv');
 });
 el('btn-export-state').addEventListener('click', async () => {
   show('import-error', null);

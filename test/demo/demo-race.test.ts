@@ -332,9 +332,19 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(new RegExp(`early stopping: k\\* = ${single.outcome.k} \\(ValErr .*retrained for ${single.outcome.k} on the whole training part`));
     const cli = await runCli(['train', '--dataset', 'synthetic-small', '--seed', '1', '--outer', '12', '--inner', '3', '--early-stop', 'validation', '--validation-steps', '2', '--patience', '2', '--backend', 'cpu', '--json']);
     expect(cli.code, cli.stderr).toBe(0);
-    const summary = JSON.parse(cli.stdout) as { earlyStop: { k: number; stoppedAt: number; valErr: number } };
+    const summary = JSON.parse(cli.stdout) as { trainErr: number; testErr: number; earlyStop: { k: number; stoppedAt: number; valErr: number } };
     expect([single.outcome.k, single.outcome.stoppedAt]).toEqual([summary.earlyStop.k, summary.earlyStop.stoppedAt]);
     expect(single.outcome.valErr).toBeCloseTo(summary.earlyStop.valErr, 12);
+    // What the page exports is the final model, retrained for k*: the CLI's.
+    const nextDownload = await captureDownloads(page);
+    await page.click('#btn-export-model');
+    const model = scores((await nextDownload()).text, 1);
+    expect(model.trainErr).toBeCloseTo(summary.trainErr, 10);
+    expect(model.testErr).toBeCloseTo(summary.testErr, 10);
+    await page.click('#btn-export-history-json');
+    const history = JSON.parse((await nextDownload()).text) as { history: unknown[]; earlyStop: { k: number; validationSteps: number; fitHistory: unknown[] } };
+    expect([history.history.length, history.earlyStop.k, history.earlyStop.validationSteps, history.earlyStop.fitHistory.length])
+      .toEqual([single.outcome.k, single.outcome.k, 2, single.outcome.stoppedAt]);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 300_000);
