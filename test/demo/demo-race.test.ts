@@ -346,6 +346,12 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect([history.history.length, history.earlyStop.k, history.earlyStop.validationSteps, history.earlyStop.fitHistory.length])
       .toEqual([single.outcome.k, single.outcome.k, 2, single.outcome.stoppedAt]);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop.png'), fullPage: true });
+    // V must leave 2 of synthetic-small's 9 training steps to fit on: refused at its field, with the engine's range.
+    await setField(page, 'f-validationSteps', '8');
+    expect(await page.$eval('#e-validationSteps', (e) => e.textContent)).toBe('validation-steps = 8 is out of range: an integer in [1, 7] (the training part has 9 steps; at least 2 must remain to fit on)');
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    await setField(page, 'f-esPatience', '0');
+    expect(await page.$eval('#e-esPatience', (e) => e.textContent)).toBe('patience = 0 is out of range: an integer ≥ 1, or empty for the default');
     expect(errors).toEqual([]);
   }, 300_000);
 });
