@@ -281,7 +281,7 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it('stops every trial and baseline early from a link: validation curves with k* marked, the final models retrained; then a single run, labelled, at the CLI\'s k*', async () => {
+  it('stops every trial and baseline early from a link: validation curves with k* marked, the final models retrained; then a single run, labelled, and a selection, at the CLI\'s k*', async () => {
     const es = 'early-stop=validation&validation-steps=2&patience=2';
     const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=1-2&outer=12&inner=3&backend=cpu&baselines=adam&epochs=60&lr=0.05&${es}&autostart=1`);
     expect(await page.$eval('#f-earlyStop', (e) => (e as HTMLInputElement).checked)).toBe(true);
@@ -352,6 +352,24 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
     await setField(page, 'f-esPatience', '0');
     expect(await page.$eval('#e-esPatience', (e) => e.textContent)).toBe('patience = 0 is out of range: an integer ≥ 1, or empty for the default');
+
+    // Chosen on the validation split: a trial's score is its best ValErr, the chosen one retrained for its k*, as the CLI does.
+    await setField(page, 'f-validationSteps', '2');
+    await setField(page, 'f-esPatience', '2');
+    await setField(page, 'f-seed', '1-2');
+    await page.select('#f-select', 'validation');
+    await page.click('#btn-start');
+    await waitForState(page, ['done'], 120_000);
+    const grid = await runCli(['train', '--dataset', 'synthetic-small', '--seed', '1-2', '--outer', '12', '--inner', '3', '--early-stop', 'validation', '--validation-steps', '2',
+      '--patience', '2', '--select', 'validation', '--backend', 'cpu', '--json']);
+    expect(grid.code, grid.stderr).toBe(0);
+    const selected = JSON.parse(grid.stdout) as { trainErr: number; testErr: number; earlyStop: { k: number }; selected: { trial: number } };
+    const chosenRow = await page.$eval('#race-trials tbody tr.chosen-row', (r) => [...r.children].map((c) => c.textContent));
+    expect([chosenRow[0], chosenRow[5], chosenRow[10]]).toEqual([`★${selected.selected.trial}`, String(selected.earlyStop.k), String(selected.earlyStop.k)]);
+    await page.click('#btn-race-export-chosen');
+    const chosen = scores((await nextDownload()).text, selected.selected.trial + 1);
+    expect(chosen.trainErr).toBeCloseTo(selected.trainErr, 10);
+    expect(chosen.testErr).toBeCloseTo(selected.testErr, 10);
     expect(errors).toEqual([]);
   }, 300_000);
 });
