@@ -138,7 +138,8 @@ function checkValidation(V: number | undefined, T1: number, option = 'validation
  * Trains ALM trials, each a run described as the CLI describes one (each on its own data: a
  * seed draws its own synthetic series, as in `alm-rnn train --seed 1-4`), as one batch on
  * `options.backend`; with `validationSteps`, trains them on the fit part and scores each on the
- * validation steps, as `--select validation` does before it retrains the chosen one. The trials
+ * validation steps, as `--select validation` does before it retrains the chosen one; with
+ * `earlyStop`, stops each trial early on the validation split (see the option). The trials
  * share the caps (outer, inner, checkEvery, innerStop), the shape and how TestErr starts.
  */
 export async function trainRuns(runs: readonly PreparedRun[], options: TrainRunsOptions): Promise<RunOutcome[]> {
@@ -161,10 +162,8 @@ export async function trainRuns(runs: readonly PreparedRun[], options: TrainRuns
     throw new OptionError('earlyStop.validationSteps', earlyStop.validationSteps, `differs from validationSteps (${V}): selection and early stopping share one validation split; give one of them`);
   }
   const fitOnly = V !== undefined;
-  if (earlyStop) {
-    V = earlyStop.validationSteps;
-    for (const t of trials) checkValidation(V, t.problem.T1, 'earlyStop.validationSteps');
-  }
+  // (readEarlyStop checked V against the shortest training part.)
+  if (earlyStop) V = earlyStop.validationSteps;
   // TrainErr of the initial weights on what each trial trains on (the fit part when selecting), as its iterations report it.
   const trained = trials.map((t) => (V !== undefined ? validationProblem(t.problem, V) : t.problem));
   options.onStart?.(trials.map((t, i) => evaluate(t.initial, trained[i], testHidden).trainErr));

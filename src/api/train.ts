@@ -7,7 +7,7 @@ import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from 
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
 import { earlyStopConfig, earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
-import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopStage } from '../problem/early-stop.ts';
+import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopRule, type EarlyStopStage } from '../problem/early-stop.ts';
 import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
 import { trainBaseline as trainBaselineInternal, trainBaselineEarlyStopped, type BaselineEarlyStop, type BaselineOptions as InternalBaselineOptions } from '../baselines/train.ts';
@@ -339,6 +339,17 @@ function readValidationSteps(option: string, v: unknown, T1: number): number {
   return V as number;
 }
 
+/**
+ * The earlyStop option resolved: an AlmEarlyStop with the baselines' interval. Spelt out here
+ * (not as AlmEarlyStop) so that the package's declarations reach no engine module.
+ */
+export interface ResolvedEarlyStop {
+  validationSteps: number;
+  every: number;
+  rule: EarlyStopRule;
+  restore: EarlyStopRestore;
+}
+
 /** Checks the earlyStop option and resolves its defaults for a cap of `capEvaluations` evaluations. */
 export function readEarlyStop(
   v: unknown,
@@ -346,7 +357,7 @@ export function readEarlyStop(
   defaults: { validationSteps?: number; every: number },
   capEvaluations: (every: number) => number,
   baseline: boolean,
-): (AlmEarlyStop & { every: number }) | undefined {
+): ResolvedEarlyStop | undefined {
   if (v === undefined) return undefined;
   checkObject(v, 'earlyStop');
   checkKnownKeys(v, baseline ? [...EARLY_STOP_KEYS, 'every'] : EARLY_STOP_KEYS, 'earlyStop.');
