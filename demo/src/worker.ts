@@ -98,9 +98,11 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const loaded = prepareDataset(config, csv);
     const { series, T1 } = loaded;
     const r = config.hidden ?? loaded.defaults.r;
-    if (resume && resume.state.h.length !== T1 * resume.initial.r) {
+    // An early-stopped run's state is of its run on the fit part: the training part less its validation steps.
+    const fitSteps = T1 - (resume?.config.earlyStop?.validationSteps ?? 0);
+    if (resume && resume.state.h.length !== fitSteps * resume.initial.r) {
       throw new UserInputError(
-        `the saved state holds ${resume.state.h.length / resume.initial.r} training steps, but the data set now gives ${T1}`,
+        `the saved state holds ${resume.state.h.length / resume.initial.r} training steps, but the data set now gives ${fitSteps}`,
       );
     }
     const storage = hasStorage();

@@ -429,9 +429,12 @@ function applyResume(trials: PreparedTrial[], text: string): void {
       // The CLI's or the page's: it names a data set. The shapes are all that can be checked.
       const { r, n, m } = saved.initial;
       const { series, T1 } = t.problem;
-      if (r !== t.problem.r || n !== series.n || m !== series.m || saved.state.h.length !== T1 * r) {
-        throw new OptionError('resume', `a checkpoint of ${saved.config.dataset} (r=${r}, n=${n}, m=${m}, ${saved.state.h.length / r} training steps)`,
-          `does not fit this data and hidden size (r=${t.problem.r}, n=${series.n}, m=${series.m}, ${T1} training steps)`);
+      // An early-stopped run's checkpoint is of its run on the fit part: its validation steps fewer.
+      const V = saved.config.earlyStop?.validationSteps ?? 0;
+      if (r !== t.problem.r || n !== series.n || m !== series.m || saved.state.h.length !== (T1 - V) * r) {
+        const steps = (count: number) => `${count} training steps${V > 0 ? ` less ${V} validation steps` : ''}`;
+        throw new OptionError('resume', `a checkpoint of ${saved.config.dataset} (r=${r}, n=${n}, m=${m}, ${steps(saved.state.h.length / r + V)})`,
+          `does not fit this data and hidden size (r=${t.problem.r}, n=${series.n}, m=${series.m}, ${steps(T1)})`);
       }
     }
     // What defines the run, whoever wrote the checkpoint: the outer cap may grow, to go on further.

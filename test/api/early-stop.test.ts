@@ -45,6 +45,12 @@ describe('train() with earlyStop', async () => {
     expect(resumed.earlyStop).toEqual(es);
     expect(W(resumed.model)).toEqual(W(unbroken.model));
     expect(() => train({ ...BASE, earlyStop: { ...ES, patience: 9 }, resume: saved[es.k] })).toThrow(/resume was made with other options/);
+    // A checkpoint that names its data set (the CLI's, the page's) holds the fit part's steps: it is taken too.
+    const named = saved[es.k].replace(/"dataset":"arrays:[^"]*"/g, '"dataset":"series.csv"');
+    expect(named).not.toBe(saved[es.k]);
+    const fromNamed = await train({ ...BASE, earlyStop: ES, resume: named });
+    expect(fromNamed.earlyStop).toEqual(es);
+    expect(W(fromNamed.model)).toEqual(W(unbroken.model));
   });
 
   it('restore best keeps the fit run\'s best iterate', async () => {

@@ -346,6 +346,12 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
     expect([history.history.length, history.earlyStop.k, history.earlyStop.validationSteps, history.earlyStop.fitHistory.length])
       .toEqual([single.outcome.k, single.outcome.k, 2, single.outcome.stoppedAt]);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop.png'), fullPage: true });
+    // Saved in the browser during its run on the fit part (called so); continued, it ends as it did, its settings kept.
+    expect(await page.$eval('#saved-run-text', (e) => e.textContent)).toMatch(new RegExp(`${single.outcome.stoppedAt} of 12 outer iterations \\(\\d+ sweeps\\) on the fit part \\(early stopping\\), TrainErr [^,]+, ValErr `));
+    await page.click('#btn-continue');
+    await waitForState(page, ['done'], 120_000);
+    const continued = await page.evaluate(() => (window as unknown as { almDemo: { earlyStop(): unknown } }).almDemo.earlyStop()) as typeof single;
+    expect(continued.outcome).toEqual(single.outcome);
     // V must leave 2 of synthetic-small's 9 training steps to fit on: refused at its field, with the engine's range.
     await setField(page, 'f-validationSteps', '8');
     expect(await page.$eval('#e-validationSteps', (e) => e.textContent)).toBe('validation-steps = 8 is out of range: an integer in [1, 7] (the training part has 9 steps; at least 2 must remain to fit on)');
