@@ -1,8 +1,8 @@
 // What the page writes out: the model (the CLI's model file), the run history (JSON as the
 // CLI's --history writes it, and CSV), and the state (a checkpoint the page or the CLI resumes).
 import {
-  checkpointFromJson, checkpointToJson, DataError, modelFromWeights, type AlmIteration, type BackendInfo, type Checkpoint, type ModelOrigin,
-  type RnnWeights, type RunConfig,
+  checkpointFromJson, checkpointToJson, DataError, modelFromWeights, type AlmIteration, type BackendInfo, type Checkpoint, type EarlyStopOutcome,
+  type ModelOrigin, type RnnWeights, type RunConfig,
 } from 'alm-rnn';
 import type { CsvSource } from './protocol.ts';
 
@@ -15,9 +15,22 @@ function jsonNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-/** History JSON, in the shape of the CLI's --history file. */
-export function historyJsonText(config: RunConfig, backend: BackendInfo | null, history: AlmIteration[]): string {
-  return JSON.stringify({ config, backend, history }, jsonNumbers, 1) + '\n';
+/** An early-stopped run's history: the final model's run, and what the rule found on the fit part. */
+export interface EarlyStoppedHistory {
+  outcome: EarlyStopOutcome;
+  validationSteps: number;
+  /** The run on the fit part (its testErr is the validation error). */
+  fit: AlmIteration[];
+}
+
+/**
+ * History JSON, in the shape of the CLI's --history file: with early stopping, `history` is the
+ * final model's run (the retraining; the fit run with restore best) and `earlyStop` holds the
+ * outcome, V and the fit run's history (`fitHistory`), as `alm-rnn train --early-stop` writes them.
+ */
+export function historyJsonText(config: RunConfig, backend: BackendInfo | null, history: AlmIteration[], early?: EarlyStoppedHistory): string {
+  const earlyStop = early ? { earlyStop: { ...early.outcome, validationSteps: early.validationSteps, fitHistory: early.fit } } : {};
+  return JSON.stringify({ config, backend, history, ...earlyStop }, jsonNumbers, 1) + '\n';
 }
 
 const CSV_COLUMNS: (keyof AlmIteration)[] = [
@@ -25,15 +38,20 @@ const CSV_COLUMNS: (keyof AlmIteration)[] = [
   'sweeps', 'warm', 'certificate', 'atFloor', 'trainErr', 'testErr', 'seconds',
 ];
 
-/** History as CSV: one row per outer iteration. */
-export function historyCsvText(history: AlmIteration[]): string {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const it of history) {
-    rows.push(CSV_COLUMNS.map((c) => {
+/**
+ * History as CSV: one row per outer iteration. With `retrained` (early stopping) a first column
+ * `stage` says which run a row is from: `fit` (its testErr is the validation error), then `retrain`.
+ */
+export function historyCsvText(history: AlmIteration[], retrained?: AlmIteration[]): string {
+  const rows = [(retrained ? ['stage', ...CSV_COLUMNS] : CSV_COLUMNS).join(',')];
+  const add = (it: AlmIteration, stage?: string) => {
+    rows.push([...(stage ? [stage] : []), ...CSV_COLUMNS.map((c) => {
       const v = it[c];
       return v === null || v === undefined ? '' : String(v);
-    }).join(','));
-  }
+    })].join(','));
+  };
+  for (const it of history) add(it, retrained ? 'fit' : undefined);
+  for (const it of retrained ?? []) add(it, 'retrain');
   return rows.join('\n') + '\n';
 }
 

@@ -3,7 +3,7 @@
 // field with its message.
 import {
   checkTrialCount, isSeed, MAX_EPOCHS, MAX_SEED, METHODS, PAPER_PRESETS, ParameterError, paramsFor, parseActivation, parseInitializer, parseListValues, presetSettings, UserInputError,
-  validateHidden, validateParams, type AlmParams, type Initializer, type Method, type RunConfig, type StandardizeChoice, type TestHidden,
+  validateHidden, validateParams, type AlmParams, type EarlyStopOptions, type Initializer, type Method, type RunConfig, type StandardizeChoice, type TestHidden,
   type TrialLists,
 } from 'alm-rnn';
 import { csvDatasetInfo, DATASETS, isDatasetName, type DatasetInfo } from 'alm-rnn/datasets';
@@ -102,6 +102,12 @@ export interface RaceSettings {
   lr: LrChoice;
   /** Choose the bold trial on a validation split (and retrain it), as `alm-rnn train --select validation`. */
   select: boolean;
+  /**
+   * Early stopping on the validation split (`alm-rnn train --early-stop validation`), for the
+   * single run as for a race's trials and baselines; absent when the box is not ticked. Unset
+   * fields take the API's defaults.
+   */
+  earlyStop?: EarlyStopOptions;
 }
 
 /** The data set's facts and defaults (a CSV file gets the generic ones). */
@@ -126,6 +132,10 @@ export class SettingsForm {
   readonly epochs = el<HTMLInputElement>('f-epochs');
   readonly lr = el<HTMLInputElement>('f-lr');
   readonly select = el<HTMLSelectElement>('f-select');
+  readonly earlyStop = el<HTMLInputElement>('f-earlyStop');
+  readonly validationSteps = el<HTMLInputElement>('f-validationSteps');
+  readonly esPatience = el<HTMLInputElement>('f-esPatience');
+  readonly restore = el<HTMLSelectElement>('f-restore');
   /** One checkbox per gradient method of src/baselines. */
   readonly baselineBoxes = new Map<Method, HTMLInputElement>();
   private readonly paramInputs = new Map<NumericParam, HTMLInputElement>();
@@ -152,6 +162,7 @@ export class SettingsForm {
       this.paramInputs.set(f.key, input);
     }
     this.activation.addEventListener('change', () => this.syncVisibility());
+    this.earlyStop.addEventListener('change', () => this.syncVisibility());
     const boxes = el<HTMLDivElement>('baseline-boxes');
     for (const method of METHODS) {
       const label = document.createElement('label');
@@ -231,6 +242,7 @@ export class SettingsForm {
       this.dataset, this.targets, this.trainFraction, this.standardize, this.hidden, this.activation, this.omega,
       this.init, this.seed, this.testHidden, this.innerStop, ...this.paramInputs.values(),
       this.epochs, this.lr, this.select, ...this.baselineBoxes.values(),
+      this.earlyStop, this.validationSteps, this.esPatience, this.restore,
     ];
   }
 
@@ -253,6 +265,7 @@ export class SettingsForm {
     el('csv-row').hidden = !csv;
     el('targets-row').hidden = !csv;
     el('omega-row').hidden = this.activation.value !== 'leaky';
+    el('early-stop-rows').hidden = !this.earlyStop.checked;
   }
 
   /**
@@ -350,6 +363,12 @@ export class SettingsForm {
     this.seed.value = String(config.seed);
     this.testHidden.value = config.testHidden;
     this.fillParams(config.params);
+    // A saved run records early stopping resolved (src/alm/setup.ts): its V, patience and restore are shown.
+    const es = config.earlyStop;
+    this.earlyStop.checked = es !== undefined;
+    this.validationSteps.value = es ? String(es.validationSteps) : '';
+    this.esPatience.value = es ? String(es.patience) : '';
+    this.restore.value = es?.restore ?? 'retrain';
     this.syncVisibility();
   }
 
@@ -486,13 +505,40 @@ export class SettingsForm {
         errors.set('lr', (e as Error).message);
       }
     }
-    if (errors.has('epochs') || errors.has('lr')) return undefined;
-    return { baselines: this.selectedBaselines(), epochs, lr, select: this.select.value === 'validation' };
+    const earlyStop = this.readEarlyStop(errors);
+    if (errors.has('epochs') || errors.has('lr') || errors.has('validationSteps') || errors.has('esPatience')) return undefined;
+    return { baselines: this.selectedBaselines(), epochs, lr, select: this.select.value === 'validation', ...(earlyStop ? { earlyStop } : {}) };
+  }
+
+  /**
+   * Early stopping's fields, as the API's earlyStop option (empty fields: its defaults), or
+   * undefined when the box is not ticked. The range of V depends on the data: the page checks it
+   * once the data are loaded (main.ts).
+   */
+  private readEarlyStop(errors: FieldErrors): EarlyStopOptions | undefined {
+    if (!this.earlyStop.checked) return undefined;
+    const out: EarlyStopOptions = { restore: this.restore.value === 'best' ? 'best' : 'retrain' };
+    const integer = (field: string, flag: string, input: HTMLInputElement): number | undefined => {
+      if (input.value.trim() === '') return undefined;
+      try {
+        const v = parseNumber(flag, input.value, true);
+        if (!(v >= 1 && Number.isSafeInteger(v))) throw new ParameterError(flag, v, 'an integer ≥ 1, or empty for the default');
+        return v;
+      } catch (e) {
+        errors.set(field, (e as Error).message);
+        return undefined;
+      }
+    };
+    const V = integer('validationSteps', 'validation-steps', this.validationSteps);
+    const patience = integer('esPatience', 'patience', this.esPatience);
+    if (V !== undefined) out.validationSteps = V;
+    if (patience !== undefined) out.patience = patience;
+    return out;
   }
 
   /** Marks the invalid fields with their messages and clears the others. */
   mark(errors: FieldErrors): void {
-    const names = ['trainFraction', 'seed', 'hidden', 'omega', 'init', 'epochs', 'lr', ...PARAM_FIELDS.map((f) => f.key)];
+    const names = ['trainFraction', 'seed', 'hidden', 'omega', 'init', 'epochs', 'lr', 'validationSteps', 'esPatience', ...PARAM_FIELDS.map((f) => f.key)];
     for (const name of names) {
       const input = document.getElementById(`f-${name}`) as HTMLInputElement | null;
       const msg = document.getElementById(`e-${name}`);

@@ -1,8 +1,8 @@
 // The demo page: settings, data preview, run control, live plots and exports. Training runs in
 // a module Web Worker (worker.ts) for both backends, so this thread only draws.
 import {
-  checkMemory, estimateCpuMemory, estimateHostMemory, isSoftwareAdapter, modelFromWeights, ParameterError, summarizeAdapter, trialGrid,
-  type AlmIteration, type BackendInfo, type Checkpoint, type GpuAdapterSummary, type RnnWeights, type RunConfig,
+  checkMemory, defaultValidationSteps, estimateCpuMemory, estimateHostMemory, isSoftwareAdapter, modelFromWeights, ParameterError, summarizeAdapter, trialGrid,
+  type AlmIteration, type BackendInfo, type Checkpoint, type EarlyStopOptions, type EarlyStopOutcome, type GpuAdapterSummary, type RnnWeights, type RunConfig,
 } from 'alm-rnn';
 import { prepareDataset, type LoadedDataset } from 'alm-rnn/datasets';
 import { download, historyCsvText, historyJsonText, modelFileText, parseStateFile, slug, stateFileText } from './exports.ts';
@@ -114,6 +114,11 @@ function validate(): RunConfig | undefined {
       errors.set('hidden', (e as Error).message);
     }
   }
+  const V = raceRead?.earlyStop?.validationSteps;
+  if (data && V !== undefined && V > data.T1 - 2) {
+    // The engine's range for V (checkValidationSteps), known once the data are loaded.
+    errors.set('validationSteps', new ParameterError('validation-steps', V, `an integer in [1, ${data.T1 - 2}] (the training part has ${data.T1} steps; at least 2 must remain to fit on)`).message);
+  }
   form.mark(errors);
   const ok = errors.size === 0 && data !== undefined;
   if (!isRunning()) el<HTMLButtonElement>('btn-start').disabled = !ok;
@@ -136,6 +141,7 @@ function describeTrials(r: RaceSettings): string {
   const where = form.backend() === 'webgpu' ? 'one WebGPU batch' : plural(cpuWorkers(n), 'CPU worker');
   return `${plural(n, 'trial')} (init ${inits.join(',')} × τ ${taus.join(',')} × seed ${seeds.join(',')}) on ${where}`
     + (r.baselines.length > 0 ? `, baselines ${r.baselines.join(', ')} (${r.epochs} epochs, ${r.lr.select ? 'learning rate selected on the validation split' : `η = ${r.lr.lr}`})` : '')
+    + (r.earlyStop ? ', each stopped early on the validation split' : '')
     + '. A race is not saved in the browser: its link (this page\'s URL) reproduces it.';
 }
 
@@ -271,6 +277,11 @@ interface Run {
   weights: RnnWeights | null;
   saved: boolean;
   summary: string;
+  /** Early stopping's settings (absent: none); then `history` is the run on the fit part and `retrained` the retraining for k*. */
+  earlyStop?: EarlyStopOptions;
+  retrained: AlmIteration[];
+  /** What early stopping found, once the run is done. */
+  earlyStopOutcome?: EarlyStopOutcome;
 }
 
 let state: RunState = 'idle';
@@ -314,6 +325,8 @@ function updateExports(): void {
 }
 
 function fraction(r: Run): number {
+  // An early-stopped run ends before its cap: done is done.
+  if (r.earlyStopOutcome) return 1;
   const k = r.history.length > 0 ? r.history[r.history.length - 1].k : 0;
   return Math.min(1, (k + (r.inFlight > 0 ? r.inFlight / r.inner : 0)) / r.outer);
 }
@@ -337,16 +350,37 @@ function drawProgress(): void {
   const bar = el<HTMLProgressElement>('progress');
   bar.value = f;
   const total = run.outer * run.inner;
+  const stage = !run.earlyStop ? '' : run.retrained.length > 0 ? ` · retraining for k*: ${run.retrained.length}` : ' (on the fit part)';
   el('progress-text').textContent =
-    `outer ${current}/${run.outer} · sweeps ${run.sweeps + run.inFlight}/${total}` +
+    `outer ${current}/${run.outer}${stage} · sweeps ${run.sweeps + run.inFlight}/${total}` +
     `${run.config.params.innerStop === 'certificate' ? ' (at most)' : ''} · ${fmtSeconds(elapsed)} elapsed` +
     (isRunning() ? ` · ${Number.isFinite(left) ? `about ${fmtSeconds(left)} left` : 'estimating time left…'}` : '');
 }
 
-function drawLatest(it: AlmIteration): void {
-  el('latest').textContent =
-    `k = ${it.k}: FeasVio ${fmt(it.feasVio)}, L ${fmt(it.lagrangian)}, γ ${fmt(it.gamma)} → ${fmt(it.gammaNext)}, ` +
-    `TrainErr ${fmt(it.trainErr)}, TestErr ${fmt(it.testErr)}${it.warm || it.k === 1 ? '' : ' (restarted from s⁰)'}`;
+/** The latest iteration; `stage` fit: its TestErr is the validation error, and is called so. */
+function drawLatest(it: AlmIteration, stage?: 'fit' | 'retrain'): void {
+  const errors = stage === 'fit' ? `TrainErr (fit part) ${fmt(it.trainErr)}, ValErr ${fmt(it.testErr)}`
+    : `TrainErr ${fmt(it.trainErr)}, TestErr ${fmt(it.testErr)}`;
+  el('latest').textContent = `${stage === 'retrain' ? 'retraining, ' : ''}k = ${it.k}: FeasVio ${fmt(it.feasVio)}, L ${fmt(it.lagrangian)}, ` +
+    `γ ${fmt(it.gamma)} → ${fmt(it.gammaNext)}, ${errors}${it.warm || it.k === 1 ? '' : ' (restarted from s⁰)'}`;
+}
+
+/**
+ * The line that says what an early-stopped run's curves are: while it runs on the fit part, the
+ * error the progress reports as TestErr is the validation error on the held-out steps.
+ */
+function showEarlyStopNote(es: EarlyStopOptions | undefined, T1: number | undefined): void {
+  if (!es) return show('early-stop-note', null);
+  const V = es.validationSteps ?? (T1 !== undefined ? defaultValidationSteps(T1) : undefined);
+  show('early-stop-note', `Early stopping: the run trains first on the training part minus its last ${V ?? 'V'} steps; its ValErr (dashed) is the error on those held-out ` +
+    'steps, not TestErr, and the test part is not looked at. k* (○) is the outer iteration with the lowest ValErr; the final model is ' +
+    (es.restore === 'best' ? 'that iterate (restore best).' : 'then retrained on the whole training part for k* outer iterations (bold curves: its TrainErr and TestErr).'));
+}
+
+/** What an early-stopped run found, as the summary says it. */
+function earlyStopText(o: EarlyStopOutcome, outer: number): string {
+  return `early stopping: k* = ${o.k} (ValErr ${fmt(o.valErr)}), the fit run ${o.stoppedAt < outer ? `stopped at ${o.stoppedAt}` : `ran to its cap ${o.stoppedAt}`}; ` +
+    (o.restore === 'best' ? 'kept its best iterate' : `retrained for ${o.k} on the whole training part`);
 }
 
 function fillOutputs(names: string[]): void {
@@ -378,10 +412,11 @@ function onMessage(msg: FromWorker): void {
       run.inner = msg.inner;
       run.sessionStart = performance.now();
       run.startFraction = fraction(run);
-      plots.reset(run.history);
+      plots.reset(run.history, run.earlyStop !== undefined);
       plots.setTruth(msg.problem.y, msg.problem.T, msg.problem.T1, msg.problem.m);
       fillOutputs(msg.problem.targetNames);
-      if (run.history.length > 0) drawLatest(run.history[run.history.length - 1]);
+      showEarlyStopNote(run.earlyStop, msg.problem.T1);
+      if (run.history.length > 0) drawLatest(run.history[run.history.length - 1], run.earlyStop ? 'fit' : undefined);
       setState('running', `running on ${msg.backend.description}`);
       run.summary = msg.backend.description;
       drawProgress();
@@ -402,11 +437,14 @@ function onMessage(msg: FromWorker): void {
       if (state === 'paused' || state === 'pausing') setState('running', `running on ${run.summary}`);
       break;
     case 'iteration':
-      run.history.push(msg.it);
-      run.sweeps += msg.it.sweeps;
+      if (msg.stage === 'retrain') run.retrained.push(msg.it);
+      else {
+        run.history.push(msg.it);
+        run.sweeps += msg.it.sweeps;
+      }
       run.inFlight = 0;
-      plots.addIteration(msg.it);
-      drawLatest(msg.it);
+      plots.addIteration(msg.it, msg.stage);
+      drawLatest(msg.it, msg.stage);
       drawProgress();
       updateExports();
       break;
@@ -421,9 +459,11 @@ function onMessage(msg: FromWorker): void {
       run.inFlight = 0;
       run.pausedAt = null;
       plots.setFit(msg.yHat);
+      if (msg.earlyStop) run.earlyStopOutcome = msg.earlyStop;
       const how = msg.stopReason === 'stopped' ? 'stopped' : msg.stopReason === 'converged' ? 'converged' : 'finished';
       finishRun(msg.stopReason === 'stopped' ? 'stopped' : 'done',
-        `${how}: ${plural(msg.outerIterations, 'outer iteration')}, ${plural(msg.sweeps, 'sweep')} in ${fmtSeconds(msg.seconds)}; ` +
+        `${how}: ${msg.earlyStop ? `${earlyStopText(msg.earlyStop, run.outer)}: ` : ''}` +
+        `${plural(msg.outerIterations, 'outer iteration')}, ${plural(msg.sweeps, 'sweep')} in ${fmtSeconds(msg.seconds)}; ` +
         `TrainErr ${fmt(msg.trainErr)}, TestErr ${fmt(msg.testErr)}, FeasVio ${fmt(msg.feasVio)}, γ ${fmt(msg.gamma)}`);
       break;
     }
@@ -446,7 +486,7 @@ function finishRun(next: RunState, text?: string): void {
 }
 
 /** Starts a run in a new worker (a new run, or the continuation of a checkpoint). */
-function startRun(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint): void {
+function startRun(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint, earlyStop?: EarlyStopOptions): void {
   race?.dispose();
   race = null;
   el('race-panel').hidden = true;
@@ -457,20 +497,21 @@ function startRun(config: RunConfig, runCsv: CsvSource | undefined, backend: Bac
   run = {
     config, csv: runCsv, backend: null, problem: null, history: [], outer: config.params.outer, inner: config.params.inner,
     sweeps: 0, inFlight: 0, baseSeconds: 0, sessionStart: performance.now(), pausedAt: null, pausedMs: 0, startFraction: 0,
-    weights: null, saved: false, summary: '',
+    weights: null, saved: false, summary: '', retrained: [], ...(earlyStop ? { earlyStop } : {}),
   };
+  showEarlyStopNote(earlyStop, data?.T1);
   if (!resume) {
-    plots.reset([]);
+    plots.reset([], earlyStop !== undefined);
     el('latest').textContent = '';
     savedRun = null;
   }
   setState('starting');
   // A new run replaces the stored one: clear it before the worker can write its first iterate.
   const cleared = resume || !hasStorage() ? Promise.resolve() : clearRun().catch(() => undefined);
-  void cleared.then(() => launchWorker(config, runCsv, backend, resume));
+  void cleared.then(() => launchWorker(config, runCsv, backend, resume, earlyStop));
 }
 
-function launchWorker(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint): void {
+function launchWorker(config: RunConfig, runCsv: CsvSource | undefined, backend: BackendChoice, resume?: Checkpoint, earlyStop?: EarlyStopOptions): void {
   if (state !== 'starting' && state !== 'stopping') return;
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'alm-rnn training' });
   worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
@@ -479,7 +520,7 @@ function launchWorker(config: RunConfig, runCsv: CsvSource | undefined, backend:
     show('run-error', `The training worker failed: ${ev.message || 'it could not be started'}`);
     finishRun('error');
   };
-  const msg: ToWorker = { type: 'start', config, csv: runCsv, backend, resume };
+  const msg: ToWorker = { type: 'start', config, csv: runCsv, backend, resume, ...(earlyStop ? { earlyStop } : {}) };
   worker.postMessage(msg);
   if (state === 'stopping') worker.postMessage({ type: 'stop' } satisfies ToWorker);
   ticker = setInterval(drawProgress, 500);
@@ -494,7 +535,7 @@ el('btn-start').addEventListener('click', () => {
   const config = validate();
   if (!config || !raceSettings) return;
   if (isRace(raceSettings)) void startRace(raceInput(config, raceSettings));
-  else startRun(config, form.datasetChoice() === 'csv' ? csv : undefined, form.backend());
+  else startRun(config, form.datasetChoice() === 'csv' ? csv : undefined, form.backend(), undefined, raceSettings.earlyStop);
 });
 el('btn-pause').addEventListener('click', () => {
   if (race) race.pause();
@@ -627,7 +668,8 @@ function offerSaved(): void {
   el('saved-run-text').textContent =
     `${justRun ? 'This run is saved in the browser and can go on' : source === 'browser storage' ? 'Saved run' : `State from ${source}`}: ${config.dataset}, ` +
     `${loop.k} of ${config.params.outer} outer iterations (${loop.sweeps} sweeps)` +
-    (last ? `, TrainErr ${fmt(last.trainErr)}, TestErr ${fmt(last.testErr)}` : '') + when + '.';
+    // An early-stopped run is saved during its run on the fit part, whose TestErr is the validation error.
+    (last ? (config.earlyStop ? ` on the fit part (early stopping), TrainErr ${fmt(last.trainErr)}, ValErr ${fmt(last.testErr)}` : `, TrainErr ${fmt(last.trainErr)}, TestErr ${fmt(last.testErr)}`) : '') + when + '.';
   el<HTMLInputElement>('resume-outer').value = String(loop.k < config.params.outer ? config.params.outer : loop.k + 10);
   banner.hidden = false;
 }
@@ -648,7 +690,10 @@ el('btn-continue').addEventListener('click', () => {
   reloadData();
   const backend: BackendChoice = webgpuDisabled ? 'cpu' : form.backend();
   const madeOn = savedRun.backend;
-  startRun(config, savedRun.csv, backend, checkpoint);
+  // A saved early-stopped run continues under its own settings, resolved when it began (its
+  // patience and warm-up do not follow the new cap): train() refuses a resume with other ones.
+  const es = config.earlyStop;
+  startRun(config, savedRun.csv, backend, checkpoint, es ? { validationSteps: es.validationSteps, patience: es.patience, minDelta: es.minDelta, warmupEvals: es.warmupEvals, restore: es.restore } : undefined);
   if (madeOn !== backend) show('run-notice', switchNotice(madeOn, backend));
 });
 
@@ -673,14 +718,15 @@ function restoreSaved(saved: SavedRun): void {
   updateStartNotice();
   reloadData();
   const { history } = checkpoint.loop;
-  plots.reset(history);
+  plots.reset(history, checkpoint.config.earlyStop !== undefined);
+  showEarlyStopNote(checkpoint.config.earlyStop, data?.T1);
   if (data) {
     const { series, T1 } = data;
     plots.setTruth(series.y, series.T, T1, series.m);
     fillOutputs(series.targetNames);
     plots.setFit(modelFromWeights(checkpoint.state.weights, checkpoint.config.activation).predict(series.x));
   }
-  if (history.length > 0) drawLatest(history[history.length - 1]);
+  if (history.length > 0) drawLatest(history[history.length - 1], checkpoint.config.earlyStop ? 'fit' : undefined);
   const { k, sweeps } = checkpoint.loop;
   const { outer, inner } = checkpoint.config.params;
   el<HTMLProgressElement>('progress').value = Math.min(1, k / outer);
@@ -724,11 +770,14 @@ el('btn-export-model').addEventListener('click', () => {
 });
 el('btn-export-history-json').addEventListener('click', () => {
   if (!run) return;
-  download(`alm-rnn-history-${slug(run.config.dataset)}.json`, historyJsonText(run.config, run.backend, run.history));
+  const o = run.earlyStopOutcome;
+  const early = o && run.problem ? { outcome: o, validationSteps: run.earlyStop?.validationSteps ?? defaultValidationSteps(run.problem.T1), fit: run.history } : undefined;
+  download(`alm-rnn-history-${slug(run.config.dataset)}.json`,
+    historyJsonText(run.config, run.backend, early && run.retrained.length > 0 ? run.retrained : run.history, early));
 });
 el('btn-export-history-csv').addEventListener('click', () => {
   if (!run) return;
-  download(`alm-rnn-history-${slug(run.config.dataset)}.csv`, historyCsvText(run.history), 'text/csv');
+  download(`alm-rnn-history-${slug(run.config.dataset)}.csv`, historyCsvText(run.history, run.earlyStop ? run.retrained : undefined), 'text/csv');
 });
 el('btn-export-state').addEventListener('click', async () => {
   show('import-error', null);
@@ -748,9 +797,11 @@ el('btn-export-state').addEventListener('click', async () => {
 (window as unknown as { almDemo: unknown }).almDemo = {
   state: () => state,
   counts: () => plots.counts(),
+  earlyStop: () => ({ marker: plots.markerKs(), kStar: plots.kStar(), outcome: run?.earlyStopOutcome ?? null }),
   iterations: () => run?.history.length ?? 0,
   sweeps: () => (run ? run.sweeps + run.inFlight : 0),
   race: () => race?.counts() ?? null,
+  raceEarlyStop: () => race?.earlyStopCounts() ?? null,
   ready: false,
 };
 

@@ -1,14 +1,17 @@
 // The live plots, drawn with uPlot: FeasVio and the augmented Lagrangian against the outer
 // iteration, TrainErr/TestErr against the iteration and against wall time, γ, the fit on the
-// test part for one output, and the small preview of the data.
+// test part for one output, and the small preview of the data. With early stopping the error
+// plots show the run on the fit part (TrainErr and the validation error, k* marked), then the
+// retraining for k* (TrainErr and TestErr of the final model).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlmIteration } from 'alm-rnn';
 import { logTicks, nice125, tickLabel } from './ticks.ts';
+import { argminValidation } from './validation-curve.ts';
 
 type Column = (number | null)[];
 
-const COLORS = { train: '#1f6feb', test: '#d9480f', truth: '#222', fit: '#d9480f', feas: '#2b8a3e', lag: '#7048e8', gamma: '#c2255c' };
+const COLORS = { train: '#1f6feb', test: '#d9480f', truth: '#222', fit: '#d9480f', feas: '#2b8a3e', lag: '#7048e8', gamma: '#c2255c', val: '#e67700', kStar: '#000' };
 
 /** A positive finite value, or null (a log scale cannot show the rest). */
 export function positive(v: number): number | null {
@@ -23,7 +26,8 @@ interface ChartSpec {
   title: string;
   xLabel: string;
   yLabel: string;
-  series: { label: string; stroke: string; width?: number; dash?: number[] }[];
+  /** `marker`: points only, large (early stopping's k*). */
+  series: { label: string; stroke: string; width?: number; dash?: number[]; marker?: boolean }[];
   /** 1 linear, 3 log, 4 asinh (log-like, takes values ≤ 0). */
   yDistr?: 1 | 3 | 4;
   height?: number;
@@ -87,7 +91,9 @@ class Chart {
           width: s.width ?? 1.5,
           dash: s.dash,
           spanGaps: false,
-          points: { show: spec.points ?? true, size: 4 },
+          ...(s.marker
+            ? { paths: () => null, points: { show: true, size: 12, width: 2.5, fill: '#fff' } }
+            : { points: { show: spec.points ?? true, size: 4 } }),
         })),
       ],
     };
@@ -108,6 +114,17 @@ class Chart {
   get length(): number {
     return this.data[0].length;
   }
+
+  /** The x values where series `index` (1: the first after x) has a value. */
+  xsOf(index: number): number[] {
+    const col = this.data[index] ?? [];
+    return (this.data[0] as number[]).filter((_, i) => col[i] !== null && col[i] !== undefined);
+  }
+
+  /** Removes the chart (its container is reused by a chart of other series). */
+  destroy(): void {
+    this.plot.destroy();
+  }
 }
 
 /** Columns kept per iteration. */
@@ -125,12 +142,30 @@ function emptyColumns(): Columns {
   return { k: [], seconds: [], feasVio: [], lagrangian: [], trainErr: [], testErr: [], gamma: [] };
 }
 
+const ERR_Y = 'mean ‖y − ŷ‖²';
+
+/** The error plots' series: TrainErr and TestErr, or with early stopping both stages and k*. */
+function errorSeries(earlyStop: boolean): ChartSpec['series'] {
+  if (!earlyStop) return [{ label: 'TrainErr', stroke: COLORS.train }, { label: 'TestErr', stroke: COLORS.test }];
+  return [
+    { label: 'TrainErr (fit part)', stroke: COLORS.train, width: 1 },
+    { label: 'ValErr (validation steps, not TestErr)', stroke: COLORS.val, dash: [5, 3] },
+    { label: 'k*', stroke: COLORS.kStar, marker: true },
+    { label: 'TrainErr (retrained, final)', stroke: COLORS.train, width: 2.5 },
+    { label: 'TestErr (final model)', stroke: COLORS.test, width: 2.5 },
+  ];
+}
+
 /** Every live plot of a run. */
 export class LivePlots {
   private readonly feas: Chart;
   private readonly lag: Chart;
-  private readonly errK: Chart;
-  private readonly errT: Chart;
+  private errK: Chart;
+  private errT: Chart;
+  /** Whether the error plots show an early-stopped run (its two stages and k*). */
+  private earlyStop = false;
+  /** The retraining's iterations (early stopping), apart from the fit part's in `cols`. */
+  private retrained: AlmIteration[] = [];
   private readonly gamma: Chart;
   private readonly fit: Chart;
   private cols = emptyColumns();
@@ -147,14 +182,8 @@ export class LivePlots {
       title: 'Augmented Lagrangian L(sᵏ; ξᵏ, ζᵏ, γₖ)', xLabel: 'outer iteration k', integerX: true, yLabel: 'L', yDistr: 4,
       series: [{ label: 'L', stroke: COLORS.lag }],
     });
-    this.errK = new Chart(byId('chart-errors'), {
-      title: 'TrainErr and TestErr', xLabel: 'outer iteration k', integerX: true, yLabel: 'mean ‖y − ŷ‖²', yDistr: 3,
-      series: [{ label: 'TrainErr', stroke: COLORS.train }, { label: 'TestErr', stroke: COLORS.test }],
-    });
-    this.errT = new Chart(byId('chart-errorsTime'), {
-      title: 'TrainErr and TestErr against wall time', xLabel: 'seconds', yLabel: 'mean ‖y − ŷ‖²', yDistr: 3,
-      series: [{ label: 'TrainErr', stroke: COLORS.train }, { label: 'TestErr', stroke: COLORS.test }],
-    });
+    this.errK = this.errorChart(byId('chart-errors'), false, false);
+    this.errT = this.errorChart(byId('chart-errorsTime'), true, false);
     this.gamma = new Chart(byId('chart-gamma'), {
       title: 'Penalty γ used by iteration k', xLabel: 'outer iteration k', integerX: true, yLabel: 'γ', yDistr: 3,
       series: [{ label: 'γ', stroke: COLORS.gamma }],
@@ -165,9 +194,28 @@ export class LivePlots {
     });
   }
 
-  /** Clears every plot and starts from `history` (empty for a new run). */
-  reset(history: AlmIteration[]): void {
+  private errorChart(container: HTMLElement, time: boolean, earlyStop: boolean): Chart {
+    const what = earlyStop ? 'TrainErr, validation error (k* marked), then the retrained model' : 'TrainErr and TestErr';
+    return new Chart(container, time
+      ? { title: `${what} against wall time`, xLabel: 'seconds', yLabel: ERR_Y, yDistr: 3, series: errorSeries(earlyStop) }
+      : { title: what, xLabel: 'outer iteration k', integerX: true, yLabel: ERR_Y, yDistr: 3, series: errorSeries(earlyStop) });
+  }
+
+  /**
+   * Clears every plot and starts from `history` (empty for a new run); `earlyStop`: the run stops
+   * early on the validation split, so `history` is its run on the fit part (TestErr = ValErr).
+   */
+  reset(history: AlmIteration[], earlyStop = false): void {
+    if (earlyStop !== this.earlyStop) {
+      this.earlyStop = earlyStop;
+      const k = this.errK.container, t = this.errT.container;
+      this.errK.destroy();
+      this.errT.destroy();
+      this.errK = this.errorChart(k, false, earlyStop);
+      this.errT = this.errorChart(t, true, earlyStop);
+    }
     this.cols = emptyColumns();
+    this.retrained = [];
     for (const it of history) this.push(it);
     this.yHat = null;
     this.redraw();
@@ -184,19 +232,48 @@ export class LivePlots {
     c.gamma.push(positive(it.gamma));
   }
 
-  /** Adds one finished outer iteration. */
-  addIteration(it: AlmIteration): void {
-    this.push(it);
+  /** Adds one finished outer iteration (of the retraining for k*: drawn as the final model's curves). */
+  addIteration(it: AlmIteration, stage?: 'fit' | 'retrain'): void {
+    if (stage === 'retrain') this.retrained.push(it);
+    else this.push(it);
     this.redraw();
+  }
+
+  /** k* so far (the fit run's outer iteration with the lowest validation error) and that error; null without early stopping or a finite one. */
+  kStar(): { k: number; valErr: number } | null {
+    if (!this.earlyStop) return null;
+    const i = argminValidation(this.cols.testErr.map((v) => v ?? NaN));
+    return i < 0 ? null : { k: this.cols.k[i], valErr: this.cols.testErr[i]! };
   }
 
   private redraw(): void {
     const c = this.cols;
     this.feas.set([c.k, c.feasVio]);
     this.lag.set([c.k, c.lagrangian]);
-    this.errK.set([c.k, c.trainErr, c.testErr]);
-    this.errT.set([c.seconds, c.trainErr, c.testErr]);
     this.gamma.set([c.k, c.gamma]);
+    if (!this.earlyStop) {
+      this.errK.set([c.k, c.trainErr, c.testErr]);
+      this.errT.set([c.seconds, c.trainErr, c.testErr]);
+      return;
+    }
+    const star = this.kStar();
+    const marker = c.k.map((k, i) => (star && k === star.k ? c.testErr[i] : null));
+    // Against k: the retraining's iteration k beside the fit run's (k ≤ k* ≤ the fit run's last).
+    const ks = [...c.k];
+    for (const it of this.retrained) if (!ks.includes(it.k)) ks.push(it.k);
+    const at = (k: number) => this.retrained.find((it) => it.k === k);
+    const fitAt = (col: Column, k: number) => { const i = c.k.indexOf(k); return i < 0 ? null : col[i]; };
+    this.errK.set([ks, ks.map((k) => fitAt(c.trainErr, k)), ks.map((k) => fitAt(c.testErr, k)), ks.map((k) => fitAt(marker, k)),
+      ks.map((k) => { const it = at(k); return it ? positive(it.trainErr) : null; }), ks.map((k) => { const it = at(k); return it ? positive(it.testErr) : null; })]);
+    // Against time: the retraining after the fit run, on one clock.
+    const offset = c.seconds.length > 0 ? c.seconds[c.seconds.length - 1] : 0;
+    const none = (n: number): Column => Array(n).fill(null);
+    const r = this.retrained;
+    this.errT.set([
+      [...c.seconds, ...r.map((it) => offset + it.seconds)],
+      [...c.trainErr, ...none(r.length)], [...c.testErr, ...none(r.length)], [...marker, ...none(r.length)],
+      [...none(c.k.length), ...r.map((it) => positive(it.trainErr))], [...none(c.k.length), ...r.map((it) => positive(it.testErr))],
+    ]);
   }
 
   /** The true series of the run (T×m) and its split. */
@@ -234,6 +311,11 @@ export class LivePlots {
     this.fit.set([xs, truth, fitted]);
   }
 
+  /** Where the k* marker is drawn on the error plot against k (its x values), for the page's tests. */
+  markerKs(): number[] {
+    return this.earlyStop ? this.errK.xsOf(3) : [];
+  }
+
   /** Points per plot (x values, and fitted values for the fit plot), for the page's tests. */
   counts(): Record<string, number> {
     return {
@@ -241,6 +323,7 @@ export class LivePlots {
       lagrangian: this.cols.lagrangian.filter((v) => v !== null).length,
       errors: this.errK.length,
       errorsTime: this.errT.length,
+      ...(this.earlyStop ? { valErr: this.cols.testErr.filter((v) => v !== null).length, retrained: this.retrained.length } : {}),
       gamma: this.cols.gamma.filter((v) => v !== null).length,
       fit: this.yHat ? this.fit.length : 0,
     };

@@ -1,6 +1,8 @@
 // The messages between the page (main thread) and the training worker. The worker owns the
 // backend and the ALM loop; the page only sends commands and draws what comes back.
-import type { AlmIteration, AlmLoopState, AlmSummary, BackendInfo, Checkpoint, RnnWeights, RunConfig, Standardization } from 'alm-rnn';
+import type {
+  AlmIteration, AlmLoopState, AlmSummary, BackendInfo, Checkpoint, EarlyStopOptions, EarlyStopOutcome, EarlyStopStage, RnnWeights, RunConfig, Standardization,
+} from 'alm-rnn';
 import type { CsvFile } from 'alm-rnn/datasets';
 
 /** Where the sweeps run. */
@@ -18,6 +20,8 @@ export type ToWorker =
       backend: BackendChoice;
       /** Continue this checkpoint (its config is `config`, except possibly the outer cap). */
       resume?: Checkpoint;
+      /** Early stopping on the validation split (train()'s earlyStop); a resumed run's are its checkpoint's. */
+      earlyStop?: EarlyStopOptions;
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -53,7 +57,8 @@ export type FromWorker =
   | { type: 'sweeps'; k: number; done: number }
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'iteration'; it: AlmIteration }
+  /** One outer iteration; with early stopping, `stage` says whether it is the fit part's (its testErr is the validation error) or the retraining's. */
+  | { type: 'iteration'; it: AlmIteration; stage?: EarlyStopStage }
   | {
       type: 'weights';
       k: number;
@@ -67,5 +72,7 @@ export type FromWorker =
       type: 'done';
       weights: RnnWeights;
       yHat: Float64Array;
+      /** With early stopping: k*, its validation error, where the fit run stopped, which model was kept. */
+      earlyStop?: EarlyStopOutcome;
     })
   | { type: 'error'; message: string; userError: boolean };

@@ -1,7 +1,10 @@
 // The messages between the page and the race's workers. A race runs N ALM trials (one batch on
 // WebGPU, or slices of them over several CPU workers) and the chosen gradient baselines (in a
 // worker of their own), on the same data set; the page draws them all on the same axes.
-import type { AlmIteration, AlmSummary, BackendInfo, BaselineStop, EpochReport, Method, RnnWeights, RunConfig, Standardization } from 'alm-rnn';
+import type {
+  AlmIteration, AlmSummary, BackendInfo, BaselineEarlyStopOptions, BaselineStop, EarlyStopOptions, EarlyStopOutcome, EarlyStopStage, EpochReport, Method, RnnWeights,
+  RunConfig, Standardization,
+} from 'alm-rnn';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 
 /** One ALM trial of a race: its index in the race's grid and its run description. */
@@ -22,6 +25,11 @@ export type ToRaceWorker =
       backend: BackendChoice;
       /** Train on the fit part and score on the last V training steps (selectOnValidation); absent: train on the whole training part. */
       validationSteps?: number;
+      /**
+       * Early stopping (trainRuns' earlyStop, V as validationSteps): each trial stops on its own
+       * and is retrained for its k*, or, with validationSteps (a selection), only its fit run is made.
+       */
+      earlyStop?: EarlyStopOptions;
     }
   | {
       type: 'baselines';
@@ -33,6 +41,8 @@ export type ToRaceWorker =
       sgdBatch: number;
       learningRate: LearningRate;
       validationSteps: number;
+      /** Early stopping over epochs (trainBaselineRun's earlyStop): a learning rate's score is its best validation error, the final run is retrained for k*. */
+      earlyStop?: BaselineEarlyStopOptions;
     }
   | {
       /**
@@ -54,8 +64,10 @@ export type ToRaceWorker =
 export interface RaceTrialResult {
   index: number;
   summary: AlmSummary;
-  /** The validation score (mean squared error on the last V training steps) when the race selects; Infinity: diverged. */
+  /** The validation score (mean squared error on the last V training steps) when the race selects or stops early (then the best one, k*'s); Infinity: diverged. */
   valErr?: number;
+  /** With early stopping: k*, its validation error, where the fit run stopped, which model was kept. */
+  earlyStop?: EarlyStopOutcome;
   weights: RnnWeights;
   /** Predictions over the trial's whole series (T×m) from its weights. */
   yHat: Float64Array;
@@ -71,12 +83,13 @@ export type FromRaceWorker =
   /** Each trial's TrainErr at its initial weights (sweep 0, second 0), where every curve starts. */
   | { type: 'alm-initial'; trainErr: { trial: number; value: number }[] }
   | { type: 'alm-sweeps'; k: number; done: number }
-  | { type: 'alm-iteration'; trial: number; it: AlmIteration }
+  /** With early stopping, `stage` says which run the iteration is from (`fit`: its testErr is the validation error). */
+  | { type: 'alm-iteration'; trial: number; it: AlmIteration; stage?: EarlyStopStage }
   | { type: 'alm-done'; results: RaceTrialResult[] }
   | { type: 'baseline-candidate'; method: Method; lr: number; clip?: number; valErr: number; done: number; total: number }
   | { type: 'baseline-started'; method: Method; lr: number; clip?: number; selected: boolean }
   | { type: 'baseline-epoch'; method: Method; report: EpochReport }
-  | { type: 'baseline-done'; method: Method; stopped: BaselineStop; weights: RnnWeights; yHat: Float64Array }
+  | { type: 'baseline-done'; method: Method; stopped: BaselineStop; weights: RnnWeights; yHat: Float64Array; earlyStop?: EarlyStopOutcome }
   | { type: 'baselines-done' }
   | {
       type: 'probe-done';

@@ -99,15 +99,16 @@ async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<v
     const results = await trainRuns(runs, {
       backend,
       validationSteps: msg.validationSteps,
+      earlyStop: msg.earlyStop,
       signal: controller.signal,
       pauseGate: gate.wait,
       onStart: (initial) => post({ type: 'alm-initial', trainErr: initial.map((value, i) => ({ trial: msg.trials[i].index, value })) }),
       onSweeps: (k, done) => post({ type: 'alm-sweeps', k, done }),
-      onIteration: (it, i) => post({ type: 'alm-iteration', trial: msg.trials[i].index, it }),
+      onIteration: (it, i, stage) => post({ type: 'alm-iteration', trial: msg.trials[i].index, it, ...(stage ? { stage } : {}) }),
     });
     const transfer: Transferable[] = [];
     const out: RaceTrialResult[] = results.map((r, i) => {
-      const { weights, valErr, failure, ...summary } = r;
+      const { weights, valErr, failure, earlyStop, ...summary } = r;
       const yHat = predictions(runs[i], weights);
       const y = runs[i].data.series.y.slice();
       transfer.push(yHat.buffer, y.buffer);
@@ -115,6 +116,7 @@ async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<v
         index: msg.trials[i].index,
         summary,
         ...(valErr !== undefined ? { valErr } : {}),
+        ...(earlyStop ? { earlyStop } : {}),
         weights,
         yHat,
         y,
@@ -152,7 +154,11 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
       const scores: number[] = [];
       for (const [j, cand] of grid.entries()) {
         if (controller.signal.aborted) break;
-        const res = await trainBaselineRun(run, { ...baselineSettings(method, cand.lr, cand.clip ?? 1, msg.epochs, msg.sgdBatch), validationSteps: msg.validationSteps });
+        const res = await trainBaselineRun(run, {
+          ...baselineSettings(method, cand.lr, cand.clip ?? 1, msg.epochs, msg.sgdBatch), validationSteps: msg.validationSteps,
+          // With early stopping a learning rate is scored by its best validation error, over the run the rule stops.
+          ...(msg.earlyStop ? { earlyStop: msg.earlyStop } : {}),
+        });
         scores.push(res.valErr!);
         post({ type: 'baseline-candidate', method, lr: cand.lr, clip: cand.clip, valErr: scores[j], done: j + 1, total: grid.length });
       }
@@ -167,10 +173,11 @@ async function runBaselines(msg: Extract<ToRaceWorker, { type: 'baselines' }>): 
     post({ type: 'baseline-started', method, lr, ...(clip !== undefined ? { clip } : {}), selected: choice.select });
     const res = await trainBaselineRun(run, {
       ...baselineSettings(method, lr, clip ?? 1, msg.epochs, msg.sgdBatch),
+      ...(msg.earlyStop ? { earlyStop: msg.earlyStop } : {}),
       onEpoch: (report) => post({ type: 'baseline-epoch', method, report }),
     });
     const yHat = predictions(run, res.weights);
-    post({ type: 'baseline-done', method, stopped: res.stopReason, weights: res.weights, yHat }, [yHat.buffer]);
+    post({ type: 'baseline-done', method, stopped: res.stopReason, weights: res.weights, yHat, ...(res.earlyStop ? { earlyStop: res.earlyStop } : {}) }, [yHat.buffer]);
   }
   post({ type: 'baselines-done' });
 }

@@ -3,16 +3,19 @@
 // pool of CPU Web Workers (trials are independent, so the slices need no lockstep); the
 // baselines run in a worker of their own. Every trial is drawn faintly and the best one boldly:
 // the one chosen on the validation split (then retrained on the whole training part, as
-// `alm-rnn train --select validation` does), or the one with the lowest TrainErr.
+// `alm-rnn train --select validation` does), or the one with the lowest TrainErr. With early
+// stopping every trial and baseline also draws its validation curve with k* marked, and its
+// final model is retrained for k* (or is its best iterate).
 import uPlot from 'uplot';
 import {
-  defaultValidationSteps, lowestScore, presetSettings, trialFileName, type AlmIteration, type BackendInfo, type BaselineStop, type EpochReport, type Method,
-  type RnnWeights, type RunConfig,
+  defaultValidationSteps, lowestScore, presetSettings, trialFileName, type AlmIteration, type BackendInfo, type BaselineStop, type EarlyStopOptions,
+  type EarlyStopOutcome, type EpochReport, type Method, type RnnWeights, type RunConfig,
 } from 'alm-rnn';
 import { download, modelFileText, slug } from './exports.ts';
 import type { RaceSettings } from './form.ts';
 import { fmt, fmtSeconds, shortName } from './format.ts';
 import { finite, LOG_Y_TICKS, positive, tightLogRange } from './plots.ts';
+import { argminValidation } from './validation-curve.ts';
 import type { BackendChoice, CsvSource } from './protocol.ts';
 import type { FromRaceWorker, LearningRate, RaceTrial, RaceTrialResult, ToRaceWorker } from './race-protocol.ts';
 
@@ -45,6 +48,8 @@ interface Line {
   dash?: number[];
   /** Mark the points (a short series, e.g. a test part of one step, shows no line). */
   points?: boolean;
+  /** Points only, large: early stopping's k* on a validation curve. */
+  marker?: boolean;
   xs: number[];
   ys: (number | null)[];
 }
@@ -64,7 +69,7 @@ class LinesChart {
   draw(lines: Line[], logY = true): void {
     const tables = lines.map((l) => [l.xs, l.ys] as uPlot.AlignedData);
     const data = lines.length > 0 ? uPlot.join(tables) : ([[]] as uPlot.AlignedData);
-    const signature = JSON.stringify(lines.map((l) => [l.label, l.stroke, l.width, l.dash, l.points]));
+    const signature = JSON.stringify(lines.map((l) => [l.label, l.stroke, l.width, l.dash, l.points, l.marker]));
     if (!this.plot || signature !== this.signature) {
       this.plot?.destroy();
       this.signature = signature;
@@ -77,7 +82,9 @@ class LinesChart {
         axes: [{ label: this.xLabel, size: 40, labelSize: 18 }, { label: this.yLabel, size: 62, labelSize: 18, ...(logY ? LOG_Y_TICKS : {}) }],
         series: [
           { label: this.xLabel },
-          ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: l.width, dash: l.dash, spanGaps: true, points: { show: l.points ?? false, size: 6, fill: l.stroke } })),
+          ...lines.map((l) => (l.marker
+            ? { label: l.label, stroke: l.stroke, width: 2, paths: () => null, points: { show: true, size: 11, width: 2, fill: '#fff' } }
+            : { label: l.label, stroke: l.stroke, width: l.width, dash: l.dash, spanGaps: true, points: { show: l.points ?? false, size: 6, fill: l.stroke } })),
         ],
       }, data, this.container);
     } else {
@@ -90,6 +97,15 @@ class LinesChart {
     if (!this.plot) return 0;
     return this.plot.data.slice(1).filter((col) => (col as (number | null)[]).some((v) => v !== null && v !== undefined)).length;
   }
+
+  /** The x values where the line labelled `label` has a point (the page's tests find the k* markers so). */
+  xsOf(label: string): number[] {
+    if (!this.plot) return [];
+    const i = this.plot.series.findIndex((series, j) => j > 0 && series.label === label);
+    if (i < 0) return [];
+    const col = this.plot.data[i] as (number | null | undefined)[];
+    return (this.plot.data[0] as number[]).filter((_, j) => col[j] !== null && col[j] !== undefined);
+  }
 }
 
 interface BaselineRun {
@@ -100,10 +116,14 @@ interface BaselineRun {
   /** Grid points tried so far, and how many there are. */
   tried: number;
   candidates: number;
+  /** Its epochs; with early stopping those of the run on the fit part (testErr: the validation error). */
   history: EpochReport[];
+  /** With early stopping: the retraining's epochs (for k*). */
+  retrained: EpochReport[];
   stopped?: BaselineStop;
   weights?: RnnWeights;
   yHat?: Float64Array;
+  earlyStop?: EarlyStopOutcome;
 }
 
 /** The rows a user can click: a trial, the retrained chosen trial, or a baseline. */
@@ -147,7 +167,11 @@ function newWorker(name: string): Worker {
 /** One race on the page: its workers, its curves, its tables and its exports. */
 export class RaceSession {
   readonly trials: RaceTrial[];
+  /** Each trial's iterations (with early stopping: of its run on the fit part, testErr the validation error). */
   private readonly histories: AlmIteration[][];
+  /** With early stopping and no selection: each trial's retraining for its k*. */
+  private readonly trialRetrained: AlmIteration[][];
+  /** The chosen trial's retraining (selection). */
   private retrained: AlmIteration[] = [];
   /** Each trial's TrainErr at its initial weights (and the retrained trial's), the curves' first point. */
   private readonly initialErr = new Map<number, number>();
@@ -179,6 +203,8 @@ export class RaceSession {
   private readonly startedAt = performance.now();
   private readonly select: boolean;
   private readonly validationSteps: number;
+  /** Early stopping's settings (V resolved), or undefined. */
+  private readonly earlyStop: EarlyStopOptions | undefined;
   private readonly work: LinesChart;
   private readonly time: LinesChart;
   private readonly fit: LinesChart;
@@ -187,10 +213,16 @@ export class RaceSession {
   constructor(private readonly input: RaceInput, private readonly events: RaceEvents) {
     this.trials = input.trials.map((config, index) => ({ index, config }));
     this.histories = this.trials.map(() => []);
+    this.trialRetrained = this.trials.map(() => []);
     this.select = input.settings.select;
-    this.validationSteps = defaultValidationSteps(input.T1);
+    const es = input.settings.earlyStop;
+    // Selection and early stopping share one validation split, as in `alm-rnn train`.
+    this.validationSteps = es?.validationSteps ?? defaultValidationSteps(input.T1);
+    this.earlyStop = es ? { ...es, validationSteps: this.validationSteps } : undefined;
     this.work = new LinesChart(resetContainer('chart-race-work'),
-      'TrainErr against iterations: ALM BCD sweeps, baseline epochs (one sweep ≠ one epoch of work)', 'sweeps (ALM) · epochs (baselines)', 'TrainErr');
+      es ? 'TrainErr (solid) and validation error (dotted, ○ at k*) against iterations: ALM BCD sweeps, baseline epochs'
+        : 'TrainErr against iterations: ALM BCD sweeps, baseline epochs (one sweep ≠ one epoch of work)',
+      'sweeps (ALM) · epochs (baselines)', es ? 'TrainErr · ValErr' : 'TrainErr');
     this.time = new LinesChart(resetContainer('chart-race-time'), 'TrainErr against wall time (each method from its own start)', 'seconds', 'TrainErr');
     this.fit = new LinesChart(resetContainer('chart-race-fit'), 'True and fitted (test part in orange), first output', 'step t', 'y (standardised)');
     el('race-panel').hidden = false;
@@ -208,14 +240,16 @@ export class RaceSession {
     this.almWorkers = parts.map((part, w) => {
       const worker = newWorker(`alm-rnn race trials ${w + 1}/${parts.length}`);
       this.listen(worker, w);
-      worker.postMessage({ type: 'alm', trials: part, csv, backend, ...(this.select ? { validationSteps: this.validationSteps } : {}) } satisfies ToRaceWorker);
+      worker.postMessage({
+        type: 'alm', trials: part, csv, backend, ...(this.select ? { validationSteps: this.validationSteps } : {}), ...(this.earlyStop ? { earlyStop: this.earlyStop } : {}),
+      } satisfies ToRaceWorker);
       return worker;
     });
     this.inFlight = parts.map(() => 0);
     if (settings.baselines.length > 0) {
       const first = this.trials[0].config;
       for (const method of settings.baselines) {
-        this.baselines.set(method, { method, selected: settings.lr.select, tried: 0, candidates: 0, history: [] });
+        this.baselines.set(method, { method, selected: settings.lr.select, tried: 0, candidates: 0, history: [], retrained: [] });
       }
       this.baselinesPending = true;
       this.baselineWorker = newWorker('alm-rnn race baselines');
@@ -223,7 +257,7 @@ export class RaceSession {
       this.baselineWorker.postMessage({
         type: 'baselines', config: first, csv, methods: settings.baselines, epochs: settings.epochs,
         sgdBatch: presetSettings(first.dataset, 'quick').sgdBatch, learningRate: learningRate(settings, first.dataset),
-        validationSteps: this.validationSteps,
+        validationSteps: this.validationSteps, ...(this.earlyStop ? { earlyStop: this.earlyStop } : {}),
       } satisfies ToRaceWorker);
     }
     this.events.state('running', `racing ${this.trials.length} trial${this.trials.length === 1 ? '' : 's'}${settings.baselines.length ? ` and ${settings.baselines.join(', ')}` : ''}`);
@@ -297,6 +331,7 @@ export class RaceSession {
       case 'alm-iteration':
         if (slot >= 0) this.inFlight[slot] = 0;
         if (this.phase === 'retrain') this.retrained.push(msg.it);
+        else if (msg.stage === 'retrain') this.trialRetrained[msg.trial].push(msg.it);
         else this.histories[msg.trial].push(msg.it);
         this.drawCurves();
         this.drawTable();
@@ -317,16 +352,20 @@ export class RaceSession {
         b.clip = msg.clip;
         break;
       }
-      case 'baseline-epoch':
-        this.baselines.get(msg.method)!.history.push(msg.report);
+      case 'baseline-epoch': {
+        const b = this.baselines.get(msg.method)!;
+        (msg.report.stage === 'retrain' ? b.retrained : b.history).push(msg.report);
         this.drawCurves();
         this.drawBaselineTable();
         break;
+      }
       case 'baseline-done': {
         const b = this.baselines.get(msg.method)!;
         b.stopped = msg.stopped;
         b.weights = msg.weights;
         b.yHat = msg.yHat;
+        b.earlyStop = msg.earlyStop;
+        this.drawCurves();
         this.drawBaselineTable();
         this.drawFit();
         break;
@@ -364,7 +403,7 @@ export class RaceSession {
       for (const r of results) this.results.set(r.index, r);
       this.pendingSlices--;
       if (this.pendingSlices === 0) {
-        if (this.select && !this.stopped) this.startRetrain();
+        if (this.retrainsChosen() && !this.stopped) this.startRetrain();
         else this.phase = 'finished';
       }
     }
@@ -375,15 +414,30 @@ export class RaceSession {
     this.maybeFinish();
   }
 
-  /** Retrains the trial chosen on the validation split on the whole training part (one trial, one worker). */
+  /**
+   * Whether the chosen trial is retrained after the selection: with early stopping that keeps
+   * the best iterate (restore best) the chosen trial's model is that iterate already.
+   */
+  private retrainsChosen(): boolean {
+    return this.select && this.earlyStop?.restore !== 'best';
+  }
+
+  /**
+   * Retrains the trial chosen on the validation split on the whole training part (one trial, one
+   * worker); with early stopping for its k* outer iterations (a plain run of outer = k* gives the
+   * model early stopping's retraining gives).
+   */
   private startRetrain(): void {
     this.phase = 'retrain';
     const chosen = this.bestTrial();
+    const k = this.results.get(chosen)?.earlyStop?.k;
+    const trial = k === undefined ? this.trials[chosen]
+      : { ...this.trials[chosen], config: { ...this.trials[chosen].config, params: { ...this.trials[chosen].config.params, outer: Math.max(1, k) } } };
     const worker = newWorker('alm-rnn race: retraining the chosen trial');
     this.almWorkers = [worker];
     this.inFlight = [0];
     this.listen(worker, 0);
-    worker.postMessage({ type: 'alm', trials: [this.trials[chosen]], csv: this.input.csv, backend: this.input.backend } satisfies ToRaceWorker);
+    worker.postMessage({ type: 'alm', trials: [trial], csv: this.input.csv, backend: this.input.backend } satisfies ToRaceWorker);
     // A pause asked before the retraining began holds it too.
     if (this.pauseRequested) worker.postMessage({ type: 'pause' } satisfies ToRaceWorker);
   }
@@ -395,9 +449,13 @@ export class RaceSession {
     updateExportButtons(this);
     const best = this.bestTrial();
     const r = this.chosenResult ?? this.results.get(best);
-    const how = this.select ? `trial ${best} chosen on the validation split (ValErr ${fmtScore(this.results.get(best)?.valErr)}), retrained` : `best trial ${best} by TrainErr`;
+    const es = this.results.get(best)?.earlyStop;
+    const kept = es ? (es.restore === 'best' ? ', its best iterate kept' : `, retrained for k* = ${es.k}`) : ', retrained';
+    const how = this.select ? `trial ${best} chosen on the validation split (ValErr ${fmtScore(this.results.get(best)?.valErr)})${kept}`
+      : es ? `best trial ${best} by ValErr (${fmtScore(es.valErr)})${kept}` : `best trial ${best} by TrainErr`;
+    const early = es ? `; early stopping: k* = ${es.k}, the fit run stopped at ${es.stoppedAt} of ${this.trials[best].config.params.outer}` : '';
     const text = `${this.stopped ? 'stopped' : 'finished'}: ${this.trials.length} trials on ${this.backendInfo?.description ?? this.input.backend}; ${how}: `
-      + `TrainErr ${fmtScore(r?.summary.trainErr)}, TestErr ${fmtScore(r?.summary.testErr)}`;
+      + `TrainErr ${fmtScore(r?.summary.trainErr)}, TestErr ${fmtScore(r?.summary.testErr)}${early}`;
     this.events.state(this.stopped ? 'stopped' : 'done', text);
   }
 
@@ -408,11 +466,15 @@ export class RaceSession {
     this.events.error(text);
   }
 
-  /** The best trial so far: the lowest validation score once known, else the lowest (latest) TrainErr. */
+  /**
+   * The best trial so far: the lowest validation score once known, else the lowest (latest)
+   * TrainErr; with early stopping, the lowest validation error (as `alm-rnn train` marks it).
+   */
   bestTrial(): number {
-    if (this.select && this.results.size === this.trials.length) {
+    if ((this.select || this.earlyStop) && this.results.size === this.trials.length) {
       return lowestScore(this.trials.map((t) => this.results.get(t.index)!.valErr ?? Infinity));
     }
+    if (this.earlyStop) return lowestScore(this.histories.map((h) => this.liveKStar(h)?.valErr ?? Infinity));
     return lowestScore(this.trials.map((t) => {
       const r = this.results.get(t.index);
       if (r && !this.select) return r.summary.trainErr;
@@ -423,6 +485,17 @@ export class RaceSession {
 
   private chosen(): Shown {
     return this.chosenResult ? { kind: 'chosen' } : { kind: 'trial', index: this.bestTrial() };
+  }
+
+  /** k* of a fit run so far (early stopping's argmin of the validation error) and its index in `h`. */
+  private liveKStar(h: AlmIteration[]): { k: number; valErr: number; index: number } | null {
+    const i = argminValidation(h.map((it) => it.testErr));
+    return i < 0 ? null : { k: h[i].k, valErr: h[i].testErr, index: i };
+  }
+
+  /** Whether the final models are retrained for k* after the fit runs (early stopping without restore best). */
+  private retrainsForKStar(): boolean {
+    return this.earlyStop !== undefined && this.earlyStop.restore !== 'best';
   }
 
   private drawCurves(): void {
@@ -437,19 +510,46 @@ export class RaceSession {
       work.push({ label, stroke, width, xs, ys });
       time.push({ label, stroke, width, xs: [...(initial === undefined ? [] : [0]), ...h.map((it) => it.seconds)], ys });
     };
-    // With a retrained chosen trial, it is the bold one; the trials of the selection stay faint.
-    const boldTrial = this.select ? -1 : best;
+    // With early stopping: each fit run's validation curve (its testErr), and k* marked on it (the
+    // outcome's once known, the argmin so far before); only the work plot, whose x counts iterations.
+    const validation = (name: string, xs: number[], ys: number[], ks: number[], k: number | undefined, stroke: string): void => {
+      const live = argminValidation(ys);
+      const at = k !== undefined ? ks.indexOf(k) : live;
+      work.push({ label: `${name} ValErr`, stroke, width: 1.25, dash: [2, 3], xs, ys: ys.map(positive) });
+      if (at >= 0) work.push({ label: `k* ${name}`, stroke, width: 2, marker: true, xs: [xs[at]], ys: [positive(ys[at])] });
+    };
+    // With a retrained chosen trial (or each trial retrained for its k*), that is the bold one; the fit runs stay faint.
+    const boldTrial = (this.earlyStop ? this.retrainsForKStar() : this.select) ? -1 : best;
+    const fitPart = this.select || this.earlyStop;
     this.trials.forEach((t, i) => {
       const c = t.config;
-      almLine(`${i === best ? '★ ' : ''}#${i} ${c.init} τ${c.params.tau} s${c.seed}${this.select ? ' (fit part)' : ''}`, this.histories[i], this.initialErr.get(i),
+      const h = this.histories[i];
+      almLine(`${i === best ? '★ ' : ''}#${i} ${c.init} τ${c.params.tau} s${c.seed}${fitPart ? ' (fit part)' : ''}`, h, this.initialErr.get(i),
         i === boldTrial ? TRIAL_BOLD : TRIAL_FAINT, i === boldTrial ? 3 : 1.25);
+      if (this.earlyStop) {
+        let sweeps = 0;
+        validation(`#${i}`, h.map((it) => (sweeps += it.sweeps)), h.map((it) => it.testErr), h.map((it) => it.k), this.results.get(i)?.earlyStop?.k, i === best ? TRIAL_BOLD : TRIAL_FAINT);
+      }
     });
-    if (this.select && this.retrained.length > 0) almLine(`★ #${best} retrained`, this.retrained, this.retrainedInitialErr, TRIAL_BOLD, 3);
+    if (this.select && this.retrained.length > 0) almLine(`★ #${best} retrained${this.earlyStop ? ' for k*' : ''}`, this.retrained, this.retrainedInitialErr, TRIAL_BOLD, 3);
+    if (!this.select && this.trialRetrained[best].length > 0) almLine(`★ #${best} retrained for k*`, this.trialRetrained[best], undefined, TRIAL_BOLD, 3);
     for (const b of this.baselines.values()) {
-      const label = `${b.method}${b.lr !== undefined ? ` η=${b.lr}` : ''}`;
+      const stroke = BASELINE_COLORS[b.method];
+      const label = `${b.method}${b.lr !== undefined ? ` η=${b.lr}` : ''}${this.earlyStop ? ' (fit part)' : ''}`;
       const ys = b.history.map((e) => positive(e.trainErr));
-      work.push({ label, stroke: BASELINE_COLORS[b.method], width: 2, dash: [6, 3], xs: b.history.map((e) => e.epoch), ys });
-      time.push({ label, stroke: BASELINE_COLORS[b.method], width: 2, dash: [6, 3], xs: b.history.map((e) => e.seconds), ys });
+      work.push({ label, stroke, width: 2, dash: [6, 3], xs: b.history.map((e) => e.epoch), ys });
+      time.push({ label, stroke, width: 2, dash: [6, 3], xs: b.history.map((e) => e.seconds), ys });
+      if (this.earlyStop) {
+        // Epoch 0 (the initial weights) is no evaluation of the rule: k* is among the others.
+        const scored = b.history.filter((e) => e.epoch > 0);
+        validation(b.method, scored.map((e) => e.epoch), scored.map((e) => e.testErr), scored.map((e) => e.epoch), b.earlyStop?.k, stroke);
+        if (b.retrained.length > 0) {
+          const r = b.retrained;
+          const name = `${b.method} retrained for k*`;
+          work.push({ label: name, stroke, width: 3, xs: r.map((e) => e.epoch), ys: r.map((e) => positive(e.trainErr)) });
+          time.push({ label: name, stroke, width: 3, xs: r.map((e) => e.seconds), ys: r.map((e) => positive(e.trainErr)) });
+        }
+      }
     }
     this.work.draw(work);
     this.time.draw(time);
@@ -514,7 +614,8 @@ export class RaceSession {
 
   private drawTable(): void {
     const table = el<HTMLTableElement>('race-trials');
-    const head = ['#', 'init', 'τ', 'seed', ...(this.select ? ['ValErr'] : []), 'TrainErr', 'TestErr', 'FeasVio', 'outer', 'sweeps', 'stop'];
+    const es = this.earlyStop !== undefined;
+    const head = ['#', 'init', 'τ', 'seed', ...(this.select || es ? ['ValErr'] : []), ...(es ? ['k*', 'stopped at'] : []), 'TrainErr', 'TestErr', 'FeasVio', 'outer', 'sweeps', 'stop'];
     table.tHead!.replaceChildren(row(head, 'th'));
     const best = this.bestTrial();
     const shown = this.displayed();
@@ -523,10 +624,14 @@ export class RaceSession {
       const h = this.histories[i];
       const last = h[h.length - 1];
       const c = t.config;
-      const cells = [String(i), c.init, String(c.params.tau), String(c.seed), ...(this.select ? [fmtScore(r?.valErr)] : []),
-        fmtScore(r?.summary.trainErr ?? last?.trainErr), fmtScore(r?.summary.testErr ?? last?.testErr), fmtScore(r?.summary.feasVio ?? last?.feasVio),
-        String(r?.summary.outerIterations ?? last?.k ?? 0), String(r?.summary.sweeps ?? h.reduce((s, it) => s + it.sweeps, 0)),
-        r ? (r.failure ? `failed: ${r.failure}` : r.summary.stopReason) : 'running'];
+      const live = es ? this.liveKStar(h) : null;
+      // A fit run's "TestErr" is its validation error: the test part is only scored for a final model.
+      const testErr = es && !r?.earlyStop ? '–' : es && this.select && r?.earlyStop?.restore === 'retrain' ? '–' : fmtScore(r?.summary.testErr ?? last?.testErr);
+      const cells = [String(i), c.init, String(c.params.tau), String(c.seed), ...(this.select || es ? [fmtScore(r?.valErr ?? live?.valErr)] : []),
+        ...(es ? [String(r?.earlyStop?.k ?? live?.k ?? '–'), String(r?.earlyStop?.stoppedAt ?? '–')] : []),
+        fmtScore(r?.summary.trainErr ?? last?.trainErr), testErr, fmtScore(r?.summary.feasVio ?? last?.feasVio),
+        String(r?.summary.outerIterations ?? last?.k ?? 0), String(r?.summary.sweeps ?? h.reduce((sum, it) => sum + it.sweeps, 0)),
+        r ? (r.failure ? `failed: ${r.failure}` : r.summary.stopReason) : this.trialRetrained[i].length > 0 ? 'retraining for k*' : 'running'];
       const tr = row(cells, 'td');
       tr.dataset.trial = String(i);
       tr.classList.toggle('best', i === best);
@@ -538,7 +643,8 @@ export class RaceSession {
       const r = this.chosenResult;
       const last = this.retrained[this.retrained.length - 1];
       const c = this.trials[best].config;
-      const tr = row([`★${best}`, c.init, String(c.params.tau), String(c.seed), 'retrained', fmtScore(r?.summary.trainErr ?? last?.trainErr),
+      const k = this.results.get(best)?.earlyStop?.k;
+      const tr = row([`★${best}`, c.init, String(c.params.tau), String(c.seed), 'retrained', ...(es ? [String(k ?? '–'), '–'] : []), fmtScore(r?.summary.trainErr ?? last?.trainErr),
         fmtScore(r?.summary.testErr ?? last?.testErr), fmtScore(r?.summary.feasVio ?? last?.feasVio), String(r?.summary.outerIterations ?? last?.k ?? 0),
         String(r?.summary.sweeps ?? 0), r ? r.summary.stopReason : 'running'], 'td');
       tr.className = 'best chosen-row';
@@ -550,12 +656,21 @@ export class RaceSession {
   }
 
   private drawBaselineTable(): void {
-    const body = el<HTMLTableElement>('race-baselines').tBodies[0];
-    body.replaceChildren(...[...this.baselines.values()].map((b) => {
-      const last = b.history[b.history.length - 1];
+    const table = el<HTMLTableElement>('race-baselines');
+    const es = this.earlyStop !== undefined;
+    table.tHead!.replaceChildren(row(['method', 'learning rate', ...(es ? ['ValErr', 'k*', 'stopped at'] : []), 'TrainErr', 'TestErr', 'epochs', 'seconds', 'stop'], 'th'));
+    table.tBodies[0].replaceChildren(...[...this.baselines.values()].map((b) => {
+      // With early stopping the final model's epochs are the retraining's; the fit run's TestErr is its validation error.
+      const final = es ? b.retrained[b.retrained.length - 1] : undefined;
+      const last = final ?? b.history[b.history.length - 1];
+      const scored = es ? b.history.filter((e) => e.epoch > 0) : [];
+      const live = es ? argminValidation(scored.map((e) => e.testErr)) : -1;
       const lr = b.lr !== undefined ? `${b.lr}${b.clip !== undefined ? `, clip ${b.clip}` : ''}${b.selected ? ' (selected)' : ''}`
         : `selecting ${b.tried}/${b.candidates || '?'}`;
-      const tr = row([b.method, lr, fmtScore(last?.trainErr), fmtScore(last?.testErr), String(last?.epoch ?? 0), fmtScore(last?.seconds, 3), b.stopped ?? (b.lr !== undefined ? 'running' : 'selecting')], 'td');
+      const tr = row([b.method, lr,
+        ...(es ? [fmtScore(b.earlyStop?.valErr ?? scored[live]?.testErr), String(b.earlyStop?.k ?? scored[live]?.epoch ?? '–'), String(b.earlyStop?.stoppedAt ?? '–')] : []),
+        fmtScore(last?.trainErr), es && !final ? '–' : fmtScore(last?.testErr), String(last?.epoch ?? 0), fmtScore(last?.seconds, 3),
+        b.stopped ?? (b.lr === undefined ? 'selecting' : b.retrained.length > 0 ? 'retraining for k*' : 'running')], 'td');
       tr.dataset.method = b.method;
       tr.classList.toggle('shown', this.shown?.kind === 'baseline' && this.shown.method === b.method);
       tr.addEventListener('click', () => this.show({ kind: 'baseline', method: b.method }));
@@ -567,7 +682,7 @@ export class RaceSession {
     const { outer, inner } = this.trials[0].config.params;
     const k = Math.max(0, ...(this.phase === 'retrain' ? [this.retrained.length] : this.histories.map((h) => h.length)));
     const flight = Math.max(0, ...this.inFlight);
-    const phases = this.select ? 2 : 1;
+    const phases = this.retrainsChosen() ? 2 : 1;
     const phaseDone = this.phase === 'finished' ? phases : this.phase === 'retrain' ? 1 : 0;
     const almFraction = this.phase === 'finished' ? 1 : Math.min(1, (phaseDone + (k * inner + (k < outer ? flight : 0)) / (outer * inner)) / phases);
     const epochs = this.input.settings.epochs;
@@ -585,7 +700,7 @@ export class RaceSession {
       baseFraction = sum / this.baselines.size;
     }
     const fraction = this.baselines.size > 0 ? (almFraction + baseFraction) / 2 : almFraction;
-    const phase = this.phase === 'retrain' ? ' (retraining the chosen trial)' : this.select && this.phase === 'trials' ? ' (on the fit part)' : '';
+    const phase = this.phase === 'retrain' ? ' (retraining the chosen trial)' : (this.select || this.earlyStop) && this.phase === 'trials' ? ' (on the fit part)' : '';
     const elapsed = (performance.now() - this.startedAt) / 1000;
     this.events.progress(fraction,
       `${this.trials.length} trials: outer ${Math.min(k, outer)}/${outer}${phase}` +
@@ -595,7 +710,7 @@ export class RaceSession {
   /** The chosen model: the retrained one when the race selects, else the trial with the lowest TrainErr. */
   chosenModel(): { name: string; text: string } | null {
     const best = this.bestTrial();
-    const r = this.chosenResult ?? (this.select ? null : this.results.get(best));
+    const r = this.chosenResult ?? (this.retrainsChosen() ? null : this.results.get(best));
     if (!r) return null;
     return { name: `alm-rnn-model-${slug(this.input.trials[0].dataset)}-${trialFileName(this.trials[best].config)}.json`, text: modelFileText(r.weights, this.activation, { standardization: r.standardization, ...this.columns }) };
   }
@@ -615,21 +730,47 @@ export class RaceSession {
     return JSON.stringify({
       backend: this.backendInfo,
       config: this.trials[0].config,
-      selection: this.select ? { validationSteps: this.validationSteps, chosen: best } : { by: 'TrainErr', chosen: best },
+      selection: this.select ? { validationSteps: this.validationSteps, chosen: best } : { by: this.earlyStop ? 'ValErr' : 'TrainErr', chosen: best },
+      // With early stopping each trial's (and baseline's) history is its run on the fit part, its testErr the validation error.
+      ...(this.earlyStop ? { earlyStop: this.earlyStop } : {}),
       trials: this.trials.map((t) => {
         const r = this.results.get(t.index);
         return {
           trial: t.index, init: t.config.init, tau: t.config.params.tau, seed: t.config.seed, initialTrainErr: this.initialErr.get(t.index),
-          ...(r ? { ...r.summary, valErr: r.valErr } : {}), history: this.histories[t.index],
+          ...(r ? { ...r.summary, valErr: r.valErr, ...(r.earlyStop ? { earlyStop: r.earlyStop } : {}) } : {}), history: this.histories[t.index],
+          ...(this.trialRetrained[t.index].length > 0 ? { retrainedHistory: this.trialRetrained[t.index] } : {}),
         };
       }),
       ...(this.chosenResult ? { retrained: { ...this.chosenResult.summary, history: this.retrained } } : {}),
-      baselines: [...this.baselines.values()].map((b) => ({ method: b.method, lr: b.lr, clip: b.clip, selected: b.selected, stopped: b.stopped, history: b.history })),
+      baselines: [...this.baselines.values()].map((b) => ({
+        method: b.method, lr: b.lr, clip: b.clip, selected: b.selected, stopped: b.stopped, history: b.history,
+        ...(b.earlyStop ? { earlyStop: b.earlyStop } : {}), ...(b.retrained.length > 0 ? { retrainedHistory: b.retrained } : {}),
+      })),
     }, nums, 1) + '\n';
   }
 
   finished(): boolean {
     return this.phase === 'finished' && !this.baselinesPending;
+  }
+
+  /**
+   * For the page's tests, with early stopping: each trial's and baseline's k* (the outcome's),
+   * where its marker is drawn (x on the work plot), where k* lies on that axis (the trial's
+   * sweeps after k* outer iterations, the baseline's epoch), and its validation curve's points.
+   */
+  earlyStopCounts(): { trials: EarlyStopCount[]; baselines: Record<string, EarlyStopCount> } | null {
+    if (!this.earlyStop) return null;
+    const count = (name: string, k: number | undefined, xAtK: number | undefined): EarlyStopCount => ({
+      k: k ?? null, marker: this.work.xsOf(`k* ${name}`), xAtK: xAtK ?? null, valPoints: this.work.xsOf(`${name} ValErr`).length,
+    });
+    return {
+      trials: this.trials.map((_, i) => {
+        const k = this.results.get(i)?.earlyStop?.k;
+        const h = this.histories[i];
+        return count(`#${i}`, k, k === undefined ? undefined : h.slice(0, k).reduce((sum, it) => sum + it.sweeps, 0));
+      }),
+      baselines: Object.fromEntries([...this.baselines.values()].map((b) => [b.method, count(b.method, b.earlyStop?.k, b.earlyStop?.k)])),
+    };
   }
 
   /** For the page's tests: curves drawn, table rows, baseline points. */
@@ -644,6 +785,14 @@ export class RaceSession {
       finished: this.finished(),
     };
   }
+}
+
+/** One run's k* on the race's work plot (RaceSession.earlyStopCounts). */
+export interface EarlyStopCount {
+  k: number | null;
+  marker: number[];
+  xAtK: number | null;
+  valPoints: number;
 }
 
 function row(cells: string[], tag: 'td' | 'th'): HTMLTableRowElement {

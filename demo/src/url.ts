@@ -1,6 +1,7 @@
 // The page's settings in its URL, under the CLI's flag names and list syntax (dataset=, hidden=,
-// seed=1-4, init=he,lecun, tau=0.3,1, outer=, inner=, backend=, …) plus baselines=adam,gd,
-// epochs=, lr=, select=validation and autostart=1, so that a link reproduces a run. Only a
+// seed=1-4, init=he,lecun, tau=0.3,1, outer=, inner=, backend=, early-stop=validation with
+// validation-steps=, patience= and restore=, …) plus baselines=adam,gd, epochs=, lr=,
+// select=validation and autostart=1, so that a link reproduces a run. Only a
 // built-in data set can travel in a link (a CSV file stays on the visitor's machine).
 import { METHODS, paramsFor, parseActivation, parseListValues } from 'alm-rnn';
 import { isDatasetName } from 'alm-rnn/datasets';
@@ -15,9 +16,12 @@ function paramFlag(key: string): string {
   return Object.entries(PARAM_FLAGS).find(([, k]) => k === key)?.[0] ?? key;
 }
 
+/** Early stopping's parameters: the CLI's `--early-stop validation` and the flags that go with it. */
+const EARLY_STOP_NAMES = ['early-stop', 'validation-steps', 'patience', 'restore'] as const;
+
 /** The URL parameters the page reads besides the ALM parameters. */
 const OTHER_NAMES = ['dataset', 'hidden', 'activation', 'init', 'seed', 'inner-stop', 'test-hidden', 'train-fraction', 'standardize',
-  'backend', 'baselines', 'epochs', 'lr', 'select', 'autostart'] as const;
+  'backend', 'baselines', 'epochs', 'lr', 'select', 'autostart', ...EARLY_STOP_NAMES] as const;
 
 function setSelect(select: HTMLSelectElement, name: string, value: string, choices = [...select.options].map((o) => o.value)): string | null {
   if (!choices.includes(value)) return `URL parameter ${name}=${value}: must be one of ${choices.join(', ')} (ignored)`;
@@ -96,6 +100,23 @@ export function applyQuery(linkQuery: URLSearchParams, form: SettingsForm, setBa
       if (note) notices.push(note);
     }
   }
+  const earlyStop = query.get('early-stop');
+  if (earlyStop !== null && earlyStop !== 'validation') notices.push(`URL parameter early-stop=${earlyStop}: must be validation (ignored)`);
+  form.earlyStop.checked = earlyStop === 'validation';
+  if (form.earlyStop.checked) {
+    text('validation-steps', form.validationSteps);
+    text('patience', form.esPatience);
+    const restore = query.get('restore');
+    if (restore !== null) {
+      const note = setSelect(form.restore, 'restore', restore);
+      if (note) notices.push(note);
+    }
+  } else {
+    // As `alm-rnn train` refuses --patience or --restore without --early-stop (the page's patience is early stopping's).
+    for (const name of EARLY_STOP_NAMES.slice(1)) {
+      if (query.has(name)) notices.push(`URL parameter ${name}=${query.get(name)}: needs early-stop=validation (ignored)`);
+    }
+  }
   const backend = query.get('backend');
   if (backend !== null) {
     const note = setBackend(backend);
@@ -147,5 +168,11 @@ export function queryFromForm(form: SettingsForm, backend: string): URLSearchPar
     if (form.lr.value.trim() !== '') q.set('lr', form.lr.value.trim());
   }
   if (form.select.value !== 'none') q.set('select', form.select.value);
+  if (form.earlyStop.checked) {
+    q.set('early-stop', 'validation');
+    if (form.validationSteps.value.trim() !== '') q.set('validation-steps', form.validationSteps.value.trim());
+    if (form.esPatience.value.trim() !== '') q.set('patience', form.esPatience.value.trim());
+    if (form.restore.value !== 'retrain') q.set('restore', form.restore.value);
+  }
   return q;
 }

@@ -98,9 +98,11 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const loaded = prepareDataset(config, csv);
     const { series, T1 } = loaded;
     const r = config.hidden ?? loaded.defaults.r;
-    if (resume && resume.state.h.length !== T1 * resume.initial.r) {
+    // An early-stopped run's state is of its run on the fit part: the training part less its validation steps.
+    const fitSteps = T1 - (resume?.config.earlyStop?.validationSteps ?? 0);
+    if (resume && resume.state.h.length !== fitSteps * resume.initial.r) {
       throw new UserInputError(
-        `the saved state holds ${resume.state.h.length / resume.initial.r} training steps, but the data set now gives ${T1}`,
+        `the saved state holds ${resume.state.h.length / resume.initial.r} training steps, but the data set now gives ${fitSteps}`,
       );
     }
     const storage = hasStorage();
@@ -125,9 +127,10 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       params: p,
       resume: resume ? checkpointToJson(resume) : undefined,
       onSweeps: (k: number, done: number) => post({ type: 'sweeps', k, done }),
+      earlyStop: msg.earlyStop,
       onIteration: (it: IterationReport, model: Model) => {
-        const { trial: _trial, ...iteration } = it;
-        post({ type: 'iteration', it: iteration });
+        const { trial: _trial, stage, ...iteration } = it;
+        post({ type: 'iteration', it: iteration, ...(stage ? { stage } : {}) });
         latest = model;
         latestK = it.k;
       },
@@ -135,8 +138,10 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         save: async (json: string) => {
           let saved = false;
           if (storage && !storageFailed) {
-            // train()'s checkpoint, with the page's RunConfig (naming the data set) in place of its own.
-            const checkpoint: Checkpoint = { ...checkpointFromJson(json), config };
+            // train()'s checkpoint, with the page's RunConfig (naming the data set) in place of its own,
+            // and train()'s early-stopping settings, resolved, so that a resume is checked against them.
+            const made = checkpointFromJson(json);
+            const checkpoint: Checkpoint = { ...made, config: { ...config, ...(made.config.earlyStop ? { earlyStop: made.config.earlyStop } : {}) } };
             try {
               await saveRun({ checkpoint, csv, backend: msg.backend, savedAt: Date.now() });
               saved = true;
@@ -189,6 +194,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         stopReason: result.stopReason,
         weights: { ...result.model.weights },
         yHat,
+        ...(result.earlyStop ? { earlyStop: result.earlyStop } : {}),
       },
       [yHat.buffer],
     );

@@ -22,7 +22,7 @@ export type {
   EarlyStopOptions, GridOptions, GridResult, GridTrialResult, GridTrialSettings, InitOption, IterationReport, MethodParams,
   StandardizeOption, TrainOptions, TrainResult,
 } from './train.ts';
-export type { EarlyStopOutcome, EarlyStopRestore, EarlyStopState } from '../problem/early-stop.ts';
+export type { EarlyStopOutcome, EarlyStopRestore, EarlyStopStage, EarlyStopState } from '../problem/early-stop.ts';
 export type { AlmIteration, StopReason } from '../alm/iteration.ts';
 export type { AlmParams, InnerStop } from '../alm/params.ts';
 export { DEFAULT_PARAMS } from '../alm/params.ts';

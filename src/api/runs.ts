@@ -10,7 +10,9 @@ import type { AlmSummary } from '../alm/loop-state.ts';
 import { checkValidationSteps, lowestScore as lowestOf, selectOnValidation } from '../alm/selection.ts';
 import { prepareRun, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
-import { trainBaseline as trainBaselineOnProblem } from '../baselines/train.ts';
+import { trainBaseline as trainBaselineOnProblem, trainBaselineEarlyStopped } from '../baselines/train.ts';
+import { earlyStopOutcome, finishEarlyStopped, fitEarlyStopped } from '../alm/early-stop.ts';
+import { defaultEvaluationInterval, initialEarlyStop, type EarlyStopOutcome, type EarlyStopStage } from '../problem/early-stop.ts';
 import { METHODS, type Method } from '../baselines/optimizers.ts';
 import type { BaselineStop, EpochReport } from '../baselines/report.ts';
 import { ParameterError } from '../errors.ts';
@@ -21,6 +23,7 @@ import type { Activation, Problem, RnnWeights, Standardization } from '../proble
 import { validationProblem } from '../problem/validation.ts';
 import type { AlmIteration } from '../alm/iteration.ts';
 import { checkObject, OptionError } from './errors.ts';
+import { readEarlyStop, type BaselineEarlyStopOptions, type EarlyStopOptions } from './train.ts';
 import { Model } from './model.ts';
 import type { AbortSignalLike } from './run.ts';
 
@@ -77,8 +80,22 @@ export interface TrainRunsOptions extends RunControlOptions {
   onLoaded?: (seconds: number) => void;
   /** Called after each batch of sweeps inside outer iteration k, with the sweeps done in it. */
   onSweeps?: (k: number, sweeps: number) => void;
-  /** Called after every outer iteration of every trial (by its index in `runs`). */
-  onIteration?: (iteration: AlmIteration, trial: number) => void;
+  /**
+   * Called after every outer iteration of every trial (by its index in `runs`); with earlyStop,
+   * `stage` says which run it comes from (`fit`: its testErr is the validation error).
+   */
+  onIteration?: (iteration: AlmIteration, trial: number, stage?: EarlyStopStage) => void;
+  /**
+   * Early stopping on the validation split, as train()'s earlyStop (docs/method.md §5.5): each
+   * trial trains on its training part minus the last `validationSteps`, scored after every outer
+   * iteration, and stops by the rule on its own; then it is retrained on the whole training part
+   * for its k* (or keeps its best iterate, `restore: 'best'`). With `validationSteps` as well
+   * (the same V; the first stage of a selection), only the fit runs are made: each trial's valErr
+   * is its best validation error, its weights its best iterate with `restore: 'best'` (its final
+   * model) or else its last iterate, and the caller retrains the one it chooses for its
+   * `earlyStop.k` (a plain run with `params.outer = k`, which gives the same weights).
+   */
+  earlyStop?: EarlyStopOptions;
 }
 
 /** One trial's outcome of trainRuns. */
@@ -89,6 +106,8 @@ export interface RunOutcome extends AlmSummary {
   valErr?: number;
   /** When its linear algebra broke down: why, and what to change (the other trials went on). */
   failure?: string;
+  /** With earlyStop: k*, its validation error, where the fit run stopped, and which model was kept. */
+  earlyStop?: EarlyStopOutcome;
 }
 
 function checkControl(options: RunControlOptions): void {
@@ -119,7 +138,8 @@ function checkValidation(V: number | undefined, T1: number, option = 'validation
  * Trains ALM trials, each a run described as the CLI describes one (each on its own data: a
  * seed draws its own synthetic series, as in `alm-rnn train --seed 1-4`), as one batch on
  * `options.backend`; with `validationSteps`, trains them on the fit part and scores each on the
- * validation steps, as `--select validation` does before it retrains the chosen one. The trials
+ * validation steps, as `--select validation` does before it retrains the chosen one; with
+ * `earlyStop`, stops each trial early on the validation split (see the option). The trials
  * share the caps (outer, inner, checkEvery, innerStop), the shape and how TestErr starts.
  */
 export async function trainRuns(runs: readonly PreparedRun[], options: TrainRunsOptions): Promise<RunOutcome[]> {
@@ -134,33 +154,54 @@ export async function trainRuns(runs: readonly PreparedRun[], options: TrainRuns
   });
   const prepared = runs.map((r) => prepareRun(r.config, r.data));
   const trials: AlmTrial[] = prepared.map((p, i) => ({ problem: p.problem, params: runs[i].config.params, initial: p.initial }));
-  const V = options.validationSteps;
+  let V = options.validationSteps;
   for (const t of trials) checkValidation(V, t.problem.T1);
+  const T1 = Math.min(...trials.map((t) => t.problem.T1));
+  const earlyStop = readEarlyStop(options.earlyStop, T1, { validationSteps: V, every: 1 }, () => trials[0].params.outer, false);
+  if (earlyStop && V !== undefined && earlyStop.validationSteps !== V) {
+    throw new OptionError('earlyStop.validationSteps', earlyStop.validationSteps, `differs from validationSteps (${V}): selection and early stopping share one validation split; give one of them`);
+  }
+  const fitOnly = V !== undefined;
+  // (readEarlyStop checked V against the shortest training part.)
+  if (earlyStop) V = earlyStop.validationSteps;
   // TrainErr of the initial weights on what each trial trains on (the fit part when selecting), as its iterations report it.
   const trained = trials.map((t) => (V !== undefined ? validationProblem(t.problem, V) : t.problem));
   options.onStart?.(trials.map((t, i) => evaluate(t.initial, trained[i], testHidden).trainErr));
-  const almOptions: AlmRunOptions = {
+  const onIteration = options.onIteration;
+  const almOptions = (stage?: EarlyStopStage): AlmRunOptions => ({
     signal: options.signal as AbortSignal | undefined,
     pauseGate: options.pauseGate,
     testHidden,
     onLoaded: options.onLoaded,
     onSweeps: options.onSweeps,
-    onIteration: options.onIteration ? (it, i) => options.onIteration!(it, i) : undefined,
-  };
+    onIteration: onIteration ? (it, i) => (stage ? onIteration(it, i, stage) : onIteration(it, i)) : undefined,
+  });
   let scores: number[] | undefined;
   let results;
-  if (V !== undefined) {
-    const selection = await selectOnValidation(options.backend, trials, V, almOptions);
+  let outcomes: EarlyStopOutcome[] | undefined;
+  if (earlyStop) {
+    const selection = await fitEarlyStopped(options.backend, trials, earlyStop, almOptions('fit'));
+    scores = selection.scores;
+    if (fitOnly && earlyStop.restore === 'retrain') {
+      outcomes = selection.fits.map((fit) => earlyStopOutcome(fit, 'retrain'));
+      results = selection.fits;
+    } else {
+      // Each trial retrained for its k*, or (restore best) its best iterate: the final models.
+      ({ outcomes, finals: results } = await finishEarlyStopped(options.backend, trials, selection, earlyStop, almOptions('retrain')));
+    }
+  } else if (V !== undefined) {
+    const selection = await selectOnValidation(options.backend, trials, V, almOptions());
     results = selection.fits;
     scores = selection.scores;
   } else {
-    results = await runAlmBatch(options.backend, trials, almOptions);
+    results = await runAlmBatch(options.backend, trials, almOptions());
   }
   return results.map((r, i) => ({
     ...summarizeResult(r),
     weights: r.weights,
     ...(scores ? { valErr: scores[i] } : {}),
     ...(r.loopState.failure ? { failure: r.loopState.failure.message } : {}),
+    ...(outcomes ? { earlyStop: outcomes[i] } : {}),
   }));
 }
 
@@ -181,8 +222,17 @@ export interface BaselineRunOptions extends RunControlOptions {
    * these last steps; valErr is the error on them (the test part is never seen).
    */
   validationSteps?: number;
-  /** Called after every epoch, and once with epoch 0 for the initial weights. */
+  /** Called after every epoch, and once with epoch 0 for the initial weights (with earlyStop: tagged with its `stage`). */
   onEpoch?: (report: EpochReport) => void;
+  /**
+   * Early stopping on the validation split over epochs, as trainBaseline()'s earlyStop: train on
+   * the training part minus the last `validationSteps`, score every `every` epochs, stop by the
+   * rule, then retrain on the whole training part for k* epochs (or keep the best weights,
+   * `restore: 'best'`). With `validationSteps` as well (the same V; scoring a learning rate),
+   * only the fit run is made: valErr is its best validation error, the weights its best ones
+   * with `restore: 'best'`, else its last ones (retrain for `earlyStop.k` epochs: a plain run).
+   */
+  earlyStop?: BaselineEarlyStopOptions;
 }
 
 /** The outcome of trainBaselineRun. */
@@ -193,8 +243,10 @@ export interface BaselineRunOutcome {
   history: EpochReport[];
   /** `epochs` (ran them all), `aborted` (the signal) or `diverged`. */
   stopReason: BaselineStop;
-  /** With validationSteps: the error on the validation steps (Infinity: diverged or not finite). */
+  /** With validationSteps: the error on the validation steps (Infinity: diverged or not finite); with earlyStop, the best one (k*'s). */
   valErr?: number;
+  /** With earlyStop: k* (an epoch), its validation error, the epoch where the fit run stopped, and which model was kept. */
+  earlyStop?: EarlyStopOutcome;
 }
 
 /**
@@ -210,10 +262,14 @@ export async function trainBaselineRun(run: PreparedRun, options: BaselineRunOpt
   if (!(typeof options.learningRate === 'number' && options.learningRate > 0 && Number.isFinite(options.learningRate))) throw new OptionError('learningRate', options.learningRate, 'must be a finite number > 0');
   if (!(Number.isInteger(options.epochs) && options.epochs >= 1)) throw new OptionError('epochs', options.epochs, 'must be an integer ≥ 1');
   const { problem, initial } = prepareRun(run.config, run.data);
-  checkValidation(options.validationSteps, problem.T1);
-  const trainedOn: Problem = options.validationSteps !== undefined ? validationProblem(problem, options.validationSteps) : problem;
-  const out = await trainBaselineOnProblem({
-    problem: trainedOn,
+  const V = options.validationSteps;
+  checkValidation(V, problem.T1);
+  const every = defaultEvaluationInterval(options.epochs);
+  const earlyStop = readEarlyStop(options.earlyStop, problem.T1, { validationSteps: V, every }, (e) => Math.floor(options.epochs / e), true);
+  if (earlyStop && V !== undefined && earlyStop.validationSteps !== V) {
+    throw new OptionError('earlyStop.validationSteps', earlyStop.validationSteps, `differs from validationSteps (${V}): the learning rate's score and early stopping share one validation split; give one of them`);
+  }
+  const settings = {
     method: options.method,
     lr: options.learningRate,
     epochs: options.epochs,
@@ -224,10 +280,27 @@ export async function trainBaselineRun(run: PreparedRun, options: BaselineRunOpt
     testHidden: run.config.testHidden,
     signal: options.signal as AbortSignal | undefined,
     pauseGate: options.pauseGate,
-    onEpoch: options.onEpoch,
+  };
+  if (earlyStop && V === undefined) {
+    const es = { validationSteps: earlyStop.validationSteps, every: earlyStop.every, rule: earlyStop.rule, restore: earlyStop.restore };
+    const out = await trainBaselineEarlyStopped({ ...settings, problem, onEpoch: options.onEpoch }, es);
+    return { weights: out.weights, history: out.history, stopReason: out.stopped, valErr: out.outcome.valErr, earlyStop: out.outcome };
+  }
+  const trainedOn: Problem = V !== undefined ? validationProblem(problem, V) : problem;
+  const staged = earlyStop && options.onEpoch ? (e: EpochReport) => options.onEpoch!({ ...e, stage: 'fit' }) : options.onEpoch;
+  const out = await trainBaselineOnProblem({
+    ...settings,
+    problem: trainedOn,
+    onEpoch: staged,
+    ...(earlyStop ? { earlyStop: earlyStop.rule, evaluateEvery: earlyStop.every } : {}),
   });
   const result: BaselineRunOutcome = { weights: out.weights, history: out.history, stopReason: out.stopped };
-  if (options.validationSteps !== undefined) {
+  if (earlyStop) {
+    const state = out.earlyStop ?? initialEarlyStop();
+    result.valErr = state.bestErr;
+    result.earlyStop = { k: state.bestK, valErr: state.bestErr, stoppedAt: state.stoppedAt ?? out.history[out.history.length - 1].epoch, restore: earlyStop.restore };
+    if (earlyStop.restore === 'best') result.weights = state.bestWeights ?? out.weights;
+  } else if (V !== undefined) {
     // The fit problem's "test part" is the validation part: its TestErr is the score.
     const score = out.history[out.history.length - 1].testErr;
     result.valErr = out.stopped === 'diverged' || !Number.isFinite(score) ? Infinity : score;

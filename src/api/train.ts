@@ -7,7 +7,7 @@ import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from 
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
 import { earlyStopConfig, earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
-import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore } from '../problem/early-stop.ts';
+import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopRule, type EarlyStopStage } from '../problem/early-stop.ts';
 import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
 import { trainBaseline as trainBaselineInternal, trainBaselineEarlyStopped, type BaselineEarlyStop, type BaselineOptions as InternalBaselineOptions } from '../baselines/train.ts';
@@ -137,6 +137,12 @@ export interface CheckpointOptions {
 export interface IterationReport extends AlmIteration {
   /** The trial's index in its batch (0 for train()). */
   trial: number;
+  /**
+   * With earlyStop: which run the report comes from, `fit` (on the fit part; its testErr is the
+   * validation error) or `retrain` (on the whole training part, for k*; its testErr is the test
+   * part's). Absent without earlyStop.
+   */
+  stage?: EarlyStopStage;
 }
 
 /** The outcome of an ALM run. */
@@ -333,14 +339,25 @@ function readValidationSteps(option: string, v: unknown, T1: number): number {
   return V as number;
 }
 
+/**
+ * The earlyStop option resolved: an AlmEarlyStop with the baselines' interval. Spelt out here
+ * (not as AlmEarlyStop) so that the package's declarations reach no engine module.
+ */
+export interface ResolvedEarlyStop {
+  validationSteps: number;
+  every: number;
+  rule: EarlyStopRule;
+  restore: EarlyStopRestore;
+}
+
 /** Checks the earlyStop option and resolves its defaults for a cap of `capEvaluations` evaluations. */
-function readEarlyStop(
+export function readEarlyStop(
   v: unknown,
   T1: number,
   defaults: { validationSteps?: number; every: number },
   capEvaluations: (every: number) => number,
   baseline: boolean,
-): (AlmEarlyStop & { every: number }) | undefined {
+): ResolvedEarlyStop | undefined {
   if (v === undefined) return undefined;
   checkObject(v, 'earlyStop');
   checkKnownKeys(v, baseline ? [...EARLY_STOP_KEYS, 'every'] : EARLY_STOP_KEYS, 'earlyStop.');
@@ -412,9 +429,12 @@ function applyResume(trials: PreparedTrial[], text: string): void {
       // The CLI's or the page's: it names a data set. The shapes are all that can be checked.
       const { r, n, m } = saved.initial;
       const { series, T1 } = t.problem;
-      if (r !== t.problem.r || n !== series.n || m !== series.m || saved.state.h.length !== T1 * r) {
-        throw new OptionError('resume', `a checkpoint of ${saved.config.dataset} (r=${r}, n=${n}, m=${m}, ${saved.state.h.length / r} training steps)`,
-          `does not fit this data and hidden size (r=${t.problem.r}, n=${series.n}, m=${series.m}, ${T1} training steps)`);
+      // An early-stopped run's checkpoint is of its run on the fit part: its validation steps fewer.
+      const V = saved.config.earlyStop?.validationSteps ?? 0;
+      if (r !== t.problem.r || n !== series.n || m !== series.m || saved.state.h.length !== (T1 - V) * r) {
+        const steps = (count: number) => `${count} training steps${V > 0 ? ` less ${V} validation steps` : ''}`;
+        throw new OptionError('resume', `a checkpoint of ${saved.config.dataset} (r=${r}, n=${n}, m=${m}, ${steps(saved.state.h.length / r + V)})`,
+          `does not fit this data and hidden size (r=${t.problem.r}, n=${series.n}, m=${series.m}, ${steps(T1)})`);
       }
     }
     // What defines the run, whoever wrote the checkpoint: the outer cap may grow, to go on further.
@@ -460,7 +480,8 @@ async function withBackend<T>(platform: Platform, options: BackendOptions, trial
 
 type Control = RunControl<IterationReport>;
 
-function runOptions(options: TrainOptions, control: Control, trials: PreparedTrial[]) {
+/** The engine's run options of a call; `stage` tags the progress reports of an early-stopped run's fit or retraining. */
+function runOptions(options: TrainOptions, control: Control, trials: PreparedTrial[], stage?: EarlyStopStage) {
   const cp = options.checkpoint;
   let lastSave = -Infinity;
   return {
@@ -471,7 +492,7 @@ function runOptions(options: TrainOptions, control: Control, trials: PreparedTri
     patience: options.patience,
     onSweeps: options.onSweeps,
     onIteration: (it: AlmIteration, trial: number, weights: RnnWeights) => {
-      const report = { ...it, trial };
+      const report: IterationReport = { ...it, trial, ...(stage ? { stage } : {}) };
       if (options.onIteration) {
         const { series, standardization, activation } = trials[trial].problem;
         options.onIteration(report, new Model({ weights, activation, standardization, columns: { inputs: series.inputNames, targets: series.targetNames } }));
@@ -509,7 +530,7 @@ export function createTrainingApi(platform: Platform) {
     return new TrainingRun<TrainResult, IterationReport>(
       (control) =>
         withBackend(platform, options, 1, async (backend, line) => {
-          const run = runOptions(options, control, [trial]);
+          const run = runOptions(options, control, [trial], earlyStop ? 'fit' : undefined);
           if (!earlyStop) {
             const [r] = await runAlmBatch(backend, [trial], run);
             if (r.loopState.failure) throw numericalError(r.loopState.failure.message);
@@ -518,7 +539,7 @@ export function createTrainingApi(platform: Platform) {
           const selection = await fitEarlyStopped(backend, [trial], earlyStop, run);
           const failure = selection.fits[0].loopState.failure;
           if (failure) throw numericalError(failure.message);
-          const { outcomes, finals } = await finishEarlyStopped(backend, [trial], selection, earlyStop, run);
+          const { outcomes, finals } = await finishEarlyStopped(backend, [trial], selection, earlyStop, runOptions(options, control, [trial], 'retrain'));
           if (finals[0].loopState.failure) throw numericalError(finals[0].loopState.failure.message);
           return { ...toResult(finals[0], trial, line), earlyStop: outcomes[0] };
         }),
@@ -571,13 +592,14 @@ export function createTrainingApi(platform: Platform) {
     return new TrainingRun<GridResult, IterationReport>(
       (control) =>
         withBackend(platform, options, trials.length, async (backend, line) => {
-          const run = runOptions(options, control, trials);
+          const run = runOptions(options, control, trials, earlyStop ? 'fit' : undefined);
+          const retrain = runOptions(options, control, trials, 'retrain');
           if (earlyStop) {
             // Each trial stops on its own; its score is its best validation error, and it is retrained for its own k*.
             const selection = await fitEarlyStopped(backend, trials, earlyStop, run);
             const fitted = (i: number) => ({ valErr: selection.scores[i], earlyStop: earlyStopOutcome(selection.fits[i], earlyStop.restore) });
             if (select === 'none') {
-              const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, run);
+              const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, retrain);
               return {
                 trials: finals.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), valErr: selection.scores[i], earlyStop: outcomes[i] })),
                 validationSteps: V,
@@ -585,7 +607,7 @@ export function createTrainingApi(platform: Platform) {
               };
             }
             const chosen = selection.chosen;
-            const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, run, [chosen]);
+            const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, retrain, [chosen]);
             return {
               trials: selection.fits.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), ...fitted(i) })),
               selected: { index: chosen, ...settings[chosen], ...toResult(finals[0], trials[chosen], line), valErr: selection.scores[chosen], earlyStop: outcomes[0] },
@@ -842,5 +864,5 @@ export interface BaselineTrainResult {
 
 const BASELINE_KEYS = [...COMMON_KEYS.filter((k) => k !== 'backend' && k !== 'workers' && k !== 'log'), 'method', 'learningRate', 'epochs', 'init', 'seed', 'tau', 'clip', 'momentum', 'batch', 'loss', 'evaluateEvery', 'onEpoch', 'earlyStop'] as const;
 
-export type { AlmIteration, StopReason, EpochReport, BaselineStop, Method, BaselineLoss, Initializer, TestHidden, Activation, AlmParams, EarlyStopOutcome, EarlyStopRestore };
+export type { AlmIteration, StopReason, EpochReport, BaselineStop, Method, BaselineLoss, Initializer, TestHidden, Activation, AlmParams, EarlyStopOutcome, EarlyStopRestore, EarlyStopStage };
 export { DataError, UserInputError };

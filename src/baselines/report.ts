@@ -1,6 +1,7 @@
 // What a baseline training reports (per epoch, and why it stopped) and the losses it can
 // minimise: apart from the training loop (train.ts) so that the public API's declarations carry
 // them without the loop's own options and kernels.
+import type { EarlyStopStage } from '../problem/early-stop.ts';
 
 /**
  * The data term a baseline minimises: `sum`, the squared error summed over the m outputs and
@@ -25,6 +26,8 @@ export interface EpochReport {
   testErr: number;
   /** Wall-clock seconds since training started. */
   seconds: number;
+  /** With early stopping, in the onEpoch reports: which run this epoch belongs to (`fit`: its testErr is the validation error). Absent otherwise. */
+  stage?: EarlyStopStage;
 }
 
 /** Why training stopped: it ran its epochs, the user stopped it, it diverged, or early stopping ended it (on the validation split). */

@@ -15,7 +15,7 @@ import {
 } from './bptt.ts';
 import { createOptimizer, METHODS, type Method, type OptimizerSpec } from './optimizers.ts';
 import {
-  initialEarlyStop, recordEvaluation, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopRule, type EarlyStopState,
+  initialEarlyStop, recordEvaluation, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopStage, type EarlyStopRule, type EarlyStopState,
 } from '../problem/early-stop.ts';
 import { validationProblem } from '../problem/validation.ts';
 import { BASELINE_LOSSES, type BaselineLoss, type BaselineStop, type EpochReport } from './report.ts';
@@ -200,11 +200,15 @@ export interface BaselineEarlyStopResult extends BaselineResult {
  * or, with restore `best`, the fit run's best weights kept. The test part is never looked at.
  */
 export async function trainBaselineEarlyStopped(opts: BaselineOptions, es: BaselineEarlyStop): Promise<BaselineEarlyStopResult> {
+  const onEpoch = opts.onEpoch;
+  // The callback is told which run an epoch belongs to (the histories stay as they are).
+  const staged = (stage: EarlyStopStage) => (onEpoch ? { onEpoch: (e: EpochReport) => onEpoch({ ...e, stage }) } : {});
   const fit = await trainBaseline({
     ...opts,
     problem: validationProblem(opts.problem, es.validationSteps),
     evaluateEvery: es.every,
     earlyStop: es.rule,
+    ...staged('fit'),
   });
   const state = fit.earlyStop ?? initialEarlyStop();
   // Stopped by the user: the run has no k* yet; keep the best so far rather than start a retraining.
@@ -215,7 +219,7 @@ export async function trainBaselineEarlyStopped(opts: BaselineOptions, es: Basel
     return { ...fit, weights: state.bestWeights ?? fit.weights, earlyStop: state, outcome, fit };
   }
   const { earlyStop: _rule, ...plain } = opts;
-  const final = await trainBaseline({ ...plain, epochs: state.bestK });
+  const final = await trainBaseline({ ...plain, epochs: state.bestK, ...staged('retrain') });
   return { ...final, earlyStop: state, outcome, fit };
 }
 

@@ -36,6 +36,14 @@ export interface EarlyStopState {
 /** What the final model is: retrained for k* on the whole training part, or the best iterate of the fit-part run. */
 export type EarlyStopRestore = 'retrain' | 'best';
 
+/**
+ * Which of an early-stopped run's two runs a progress report comes from: `fit`, the run on the
+ * fit part (the training part minus its last V steps), whose TestErr is the validation error
+ * on those V steps; `retrain`, the retraining on the whole training part for k*, whose TestErr
+ * is the test part's. With restore `best` there is no `retrain` stage.
+ */
+export type EarlyStopStage = 'fit' | 'retrain';
+
 /** What early stopping found for one run (one trial of a grid). */
 export interface EarlyStopOutcome {
   /** k*: the outer iteration (ALM) or epoch (baselines) with the lowest validation error; 0 when no iterate had a finite one. */

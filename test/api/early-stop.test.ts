@@ -19,7 +19,8 @@ const W = (m: { weights: { W: Float64Array; A: Float64Array; c: Float64Array } }
 
 describe('train() with earlyStop', async () => {
   const saved: string[] = [];
-  const unbroken = await train({ ...BASE, earlyStop: ES, checkpoint: { save: (json) => void saved.push(json) } });
+  const stages: (string | undefined)[] = [];
+  const unbroken = await train({ ...BASE, earlyStop: ES, checkpoint: { save: (json) => void saved.push(json) }, onIteration: (it) => stages.push(it.stage) });
   const es = unbroken.earlyStop!;
 
   it('reports k*, its validation error and where it stopped; the model is a plain run of k* outer iterations', async () => {
@@ -35,6 +36,8 @@ describe('train() with earlyStop', async () => {
     expect(unbroken.testErr).toBe(plain.testErr);
     // Checkpoints cover the run on the fit part: one per outer iteration until it stopped.
     expect(saved).toHaveLength(es.stoppedAt);
+    // Progress says which run each report comes from: the fit part's, then the retraining's.
+    expect(stages).toEqual([...Array(es.stoppedAt).fill('fit'), ...Array(es.k).fill('retrain')]);
   });
 
   it('resumed from a checkpoint in the middle, ends as the unbroken run; other settings are refused', async () => {
@@ -42,6 +45,12 @@ describe('train() with earlyStop', async () => {
     expect(resumed.earlyStop).toEqual(es);
     expect(W(resumed.model)).toEqual(W(unbroken.model));
     expect(() => train({ ...BASE, earlyStop: { ...ES, patience: 9 }, resume: saved[es.k] })).toThrow(/resume was made with other options/);
+    // A checkpoint that names its data set (the CLI's, the page's) holds the fit part's steps: it is taken too.
+    const named = saved[es.k].replace(/"dataset":"arrays:[^"]*"/g, '"dataset":"series.csv"');
+    expect(named).not.toBe(saved[es.k]);
+    const fromNamed = await train({ ...BASE, earlyStop: ES, resume: named });
+    expect(fromNamed.earlyStop).toEqual(es);
+    expect(W(fromNamed.model)).toEqual(W(unbroken.model));
   });
 
   it('restore best keeps the fit run\'s best iterate', async () => {
@@ -71,7 +80,8 @@ describe('train() with earlyStop', async () => {
 describe('trainBaseline() with earlyStop', () => {
   it('reports k* in epochs and retrains for exactly k* epochs', async () => {
     const opts = { ...DATA, hidden: 16, trainSteps: 40, standardize: 'none' as const, method: 'adam' as const, learningRate: 0.01, epochs: 600 };
-    const r = await trainBaseline({ ...opts, earlyStop: { ...ES, every: 10 } });
+    const stages: (string | undefined)[] = [];
+    const r = await trainBaseline({ ...opts, earlyStop: { ...ES, every: 10 }, onEpoch: (e) => stages.push(e.stage) });
     const es = r.earlyStop!;
     expect(es.k % 10).toBe(0);
     // 60 evaluations: warm-up 6, patience 6.
@@ -79,6 +89,8 @@ describe('trainBaseline() with earlyStop', () => {
     const plain = await trainBaseline({ ...opts, epochs: es.k });
     expect(W(r.model)).toEqual(W(plain.model));
     expect(r.epochs).toBe(es.k);
+    // Epoch 0 and every 10th of the fit run, then epoch 0 and every epoch of the retraining.
+    expect(stages).toEqual([...Array(es.stoppedAt / 10 + 1).fill('fit'), ...Array(es.k + 1).fill('retrain')]);
   });
 });
 

@@ -1,6 +1,7 @@
 // The API for front ends that take the CLI's settings (what the demo page is built on): a grid of
 // RunConfigs trained by trainRuns gives the models `alm-rnn train --out DIR/` writes, byte for
-// byte (each seed on its own synthetic series), and every entry point refuses bad input with an
+// byte (each seed on its own synthetic series), early stopping gives the models of plain runs
+// of k* (each report tagged with its stage), and every entry point refuses bad input with an
 // OptionError naming it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  checkpointFromJson, createBackend, modelFromWeights, OptionError, paramsFor, trainBaselineRun, trainRuns, trialFileName, trialGrid, type RunConfig,
+  checkpointFromJson, createBackend, modelFromWeights, OptionError, paramsFor, trainBaselineRun, trainRuns, trialFileName, trialGrid, type EarlyStopStage, type RunConfig,
 } from '../../src/index.node.ts';
 import { DATASETS, prepareDataset } from '../../src/datasets.ts';
 import { REPO } from '../helpers/package.ts';
@@ -75,11 +76,73 @@ describe('runs described as the CLI describes them', () => {
       expect(await refusal(trainRuns([run, { ...run, config: { ...base, testHidden: 'reset' } }], { backend }))).toMatch(/runs\[1\]\.config\.testHidden/);
       expect(await refusal(trainRuns([run], { backend, validationSteps: 9 }))).toMatch(/validationSteps.*\[1, 7\]/);
       expect(await refusal(trainBaselineRun(run, { method: 'rmsprop' as 'adam', learningRate: 0.1, epochs: 1 }))).toMatch(/method/);
+      expect(await refusal(trainRuns([run], { backend, validationSteps: 2, earlyStop: { validationSteps: 3 } }))).toMatch(/^earlyStop\.validationSteps differs from validationSteps/);
+      expect(await refusal(trainRuns([run], { backend, earlyStop: { validationSteps: 8 } }))).toMatch(/^earlyStop\.validationSteps must be an integer in \[1, 7\]/);
+      expect(await refusal(trainBaselineRun(run, { method: 'gd', learningRate: 0.1, epochs: 5, earlyStop: { patience: 0 } }))).toMatch(/^earlyStop\.patience must be an integer ≥ 1/);
       expect(await refusal(() => modelFromWeights({ ...run.data.series, r: 2, n: 5, m: 3 } as never, 'relu'))).toMatch(/weights\.W/);
       expect(await refusal(() => prepareDataset({ ...base, seed: -1 }))).toMatch(/seed/);
       expect(() => checkpointFromJson('{}', 'state.json')).toThrow(/state\.json is not an alm-rnn checkpoint/);
     } finally {
       backend.dispose();
     }
+  });
+});
+
+describe('early stopping through trainRuns and trainBaselineRun', () => {
+  // A minimum improvement of a half makes the rule fire within a few evaluations on this short run.
+  const earlyStop = { validationSteps: 2, patience: 2, warmupEvals: 0, minDelta: 0.5 };
+  const config: RunConfig = { ...base, params: { ...base.params, outer: 8 } };
+  const W = (w: { W: Float64Array; A: Float64Array; c: Float64Array }) => [...w.W, ...w.A, ...w.c];
+
+  it('trainRuns: each trial stops on its own and is retrained for its k*, the reports tagged fit then retrain; with validationSteps, the fit runs only', async () => {
+    const runs = runsOf(trialGrid(config, { inits: ['normal-1e-1'], taus: [config.params.tau], seeds: [1, 2] }));
+    const backend = await createBackend({ backend: 'cpu', workers: 0 });
+    try {
+      const stages: [number, EarlyStopStage | undefined][] = [];
+      const results = await trainRuns(runs, { backend, earlyStop, onIteration: (_it, trial, stage) => stages.push([trial, stage]) });
+      for (const [i, r] of results.entries()) {
+        const es = r.earlyStop!;
+        expect(es.stoppedAt).toBeLessThan(8);
+        expect(es.k).toBeGreaterThanOrEqual(1);
+        expect(r.valErr).toBe(es.valErr);
+        expect(r.outerIterations).toBe(es.k);
+        const mine = stages.filter(([t]) => t === i).map(([, s]) => s);
+        expect(mine).toEqual([...Array(es.stoppedAt).fill('fit'), ...Array(es.k).fill('retrain')]);
+        const [plain] = await trainRuns([{ ...runs[i], config: { ...runs[i].config, params: { ...config.params, outer: es.k } } }], { backend });
+        expect(W(r.weights)).toEqual(W(plain.weights));
+      }
+      const fits = await trainRuns(runs, { backend, earlyStop, validationSteps: 2 });
+      fits.forEach((f, i) => {
+        expect({ ...f.earlyStop, restore: 'retrain' }).toEqual(results[i].earlyStop);
+        expect(f.valErr).toBe(results[i].valErr);
+        expect(f.outerIterations).toBe(results[i].earlyStop!.stoppedAt);
+      });
+      const best = await trainRuns(runs, { backend, earlyStop: { ...earlyStop, restore: 'best' }, validationSteps: 2 });
+      expect(best[0].earlyStop).toEqual({ ...results[0].earlyStop, restore: 'best' });
+      // The best iterate is the fit run's k*-th: a fit run capped at k* ends there.
+      const k = best[0].earlyStop!.k;
+      const [capped] = await trainRuns([{ ...runs[0], config: { ...runs[0].config, params: { ...config.params, outer: k } } }], { backend, validationSteps: 2 });
+      expect(W(best[0].weights)).toEqual(W(capped.weights));
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('trainBaselineRun: retrained for exactly k* epochs, onEpoch tagged; with validationSteps the score is the best validation error', async () => {
+    const [run] = runsOf([config]);
+    const opts = { method: 'adam' as const, learningRate: 0.05, epochs: 60 };
+    const stages: (EarlyStopStage | undefined)[] = [];
+    const r = await trainBaselineRun(run, { ...opts, earlyStop: { ...earlyStop, every: 2 }, onEpoch: (e) => stages.push(e.stage) });
+    const es = r.earlyStop!;
+    expect(es.k % 2).toBe(0);
+    expect(es.stoppedAt).toBeLessThan(60);
+    expect(r.history[r.history.length - 1].epoch).toBe(es.k);
+    expect(stages.filter((s) => s === 'fit')).toHaveLength(es.stoppedAt / 2 + 1);
+    expect(stages.slice(stages.indexOf('retrain'))).toEqual(Array(es.k + 1).fill('retrain'));
+    const plain = await trainBaselineRun(run, { ...opts, epochs: es.k });
+    expect(W(r.weights)).toEqual(W(plain.weights));
+    const scored = await trainBaselineRun(run, { ...opts, earlyStop: { ...earlyStop, every: 2 }, validationSteps: 2 });
+    expect(scored.valErr).toBe(es.valErr);
+    expect(scored.earlyStop).toEqual(es);
   });
 });

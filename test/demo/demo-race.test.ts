@@ -4,7 +4,8 @@
 // learning rate selected). Every trial and baseline is drawn, the table lists the trials, the
 // exported models are read by `alm-rnn train --init-from` and reproduce the page's scores; the
 // URL follows the form; the time estimate comes before a large race; pause, resume and stop;
-// a link with bad settings is answered at the fields.
+// a link with bad settings is answered at the fields; early stopping (a race, then a single run,
+// in one page) draws every validation curve with k* marked, as the CLI's k*.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { loadDataset } from '../../src/problem/datasets.ts';
 import { evaluate } from '../../src/problem/model.ts';
 import { modelFromJson } from '../../src/problem/model-file.ts';
 import { runCli } from '../helpers/cli.ts';
-import { ARTIFACTS, buildAndServe, captureDownloads, launchBrowser, openDemo, setField, waitForState, type ServedDemo } from './helpers.ts';
+import { ARTIFACTS, buildAndServe, captureDownloads, hook, launchBrowser, openDemo, setField, waitForState, type ServedDemo } from './helpers.ts';
 
 interface RaceCounts {
   trialCurves: number;
@@ -271,12 +272,110 @@ describe('a race on the CPU workers (WebGPU disabled)', () => {
   }, 240_000);
 
   it('says which settings of a link it could not use, and marks a bad list at its field', async () => {
-    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&init=lecun,he&colour=blue&baselines=adam,rmsprop`);
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=3-1&init=lecun,he&colour=blue&baselines=adam,rmsprop&patience=3`);
     // The initialisations keep the link's order (the trials' order, as in the CLI).
     expect(new URLSearchParams(await page.evaluate(() => location.search)).get('init')).toBe('lecun,he');
-    expect(await page.$eval('#run-notice', (e) => e.textContent)).toMatch(/URL parameter "colour" is not a setting of this page[\s\S]*baselines=adam,rmsprop: "rmsprop" is not one of gd, gdc, gdnm, sgd, adam/);
+    expect(await page.$eval('#run-notice', (e) => e.textContent)).toMatch(/URL parameter "colour" is not a setting of this page[\s\S]*patience=3: needs early-stop=validation \(ignored\)[\s\S]*baselines=adam,rmsprop: "rmsprop" is not one of gd, gdc, gdnm, sgd, adam/);
     expect(await page.$eval('#e-seed', (e) => e.textContent)).toBe('seed: the range "3-1" is empty (write the smaller end first)');
     expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('stops every trial and baseline early from a link: validation curves with k* marked, the final models retrained; then a single run, labelled, and a selection, at the CLI\'s k*', async () => {
+    const es = 'early-stop=validation&validation-steps=2&patience=2';
+    const { page, errors } = await openDemo(browser, `${served.url}?dataset=synthetic-small&seed=1-2&outer=12&inner=3&backend=cpu&baselines=adam&epochs=60&lr=0.05&${es}&autostart=1`);
+    expect(await page.$eval('#f-earlyStop', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    expect(await page.$eval('#trial-count', (e) => e.textContent)).toMatch(/each stopped early on the validation split/);
+    await waitForState(page, ['done'], 120_000);
+    // The URL carries the settings back, under the CLI's names.
+    const query = new URLSearchParams(await page.evaluate(() => location.search));
+    expect([query.get('early-stop'), query.get('validation-steps'), query.get('patience'), query.get('restore')]).toEqual(['validation', '2', '2', null]);
+    type Count = { k: number; marker: number[]; xAtK: number; valPoints: number };
+    const counts = await page.evaluate(() => (window as unknown as { almDemo: { raceEarlyStop(): unknown } }).almDemo.raceEarlyStop()) as { trials: Count[]; baselines: Record<string, Count> };
+    for (const c of [...counts.trials, counts.baselines.adam]) {
+      expect(c.k).toBeGreaterThanOrEqual(1);
+      // One marker, on the validation curve, at k* (a trial's x: its sweeps after k* outer iterations; Adam's: the epoch).
+      expect(c.marker).toEqual([c.xAtK]);
+      expect(c.valPoints).toBeGreaterThanOrEqual(c.k);
+    }
+    const heads = await page.$$eval('#race-trials thead th, #race-baselines thead th', (ths) => ths.map((t) => t.textContent));
+    expect(heads.filter((h) => h === 'k*')).toHaveLength(2);
+    const table = await page.$$eval('#race-trials tbody tr[data-trial]', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    // #, init, τ, seed, ValErr, k*, stopped at, TrainErr, TestErr, FeasVio, outer: the final model ran k* outer iterations.
+    table.forEach((cells, i) => {
+      expect(cells[5]).toBe(String(counts.trials[i].k));
+      expect(cells[10]).toBe(String(counts.trials[i].k));
+    });
+    const race = JSON.parse(await page.evaluate(() => {
+      const hooks = (window as unknown as { almDemo: { race(): unknown } }).almDemo;
+      return JSON.stringify(hooks.race());
+    })) as RaceCounts;
+    // Two trials (fit part: TrainErr, ValErr, k*), the ★ one's retraining, Adam's three and its retraining.
+    expect(race.workLines).toBe(2 * 3 + 1 + 3 + 1);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop-race.png'), fullPage: true });
+
+    // The same settings as one run: the TestErr of the fit part is called the validation error, and k* is the CLI's.
+    await setField(page, 'f-seed', '1');
+    await page.click('#f-baseline-adam');
+    await page.click('#btn-start');
+    await waitForState(page, ['done'], 120_000);
+    expect(await page.$eval('#early-stop-note', (e) => e.textContent)).toMatch(/last 2 steps; its ValErr \(dashed\) is the error on those held-out steps, not TestErr/);
+    const single = await page.evaluate(() => (window as unknown as { almDemo: { earlyStop(): unknown } }).almDemo.earlyStop()) as {
+      marker: number[]; kStar: { k: number }; outcome: { k: number; stoppedAt: number; valErr: number; restore: string };
+    };
+    const plotted = await hook(page, 'counts');
+    expect(single.kStar.k).toBe(single.outcome.k);
+    expect(single.marker).toEqual([single.outcome.k]);
+    expect(plotted.valErr).toBe(single.outcome.stoppedAt);
+    expect(plotted.retrained).toBe(single.outcome.k);
+    expect(await page.$eval('#run-status', (e) => e.textContent)).toMatch(new RegExp(`early stopping: k\\* = ${single.outcome.k} \\(ValErr .*retrained for ${single.outcome.k} on the whole training part`));
+    const cli = await runCli(['train', '--dataset', 'synthetic-small', '--seed', '1', '--outer', '12', '--inner', '3', '--early-stop', 'validation', '--validation-steps', '2', '--patience', '2', '--backend', 'cpu', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const summary = JSON.parse(cli.stdout) as { trainErr: number; testErr: number; earlyStop: { k: number; stoppedAt: number; valErr: number } };
+    expect([single.outcome.k, single.outcome.stoppedAt]).toEqual([summary.earlyStop.k, summary.earlyStop.stoppedAt]);
+    expect(single.outcome.valErr).toBeCloseTo(summary.earlyStop.valErr, 12);
+    // What the page exports is the final model, retrained for k*: the CLI's.
+    const nextDownload = await captureDownloads(page);
+    await page.click('#btn-export-model');
+    const model = scores((await nextDownload()).text, 1);
+    expect(model.trainErr).toBeCloseTo(summary.trainErr, 10);
+    expect(model.testErr).toBeCloseTo(summary.testErr, 10);
+    await page.click('#btn-export-history-json');
+    const history = JSON.parse((await nextDownload()).text) as { history: unknown[]; earlyStop: { k: number; validationSteps: number; fitHistory: unknown[] } };
+    expect([history.history.length, history.earlyStop.k, history.earlyStop.validationSteps, history.earlyStop.fitHistory.length])
+      .toEqual([single.outcome.k, single.outcome.k, 2, single.outcome.stoppedAt]);
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-early-stop.png'), fullPage: true });
+    // Saved in the browser during its run on the fit part (called so); continued, it ends as it did, its settings kept.
+    expect(await page.$eval('#saved-run-text', (e) => e.textContent)).toMatch(new RegExp(`${single.outcome.stoppedAt} of 12 outer iterations \\(\\d+ sweeps\\) on the fit part \\(early stopping\\), TrainErr [^,]+, ValErr `));
+    await page.click('#btn-continue');
+    await waitForState(page, ['done'], 120_000);
+    const continued = await page.evaluate(() => (window as unknown as { almDemo: { earlyStop(): unknown } }).almDemo.earlyStop()) as typeof single;
+    expect(continued.outcome).toEqual(single.outcome);
+    // V must leave 2 of synthetic-small's 9 training steps to fit on: refused at its field, with the engine's range.
+    await setField(page, 'f-validationSteps', '8');
+    expect(await page.$eval('#e-validationSteps', (e) => e.textContent)).toBe('validation-steps = 8 is out of range: an integer in [1, 7] (the training part has 9 steps; at least 2 must remain to fit on)');
+    expect(await page.$eval('#btn-start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    await setField(page, 'f-esPatience', '0');
+    expect(await page.$eval('#e-esPatience', (e) => e.textContent)).toBe('patience = 0 is out of range: an integer ≥ 1, or empty for the default');
+
+    // Chosen on the validation split: a trial's score is its best ValErr, the chosen one retrained for its k*, as the CLI does.
+    await setField(page, 'f-validationSteps', '2');
+    await setField(page, 'f-esPatience', '2');
+    await setField(page, 'f-seed', '1-2');
+    await page.select('#f-select', 'validation');
+    await page.click('#btn-start');
+    await waitForState(page, ['done'], 120_000);
+    const grid = await runCli(['train', '--dataset', 'synthetic-small', '--seed', '1-2', '--outer', '12', '--inner', '3', '--early-stop', 'validation', '--validation-steps', '2',
+      '--patience', '2', '--select', 'validation', '--backend', 'cpu', '--json']);
+    expect(grid.code, grid.stderr).toBe(0);
+    const selected = JSON.parse(grid.stdout) as { trainErr: number; testErr: number; earlyStop: { k: number }; selected: { trial: number } };
+    const chosenRow = await page.$eval('#race-trials tbody tr.chosen-row', (r) => [...r.children].map((c) => c.textContent));
+    expect([chosenRow[0], chosenRow[5], chosenRow[10]]).toEqual([`★${selected.selected.trial}`, String(selected.earlyStop.k), String(selected.earlyStop.k)]);
+    await page.click('#btn-race-export-chosen');
+    const chosen = scores((await nextDownload()).text, selected.selected.trial + 1);
+    expect(chosen.trainErr).toBeCloseTo(selected.trainErr, 10);
+    expect(chosen.testErr).toBeCloseTo(selected.testErr, 10);
+    expect(errors).toEqual([]);
+  }, 300_000);
 });
