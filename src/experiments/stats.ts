@@ -4,10 +4,11 @@ import type { Initializer } from '../problem/init.ts';
 import type { ExperimentResults, RunRecord } from './results.ts';
 import type { ExperimentMethod } from './settings.ts';
 
-/** Display names in the paper's spelling. */
+/** Display names of the methods, in the paper's spelling. */
 export const METHOD_LABELS: Record<ExperimentMethod, string> = {
   alm: 'ALM', gd: 'GD', gdc: 'GDC', gdnm: 'GDNM', sgd: 'SGD', adam: 'Adam', 'alm+gd': 'ALM + GD',
 };
+/** Display names of the initialisations, in the paper's spelling. */
 export const INIT_LABELS: Record<Initializer, string> = {
   he: 'He', 'normal-1e-3': 'N(0,1e-3)', 'normal-1e-1': 'N(0,1e-1)', glorot: 'Glorot', lecun: 'LeCun',
 };
