@@ -22,6 +22,7 @@ import { acquireGpuWith, type AcquiredGpuDevice, type NodeGpuAcquireOptions } fr
 import { nodePlatform } from './platform/node.ts';
 
 export * from './api/public.ts';
+export { showNativeGpuMessages } from './backends/webgpu/node-gpu.ts';
 
 const api = createTrainingApi(nodePlatform);
 

@@ -9,7 +9,7 @@ export { OptionError } from './errors.ts';
 export { UserInputError, ParameterError, DataError, NumericalError, NonFinitePredictionError } from '../errors.ts';
 export { GpuUnavailableError } from '../backends/webgpu/adapter.ts';
 export type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
-export { BACKEND_NAMES } from './backend.ts';
+export { BACKEND_NAMES, MAX_WORKERS } from './backend.ts';
 export type { BackendName, BackendOption, BackendOptions, GpuDeviceHandle } from './backend.ts';
 export { describeAdapter } from './backend.ts';
 export { isSoftwareAdapter } from '../backends/webgpu/adapter.ts';

@@ -10,7 +10,9 @@ import { OptionError } from './errors.ts';
 export { parseActivation, formatActivation } from '../problem/activations.ts';
 export { parseInitializer } from '../problem/init.ts';
 export { parseListValues } from '../lists.ts';
-export { PAPER_PRESETS, paramsFor, validateParams, validateHidden } from '../alm/params.ts';
+export { PAPER_PRESETS, paramsFor, validateParams, validateHidden, MAX_OUTER, MAX_INNER, MAX_HIDDEN } from '../alm/params.ts';
+export { CPU_KERNELS_CHOICES } from '../backends/cpu/kernels.ts';
+export type { CpuKernelsChoice } from '../backends/cpu/kernels-choice.ts';
 export { checkMemory, estimateCpuMemory, estimateHostMemory } from '../problem/memory.ts';
 export type { RunShape, MemoryEstimate } from '../problem/memory.ts';
 

@@ -334,7 +334,7 @@ function readValidationSteps(option: string, v: unknown, T1: number): number {
 }
 
 /** Checks the earlyStop option and resolves its defaults for a cap of `capEvaluations` evaluations. */
-function readEarlyStop(
+export function readEarlyStop(
   v: unknown,
   T1: number,
   defaults: { validationSteps?: number; every: number },
