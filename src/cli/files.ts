@@ -1,9 +1,9 @@
-// The command line's file handling (Node only): reading text files and checkpoints with one-line
-// refusals that name the path, and writing outputs atomically (a temporary file beside the
-// target, then a rename). The engine's Node-only helpers (src/alm/checkpoint-file.ts,
-// src/problem/csv-file.ts) re-export these, so that each lives in one place.
+// The command line's file handling (Node only): reading text files with one-line refusals that
+// name the path, and writing outputs atomically (a temporary file beside the target, then a
+// rename). The engine's Node-only helpers (src/alm/checkpoint-file.ts, src/problem/csv-file.ts)
+// re-export these, so that each lives in one place.
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { batchCheckpointFromJson, UserInputError, type BatchCheckpoint } from '../api/public.ts';
+import { UserInputError } from '../api/errors.ts';
 
 /**
  * Reads a file as UTF-8 text; a missing or unreadable file is a UserInputError naming the path
@@ -65,27 +65,4 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): void {
     }
     throw err;
   }
-}
-
-/**
- * Writes a checkpoint's JSON text (trainRuns' onCheckpoint) to `path` atomically. A failed write
- * is a UserInputError naming the path and the reason (the run's front end then saves what it can).
- */
-export function writeCheckpointFile(path: string, json: string): void {
-  try {
-    writeFileAtomic(path, json);
-  } catch (err) {
-    throw new UserInputError(`cannot write checkpoint ${path}: ${describeWriteError(err)}`);
-  }
-}
-
-/** Reads a checkpoint file (a batch, or a single run as a batch of one); a missing file or bad content is a UserInputError naming the path. */
-export function readCheckpointFile(path: string): BatchCheckpoint {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserInputError(`cannot read checkpoint ${path}`);
-  }
-  return batchCheckpointFromJson(text, path);
 }

@@ -15,7 +15,8 @@ import { csvDatasetInfo, DATASET_NAMES, DATASETS, isCsvFileName, isDatasetName, 
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns, hasCsvFlags } from './csv-flags.ts';
-import { readCheckpointFile, readTextFile, writeCheckpointFile } from './files.ts';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-files.ts';
+import { readTextFile } from './files.ts';
 import { readModelFile } from './read-model.ts';
 import { BatchProgressPrinter, formatSeconds, PlainTicker, ProgressPrinter, silentStream } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
