@@ -107,7 +107,8 @@ async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<v
     });
     const transfer: Transferable[] = [];
     const out: RaceTrialResult[] = results.map((r, i) => {
-      const { weights, valErr, failure, ...summary } = r;
+      // The page draws the curves from the iterations it was sent as they came: the history stays here.
+      const { weights, valErr, failure, history: _history, ...summary } = r;
       const yHat = predictions(runs[i], weights);
       const y = runs[i].data.series.y.slice();
       transfer.push(yHat.buffer, y.buffer);
