@@ -5,7 +5,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  BACKEND_NAMES, checkMemory, CPU_KERNELS_CHOICES, createBackend, defaultValidationSteps, earlyStopSettings, estimateCpuMemory, formatActivation, INITIALIZERS, inspectRun,
+  BACKEND_NAMES, checkMemory, CPU_KERNELS_CHOICES, createBackend, defaultValidationSteps, earlyStopSettings, estimateCpuMemory, INITIALIZERS, inspectRun,
   isSeed, lowestScore, MAX_HIDDEN, MAX_INNER, MAX_OUTER, MAX_SEED, MAX_TRIALS, MAX_WORKERS, OptionError, paramsFor, parseActivation, parseInitializer,
   runModel, showNativeGpuMessages, trainRuns, trialFileName, trialGrid, UserInputError,
   type AlmIteration, type AlmParams, type AlmSummary, type BcdBackend, type EarlyStopOutcome, type Initializer, type PreparedRun, type RunConfig,
@@ -397,7 +397,8 @@ export async function run(argv: string[]): Promise<number> {
     } catch (err) {
       progress.clearBar();
       saveLast('the run failed');
-      throw err;
+      // A checkpoint's split the data no longer allows is refused as the flag that sets it.
+      throw validationStepsFlagError(err);
     } finally {
       endTraining();
     }
