@@ -7,7 +7,7 @@ import { batchCheckpointFromJson, batchCheckpointToJson, type Checkpoint } from 
 import { DEFAULT_PARAMS, paramsFor, validateParams, type AlmParams } from '../alm/params.ts';
 import { checkValidationSteps, selectOnValidation } from '../alm/selection.ts';
 import { earlyStopConfig, earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
-import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore } from '../problem/early-stop.ts';
+import { defaultEvaluationInterval, resolveEarlyStopRule, type EarlyStopOutcome, type EarlyStopRestore, type EarlyStopRule } from '../problem/early-stop.ts';
 import { initSeed, MAX_SEED, MAX_TRIALS, type RunConfig } from '../alm/setup.ts';
 import type { BcdBackend } from '../backends/backend.ts';
 import { trainBaseline as trainBaselineInternal, trainBaselineEarlyStopped, type BaselineEarlyStop, type BaselineOptions as InternalBaselineOptions } from '../baselines/train.ts';
@@ -333,14 +333,18 @@ function readValidationSteps(option: string, v: unknown, T1: number): number {
   return V as number;
 }
 
-/** Checks the earlyStop option and resolves its defaults for a cap of `capEvaluations` evaluations. */
+/**
+ * Checks the earlyStop option and resolves its defaults for a cap of `capEvaluations` evaluations
+ * (an AlmEarlyStop with the evaluation interval; spelt out so that the package's declarations
+ * stay clear of the loop's, which name AbortSignal).
+ */
 export function readEarlyStop(
   v: unknown,
   T1: number,
   defaults: { validationSteps?: number; every: number },
   capEvaluations: (every: number) => number,
   baseline: boolean,
-): (AlmEarlyStop & { every: number }) | undefined {
+): { validationSteps: number; rule: EarlyStopRule; restore: EarlyStopRestore; every: number } | undefined {
   if (v === undefined) return undefined;
   checkObject(v, 'earlyStop');
   checkKnownKeys(v, baseline ? [...EARLY_STOP_KEYS, 'every'] : EARLY_STOP_KEYS, 'earlyStop.');
