@@ -12,7 +12,7 @@
  * @module alm-rnn/datasets
  */
 import {
-  csvDatasetInfo, DATASETS, DATASET_NAMES, isDatasetName, loadDataset as loadRegistered, loadDatasetFromCsvText, type DatasetName, type LoadedDataset,
+  CSV_FILE, csvDatasetInfo, DATASETS, DATASET_NAMES, isDatasetName, loadDataset as loadRegistered, loadDatasetFromCsvText, type DatasetName, type LoadedDataset,
 } from './problem/datasets.ts';
 import type { RunConfig } from './alm/setup.ts';
 import { parseCsvWithReport, type CsvOptions, type CsvReport, type DecimalMark, type MissingPolicy } from './problem/csv.ts';
@@ -79,6 +79,15 @@ export function loadDataset(name: DatasetName, options: LoadDatasetOptions = {})
   if (!Number.isInteger(seed) || seed < 0) throw new OptionError('seed', seed, 'must be an integer ≥ 0');
   const loaded = loadRegistered(name, { seed, standardize: 'none' });
   return asOptions(loaded.series, name);
+}
+
+/**
+ * Whether a data set argument names a CSV file rather than a bundled data set: it ends in .csv,
+ * .tsv or .txt (as `alm-rnn train --dataset` tells them apart); read its text and pass it to
+ * prepareDataset.
+ */
+export function isCsvFileName(name: string): boolean {
+  return typeof name === 'string' && CSV_FILE.test(name);
 }
 
 /** A description of each bundled data set, by name. */

@@ -16,10 +16,11 @@ import {
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
-import { acquireGpu as acquireNodeGpu } from './backends/webgpu/node-gpu.ts'
+import { acquireGpu as acquireNodeGpu, showNativeGpuMessages as showDawnMessages } from './backends/webgpu/node-gpu.ts'
 import type { AcquireOptions } from './backends/webgpu/device.ts';
 import { acquireGpuWith, type AcquiredGpuDevice, type NodeGpuAcquireOptions } from './api/gpu.ts';
 import { nodePlatform } from './platform/node.ts';
+import { OptionError } from './api/errors.ts';
 
 export * from './api/public.ts';
 
@@ -73,4 +74,15 @@ export function createBackend(options: BackendOptions = {}): Promise<BcdBackend>
 export function acquireGpu(options: NodeGpuAcquireOptions = {}): Promise<AcquiredGpuDevice> {
   // The options were checked; WebGPU's own types stay out of the public declarations.
   return acquireGpuWith((o) => acquireNodeGpu(o as AcquireOptions), options, true);
+}
+
+/**
+ * Whether Dawn may start when no Vulkan driver can be found (default false: WebGPU is then
+ * reported unavailable without starting it). Dawn and the Vulkan loader then write their warnings
+ * and a native source location straight to the process's standard error, which no JavaScript can
+ * take back; `alm-rnn train --verbose` asks to see them.
+ */
+export function showNativeGpuMessages(show: boolean): void {
+  if (typeof show !== 'boolean') throw new OptionError('show', show, 'must be true or false');
+  showDawnMessages(show);
 }

@@ -26,7 +26,7 @@ export type ToRaceWorker =
       /** Train on the fit part and score on the last V training steps (selectOnValidation); absent: train on the whole training part. */
       validationSteps?: number;
       /**
-       * Early stopping (trainRuns' earlyStop, V as validationSteps): each trial stops on its own
+       * Early stopping (each run's config.earlyStop, V as validationSteps): each trial stops on its own
        * and is retrained for its k*, or, with validationSteps (a selection), only its fit run is made.
        */
       earlyStop?: EarlyStopOptions;

@@ -6,8 +6,8 @@
 // baselines about every 50 ms (trainBaseline's pauseGate); stop ends
 // every job at its next batch or epoch boundary.
 import {
-  baselineGrid, createBackend, formatActivation, lowestScore, modelFromWeights, parseActivation, trainBaselineRun, trainRuns, UserInputError, type BcdBackend,
-  type Method, type PreparedRun, type RunConfig,
+  baselineGrid, createBackend, earlyStopSettings, formatActivation, lowestScore, modelFromWeights, parseActivation, trainBaselineRun, trainRuns,
+  UserInputError, type BcdBackend, type Method, type PreparedRun, type RunConfig, type RunOutcome,
 } from 'alm-rnn';
 import { prepareDataset, type LoadedDataset } from 'alm-rnn/datasets';
 import type { BackendChoice, CsvSource } from './protocol.ts';
@@ -88,27 +88,37 @@ function predictions(run: PreparedRun, weights: Parameters<typeof modelFromWeigh
 }
 
 async function runTrials(msg: Extract<ToRaceWorker, { type: 'alm' }>): Promise<void> {
-  const runs = prepared(msg.trials.map((t) => t.config), msg.csv);
+  const plainRuns = prepared(msg.trials.map((t) => t.config), msg.csv);
+  const { series, T1 } = plainRuns[0].data;
+  // Early stopping is a setting of the runs (as in a checkpoint): with V as validationSteps, a selection's fit runs only.
+  const early = msg.earlyStop
+    ? earlyStopSettings({ ...msg.earlyStop, ...(msg.validationSteps !== undefined ? { validationSteps: msg.validationSteps } : {}) }, T1, msg.trials[0].config.params.outer)
+    : undefined;
+  const runs = early ? plainRuns.map((r) => ({ ...r, config: { ...r.config, earlyStop: early } })) : plainRuns;
+  const fitOnly = early !== undefined && msg.validationSteps !== undefined;
+  let fitted: RunOutcome[] | undefined;
   const backend = await openBackend(msg.backend);
   try {
-    const { series, T1 } = runs[0].data;
     post({
       type: 'alm-started', backend: backend.info, T: series.T, T1, m: series.m,
       inputNames: series.inputNames, targetNames: series.targetNames, activation: formatActivation(parseActivation(msg.trials[0].config.activation)),
     });
-    const results = await trainRuns(runs, {
+    const finished = await trainRuns(runs, {
       backend,
-      validationSteps: msg.validationSteps,
-      earlyStop: msg.earlyStop,
+      ...(early ? {} : { validationSteps: msg.validationSteps }),
+      // A selection keeps the fit runs (their weights the last iterates), or with restore best their best iterates (no retraining).
+      ...(fitOnly ? { onFitted: (fits: RunOutcome[]) => { fitted = fits; return early!.restore === 'best' ? fits.map((_, i) => i) : []; } } : {}),
       signal: controller.signal,
       pauseGate: gate.wait,
       onStart: (initial) => post({ type: 'alm-initial', trainErr: initial.map((value, i) => ({ trial: msg.trials[i].index, value })) }),
       onSweeps: (k, done) => post({ type: 'alm-sweeps', k, done }),
       onIteration: (it, i, stage) => post({ type: 'alm-iteration', trial: msg.trials[i].index, it, ...(stage ? { stage } : {}) }),
     });
+    const results = fitOnly && early!.restore === 'retrain' ? fitted! : finished;
     const transfer: Transferable[] = [];
     const out: RaceTrialResult[] = results.map((r, i) => {
-      const { weights, valErr, failure, earlyStop, ...summary } = r;
+      // The page draws the curves from the iterations it was sent as they came: the history (and the fit run) stay here.
+      const { weights, valErr, failure, earlyStop, history: _history, fit: _fit, ...summary } = r;
       const yHat = predictions(runs[i], weights);
       const y = runs[i].data.series.y.slice();
       transfer.push(yHat.buffer, y.buffer);

@@ -1,74 +1,13 @@
-// Node-only: reading and atomically writing checkpoint files.
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { UserInputError } from '../errors.ts';
-import { batchCheckpointFromJson, batchCheckpointToJson, type BatchCheckpoint } from './checkpoint.ts';
+// Node-only: reading and atomically writing checkpoint files. The file handling is the command
+// line's (src/cli/files.ts); this keeps the engine's callers (the experiments, the TF.js export)
+// on it under their old names.
+import { writeCheckpointFile as writeCheckpointText } from '../cli/checkpoint-files.ts';
+import { batchCheckpointToJson, type BatchCheckpoint } from './checkpoint.ts';
 
-/**
- * Writes the batch checkpoint to `path` atomically: a temporary file beside it, then a rename. A
- * failed write is a UserInputError naming the path and the reason (the run's front end then
- * saves what it can).
- */
+export { describeWriteError, writeFileAtomic } from '../cli/files.ts';
+export { readCheckpointFile } from '../cli/checkpoint-files.ts';
+
+/** Writes the batch checkpoint to `path` atomically; a failed write is a UserInputError naming the path and the reason. */
 export function writeCheckpointFile(path: string, cp: BatchCheckpoint): void {
-  try {
-    writeFileAtomic(path, batchCheckpointToJson(cp));
-  } catch (err) {
-    throw new UserInputError(`cannot write checkpoint ${path}: ${describeWriteError(err)}`);
-  }
-}
-
-/** Why a write failed, in words, from a Node error code. */
-export function describeWriteError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT': return 'its folder does not exist';
-    case 'ENOTDIR': return 'a part of its folder path is a file, not a folder';
-    case 'EISDIR': return 'it is a folder';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EROFS': return 'the file system is read-only';
-    case 'ENOSPC': return 'the disk is full';
-    case 'EDQUOT': return 'the disk quota is exhausted';
-    case 'EEXIST': return 'it is not a regular file';
-    default: return (err as Error).message;
-  }
-}
-
-/**
- * Writes text (or bytes) to `path` through a temporary file and a rename, so readers never see
- * half a file; when either step fails the temporary file is removed before the error goes on.
- * An existing path that is not a regular file or a folder (a device, a FIFO, a socket) is never
- * replaced: that is an error (EEXIST) before anything is written.
- */
-export function writeFileAtomic(path: string, text: string | Uint8Array): void {
-  let existing: Stats | undefined;
-  try {
-    existing = statSync(path);
-  } catch {
-    // Nothing there yet: the usual case.
-  }
-  if (existing && !existing.isFile() && !existing.isDirectory()) {
-    throw Object.assign(new Error(`${path} is not a regular file, and is not replaced`), { code: 'EEXIST' });
-  }
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // Nothing was left to remove (or the folder is gone); the write's own error is what matters.
-    }
-    throw err;
-  }
-}
-
-/** Reads a checkpoint file (a batch, or a single run as a batch of one); a missing file or bad content is a UserInputError naming the path. */
-export function readCheckpointFile(path: string): BatchCheckpoint {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UserInputError(`cannot read checkpoint ${path}`);
-  }
-  return batchCheckpointFromJson(text, path);
+  writeCheckpointText(path, batchCheckpointToJson(cp));
 }

@@ -31,6 +31,7 @@ const TYPED_KEYS = new Set(['W', 'V', 'b', 'A', 'c', 'h', 'u', 'xi', 'zeta']);
 
 /** Everything needed to continue a batch: one entry per trial, in the batch's order. */
 export interface BatchCheckpoint {
+  /** One entry per trial (run), in the batch's order. */
   trials: Checkpoint[];
 }
 

@@ -73,6 +73,7 @@ export async function finishEarlyStopped(
     return { outcomes, finals: indices.map((i, j) => bestIterate(selection.fits[i], trials[i], outcomes[j].k, options.testHidden ?? 'carry')) };
   }
   const { earlyStop: _rule, onCheckpoint: _save, ...plain } = options;
+  if (indices.length === 0) return { outcomes, finals: [] };
   const finals = await runAlmBatch(
     backend,
     indices.map((i, j) => ({ ...trials[i], resume: undefined, stopAfter: outcomes[j].k })),

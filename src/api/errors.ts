@@ -4,6 +4,10 @@
 // user's own language.
 import { excerpt, UserInputError } from '../errors.ts';
 
+// The errors every front end words its refusals with, from the module of the API's edge (the CLI's
+// light modules import them here: the package entries load the whole API).
+export { DataError, excerpt, UserInputError } from '../errors.ts';
+
 /** An option of an API call that is unknown, of the wrong type, or out of range. */
 export class OptionError extends UserInputError {
   /** The error's name. */

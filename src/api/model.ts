@@ -5,7 +5,7 @@ import { toTfjsArtifacts, type TfjsArtifacts, type TfjsExportOptions } from '../
 import { DataError } from '../errors.ts';
 import { formatActivation } from '../problem/activations.ts';
 import { modelFromJson, modelToJson, type ModelFile, type ModelFileJson } from '../problem/model-file.ts';
-import { predictSeries, type Prediction } from '../problem/predict.ts';
+import { predictionsToCsv as predictionTableToCsv, predictSeries, type Prediction } from '../problem/predict.ts';
 import { cloneWeights, type Activation, type RnnWeights, type Series, type Standardization } from '../problem/types.ts';
 import { readMatrix, readNames, type Matrix, type ReadMatrix } from './data.ts';
 import { checkKnownKeys, checkObject, OptionError } from './errors.ts';
@@ -55,6 +55,30 @@ export interface TablePrediction {
   targets?: Float64Array;
   /** The errors against those targets, when it has them. */
   evaluation?: Evaluation;
+}
+
+/** A label per predicted step (a CSV's date column), written as the first column of predictionsToCsv. */
+export interface PredictionLabels {
+  /** The column's header. */
+  name: string;
+  /** One label per predicted step (rows after the warm-up). */
+  values: readonly string[];
+}
+
+/**
+ * The predictions of Model.predictTable as CSV text, what `alm-rnn predict` writes: the label
+ * column when given, then NAME_pred (and NAME, when the table had the targets) per target, one
+ * row per predicted step, numbers in raw units as JavaScript prints them (they read back exactly).
+ */
+export function predictionsToCsv(prediction: TablePrediction, labels?: PredictionLabels): string {
+  checkObject(prediction, 'prediction');
+  if (!(prediction.predictions instanceof Float64Array) || !Array.isArray(prediction.targetNames)) {
+    throw new OptionError('prediction', prediction, 'must be what Model.predictTable returned');
+  }
+  if (labels !== undefined && !(typeof labels === 'object' && labels !== null && typeof labels.name === 'string' && Array.isArray(labels.values) && labels.values.length >= prediction.steps)) {
+    throw new OptionError('labels', labels, `must be { name, values } with a label for each of the ${prediction.steps} steps`);
+  }
+  return predictionTableToCsv(prediction, labels);
 }
 
 /** Errors of a model against targets, from Model.evaluate. */

@@ -1,15 +1,17 @@
 // What both entries of the package export besides the functions bound to their runtime: the
 // model, the errors, the run handle, constants and types. Everything exported here is the
 // supported API; what is not is internal and may change.
-export { Model } from './model.ts';
-export type { PredictOptions, Evaluation, TableData, TablePredictOptions, TablePrediction } from './model.ts';
+export { Model, predictionsToCsv } from './model.ts';
+export type { PredictionLabels, PredictOptions, Evaluation, TableData, TablePredictOptions, TablePrediction } from './model.ts';
 export { TrainingRun } from './run.ts';
 export type { AbortSignalLike } from './run.ts';
 export { OptionError } from './errors.ts';
-export { UserInputError, ParameterError, DataError, NumericalError, NonFinitePredictionError } from '../errors.ts';
+export { UserInputError, ParameterError, DataError, NumericalError, NonFinitePredictionError, excerpt, EXCERPT_LENGTH } from '../errors.ts';
 export { GpuUnavailableError } from '../backends/webgpu/adapter.ts';
 export type { GpuAdapterSummary } from '../backends/webgpu/adapter.ts';
-export { BACKEND_NAMES } from './backend.ts';
+export { BACKEND_NAMES, MAX_WORKERS } from './backend.ts';
+export { CPU_KERNELS_CHOICES } from '../backends/cpu/kernels.ts';
+export type { CpuKernelsChoice } from '../backends/cpu/kernels-choice.ts';
 export type { BackendName, BackendOption, BackendOptions, GpuDeviceHandle } from './backend.ts';
 export { describeAdapter } from './backend.ts';
 export { isSoftwareAdapter } from '../backends/webgpu/adapter.ts';

@@ -10,7 +10,8 @@ import { OptionError } from './errors.ts';
 export { parseActivation, formatActivation } from '../problem/activations.ts';
 export { parseInitializer } from '../problem/init.ts';
 export { parseListValues } from '../lists.ts';
-export { PAPER_PRESETS, paramsFor, validateParams, validateHidden } from '../alm/params.ts';
+export { MISSING_POLICIES, parseDecimal, parseDelimiter } from '../problem/csv.ts';
+export { PAPER_PRESETS, paramsFor, validateParams, validateHidden, MAX_OUTER, MAX_INNER, MAX_HIDDEN } from '../alm/params.ts';
 export { checkMemory, estimateCpuMemory, estimateHostMemory } from '../problem/memory.ts';
 export type { RunShape, MemoryEstimate } from '../problem/memory.ts';
 

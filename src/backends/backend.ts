@@ -128,6 +128,11 @@ export interface BcdBackend {
   readonly info: BackendInfo;
   /** Trials loaded (0 before load). */
   readonly trials: number;
+  /**
+   * One line about the batch last loaded, when there is something to say (on WebGPU: that the
+   * batch was split into several device batches, and why); empty or absent otherwise.
+   */
+  readonly notes?: string;
   /** @internal Uploads B problems of one shape and builds each trial's feasible s^0 from its initial weights (ξ = ζ = 0). */
   load(problems: readonly BcdProblem[], initial: readonly RnnWeights[]): Promise<void>;
   /** @internal

@@ -1,8 +1,8 @@
 // Command-line parsing shared by every subcommand: node:util's parseArgs in strict mode, with
 // its errors turned into UserInputErrors, and typed readers that name the flag on bad values.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { excerpt, UserInputError } from '../errors.ts';
-import { parseListValues } from '../lists.ts';
+import { excerpt, UserInputError } from '../api/errors.ts';
+import { parseListValues } from '../api/settings.ts';
 
 /** The options table of one subcommand. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;

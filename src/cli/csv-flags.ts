@@ -1,7 +1,8 @@
 // The flags that say how to read a CSV file (--delimiter, --decimal, --missing), shared by train and
 // predict, and the line that tells the user what became of the file's columns.
-import type { CsvOptions, CsvReport } from '../problem/csv.ts';
-import { MISSING_POLICIES, parseDecimal, parseDelimiter } from '../problem/csv.ts';
+import type { CsvOptions } from '../api/runs.ts';
+import { MISSING_POLICIES, parseDecimal, parseDelimiter } from '../api/settings.ts';
+import type { CsvReport } from '../datasets.ts';
 import { choiceFlag, stringFlag, type OptionSpec, type ParsedArgs } from './args.ts';
 
 /** The options table entries. */

@@ -1,6 +1,6 @@
 // The flags of early stopping on the validation split (docs/method.md §5.5), read the same way by
 // `train` and `experiment`: --early-stop validation, and the rule's settings, each refused without it.
-import { UserInputError } from '../errors.ts';
+import { UserInputError } from '../api/public.ts';
 import { choiceFlag, integerFlag, numberFlag } from './args.ts';
 
 /** Early stopping's flags as given, each checked. */

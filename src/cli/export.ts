@@ -1,12 +1,12 @@
 // `alm-rnn export --format tfjs model.json DIR`: writes a trained model file (the one
 // `alm-rnn train --out` writes) as a TF.js LayersModel: DIR/model.json + DIR/weights.bin.
 import { join } from 'node:path';
-import { TFJS_FILES, writeTfjsArtifacts } from '../baselines/tfjs-file.ts';
-import { UserInputError } from '../errors.ts';
+import { UserInputError } from '../api/errors.ts';
 import { choiceFlag, parseCommandLine, type OptionSpec } from './args.ts';
 import { checkPaths } from './output-paths.ts';
 import { readModelFile } from './read-model.ts';
 import { againHint, listenForStop } from './signals.ts';
+import { TFJS_FILES, writeTfjsArtifacts } from './tfjs-files.ts';
 
 const FORMATS = ['tfjs'] as const;
 

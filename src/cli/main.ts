@@ -1,7 +1,7 @@
 // Entry point of the `alm-rnn` command: dispatches to a subcommand, prints user errors as one
 // line (no stack trace) with exit code 2, and anything unexpected with its stack and code 1.
 import { readFileSync } from 'node:fs';
-import { UserInputError } from '../errors.ts';
+import { UserInputError } from '../api/errors.ts';
 
 /** Subcommands, loaded on demand so that `train` does not pay for the others' imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {

@@ -7,8 +7,8 @@
 import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { describeWriteError, writeFileAtomic } from '../alm/checkpoint-file.ts';
-import { UserInputError } from '../errors.ts';
+import { UserInputError } from '../api/errors.ts';
+import { describeWriteError, writeFileAtomic } from './files.ts';
 
 /**
  * Proves that a file can be created in `dir` by creating and removing one (access(2) says yes

@@ -1,15 +1,12 @@
 // `alm-rnn predict MODEL.json DATA.csv`: a trained model (the file `train --out` writes) run
 // over a series, per-step predictions in raw units as CSV, and the errors against the targets
 // when the file has them.
-import { OptionError } from '../api/errors.ts';
-import type { Model, TablePrediction } from '../api/model.ts';
-import { UserInputError } from '../errors.ts';
-import { readTextFile } from '../problem/csv-file.ts';
-import { parseCsvWithReport } from '../problem/csv.ts';
-import { predictionsToCsv } from '../problem/predict.ts';
-import type { Series } from '../problem/types.ts';
+import { OptionError, UserInputError } from '../api/errors.ts';
+import { predictionsToCsv, type Model, type TablePrediction } from '../api/model.ts';
+import { readCsv, type CsvData, type CsvReport } from '../datasets.ts';
 import { integerFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS } from './csv-flags.ts';
+import { readTextFile } from './files.ts';
 import { checkPaths, isStdout, writeOutput } from './output-paths.ts';
 import { readModelFile } from './read-model.ts';
 import { againHint, listenForStop } from './signals.ts';
@@ -60,9 +57,10 @@ export async function run(argv: string[]): Promise<number> {
   // A signal waits for the predictions to be written (src/cli/signals.ts); a second quits at once.
   const stop = listenForStop({ first: (name) => process.stderr.write(`${name}: stopping once the predictions are written (${againHint(name)} to quit at once)\n`) });
   const model = readModelFile(modelPath);
-  const { series, report } = parseCsvWithReport(readTextFile(dataPath), { ...csvOptionsFromFlags(values), source: dataPath });
-  const p = predictFile(model, series, dataPath, integerFlag(values, 'warmup') ?? 0);
-  const labels = series.labels && { name: report.labelColumn?.name || 'label', values: series.labels.slice(p.warmup) };
+  let report: CsvReport | undefined;
+  const table = readCsv(readTextFile(dataPath), { ...csvOptionsFromFlags(values), source: dataPath }, (r) => { report = r; });
+  const p = predictFile(model, table, dataPath, integerFlag(values, 'warmup') ?? 0);
+  const labels = report?.labels && { name: report.labelColumn?.name || 'label', values: report.labels.slice(p.warmup) };
   const csv = predictionsToCsv(p, labels);
   const toStdout = outPath === undefined || isStdout(outPath);
   const log = toStdout ? process.stderr : process.stdout;
@@ -83,9 +81,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The model over the file's columns, the API's option names given as this command's flags. */
-function predictFile(model: Model, series: Series, source: string, warmup: number): TablePrediction {
+function predictFile(model: Model, table: CsvData, source: string, warmup: number): TablePrediction {
   try {
-    return model.predictTable({ inputs: series.x, inputNames: series.inputNames, targets: series.y, targetNames: series.targetNames }, { warmup, source });
+    return model.predictTable(table, { warmup, source });
   } catch (err) {
     if (err instanceof OptionError && err.option === 'warmup') throw new UserInputError(`--${err.message}`);
     throw err;

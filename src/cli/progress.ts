@@ -2,7 +2,7 @@
 // summary of the batch), and on a terminal a live bar for the sweeps of the iteration in
 // flight; in a pipe or file, a plain line instead when nothing was printed for a while.
 import { Writable } from 'node:stream';
-import type { AlmIteration } from '../alm/alm.ts';
+import type { AlmIteration } from '../api/public.ts';
 
 /** Longest silence in a pipe or file: a run or phase that prints nothing for this long prints a plain progress line. */
 export const PLAIN_PROGRESS_MS = 10_000;
@@ -158,7 +158,7 @@ export class BatchProgressPrinter extends SweepBar {
   }
 
   /** Prints the summary of outer iteration k over the trials that ran it. */
-  iteration(k: number, its: Array<AlmIteration | undefined>): void {
+  iteration(k: number, its: ReadonlyArray<AlmIteration | undefined>): void {
     this.clearBar();
     this.ticker.printed();
     const ran = its.filter((it): it is AlmIteration => it !== undefined);

@@ -1,9 +1,9 @@
 // Reading a model file (the one `alm-rnn train --out` writes) for predict, export and
 // train --init-from: the file's text through the public Model.fromJSON, with every refusal
 // naming the path.
+import { DataError } from '../api/errors.ts';
 import { Model } from '../api/model.ts';
-import { DataError } from '../errors.ts';
-import { readTextFile } from '../problem/csv-file.ts';
+import { readTextFile } from './files.ts';
 
 /** The model in the file at `path`; a missing, unreadable or malformed file is one error naming the path. */
 export function readModelFile(path: string): Model {

@@ -4,35 +4,23 @@
 // per flag is a single run, reported as before.
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { numericalError, runAlmBatch, summarizeResult, type AlmIteration, type AlmLoopState, type AlmResult, type AlmTrial } from '../alm/alm.ts';
-import type { BcdState } from '../backends/backend.ts';
-import { readCheckpointFile, writeCheckpointFile } from '../alm/checkpoint-file.ts';
-import { MAX_HIDDEN, MAX_INNER, MAX_OUTER, paramsFor, type AlmParams } from '../alm/params.ts';
-import { checkValidationSteps, selectOnValidation, type ValidationSelection } from '../alm/selection.ts';
-import { earlyStopConfig, earlyStopFromConfig, earlyStopOutcome, finishEarlyStopped, fitEarlyStopped, type AlmEarlyStop } from '../alm/early-stop.ts';
-import { describeProblem, isSeed, MAX_SEED, MAX_TRIALS, prepareRun, trialFileName, trialGrid, type RunConfig } from '../alm/setup.ts';
-import { MAX_WORKERS } from '../api/backend.ts';
-import { BACKEND_CHOICES, createBackend } from '../backends/select.ts';
-import { CPU_KERNELS_CHOICES, setDefaultCpuKernels } from '../backends/cpu/kernels.ts';
-import { showNativeGpuMessages } from '../backends/webgpu/node-gpu.ts';
-import { UserInputError } from '../errors.ts';
-import { formatActivation, parseActivation } from '../problem/activations.ts';
-import { loadDatasetOrFile } from '../problem/csv-file.ts';
-import { csvDatasetInfo, DATASET_NAMES, DATASETS, isDatasetName } from '../problem/datasets.ts';
-import { INITIALIZERS, parseInitializer, type Initializer } from '../problem/init.ts';
-import { modelToJson } from '../problem/model-file.ts';
-import type { RnnWeights } from '../problem/types.ts';
-import type { LoadedDataset } from '../problem/datasets.ts';
-import { checkMemory, estimateCpuMemory } from '../problem/memory.ts';
-import { resolveEarlyStopRule, type EarlyStopOutcome } from '../problem/early-stop.ts';
-import { defaultValidationSteps } from '../problem/validation.ts';
+import {
+  BACKEND_NAMES, checkMemory, CPU_KERNELS_CHOICES, createBackend, defaultValidationSteps, earlyStopSettings, estimateCpuMemory, INITIALIZERS, inspectRun,
+  isSeed, lowestScore, MAX_HIDDEN, MAX_INNER, MAX_OUTER, MAX_SEED, MAX_TRIALS, MAX_WORKERS, OptionError, paramsFor, parseActivation, parseInitializer,
+  runModel, showNativeGpuMessages, trainRuns, trialFileName, trialGrid, UserInputError,
+  type AlmIteration, type AlmParams, type AlmSummary, type BcdBackend, type EarlyStopOutcome, type Initializer, type PreparedRun, type RunConfig,
+  type RunInfo, type RunOutcome, type RunResumePoint, type RnnWeights, type TrainRunsOptions,
+} from '../index.node.ts';
+import { csvDatasetInfo, DATASET_NAMES, DATASETS, isCsvFileName, isDatasetName, prepareDataset, type LoadedDataset } from '../datasets.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns, hasCsvFlags } from './csv-flags.ts';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-files.ts';
+import { readTextFile } from './files.ts';
 import { readModelFile } from './read-model.ts';
 import { BatchProgressPrinter, formatSeconds, PlainTicker, ProgressPrinter, silentStream } from './progress.ts';
 import { againHint, listenForStop } from './signals.ts';
-import { bestBy, bestTrial, drawnInit, gridSummary, selectionTable, trialTable, type InitLabel } from './trial-report.ts';
+import { bestBy, bestTrial, drawnInit, gridSummary, selectionTable, trialTable, type InitLabel, type SelectionData } from './trial-report.ts';
 
 const DEFAULT_DATASET = 'sp500';
 /** N(0, 0.1²) weights: on sp500 the larger He/Glorot/LeCun scales leave the ALM stuck at TrainErr ≈ 0.04–0.05 (see README). */
@@ -134,7 +122,7 @@ trials
                             best validation error, and the chosen one is retrained for its k*
 
 running and output
-  --backend ${BACKEND_CHOICES.join('|')}   where the sweeps run (default auto)
+  --backend ${BACKEND_NAMES.join('|')}   where the sweeps run (default auto)
   --cpu-kernels wasm|js     the CPU backend's kernels: WebAssembly SIMD (default) or plain TypeScript
   --out model.json|DIR/|-   write the trained model (also when stopped: see signals below); a folder
                             (DIR/) holds one model file per trial, named by its settings
@@ -166,8 +154,11 @@ interface GridTrial {
   config: RunConfig;
   /** Initial weights given by --init-from or the checkpoint (else drawn from config.init and seed). */
   initial?: RnnWeights;
-  resume?: AlmTrial['resume'];
+  resume?: RunResumePoint;
 }
+
+/** Early stopping's settings as the runs' configs record them. */
+type EarlyStopConfig = NonNullable<RunConfig['earlyStop']>;
 
 /** Runs the train command; returns the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -223,9 +214,8 @@ export async function run(argv: string[]): Promise<number> {
     const key = JSON.stringify([config.dataset, config.seed, config.targets, config.trainFraction, config.standardize, config.csv]);
     let loaded = datasets.get(key);
     if (!loaded) {
-      loaded = loadDatasetOrFile(config.dataset, {
-        seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize, csv: config.csv,
-      });
+      const settings = { dataset: config.dataset, seed: config.seed, targets: config.targets, trainFraction: config.trainFraction, standardize: config.standardize, csv: config.csv };
+      loaded = isCsvFileName(config.dataset) ? prepareDataset(settings, { name: config.dataset, text: readTextFile(config.dataset) }) : prepareDataset(settings);
       datasets.set(key, loaded);
     }
     return loaded;
@@ -243,51 +233,53 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserInputError(`--seed lists ${seedCount} seeds, but with --init-from the seed only draws synthetic data, and ${grid[0].config.dataset} does not depend on it: the trials would be identical (give one seed)`);
   }
   const preparing = new PlainTicker(log);
-  let prepared = grid.map((t, i) => {
+  // Every trial checked and its initial weights drawn once, before any backend exists.
+  let infos: RunInfo[] = grid.map((t, i) => {
     preparing.tick(() => `preparing ${B} trials: ${i} done…`);
-    return prepareRun(t.config, loadFor(t.config), t.initial);
+    return inspectRun({ config: t.config, data: loadFor(t.config), initial: t.initial });
   });
   // Early stopping's settings: a checkpoint's own, or resolved from the flags (V and the rule's defaults need T1 and the cap).
-  let earlyStop: AlmEarlyStop | undefined;
+  let earlyStop: EarlyStopConfig | undefined;
   if (grid[0].config.earlyStop) {
-    earlyStop = earlyStopFromConfig(grid[0].config.earlyStop);
+    earlyStop = grid[0].config.earlyStop;
   } else if (earlyStopFlags) {
-    const T1 = prepared[0].problem.T1;
-    const V = validationSteps ?? defaultValidationSteps(T1);
-    checkValidationSteps(V, T1);
-    const rule = resolveEarlyStopRule(grid[0].config.params.outer, { patience, minDelta: earlyStopFlags.minDelta, warmupEvals: earlyStopFlags.warmupEvals });
-    earlyStop = { validationSteps: V, rule, restore: earlyStopFlags.restore ?? 'retrain' };
-    const recorded = earlyStopConfig(earlyStop);
+    try {
+      earlyStop = earlyStopSettings({ validationSteps, patience, ...earlyStopFlags }, infos[0].T1, grid[0].config.params.outer);
+    } catch (err) {
+      throw validationStepsFlagError(err);
+    }
+    const recorded = earlyStop;
     grid = grid.map((t) => ({ ...t, config: { ...t.config, earlyStop: recorded } }));
   }
   // Under early stopping --patience is the rule's; FeasVio and TrainErr's patience is off.
   const almPatience = earlyStop ? undefined : patience;
   grid.forEach((t, i) => {
     // An early-stopped run's checkpoint is of its run on the fit part: the training part less V steps.
-    const T1 = prepared[i].problem.T1 - (earlyStop?.validationSteps ?? 0);
-    if (t.resume && t.resume.state.h.length !== T1 * prepared[i].problem.r) {
-      throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / prepared[i].problem.r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${T1}`);
+    const T1 = infos[i].T1 - (earlyStop?.validationSteps ?? 0);
+    if (t.resume && t.resume.state.h.length !== T1 * infos[i].r) {
+      throw new UserInputError(`checkpoint ${resumePath} holds ${t.resume.state.h.length / infos[i].r} training steps${B > 1 ? ` for trial ${i}` : ''}, but the data set now gives ${T1}`);
     }
   });
+  /** The runs trainRuns trains: the grid's trials on their data, from the weights drawn above (or a checkpoint's state). */
+  const runsOf = (): PreparedRun[] => grid.map((t, i) => ({ config: t.config, data: loadFor(t.config), initial: infos[i].initial, resume: t.resume }));
 
   const cpuKernels = choiceFlag(values, 'cpu-kernels', CPU_KERNELS_CHOICES) ?? 'wasm';
-  setDefaultCpuKernels(cpuKernels);
   showNativeGpuMessages(values.verbose === true);
-  const selected = await createBackend(choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'auto', { threads, cpuKernels });
+  const selected = await createCliBackend(choiceFlag(values, 'backend', BACKEND_NAMES) ?? 'auto', threads, cpuKernels);
   const { backend } = selected;
   const config0 = grid[0].config;
-  const problem0 = prepared[0].problem;
+  const info0 = infos[0];
   const p = config0.params;
   const resumedAt = grid[0].resume?.loop.k;
   const csv0 = loadFor(config0).csv;
   const initially = B > 1 ? '' : initFrom !== undefined ? `, initial weights from ${initFrom}, seed ${config0.seed}` : `, init ${config0.init}, seed ${config0.seed}`;
-  log.write(`${selected.line}\n${describeProblem(problem0)}${initially}\n${csv0 ? `${describeColumns(csv0)}\n` : ''}`);
+  log.write(`${selected.line}\n${info0.description}${initially}\n${csv0 ? `${describeColumns(csv0)}\n` : ''}`);
   if (B > 1) log.write(`${gridSummary(grid.map((t) => t.config), initLabel)}\n`);
   log.write(`ALM: ${p.outer} outer × ${p.inner} inner (${p.innerStop}), γ0=${p.gamma0}, τ=${B > 1 ? distinct(grid.map((t) => t.config.params.tau)).join(',') : p.tau}, μ=${p.mu}, η=(${p.eta1}, ${fmt(p.eta2)}, ${p.eta3}, ${fmt(p.eta4)})${resumedAt !== undefined ? `, resuming after outer iteration ${resumedAt}` : ''}\n`);
   if (resumePath !== undefined && stringFlag(values, 'checkpoint') === undefined) log.write(`checkpoint: continuing to write ${resumePath}\n`);
 
   // The last completed outer iterate of every trial: what any way of stopping keeps.
-  let lastWeights: RnnWeights[] = prepared.map((t, i) => grid[i].resume?.state.weights ?? t.initial);
+  let lastWeights: RnnWeights[] = infos.map((t, i) => grid[i].resume?.state.weights ?? t.initial);
   let lastK = grid[0].resume?.loop.k ?? 0;
   /** Writes every trial's model (a fallback file where a write fails); returns the lines for the user about fallbacks. */
   const writeModels = (weights: RnnWeights[]): { paths: string[]; notes: string[] } => {
@@ -295,9 +287,7 @@ export async function run(argv: string[]): Promise<number> {
     const paths = grid.map((t) => modelPath(t.config));
     const notes: string[] = [];
     paths.forEach((path, i) => {
-      const { problem } = prepared[i];
-      const text = JSON.stringify(modelToJson(weights[i], problem.activation, problem.standardization,
-        { inputs: problem.series.inputNames, targets: problem.series.targetNames })) + '\n';
+      const text = JSON.stringify(runModel({ config: grid[i].config, data: loadFor(grid[i].config) }, weights[i])) + '\n';
       const note = saveOutput('out', path, text, 'model');
       if (note) notes.push(note);
     });
@@ -348,47 +338,45 @@ export async function run(argv: string[]): Promise<number> {
   };
   const onLoaded = (seconds: number): void => {
     // A batch larger than the device holds is split into device batches: say so once.
-    const notes = (backend as { notes?: string }).notes;
-    if (notes) log.write(`${notes}\n`);
+    if (backend.notes) log.write(`${backend.notes}\n`);
     if (!announceSetUp) return;
     log.write(`WebGPU set-up took ${formatSeconds(seconds)}\n`);
     announceSetUp = false;
     progress.header();
   };
 
-  let selection: ValidationSelection | undefined;
+  let selection: SelectionData | undefined;
   /** With early stopping: each final model's k*, its validation error, where the fit stopped, which model was kept. */
   let outcomes: EarlyStopOutcome[] | undefined;
   const candidates = grid;
-  let results: AlmResult[];
-  const onOuterIteration = (k: number, its: Array<AlmIteration | undefined>, weights: RnnWeights[]): void => {
+  let results: RunOutcome[];
+  const onOuterIteration = (k: number, its: ReadonlyArray<AlmIteration | undefined>, weights: RnnWeights[]): void => {
     lastWeights = weights;
     lastK = k;
     if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
     else progress.iteration(k, its);
   };
-  const onCheckpoint = checkpointPath === undefined ? undefined
-    : (loops: AlmLoopState[], states: BcdState[]) => writeCheckpointFile(checkpointPath, {
-      trials: grid.map((t, i) => ({ config: t.config, initial: prepared[i].initial, loop: loops[i], state: states[i] })),
-    });
+  const control: TrainRunsOptions = { backend, signal: stop.signal, onLoaded, onSweeps: (k, done) => progress.sweeps(k, done) };
+  const onCheckpoint = checkpointPath === undefined ? undefined : (json: string) => writeCheckpointFile(checkpointPath, json);
   if (earlyStop) {
-    const T1 = problem0.T1, V = earlyStop.validationSteps, rule = earlyStop.rule;
-    log.write(`early stopping: ${B === 1 ? 'fitted' : `${B} trials fitted`} on steps 1…${T1 - V} and scored after every outer iteration on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used; while fitting, the TestErr column is this validation error); stops after ${rule.patience} evaluation${rule.patience === 1 ? '' : 's'} without a relative improvement of ${rule.minDelta}, counted after a warm-up of ${rule.warmupEvals}\n`);
+    const es = earlyStop;
+    const T1 = info0.T1, V = es.validationSteps;
+    log.write(`early stopping: ${B === 1 ? 'fitted' : `${B} trials fitted`} on steps 1…${T1 - V} and scored after every outer iteration on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used; while fitting, the TestErr column is this validation error); stops after ${es.patience} evaluation${es.patience === 1 ? '' : 's'} without a relative improvement of ${es.minDelta}, counted after a warm-up of ${es.warmupEvals}\n`);
     startPhase();
-    const trials = prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume }));
-    const runOptions = { signal: stop.signal, testHidden: config0.testHidden, onLoaded, onSweeps: (k: number, done: number) => progress.sweeps(k, done), onOuterIteration };
-    try {
-      selection = await fitEarlyStopped(backend, trials, earlyStop, { ...runOptions, onCheckpoint });
+    // Between the run on the fit part and the retraining: the choice (with --select), and what comes next.
+    const onFitted = (fits: RunOutcome[]): number[] => {
       progress.clearBar();
-      const failure = selection.fits[0].loopState.failure;
-      if (B === 1 && failure) throw numericalError(failure.message);
-      const fitOutcomes = selection.fits.map((fit) => earlyStopOutcome(fit, earlyStop!.restore));
-      const indices = select === 'validation' ? [selection.chosen] : trials.map((_, i) => i);
+      const failure = fits[0].failure;
+      if (B === 1 && failure) throw new UserInputError(failure);
+      const fitOutcomes = fits.map((fit) => fit.earlyStop!);
+      const fitted: SelectionData = { validationSteps: V, fits, chosen: lowestScore(fits.map((fit) => fit.valErr!)) };
+      selection = fitted;
+      const indices = select === 'validation' ? [fitted.chosen] : fits.map((_, i) => i);
       if (select === 'validation') {
-        const c = selection.chosen;
-        log.write(selectionTable(candidates.map((t) => t.config), selection, initLabel, fitOutcomes));
+        const c = fitted.chosen;
+        log.write(selectionTable(candidates.map((t) => t.config), fitted, initLabel, fitOutcomes));
         grid = [grid[c]];
-        prepared = [prepared[c]];
+        infos = [infos[c]];
         lastWeights = [lastWeights[c]];
         B = 1;
         log.write(`chosen: trial ${c} (init ${initLabel(grid[0].config)}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed})\n`);
@@ -396,56 +384,58 @@ export async function run(argv: string[]): Promise<number> {
       const ks = indices.map((i) => fitOutcomes[i].k);
       if (stop.signal.aborted) {
         alert.write(`stopped while fitting: ${B === 1 ? 'the model is the iterate' : 'each model is its trial\'s iterate'} with the lowest validation error so far\n`);
-      } else if (earlyStop.restore === 'retrain') {
+      } else if (es.restore === 'retrain') {
         log.write(`retraining on the whole training part for k* = ${distinct(ks).join(', ')} outer iterations\n`);
         progress = B === 1 ? new ProgressPrinter(log, ks[0], p.inner) : new BatchProgressPrinter(log, Math.max(...ks), p.inner, B);
         progress.header();
       }
-      ({ outcomes, finals: results } = await finishEarlyStopped(backend, trials, selection, earlyStop, runOptions, indices));
+      return indices;
+    };
+    try {
+      results = await trainRuns(runsOf(), { ...control, onOuterIteration, onCheckpoint, onFitted });
+      outcomes = results.map((r) => r.earlyStop!);
     } catch (err) {
       progress.clearBar();
       saveLast('the run failed');
-      throw err;
+      // A checkpoint's split the data no longer allows is refused as the flag that sets it.
+      throw validationStepsFlagError(err);
     } finally {
       endTraining();
     }
   } else {
     if (select === 'validation') {
-      const T1 = problem0.T1;
+      const T1 = info0.T1;
       const V = validationSteps ?? defaultValidationSteps(T1);
       log.write(`selection: ${B} trial${B === 1 ? '' : 's'} fitted on steps 1…${T1 - V} and scored on steps ${T1 - V + 1}…${T1} of the training part (the test part is not used); the chosen one is then retrained on all ${T1}\n`);
       startPhase();
+      let fitted: SelectionData;
       try {
-        selection = await selectOnValidation(
-          backend,
-          prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial })),
-          V,
-          {
-            signal: stop.signal, testHidden: config0.testHidden, patience: almPatience, onLoaded,
-            onSweeps: (k, done) => progress.sweeps(k, done),
-            onOuterIteration: (k, its) => {
-              if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
-              else progress.iteration(k, its);
-            },
+        const fits = await trainRuns(runsOf(), {
+          ...control, validationSteps: V, patience: almPatience,
+          onOuterIteration: (k, its) => {
+            if (progress instanceof ProgressPrinter) progress.iteration(its[0]!);
+            else progress.iteration(k, its);
           },
-        );
+        });
+        fitted = { validationSteps: V, fits, chosen: lowestScore(fits.map((fit) => fit.valErr!)) };
       } catch (err) {
         stop.dispose();
         endTraining();
-        throw err;
+        throw validationStepsFlagError(err);
       }
+      selection = fitted;
       progress.clearBar();
       if (stop.signal.aborted) {
         endTraining();
         alert.write('stopped during the selection: no setting was chosen, nothing was written\n');
         return stop.finish(0);
       }
-      log.write(selectionTable(candidates.map((t) => t.config), selection, initLabel));
-      const c = selection.chosen;
+      log.write(selectionTable(candidates.map((t) => t.config), fitted, initLabel));
+      const c = fitted.chosen;
       grid = [grid[c]];
-      prepared = [prepared[c]];
+      infos = [infos[c]];
       B = 1;
-      lastWeights = [prepared[0].initial];
+      lastWeights = [infos[0].initial];
       log.write(`retraining trial ${c} (init ${initLabel(grid[0].config)}, τ ${grid[0].config.params.tau}, seed ${grid[0].config.seed}) on the whole training part\n`);
       progress = new ProgressPrinter(log, p.outer, p.inner, almPatience);
       progress.header();
@@ -453,19 +443,7 @@ export async function run(argv: string[]): Promise<number> {
       startPhase();
     }
     try {
-      results = await runAlmBatch(
-        backend,
-        prepared.map((t, i) => ({ problem: t.problem, params: grid[i].config.params, initial: t.initial, resume: grid[i].resume })),
-        {
-          signal: stop.signal,
-          testHidden: config0.testHidden,
-          patience: almPatience,
-          onLoaded,
-          onSweeps: (k, done) => progress.sweeps(k, done),
-          onOuterIteration,
-          onCheckpoint,
-        },
-      );
+      results = await trainRuns(runsOf(), { ...control, patience: almPatience, onOuterIteration, onCheckpoint });
     } catch (err) {
       progress.clearBar();
       saveLast('the run failed');
@@ -476,20 +454,19 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { paths: written, notes: failedWrites } = writeModels(results.map((r) => r.weights));
-  const failures = results.map((r, i) => ({ i, failure: r.loopState.failure })).filter((f) => f.failure !== undefined);
+  const failures = results.map((r, i) => ({ i, failure: r.failure })).filter((f) => f.failure !== undefined);
   if (failures.length === B) {
     // Every trial broke down (a single run, say): the run failed, its last completed iterate is kept.
     for (const note of failedWrites) log.write(`alm-rnn: ${note}\n`);
     if (written.length > 0 && failedWrites.length === 0) {
       log.write(`model${written.length > 1 ? 's' : ''} of outer iteration ${results[0].outerIterations} written to ${writtenTo(written)} (the run failed)\n`);
     }
-    throw numericalError(failures[0].failure!.message);
+    throw new UserInputError(failures[0].failure!);
   }
   /** With early stopping, a final model's outcome and its run on the fit part (whose history's TestErr is the validation error). */
   const fitRun = (i: number) => {
-    if (!outcomes || !selection) return {};
-    const fit = select === 'validation' ? selection.fits[selection.chosen] : selection.fits[i];
-    return { earlyStop: { ...outcomes[i], validationSteps: selection.validationSteps, fitHistory: fit.history } };
+    if (!outcomes || !earlyStop) return {};
+    return { earlyStop: { ...outcomes[i], validationSteps: earlyStop.validationSteps, fitHistory: results[i].fit!.history } };
   };
   if (historyPath !== undefined) {
     const body = B === 1
@@ -502,30 +479,30 @@ export async function run(argv: string[]): Promise<number> {
   const shape = {
     backend: backend.info.description,
     dataset: config0.dataset,
-    T: problem0.series.T, T1: problem0.T1, n: problem0.series.n, m: problem0.series.m, r: problem0.r,
-    activation: formatActivation(problem0.activation),
+    T: info0.T, T1: info0.T1, n: info0.n, m: info0.m, r: info0.r,
+    activation: info0.activation,
   };
   const stopped = results.some((r) => r.stopReason === 'stopped');
   const files = (written.length > 0 && failedWrites.length === 0 ? `model${written.length > 1 ? 's' : ''} written to ${writtenTo(written)}\n` : '')
     + (historyPath && failedWrites.length === 0 ? `history written to ${historyPath}\n` : '') + (checkpointPath ? `checkpoint in ${checkpointPath}\n` : '');
   if (B === 1) {
     const result = results[0];
-    const stopNote = STOP_NOTES[result.stopReason].replace('N', String(earlyStop?.rule.patience ?? patience));
-    const errors = `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.loopState.gamma.toPrecision(4)}`;
+    const stopNote = STOP_NOTES[result.stopReason].replace('N', String(earlyStop?.patience ?? patience));
+    const errors = `TrainErr ${result.trainErr.toPrecision(6)}  TestErr ${result.testErr.toPrecision(6)}  FeasVio ${result.feasVio.toExponential(3)}  γ ${result.gamma.toPrecision(4)}`;
     const earlyNote = outcomes ? `${earlyStopLine(outcomes[0], config0.params.outer, outcomes[0].restore !== earlyStop!.restore, result)}\n` : '';
     log.write(`done: ${result.outerIterations} outer iterations, ${result.sweeps} sweeps in ${formatSeconds(result.seconds)}${stopNote}\n${earlyNote}${errors}\n${files}`);
     if (quiet && !json) summaryOut.write(`${errors}\n`);
     const chosen = select === 'validation' && selection && {
-      selected: { trial: selection.chosen, ...trialSettings(grid[0].config), valErr: selection.scores[selection.chosen] },
+      selected: { trial: selection.chosen, ...trialSettings(grid[0].config), valErr: selection.fits[selection.chosen].valErr },
       validationSteps: selection.validationSteps,
       trials: candidates.map((t, i) => ({
-        trial: i, ...trialSettings(t.config), valErr: selection!.scores[i],
+        trial: i, ...trialSettings(t.config), valErr: selection!.fits[i].valErr,
         fitTrainErr: selection!.fits[i].trainErr, fitFeasVio: selection!.fits[i].feasVio, stopReason: selection!.fits[i].stopReason,
-        ...(earlyStop ? { earlyStop: earlyStopOutcome(selection!.fits[i], earlyStop.restore) } : {}),
+        ...(earlyStop ? { earlyStop: selection!.fits[i].earlyStop } : {}),
       })),
     };
     const earlyJson = outcomes ? { earlyStop: outcomes[0] } : {};
-    if (json) process.stdout.write(JSON.stringify({ ...summarizeResult(result), ...earlyJson, ...shape, ...chosen }, jsonNumbers) + '\n');
+    if (json) process.stdout.write(JSON.stringify({ ...summaryOf(result), ...earlyJson, ...shape, ...chosen }, jsonNumbers) + '\n');
   } else {
     const seconds = Math.max(...results.map((r) => r.seconds));
     const sweeps = results.reduce((s, r) => s + r.sweeps, 0);
@@ -539,10 +516,10 @@ export async function run(argv: string[]): Promise<number> {
       const r = results[best], c = grid[best].config;
       summaryOut.write(`best of ${B} trials (${bestBy(outcomes)}): trial ${best}, init ${initLabel(c)}, τ ${c.params.tau}, seed ${c.seed}: TrainErr ${r.trainErr.toPrecision(6)}  TestErr ${r.testErr.toPrecision(6)}  FeasVio ${r.feasVio.toExponential(3)}\n`);
     }
-    for (const { i, failure } of failures) alert.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!.message}\n`);
+    for (const { i, failure } of failures) alert.write(`trial ${i} failed after ${results[i].outerIterations} outer iterations (its model is that iterate): ${failure!}\n`);
     if (json) {
       const trials = grid.map((t, i) => ({
-        ...trialSettings(t.config), ...summarizeResult(results[i]), ...(outcomes ? { earlyStop: outcomes[i] } : {}), ...(outDir ? { model: written[i] } : {}),
+        ...trialSettings(t.config), ...summaryOf(results[i]), ...(outcomes ? { earlyStop: outcomes[i] } : {}), ...(outDir ? { model: written[i] } : {}),
       }));
       process.stdout.write(JSON.stringify({ ...shape, trials }, jsonNumbers) + '\n');
     }
@@ -555,8 +532,35 @@ export async function run(argv: string[]): Promise<number> {
   return failedWrites.length > 0 ? 2 : code;
 }
 
+/** The scalars --json reports of a run, in the order it always has. */
+function summaryOf(r: AlmSummary): AlmSummary {
+  const { trainErr, testErr, feasVio, outerIterations, sweeps, seconds, stopReason, gamma } = r;
+  return { trainErr, testErr, feasVio, outerIterations, sweeps, seconds, stopReason, gamma };
+}
+
+/** The backend --backend, --threads and --cpu-kernels ask for, and the line saying what it is; the API's refusals worded as flags. */
+async function createCliBackend(choice: (typeof BACKEND_NAMES)[number], threads: number | undefined, cpuKernels: (typeof CPU_KERNELS_CHOICES)[number]): Promise<{ backend: BcdBackend; line: string }> {
+  let line = '';
+  try {
+    const backend = await createBackend({ backend: choice, workers: threads, cpuKernels, log: (l) => { line = l; } });
+    return { backend, line };
+  } catch (err) {
+    if (err instanceof OptionError && err.option.startsWith('backend')) throw new UserInputError(`--backend webgpu: ${err.problem.replace(/^is not available here: /, '')}`);
+    if (err instanceof OptionError && err.option === 'workers') throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${String(err.value)}`);
+    throw err;
+  }
+}
+
+/** The API's refusal of the validation split (earlyStop.validationSteps, validationSteps), worded as the --validation-steps flag; any other error as it is. */
+function validationStepsFlagError(err: unknown): unknown {
+  if (err instanceof OptionError && /(^|\.)validationSteps$/.test(err.option)) {
+    return new UserInputError(`--validation-steps = ${String(err.value)} is out of range: ${err.problem.replace(/^must be /, '')}`);
+  }
+  return err;
+}
+
 /** What the summary adds after "done: …" for each way a run ends (N: the patience). */
-const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
+const STOP_NOTES: Record<AlmSummary['stopReason'], string> = {
   'outer-cap': '',
   stopped: ' (stopped by the user)',
   converged: ' (converged)',
@@ -566,7 +570,7 @@ const STOP_NOTES: Record<AlmResult['stopReason'], string> = {
 };
 
 /** The summary's line about early stopping: k*, its validation error, where the fit stopped, which model was kept. */
-function earlyStopLine(o: EarlyStopOutcome, outer: number, stoppedByUser: boolean, final: AlmResult): string {
+function earlyStopLine(o: EarlyStopOutcome, outer: number, stoppedByUser: boolean, final: AlmSummary): string {
   const valErr = Number.isFinite(o.valErr) ? o.valErr.toPrecision(6) : 'none finite';
   const where = stoppedByUser ? `the run on the fit part was stopped at outer iteration ${o.stoppedAt}`
     : o.stoppedAt < outer ? `the run on the fit part stopped at outer iteration ${o.stoppedAt}` : `the run on the fit part ran to its cap (${o.stoppedAt})`;

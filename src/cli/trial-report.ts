@@ -1,9 +1,16 @@
 // What `alm-rnn train` prints about a grid of trials: the one-line summary of its lists for the
 // header, and the tables of its results and of a selection, with the best or chosen trial marked.
-import type { AlmResult } from '../alm/alm.ts';
-import type { ValidationSelection } from '../alm/selection.ts';
-import type { RunConfig } from '../alm/setup.ts';
-import type { EarlyStopOutcome } from '../problem/early-stop.ts';
+import type { AlmSummary, EarlyStopOutcome, RunConfig, RunOutcome } from '../api/public.ts';
+
+/** What a selection on validation found: each candidate's run on the fit part (its valErr the score) and the chosen one (lowestScore). */
+export interface SelectionData {
+  /** V: the training part's last steps that scored the candidates. */
+  validationSteps: number;
+  /** Each candidate's run on the fit part, with its valErr (with early stopping, its earlyStop outcome). */
+  fits: RunOutcome[];
+  /** The chosen candidate's index: the lowest valErr, the earlier one on a tie. */
+  chosen: number;
+}
 
 /** How a trial's initial weights are named in headers and tables: its initialiser, or where given weights come from. */
 export type InitLabel = (config: RunConfig) => string;
@@ -49,7 +56,7 @@ function distinct<T>(xs: T[]): T[] {
  * chooses nothing, as on the page); with early stopping, the lowest validation error, the score
  * every trial was stopped by.
  */
-export function bestTrial(results: AlmResult[], earlyStop?: EarlyStopOutcome[]): number | undefined {
+export function bestTrial(results: AlmSummary[], earlyStop?: EarlyStopOutcome[]): number | undefined {
   const score = (i: number): number => (earlyStop ? earlyStop[i].valErr : results[i].trainErr);
   let best: number | undefined;
   results.forEach((_, i) => {
@@ -67,12 +74,12 @@ export function bestBy(earlyStop?: EarlyStopOutcome[]): string {
  * The summary table of a grid: one row per trial, the best (lowest TrainErr) marked ★, and a line
  * saying so; with early stopping each trial's k* and its validation error too.
  */
-export function trialTable(configs: RunConfig[], results: AlmResult[], initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
+export function trialTable(configs: RunConfig[], results: AlmSummary[], initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
   const best = bestTrial(results, earlyStop);
   const rows = configs.map((c, i) => {
     const r = results[i];
     return [i === best ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), r.trainErr.toPrecision(6), r.testErr.toPrecision(6),
-      r.feasVio.toExponential(3), r.loopState.gamma.toPrecision(4), String(r.outerIterations), ...(earlyStop ? earlyStopCells(earlyStop[i]) : []), r.stopReason];
+      r.feasVio.toExponential(3), r.gamma.toPrecision(4), String(r.outerIterations), ...(earlyStop ? earlyStopCells(earlyStop[i]) : []), r.stopReason];
   });
   const head = ['', 'trial', 'init', 'τ', 'seed', 'TrainErr', 'TestErr', 'FeasVio', 'γ', 'outer', ...(earlyStop ? ['k*', 'ValErr'] : []), 'stop'];
   return textTable(head, rows, 5) + (best === undefined ? '' : earlyStop
@@ -89,11 +96,12 @@ function earlyStopCells(o: EarlyStopOutcome): string[] {
  * The selection's table: one row per candidate, its validation score, the chosen one marked ★;
  * with early stopping the score is the best validation error, at the trial's k* (a column).
  */
-export function selectionTable(configs: RunConfig[], sel: ValidationSelection, initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
+export function selectionTable(configs: RunConfig[], sel: SelectionData, initLabel: InitLabel = drawnInit, earlyStop?: EarlyStopOutcome[]): string {
   const rows = configs.map((c, i) => {
     const fit = sel.fits[i];
+    const score = fit.valErr ?? Infinity;
     return [i === sel.chosen ? '★' : '', String(i), initLabel(c), String(c.params.tau), String(c.seed), fit.trainErr.toPrecision(6),
-      Number.isFinite(sel.scores[i]) ? sel.scores[i].toPrecision(6) : 'diverged', ...(earlyStop ? [String(earlyStop[i].k)] : []), fit.feasVio.toExponential(3), fit.stopReason];
+      Number.isFinite(score) ? score.toPrecision(6) : 'diverged', ...(earlyStop ? [String(earlyStop[i].k)] : []), fit.feasVio.toExponential(3), fit.stopReason];
   });
   const head = ['', 'trial', 'init', 'τ', 'seed', 'fit TrainErr', 'ValErr', ...(earlyStop ? ['k*'] : []), 'FeasVio', 'stop'];
   return textTable(head, rows, 5) + `★ chosen: the lowest ValErr (mean squared error on the last ${sel.validationSteps} training steps)\n`;

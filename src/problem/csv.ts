@@ -45,6 +45,8 @@ export interface CsvReport {
    * @property __type.kind `labels` (kept) or `index` (dropped)
    */
   labelColumn?: { name: string; kind: 'labels' | 'index' };
+  /** The label column's values, one per row of the series (after dropped rows), when labelColumn.kind is `labels`. */
+  labels?: string[];
   /** Rows dropped for missing values (--missing drop). */
   droppedRows: number;
   /** Cells filled from the row above (--missing ffill). */
@@ -338,6 +340,7 @@ export function parseCsvWithReport(text: string, options: CsvOptions = {}): { se
   if (labels) series.labels = labels;
   const report: CsvReport = { delimiter, decimal, inputs: series.inputNames, targets: series.targetNames, droppedRows, filledCells };
   if (firstIsLabel) report.labelColumn = { name: header[0], kind: labels ? 'labels' : 'index' };
+  if (labels) report.labels = labels;
   return { series, report };
 }
 

@@ -1,7 +1,6 @@
 // The API for front ends that take the CLI's settings (what the demo page is built on): a grid of
 // RunConfigs trained by trainRuns gives the models `alm-rnn train --out DIR/` writes, byte for
-// byte (each seed on its own synthetic series), early stopping gives the models of plain runs
-// of k* (each report tagged with its stage), and every entry point refuses bad input with an
+// byte (each seed on its own synthetic series), and every entry point refuses bad input with an
 // OptionError naming it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  checkpointFromJson, createBackend, modelFromWeights, OptionError, paramsFor, trainBaselineRun, trainRuns, trialFileName, trialGrid, type EarlyStopStage, type RunConfig,
+  batchCheckpointFromJson, checkpointFromJson, createBackend, earlyStopSettings, inspectRun, modelFromWeights, OptionError, paramsFor, runModel,
+  trainBaselineRun, trainRuns, trialFileName, trialGrid, type EarlyStopStage, type RnnWeights, type RunConfig, type RunOutcome,
 } from '../../src/index.node.ts';
 import { DATASETS, prepareDataset } from '../../src/datasets.ts';
 import { REPO } from '../helpers/package.ts';
@@ -76,12 +76,122 @@ describe('runs described as the CLI describes them', () => {
       expect(await refusal(trainRuns([run, { ...run, config: { ...base, testHidden: 'reset' } }], { backend }))).toMatch(/runs\[1\]\.config\.testHidden/);
       expect(await refusal(trainRuns([run], { backend, validationSteps: 9 }))).toMatch(/validationSteps.*\[1, 7\]/);
       expect(await refusal(trainBaselineRun(run, { method: 'rmsprop' as 'adam', learningRate: 0.1, epochs: 1 }))).toMatch(/method/);
-      expect(await refusal(trainRuns([run], { backend, validationSteps: 2, earlyStop: { validationSteps: 3 } }))).toMatch(/^earlyStop\.validationSteps differs from validationSteps/);
-      expect(await refusal(trainRuns([run], { backend, earlyStop: { validationSteps: 8 } }))).toMatch(/^earlyStop\.validationSteps must be an integer in \[1, 7\]/);
-      expect(await refusal(trainBaselineRun(run, { method: 'gd', learningRate: 0.1, epochs: 5, earlyStop: { patience: 0 } }))).toMatch(/^earlyStop\.patience must be an integer ≥ 1/);
       expect(await refusal(() => modelFromWeights({ ...run.data.series, r: 2, n: 5, m: 3 } as never, 'relu'))).toMatch(/weights\.W/);
       expect(await refusal(() => prepareDataset({ ...base, seed: -1 }))).toMatch(/seed/);
       expect(() => checkpointFromJson('{}', 'state.json')).toThrow(/state\.json is not an alm-rnn checkpoint/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('inspectRun checks a run before any backend and draws its weights once; runModel gives its model file', async () => {
+    const [run] = runsOf([base]);
+    const info = inspectRun(run);
+    expect(info).toMatchObject({ T: 10, T1: 9, n: 5, m: 3, r: DATASETS['synthetic-small'].r, activation: 'relu' });
+    expect(info.description).toBe(`synthetic-small: T=10 (train 9, test 1), n=5, m=3, r=${info.r}, relu`);
+    // The same weights trainRuns draws: passing them back changes nothing.
+    const backend = await createBackend({ backend: 'cpu', workers: 0 });
+    try {
+      const [drawn] = await trainRuns([run], { backend });
+      const [given] = await trainRuns([{ ...run, initial: info.initial }], { backend });
+      expect(given.weights).toEqual(drawn.weights);
+      expect(JSON.stringify(runModel(run, drawn.weights))).toBe(JSON.stringify(modelFromWeights(drawn.weights, 'relu', {
+        standardization: run.data.standardization, inputNames: run.data.series.inputNames, targetNames: run.data.series.targetNames,
+      })));
+    } finally {
+      backend.dispose();
+    }
+    expect(() => inspectRun({ ...run, config: { ...base, hidden: 0 } })).toThrow(/hidden/);
+    expect(() => inspectRun({ ...run, initial: { ...info.initial, r: 2 } })).toThrow(/initial model has r=2/);
+  });
+
+  it('checkpoints a batch (onCheckpoint) that resumes bit-identical to an unbroken run', async () => {
+    const grid = trialGrid({ ...base, params: { ...base.params, outer: 4 } }, { inits: ['normal-1e-1'], taus: [base.params.tau], seeds: [1, 2] });
+    const runs = runsOf(grid);
+    const backend = await createBackend({ backend: 'cpu', workers: 0 });
+    try {
+      const unbroken = await trainRuns(runs, { backend });
+      // Stop after outer iteration 2, keeping that checkpoint.
+      const stop = new AbortController();
+      let saved = '';
+      const weightsAt: RnnWeights[][] = [];
+      await trainRuns(runs, {
+        backend, signal: stop.signal,
+        onCheckpoint: (json) => { saved = json; },
+        onOuterIteration: (k, its, weights) => {
+          expect(its).toHaveLength(2);
+          weightsAt.push(weights);
+          if (k === 2) stop.abort();
+        },
+      });
+      const cp = batchCheckpointFromJson(saved, 'saved');
+      expect(cp.trials.map((t) => t.loop.k)).toEqual([2, 2]);
+      expect(cp.trials.map((t) => t.config)).toEqual(grid);
+      expect(cp.trials[0].state.weights).toEqual(weightsAt[1][0]);
+      const resumed = await trainRuns(cp.trials.map((t, i) => ({ config: t.config, data: runs[i].data, initial: t.initial, resume: { loop: t.loop, state: t.state } })), { backend });
+      resumed.forEach((r, i) => {
+        expect(r.weights).toEqual(unbroken[i].weights);
+        expect([r.trainErr, r.testErr, r.feasVio, r.outerIterations]).toEqual([unbroken[i].trainErr, unbroken[i].testErr, unbroken[i].feasVio, 4]);
+        expect(r.history.map((h) => h.k)).toEqual([1, 2, 3, 4]);
+      });
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("stops runs early by their config's settings, lets onFitted choose which to finish, and retrains each for its k*", async () => {
+    const outer = 8;
+    const es = earlyStopSettings({ validationSteps: 2, patience: 1, warmupEvals: 0 }, 9, outer);
+    expect(es).toEqual({ validationSteps: 2, patience: 1, minDelta: 1e-6, warmupEvals: 0, restore: 'retrain' });
+    expect(earlyStopSettings({}, 90, 50)).toEqual({ validationSteps: 9, patience: 5, minDelta: 1e-6, warmupEvals: 5, restore: 'retrain' });
+    const grid = trialGrid({ ...base, params: { ...base.params, outer }, earlyStop: es }, { inits: ['he', 'normal-1e-1'], taus: [base.params.tau], seeds: [1] });
+    const runs = runsOf(grid);
+    const backend = await createBackend({ backend: 'cpu', workers: 0 });
+    try {
+      let seen: RunOutcome[] = [];
+      const finals = await trainRuns(runs, {
+        backend,
+        onFitted: (fits) => {
+          seen = fits;
+          return [1];
+        },
+      });
+      expect(seen).toHaveLength(2);
+      for (const fit of seen) {
+        expect(fit.earlyStop!.k).toBeGreaterThanOrEqual(1);
+        expect(fit.valErr).toBe(fit.earlyStop!.valErr);
+        expect(fit.history).toHaveLength(fit.earlyStop!.stoppedAt);
+      }
+      expect(finals).toHaveLength(1);
+      const [final] = finals;
+      expect(final.fit).toBe(seen[1]);
+      expect(final.earlyStop).toEqual(seen[1].earlyStop);
+      // Retrained for k* on the whole training part: a plain run with outer = k*, bit for bit.
+      const k = seen[1].earlyStop!.k;
+      const { earlyStop: _es, ...plain } = grid[1];
+      const [direct] = await trainRuns([{ config: { ...plain, params: { ...plain.params, outer: k } }, data: runs[1].data }], { backend });
+      expect(final.outerIterations).toBe(k);
+      expect(final.weights).toEqual(direct.weights);
+      expect(final.trainErr).toBe(direct.trainErr);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('refuses what early stopping and checkpoints cannot be given with, naming the option', async () => {
+    const backend = await createBackend({ backend: 'cpu', workers: 0 });
+    const [run] = runsOf([base]);
+    const es = earlyStopSettings({ validationSteps: 2 }, 9, base.params.outer);
+    const early = { ...run, config: { ...base, earlyStop: es } };
+    try {
+      await expect(trainRuns([early], { backend, validationSteps: 2 })).rejects.toThrow(/^validationSteps cannot be given with early stopping/);
+      await expect(trainRuns([early], { backend, patience: 3 })).rejects.toThrow(/^patience cannot be given with early stopping/);
+      await expect(trainRuns([early, run], { backend })).rejects.toThrow(/runs\[1\]\.config\.earlyStop/);
+      await expect(trainRuns([run], { backend, validationSteps: 2, onCheckpoint: () => {} })).rejects.toThrow(/^onCheckpoint cannot be given with validationSteps/);
+      await expect(trainRuns([early], { backend, onFitted: () => [3] })).rejects.toThrow(/^onFitted must return indices of runs/);
+      expect(() => earlyStopSettings({ validationSteps: 8 }, 9, 10)).toThrow(/^earlyStop\.validationSteps must be an integer in \[1, 7\]/);
+      expect(() => earlyStopSettings({ minDelta: 1 }, 9, 10)).toThrow(OptionError);
+      expect(() => earlyStopSettings({ patience: 0 }, 9, 10)).toThrow(/earlyStop\.patience/);
     } finally {
       backend.dispose();
     }
@@ -94,12 +204,15 @@ describe('early stopping through trainRuns and trainBaselineRun', () => {
   const config: RunConfig = { ...base, params: { ...base.params, outer: 8 } };
   const W = (w: { W: Float64Array; A: Float64Array; c: Float64Array }) => [...w.W, ...w.A, ...w.c];
 
-  it('trainRuns: each trial stops on its own and is retrained for its k*, the reports tagged fit then retrain; with validationSteps, the fit runs only', async () => {
-    const runs = runsOf(trialGrid(config, { inits: ['normal-1e-1'], taus: [config.params.tau], seeds: [1, 2] }));
+  it('trainRuns: each trial stops on its own and is retrained for its k*, the reports tagged fit then retrain; onFitted returning none keeps the fit runs', async () => {
+    const settings = (restore: 'retrain' | 'best') => earlyStopSettings({ ...earlyStop, restore }, 9, config.params.outer);
+    const plainRuns = runsOf(trialGrid(config, { inits: ['normal-1e-1'], taus: [config.params.tau], seeds: [1, 2] }));
+    const early = (restore: 'retrain' | 'best') => plainRuns.map((r) => ({ ...r, config: { ...r.config, earlyStop: settings(restore) } }));
+    const runs = early('retrain');
     const backend = await createBackend({ backend: 'cpu', workers: 0 });
     try {
       const stages: [number, EarlyStopStage | undefined][] = [];
-      const results = await trainRuns(runs, { backend, earlyStop, onIteration: (_it, trial, stage) => stages.push([trial, stage]) });
+      const results = await trainRuns(runs, { backend, onIteration: (_it, trial, stage) => stages.push([trial, stage]) });
       for (const [i, r] of results.entries()) {
         const es = r.earlyStop!;
         expect(es.stoppedAt).toBeLessThan(8);
@@ -108,20 +221,21 @@ describe('early stopping through trainRuns and trainBaselineRun', () => {
         expect(r.outerIterations).toBe(es.k);
         const mine = stages.filter(([t]) => t === i).map(([, s]) => s);
         expect(mine).toEqual([...Array(es.stoppedAt).fill('fit'), ...Array(es.k).fill('retrain')]);
-        const [plain] = await trainRuns([{ ...runs[i], config: { ...runs[i].config, params: { ...config.params, outer: es.k } } }], { backend });
+        const [plain] = await trainRuns([{ ...plainRuns[i], config: { ...plainRuns[i].config, params: { ...config.params, outer: es.k } } }], { backend });
         expect(W(r.weights)).toEqual(W(plain.weights));
       }
-      const fits = await trainRuns(runs, { backend, earlyStop, validationSteps: 2 });
+      let fits: RunOutcome[] = [];
+      expect(await trainRuns(runs, { backend, onFitted: (f) => { fits = f; return []; } })).toEqual([]);
       fits.forEach((f, i) => {
         expect({ ...f.earlyStop, restore: 'retrain' }).toEqual(results[i].earlyStop);
         expect(f.valErr).toBe(results[i].valErr);
         expect(f.outerIterations).toBe(results[i].earlyStop!.stoppedAt);
       });
-      const best = await trainRuns(runs, { backend, earlyStop: { ...earlyStop, restore: 'best' }, validationSteps: 2 });
+      const best = await trainRuns(early('best'), { backend });
       expect(best[0].earlyStop).toEqual({ ...results[0].earlyStop, restore: 'best' });
       // The best iterate is the fit run's k*-th: a fit run capped at k* ends there.
       const k = best[0].earlyStop!.k;
-      const [capped] = await trainRuns([{ ...runs[0], config: { ...runs[0].config, params: { ...config.params, outer: k } } }], { backend, validationSteps: 2 });
+      const [capped] = await trainRuns([{ ...plainRuns[0], config: { ...plainRuns[0].config, params: { ...config.params, outer: k } } }], { backend, validationSteps: 2 });
       expect(W(best[0].weights)).toEqual(W(capped.weights));
     } finally {
       backend.dispose();
