@@ -3,19 +3,16 @@
 // a progress bar, results saved after every run, Ctrl-C keeping what finished, and --resume.
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { BACKEND_CHOICES, createBackend, type BackendChoice } from '../backends/select.ts';
-import { MAX_WORKERS } from '../api/backend.ts';
-import { BASELINE_LOSSES } from '../baselines/train.ts';
-import { excerpt, UserInputError } from '../errors.ts';
-import { parseActivation } from '../problem/activations.ts';
-import { DATASET_NAMES, isDatasetName } from '../problem/datasets.ts';
-import { INITIALIZERS, type Initializer } from '../problem/init.ts';
-import { ALM_BATCH_CHECKPOINT, EXPERIMENT_FILES, prepareExperiment, runExperiment, writeReport, type ExperimentProgress } from '../experiments/runner.ts';
-import { readResults, writeResults } from '../experiments/results.ts';
-import { describeShard, mergeShards, parseShard, shardFromEnvironment, type Shard } from '../experiments/shards.ts';
-import { EXPERIMENT_METHODS, type ExperimentInput, type ExperimentMethod, type ExperimentSpec } from '../experiments/settings.ts';
-import { almVerdict } from '../experiments/report.ts';
-import { INIT_LABELS, METHOD_LABELS } from '../experiments/stats.ts';
+import {
+  BACKEND_NAMES, excerpt, INITIALIZERS, MAX_WORKERS, parseActivation, UserInputError, type BackendName, type Initializer,
+} from '../index.node.ts';
+import { DATASET_NAMES, isDatasetName } from '../datasets.ts';
+import {
+  ALM_BATCH_CHECKPOINT, almVerdict, BASELINE_LOSSES, describeShard, EXPERIMENT_FILES, EXPERIMENT_METHODS, INIT_LABELS, mergeShards, METHOD_LABELS,
+  parseShard, prepareExperiment, readResults, runExperiment, shardFromEnvironment, writeReport, writeResults,
+  type ExperimentInput, type ExperimentMethod, type ExperimentProgress, type ExperimentSpec, type Shard,
+} from '../experiments.ts';
+import { createCliBackend } from './backend-flags.ts';
 import { choiceFlag, integerFlag, listFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
 import { checkPaths, type ReadPath, type WritePath } from './output-paths.ts';
 import { readEarlyStopFlags } from './early-stop-flags.ts';
@@ -116,7 +113,7 @@ running
                             not an earlier experiment's is refused, unless --force
   --force                   replace such files (with merge too)
   --resume DIR              continue the experiment in DIR (may raise --repeats)
-  --backend ${BACKEND_CHOICES.join('|')}   where the ALM's sweeps run (default cpu: the baselines run on the CPU
+  --backend ${BACKEND_NAMES.join('|')}   where the ALM's sweeps run (default cpu: the baselines run on the CPU
                             too, so wall times compare like for like)
   --threads N               worker threads (default: one per core): the baselines' trainings run
                             one per thread, the ALM's runs as one batch over them (CPU); a run's
@@ -170,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const backendChoice: BackendChoice = choiceFlag(values, 'backend', BACKEND_CHOICES) ?? 'cpu';
+  const backendChoice: BackendName = choiceFlag(values, 'backend', BACKEND_NAMES) ?? 'cpu';
   let spec: ExperimentSpec;
   let outDir: string;
   let storedShard: Shard | undefined;
@@ -224,8 +221,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const threads = integerFlag(values, 'threads');
   if (threads !== undefined && !(threads >= 1 && threads <= MAX_WORKERS)) throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${threads}`);
-  const backendOptions = threads !== undefined ? { threads } : {};
-  if (spec.methods.some((m) => m === 'alm' || m === 'alm+gd')) (await createBackend(backendChoice, backendOptions)).backend.dispose(); // fail early if unavailable
+  if (spec.methods.some((m) => m === 'alm' || m === 'alm+gd')) (await createCliBackend(backendChoice, threads)).backend.dispose(); // fail early if unavailable
   const bar = new ExperimentBar(process.stderr);
   // SIGINT, SIGTERM, SIGHUP alike (src/cli/signals.ts); results.json already holds every finished run.
   const stop = listenForStop({
@@ -250,7 +246,7 @@ export async function run(argv: string[]): Promise<number> {
       signal: stop.signal,
       command: commandLine(argv),
       shard,
-      createBackend: async () => (await createBackend(backendChoice, backendOptions)).backend,
+      createBackend: async () => (await createCliBackend(backendChoice, threads)).backend,
       threads,
       onProgress: (p) => bar.draw(p),
       onWarning: (text) => log(`warning: ${text}`),

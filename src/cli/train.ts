@@ -13,6 +13,8 @@ import {
 } from '../index.node.ts';
 import { csvDatasetInfo, DATASET_NAMES, DATASETS, isCsvFileName, isDatasetName, prepareDataset, type LoadedDataset } from '../datasets.ts';
 import { choiceFlag, integerFlag, listFlag, listValuesFlag, numberFlag, parseCommandLine, stringFlag, type OptionSpec } from './args.ts';
+import { createCliBackend } from './backend-flags.ts';
+import { readEarlyStopFlags, type EarlyStopFlags } from './early-stop-flags.ts';
 import { checkPaths, isStdout, sameFile, saveOutput, type ReadPath, type WritePath } from './output-paths.ts';
 import { csvOptionsFromFlags, CSV_HELP, CSV_OPTIONS, describeColumns, hasCsvFlags } from './csv-flags.ts';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-files.ts';
@@ -538,19 +540,6 @@ function summaryOf(r: AlmSummary): AlmSummary {
   return { trainErr, testErr, feasVio, outerIterations, sweeps, seconds, stopReason, gamma };
 }
 
-/** The backend --backend, --threads and --cpu-kernels ask for, and the line saying what it is; the API's refusals worded as flags. */
-async function createCliBackend(choice: (typeof BACKEND_NAMES)[number], threads: number | undefined, cpuKernels: (typeof CPU_KERNELS_CHOICES)[number]): Promise<{ backend: BcdBackend; line: string }> {
-  let line = '';
-  try {
-    const backend = await createBackend({ backend: choice, workers: threads, cpuKernels, log: (l) => { line = l; } });
-    return { backend, line };
-  } catch (err) {
-    if (err instanceof OptionError && err.option.startsWith('backend')) throw new UserInputError(`--backend webgpu: ${err.problem.replace(/^is not available here: /, '')}`);
-    if (err instanceof OptionError && err.option === 'workers') throw new UserInputError(`--threads must be an integer from 1 to ${MAX_WORKERS}, got ${String(err.value)}`);
-    throw err;
-  }
-}
-
 /** The API's refusal of the validation split (earlyStop.validationSteps, validationSteps), worded as the --validation-steps flag; any other error as it is. */
 function validationStepsFlagError(err: unknown): unknown {
   if (err instanceof OptionError && /(^|\.)validationSteps$/.test(err.option)) {
@@ -578,28 +567,6 @@ function earlyStopLine(o: EarlyStopOutcome, outer: number, stoppedByUser: boolea
     ? (final.stopReason === 'stopped' ? `the retraining was stopped after ${final.outerIterations} of its k* outer iterations: the model is that iterate` : 'the model is retrained for k* on the whole training part')
     : `the model is the iterate k* of the run on the fit part (${stoppedByUser ? 'stopped while fitting: no retraining' : '--restore best'})`;
   return `early stopping: k* = ${o.k} (validation error ${valErr}); ${where}; ${kept}`;
-}
-
-/** Early stopping's flags as given, each checked; undefined without --early-stop (the others then refused). */
-interface EarlyStopFlags {
-  restore?: 'retrain' | 'best';
-  minDelta?: number;
-  warmupEvals?: number;
-}
-
-function readEarlyStopFlags(values: Record<string, string | boolean | undefined>): EarlyStopFlags | undefined {
-  if (choiceFlag(values, 'early-stop', ['validation'] as const) === undefined) {
-    for (const flag of ['restore', 'min-delta', 'warmup-evals']) {
-      if (values[flag] !== undefined) throw new UserInputError(`--${flag} is a setting of early stopping: it needs --early-stop validation`);
-    }
-    return undefined;
-  }
-  const restore = choiceFlag(values, 'restore', ['retrain', 'best'] as const);
-  const minDelta = numberFlag(values, 'min-delta');
-  if (minDelta !== undefined && !(minDelta >= 0 && minDelta < 1)) throw new UserInputError(`--min-delta is a relative improvement: a number in [0, 1), got ${values['min-delta']}`);
-  const warmupEvals = integerFlag(values, 'warmup-evals');
-  if (warmupEvals !== undefined && warmupEvals < 0) throw new UserInputError(`--warmup-evals must be an integer ≥ 0 (evaluations), got ${values['warmup-evals']}`);
-  return { restore, minDelta, warmupEvals };
 }
 
 /** The grid of a fresh run: every combination of the listed initialisations, τ values and seeds. */
