@@ -14,7 +14,7 @@
 export {
   ALM_BATCH_CHECKPOINT, EXPERIMENT_FILES, loadExperimentData, prepareExperiment, runExperiment, writeReport,
 } from './experiments/runner.ts';
-export type { ExperimentOptions, ExperimentOutcome, ExperimentProgress } from './experiments/runner.ts';
+export type { ExperimentOptions, ExperimentOutcome, ExperimentProgress, PreparedExperiment } from './experiments/runner.ts';
 export {
   ALM_GRID_FACTORS, EXPERIMENT_METHODS, PAPER_CLIP_GRID, PAPER_LR_GRID, SELECTION_SEED_OFFSET, presetSettings,
 } from './experiments/settings.ts';
@@ -25,8 +25,9 @@ export type {
 export { BASELINE_LOSSES } from './baselines/report.ts';
 export { readResults, RESULTS_FORMAT, writeResults } from './experiments/results.ts';
 export type {
-  CurvePoint, EarlyStopRecord, ExperimentData, ExperimentResults, RunRecord, SelectionCandidate, SelectionRecord,
+  AlmBatchRecord, CurvePoint, EarlyStopRecord, ExperimentData, ExperimentResults, RunRecord, SelectionCandidate, SelectionRecord,
 } from './experiments/results.ts';
+export type { ReferenceErrors } from './experiments/reference.ts';
 export { describeShard, mergeShards, parseShard, shardFromEnvironment } from './experiments/shards.ts';
 export type { Shard, ShardContents, ShardSource } from './experiments/shards.ts';
 export { almVerdict } from './experiments/report.ts';

@@ -78,7 +78,9 @@ export function errorVsTimeSpec(results: ExperimentResults): TopLevelSpec | null
 
 /** The two packages the figures are drawn with. */
 export interface VegaModules {
+  /** The vega package: parses the compiled specification and renders it to SVG. */
   vega: typeof Vega;
+  /** The vega-lite package: compiles the figures' Vega-Lite specifications to Vega. */
   vl: typeof VegaLite;
 }
 

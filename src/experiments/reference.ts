@@ -5,7 +5,9 @@ import type { Problem } from '../problem/types.ts';
 
 /** TrainErr and TestErr of one reference predictor. */
 export interface ReferenceErrors {
+  /** Mean over the training part's steps of ||y_t − ŷ_t||², TrainErr's formula. */
   trainErr: number;
+  /** The same over the test part, TestErr's formula (NaN when there is no test part). */
   testErr: number;
 }
 

@@ -88,7 +88,7 @@ export function renderReport(results: ExperimentResults, files: { fig1: string; 
     lines.push('');
   }
 
-  const verdict = almVerdict(results, cells);
+  const verdict = verdictOfCells(results, cells);
   if (verdict.length > 0) lines.push('## ALM against the baselines (TestErr)', '', ...verdict);
 
   if (results.selections.length > 0) {
@@ -223,9 +223,15 @@ function table3(results: ExperimentResults, cells: CellStats[]): string[] {
 
 /**
  * Sentences comparing the TestErr of the ALM (and of ALM + GD, when it ran) with the best
- * baseline's, per initialisation and best against best.
+ * baseline's: per initialisation, best against best, and each as chosen on validation. Markdown
+ * lines, empty strings between paragraphs; none when the experiment has no baseline.
  */
-export function almVerdict(results: ExperimentResults, cells = cellStats(results)): string[] {
+export function almVerdict(results: ExperimentResults): string[] {
+  return verdictOfCells(results, cellStats(results));
+}
+
+/** almVerdict from the cells' statistics already computed. */
+function verdictOfCells(results: ExperimentResults, cells: CellStats[]): string[] {
   const { spec } = results;
   if (!spec.methods.some(isBaseline)) return [];
   const lines: string[] = [];

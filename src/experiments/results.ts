@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../alm/checkpoint-file.ts';
 import { DataError, excerpt } from '../errors.ts';
 import type { Initializer } from '../problem/init.ts';
+import type { ReferenceErrors } from './reference.ts';
 import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
 import type { ShardContents } from './shards.ts';
 
@@ -16,13 +17,17 @@ export const EXPERIMENT_FILES_RESULTS = 'results.json';
 
 /** One point of an error curve: after epoch `step` (baselines) or outer iteration `step` (ALM; 0 = initial weights). */
 export interface CurvePoint {
+  /** Epochs (baselines) or outer iterations (ALM) done; ALM + GD numbers its GD epochs on after its ALM's outer iterations. */
   step: number;
+  /** The run's seconds so far, counted as RunRecord.seconds is (0 at the ALM's step 0). */
   seconds: number;
-  /** null when the value was not finite (a diverged run). */
+  /** TrainErr of the weights at this point; null when the value was not finite (a diverged run). */
   trainErr: number | null;
+  /** TestErr of the weights at this point; null when not finite. */
   testErr: number | null;
-  /** ALM only: FeasVio and the penalty γ used in this iteration. */
+  /** ALM iterations only (not step 0): FeasVio after this iteration. */
   feasVio?: number;
+  /** ALM iterations only (not step 0): the penalty γ this iteration's sweeps used. */
   gamma?: number;
 }
 
@@ -30,25 +35,38 @@ export interface CurvePoint {
 export interface RunRecord {
   /** "method/init/repeat". */
   key: string;
+  /** The method trained. */
   method: ExperimentMethod;
+  /** The initialisation its weights started from. */
   init: Initializer;
   /** 0-based repeat index. */
   repeat: number;
   /** The seed of the initial weights (and of SGD's window order). */
   seed: number;
-  /** Baselines: the selected learning rate (and clipping norm for GDC). ALM: τ when it was selected. */
+  /** The selected learning rate: a baseline's, or ALM + GD's polish's (absent for the ALM). */
   lr?: number;
+  /** GDC only: the selected clipping norm. */
   clip?: number;
+  /** The ALM's τ: the ALM's when it was selected (absent at the fixed τ), ALM + GD's always. */
   tau?: number;
-  /** Final errors; null when not finite (diverged). */
+  /** Final TrainErr; null when not finite (diverged). */
   trainErr: number | null;
+  /** Final TestErr; null when not finite (diverged). */
   testErr: number | null;
-  /** Wall-clock seconds of the training itself (data loading and set-up excluded). */
+  /**
+   * Seconds of the training's own computation (a baseline's on its thread, an ALM trial's as its
+   * CPU thread measured it, on WebGPU the batch's clock; data loading and set-up excluded); ALM +
+   * GD's both stages, and under early stopping the run on the fit part too.
+   */
   seconds: number;
   /** Outer iterations (ALM) or epochs (baselines) completed. */
   iterations: number;
-  /** ALM: total BCD sweeps and final FeasVio. */
+  /** ALM and ALM + GD (its ALM stage): total BCD sweeps, of both runs under early stopping's retraining. */
   sweeps?: number;
+  /**
+   * ALM (and an ALM + GD whose ALM stage failed): the FeasVio its last ALM run ended with; with
+   * restore `best`, that of the run on the fit part's last iterate, not of the iterate kept.
+   */
   feasVio?: number;
   /** Why the run ended: ALM "outer-cap" | "converged" | "failed"; baselines and ALM + GD "epochs" | "diverged". */
   stop: string;
@@ -62,6 +80,10 @@ export interface RunRecord {
   earlyStop?: EarlyStopRecord;
   /** ALM + GD with early stopping: its ALM stage's. */
   almEarlyStop?: EarlyStopRecord;
+  /**
+   * Its error curve: the ALM's every outer iteration from step 0, a baseline's at most 60 points
+   * evenly spread, ALM + GD's both stages in turn; one point for a run that kept its best iterate.
+   */
   curve: CurvePoint[];
 }
 
@@ -74,13 +96,21 @@ export interface EarlyStopRecord {
   /** Where the run on the fit part ended (its cap when the rule never fired). */
   stoppedAt: number;
   /** The run on the fit part: its validation error against the count, thinned. */
-  valCurve: { step: number; valErr: number | null }[];
+  valCurve: {
+    /** Outer iterations (ALM) or epochs (baselines, ALM + GD's polish) done. */
+    step: number;
+    /** The validation error there; null when not finite. */
+    valErr: number | null;
+  }[];
 }
 
 /** One grid point of a hyperparameter selection: a baseline's learning rate (and clipping norm), or the ALM's τ. */
 export interface SelectionCandidate {
+  /** A baseline's (or ALM + GD's polish's) learning rate. */
   lr?: number;
+  /** GDC's clipping norm. */
   clip?: number;
+  /** The ALM's τ (for ALM + GD: the τ of the ALM fits its polish starts from). */
   tau?: number;
   /** Validation error per selection seed (null: diverged); with early stopping the best of each seed's run. */
   valErrs: (number | null)[];
@@ -94,12 +124,19 @@ export interface SelectionCandidate {
 export interface SelectionRecord {
   /** "method/init". */
   key: string;
+  /** The method whose hyperparameters were chosen. */
   method: ExperimentMethod;
+  /** The initialisation they were chosen for. */
   init: Initializer;
+  /** The chosen learning rate (baselines, ALM + GD). */
   lr?: number;
+  /** The chosen clipping norm (GDC). */
   clip?: number;
+  /** The chosen τ (ALM); for ALM + GD the ALM's τ its polish starts from. */
   tau?: number;
+  /** The chosen grid point's mean validation error (null: every grid point diverged). */
   valErr: number | null;
+  /** Every grid point tried, in the grid's order, with its validation errors. */
   candidates: SelectionCandidate[];
   /** The selection's trainings' own computation, summed (results made before the pool: its wall-clock time). */
   seconds: number;
@@ -107,35 +144,78 @@ export interface SelectionRecord {
 
 /** Facts about the data the experiment ran on. */
 export interface ExperimentData {
+  /** Time steps of the whole series. */
   T: number;
+  /** Time steps of the training part (the test part is the other T − T1). */
   T1: number;
+  /** Inputs per time step. */
   n: number;
+  /** Outputs (targets) per time step. */
   m: number;
+  /** The RNN's hidden size. */
   r: number;
   /** Steps the selection trains on (T1 − validationSteps). */
   fitSteps: number;
+  /** V: the last V steps of the training part, on which the selection (and early stopping) score the validation error. */
   validationSteps: number;
   /** Errors of the training-mean and OLS predictors (no RNN), for scale. */
-  reference?: { mean: { trainErr: number; testErr: number }; ols: { trainErr: number; testErr: number } };
+  reference?: {
+    /** The constant predictor: each output's mean over the training part. */
+    mean: ReferenceErrors;
+    /** Ordinary least squares of y_t on x_t with an intercept (no recurrence), fitted on the training part. */
+    ols: ReferenceErrors;
+  };
+}
+
+/** One batch of ALM trials an experiment ran (see ExperimentResults.almBatches). */
+export interface AlmBatchRecord {
+  /** Whether the batch held selection fits or runs. */
+  phase: 'select' | 'run';
+  /** With early stopping, which of the runs' two batches: on the fit part, or the retraining for k* (absent otherwise). */
+  stage?: 'fit' | 'retrain';
+  /** ALM trials in the batch. */
+  trials: number;
+  /** The backend it ran on, e.g. "cpu (float64 reference)". */
+  backend: string;
+  /** Its wall-clock seconds (4 significant digits). */
+  seconds: number;
 }
 
 /** Everything an experiment produced so far. */
 export interface ExperimentResults {
+  /** The format tag, RESULTS_FORMAT. */
   format: typeof RESULTS_FORMAT;
+  /** The resolved spec that the experiment runs (a resume must ask for the same; its repeats may grow). */
   spec: ExperimentSpec;
   /** The command line(s) that made the results, one per session (start, resumes). */
   commands: string[];
+  /** The data it runs on. */
   data: ExperimentData;
   /** The ALM backend, e.g. "cpu (float64 reference)". */
   backend: string;
-  machine: { cpu: string; cores: number; node: string; platform: string };
+  /** The machine of the session that started the results (after a merge, shard 0's). */
+  machine: {
+    /** The CPU's model name ("unknown" when Node cannot tell). */
+    cpu: string;
+    /** Logical cores. */
+    cores: number;
+    /** Node's version, e.g. "v20.11.0". */
+    node: string;
+    /** Operating system and architecture, e.g. "linux-x64". */
+    platform: string;
+  };
+  /** `running` while a session works on it (and as a killed session left it), `stopped` after a stop, `complete` once every unit is done. */
   status: 'running' | 'stopped' | 'complete';
+  /** When the first session started, ISO 8601 (after a merge, the earliest shard's). */
   started: string;
+  /** When the results were last written, ISO 8601 (after a merge, the latest shard's). */
   updated: string;
+  /** The finished selections, method by method, initialisation by initialisation (sortRecords). */
   selections: SelectionRecord[];
+  /** The finished runs, repeat by repeat, then initialisation, then method (sortRecords). */
   runs: RunRecord[];
   /** Every batch of ALM trials this experiment ran (selection fits or runs), with its wall-clock seconds. */
-  almBatches?: { phase: 'select' | 'run'; stage?: 'fit' | 'retrain'; trials: number; backend: string; seconds: number }[];
+  almBatches?: AlmBatchRecord[];
   /** Wall-clock seconds of the sessions that made these results (start and resumes), summed. */
   wallSeconds?: number;
   /**
@@ -143,7 +223,14 @@ export interface ExperimentResults {
    * once it completes what it holds (its cells, counts and a digest of every record), which
    * merge checks.
    */
-  shard?: { index: number; count: number; contents?: ShardContents };
+  shard?: {
+    /** 0-based index of this shard. */
+    index: number;
+    /** How many shards the experiment is split into. */
+    count: number;
+    /** What the shard holds, set when it completes. */
+    contents?: ShardContents;
+  };
 }
 
 /**

@@ -44,9 +44,13 @@ import {
 
 /** File names inside an experiment's output folder. */
 export const EXPERIMENT_FILES = {
+  /** The results (ExperimentResults), rewritten after every selection and run. */
   results: EXPERIMENT_FILES_RESULTS,
+  /** The report in Markdown: Table 3 and the rest, written at the end. */
   report: 'README.md',
+  /** Figure 1: FeasVio of the ALM against the outer iteration (SVG). */
   fig1: 'fig1-feasvio.svg',
+  /** Figure 2: TrainErr and TestErr against seconds, per method (SVG). */
   fig2: 'fig2-error-vs-time.svg',
 } as const;
 
@@ -56,7 +60,14 @@ const BASELINE_CURVE_POINTS = 60;
  * The files of an ALM batch in flight (selection fits, runs, and with early stopping the runs on
  * the fit part before their retraining), removed when it completes.
  */
-export const ALM_BATCH_CHECKPOINT = { select: 'alm-selection.checkpoint.json', run: 'alm-runs.checkpoint.json', fit: 'alm-runs-fit.checkpoint.json' } as const;
+export const ALM_BATCH_CHECKPOINT = {
+  /** The batch of the ALM's selection fits. */
+  select: 'alm-selection.checkpoint.json',
+  /** The batch of the ALM's runs (ALM + GD's ALM stages included); under early stopping, their retraining for k*. */
+  run: 'alm-runs.checkpoint.json',
+  /** Under early stopping: the batch of the ALM's runs on the fit part. */
+  fit: 'alm-runs-fit.checkpoint.json',
+} as const;
 /** Default seconds between checkpoints of an ALM batch: a stop loses at most this much of it (and the outer iteration in flight). */
 const ALM_CHECKPOINT_SECONDS = 120;
 /** About how many times a baseline run computes TrainErr and TestErr (see evaluateEvery). */
@@ -64,9 +75,11 @@ const BASELINE_EVALUATIONS = 500;
 
 /** A progress report: which phase, how many units of it are done, and the unit in flight. */
 export interface ExperimentProgress {
+  /** `select`: the hyperparameter selection's trainings; `run`: the runs. */
   phase: 'select' | 'run';
   /** Units finished in this phase (selection trainings or runs). */
   done: number;
+  /** Units of this phase this session has to do (those finished by an earlier session not counted). */
   total: number;
   /** The units in flight, e.g. "alm: one batch of 50 run(s)" or "select gdc/he lr=0.01 clip=4 seed 1/1 and 1 more". */
   label: string;
@@ -88,9 +101,11 @@ export interface ExperimentOptions {
   resume?: boolean;
   /** Aborting stops after the current unit's next check; finished units are kept. */
   signal?: AbortSignal;
+  /** Told how far the work is: at most every 100 ms, and whenever an ALM batch starts or a training on the pool ends. */
   onProgress?: (p: ExperimentProgress) => void;
-  /** Called after each finished selection and run, with the running counts. */
+  /** Called after each finished selection, with the selections done and in all (earlier sessions' included). */
   onSelectionDone?: (s: SelectionRecord, done: number, total: number) => void;
+  /** Called after each finished run, with the runs done and in all (earlier sessions' included). */
   onRunDone?: (r: RunRecord, done: number, total: number) => void;
   /** Creates the backend of each ALM batch (default: the CPU backend over `threads` worker threads). */
   createBackend?: () => Promise<BcdBackend>;
@@ -110,16 +125,35 @@ export interface ExperimentOptions {
 
 /** What runExperiment produced. */
 export interface ExperimentOutcome {
+  /** The results, as written to results.json. */
   results: ExperimentResults;
   /** Paths of the files written. */
-  files: { results: string; report: string; fig1?: string; fig2?: string };
+  files: {
+    /** results.json. */
+    results: string;
+    /** README.md, the report. */
+    report: string;
+    /** Figure 1's SVG; absent when it was not drawn (no ALM run finished, or vega or vega-lite could not be imported). */
+    fig1?: string;
+    /** Figure 2's SVG; absent when it was not drawn (no run finished, or vega or vega-lite could not be imported). */
+    fig2?: string;
+  };
+  /** Whether the signal stopped the experiment before every unit was done (results.status `stopped`); the report covers what finished. */
   stopped: boolean;
   /** One line, set when the figures were not drawn because vega or vega-lite could not be imported (see renderPlots). */
   figuresSkipped?: string;
 }
 
+/** What prepareExperiment gives. */
+export interface PreparedExperiment {
+  /** The input resolved against its preset and data set, validated: what runExperiment takes. */
+  spec: ExperimentSpec;
+  /** The data set, loaded, split and standardised as the spec asks. */
+  loaded: LoadedDataset;
+}
+
 /** Loads the data of an input and resolves it into a validated spec. */
-export function prepareExperiment(input: ExperimentInput): { spec: ExperimentSpec; loaded: LoadedDataset } {
+export function prepareExperiment(input: ExperimentInput): PreparedExperiment {
   const loaded = loadExperimentData(input);
   return { spec: resolveSpec(input, loaded), loaded };
 }

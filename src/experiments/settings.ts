@@ -20,6 +20,7 @@ import { DEFAULT_MIN_DELTA, defaultEvaluationInterval, resolveEarlyStopRule, typ
  * τ; bench/results/experiments/README.md found it the best TestErr on one sp500 seed).
  */
 export const EXPERIMENT_METHODS = ['alm', ...BASELINE_METHODS, 'alm+gd'] as const;
+/** A method an experiment can compare: one of EXPERIMENT_METHODS. */
 export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
 export type { BaselineMethod, BaselineLoss };
 
@@ -110,34 +111,50 @@ export type BaselineRegularization = 'none' | 'same';
 
 /** Everything that defines an experiment, resolved; stored in results.json. */
 export interface ExperimentSpec {
+  /** The data set: a registered name, or the path of a CSV file. */
   dataset: string;
+  /** Target columns of a CSV data set (absent: the data set's own). */
   targets?: string[];
   /** Hidden size r (the data set's default when absent). */
   hidden?: number;
+  /** The hidden layer's activation: "relu", "leaky:ω" or "elu". */
   activation: string;
+  /** How the series is standardised: over the whole series (the paper), the training part, or not at all. */
   standardize: StandardizeChoice;
+  /** How TestErr's hidden state starts: carried on from the training part (the paper), or reset to 0. */
   testHidden: TestHidden;
   /** Seed of the synthetic data generator (the data stay fixed across repeats). */
   dataSeed: number;
   /** Repeat j (0-based) uses seed + j for its initial weights and SGD's window order. */
   seed: number;
+  /** The methods compared, without duplicates, in the order of the report's rows. */
   methods: ExperimentMethod[];
+  /** The initialisations each method starts from, without duplicates, in the order of the report's columns. */
   inits: Initializer[];
+  /** Runs of each method × initialisation, with seeds seed … seed + repeats − 1 (a resume may raise it). */
   repeats: number;
+  /** The preset the settings not given came from. */
   preset: PresetName;
   /** The ALM's parameters, caps included. */
   alm: AlmParams;
+  /** The gradient baselines' budget and objective (ALM + GD's polish takes only the epochs from here). */
   baseline: {
+    /** Epochs of every baseline training and of ALM + GD's polish (their cap under early stopping). */
     epochs: number;
+    /** SGD's mini-batch window, in time steps. */
     sgdBatch: number;
     /** Nesterov momentum of GDNM. */
     momentum: number;
+    /** Whether the baselines' objective has the ALM's λ1…λ5 terms (`same`) or none (`none`). */
     regularization: BaselineRegularization;
     /** The baselines' data term: ours (`sum` over the outputs) or Keras' mse (divided by m). ALM + GD always polishes the ALM's own objective. */
     loss: BaselineLoss;
   };
+  /** How the hyperparameters are chosen on the validation split, per method × initialisation. */
   selection: {
+    /** Learning rates tried for every baseline and for ALM + GD's polish. */
     lrGrid: number[];
+    /** Clipping norms tried for GDC, each with every learning rate. */
     clipGrid: number[];
     /**
      * The ALM's τ values, chosen per initialisation on the validation split as the baselines'
@@ -171,6 +188,7 @@ export interface ExperimentEarlyStop {
   minDelta: number;
   /** The baselines (and ALM + GD's polish) score the validation error every this many epochs; the ALM after every outer iteration. */
   every: number;
+  /** A run's final model: `retrain`, trained again on the whole training part for its k*; `best`, the best iterate of its run on the fit part. */
   restore: EarlyStopRestore;
 }
 
@@ -194,31 +212,55 @@ export const SELECTION_SEED_OFFSET = 1_000_000;
 
 /** What a caller may choose; everything absent comes from the preset or the data set. */
 export interface ExperimentInput {
+  /** A registered data set name, or the path of a CSV file (.csv, .tsv or .txt). */
   dataset: string;
+  /** Target columns of a CSV data set (absent or empty: the data set's own). */
   targets?: string[];
+  /** Hidden size r (default: the data set's). */
   hidden?: number;
+  /** The hidden layer's activation: "relu" (default), "leaky:ω" or "elu". */
   activation?: string;
+  /** How the series is standardised (default `whole`, the paper's). */
   standardize?: StandardizeChoice;
+  /** How TestErr's hidden state starts (default `carry`, the paper's). */
   testHidden?: TestHidden;
+  /** Seed of the synthetic data generator (default 1). */
   dataSeed?: number;
+  /** Seed of repeat 0's initial weights (default 1); repeat j uses seed + j. */
   seed?: number;
+  /** The methods to compare (default: all of EXPERIMENT_METHODS); duplicates are dropped. */
   methods?: ExperimentMethod[];
+  /** The initialisations to start from (default: all five); duplicates are dropped. */
   inits?: Initializer[];
+  /** The preset the settings not given here come from (default `paper`). */
   preset?: PresetName;
+  /** Runs of each method × initialisation (default: the preset's). */
   repeats?: number;
+  /** Seeds per grid point of the selection (default: the preset's). */
   selectRepeats?: number;
+  /** The ALM's cap on outer iterations (default: the preset's). */
   outer?: number;
+  /** The ALM's cap on inner sweeps per outer iteration (default: the preset's). */
   inner?: number;
+  /** Epochs of the baselines and of ALM + GD's polish (default: the preset's). */
   epochs?: number;
+  /** SGD's mini-batch window in time steps (default: the preset's). */
   sgdBatch?: number;
+  /** Learning rates the selection tries (default: the preset's). */
   lrGrid?: number[];
+  /** Clipping norms GDC's selection tries (default: the preset's). */
   clipGrid?: number[];
   /** Multiples of τ for the ALM's selection (default ALM_GRID_FACTORS), or 'none' for the fixed τ. */
   almGrid?: number[] | 'none';
+  /** V, the steps at the end of the training part held out for validation (default: a tenth of the training part, at least 1). */
   validationSteps?: number;
+  /** The ALM's τ (default: the data set's); almGrid's multiples are of this τ. */
   tau?: number;
+  /** Nesterov momentum of GDNM, in [0, 1) (default 0.9). */
   momentum?: number;
+  /** How the baselines are regularised (default `none`). */
   baselineRegularization?: BaselineRegularization;
+  /** The baselines' data term (default `sum`, ours). */
   baselineLoss?: BaselineLoss;
   /** Early stopping on the validation split for every method; fields absent take their defaults (see ExperimentEarlyStop). */
   earlyStop?: Partial<ExperimentEarlyStop>;

@@ -12,7 +12,9 @@ import type { ExperimentMethod, ExperimentSpec } from './settings.ts';
 
 /** One shard: 0-based index, of count. */
 export interface Shard {
+  /** 0-based index of this shard, below count. */
   index: number;
+  /** How many shards the experiment is split into. */
   count: number;
 }
 
@@ -28,7 +30,9 @@ export function parseShard(text: string, flag = '--shard'): Shard {
 
 /** Where the shard came from, for the log. */
 export interface ShardSource {
+  /** The shard the job array assigns. */
   shard: Shard;
+  /** The variables it came from, e.g. "SLURM_ARRAY_TASK_ID=3 (Slurm, from 1), count 4". */
   source: string;
 }
 
@@ -118,11 +122,17 @@ export function describeShard(spec: ExperimentSpec, shard: Shard): string {
 export interface ShardContents {
   /** Its cells, "method/init". */
   cells: string[];
-  /** How many selection and run records it holds. */
+  /** How many selection records it holds. */
   selections: number;
+  /** How many run records it holds. */
   runs: number;
   /** sha256 (hex) of the canonical JSON of each record (recordDigest), by the record's key. */
-  digests: { selections: Record<string, string>; runs: Record<string, string> };
+  digests: {
+    /** The selection records', by "method/init". */
+    selections: Record<string, string>;
+    /** The run records', by "method/init/repeat". */
+    runs: Record<string, string>;
+  };
 }
 
 /** JSON with every object's keys sorted, absent fields left out: the same text for the same record, however it was written and read back. */
