@@ -3,10 +3,12 @@
 // vitest's module system) and `tsc` against it. The CPU results must match what the repository's
 // own source computes here bit for bit; WebGPU (f32 on SwiftShader) within a stated tolerance.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train, trainGrid } from '../../src/index.node.ts';
+import { prepareExperiment, runExperiment } from '../../src/experiments.ts';
 import { createConsumer, packRepository, REPO, repoBin, type Packed } from '../helpers/package.ts';
 
 /** WebGPU (f32) vs the float64 CPU on the same run: relative error on TrainErr (not measured yet: see the skipped test). */
@@ -34,8 +36,12 @@ export const summary = (r) => ({ trainErr: r.trainErr, testErr: r.testErr, feasV
 export const finish = (out) => { out.printedAt = Date.now(); process.stdout.write(JSON.stringify(out) + '\\n'); };
 `;
 
-// With webgpu linked: import side effects, CPU in the thread, CPU pools, WebGPU, save/load, datasets.
+/** A small experiment the consumer runs through alm-rnn/experiments, and the test through the source. */
+const EXPERIMENT = { dataset: 'synthetic-small', preset: 'quick', methods: ['alm', 'gd'], inits: ['he'], repeats: 1, almGrid: 'none', lrGrid: [0.01] } as const;
+
+// With webgpu linked: import side effects, CPU in the thread, CPU pools, WebGPU, save/load, datasets, experiments.
 const MAIN = `
+const EXPERIMENT = ${JSON.stringify(EXPERIMENT)};
 import { writeFileSync, readFileSync } from 'node:fs';
 import { inputs, targets, probe, base, summary, finish } from './common.mjs';
 const out = {};
@@ -67,6 +73,12 @@ out.grid = { backend: grid.backend, trials: grid.trials.map(summary) };
 const ds = await import('alm-rnn/datasets');
 const small = ds.loadDataset('synthetic-small');
 out.datasets = { names: ds.DATASET_NAMES, smallLength: small.inputs.length, hidden: small.hidden };
+
+// alm-rnn/experiments: the Table 3 runner, its ALM batch and its baselines' pool on worker threads from the installed files.
+const ex = await import('alm-rnn/experiments');
+const experiment = await ex.runExperiment(ex.prepareExperiment(EXPERIMENT).spec, { outDir: 'experiment', threads: 2 });
+mark('experiment');
+out.experiment = { status: experiment.results.status, runs: experiment.results.runs.map((r) => [r.key, r.trainErr, r.testErr]), report: readFileSync(experiment.files.report, 'utf8') };
 finish(out);
 `;
 
@@ -225,6 +237,14 @@ describe('the installed package in a Node ESM consumer', () => {
     // alm-rnn/datasets resolves and loads.
     expect(out.datasets.names).toContain('synthetic-small');
     expect(out.datasets.smallLength).toBeGreaterThan(0);
+
+    // alm-rnn/experiments runs an experiment as the source does (its workers load from the installed files).
+    const experimentDir = mkdtempSync(join(tmpdir(), 'alm-consumer-exp-'));
+    const source = await runExperiment(prepareExperiment({ ...EXPERIMENT, methods: [...EXPERIMENT.methods], inits: [...EXPERIMENT.inits], lrGrid: [...EXPERIMENT.lrGrid] }).spec, { outDir: experimentDir, threads: 1 });
+    rmSync(experimentDir, { recursive: true, force: true });
+    expect(out.experiment.status).toBe('complete');
+    expect(out.experiment.runs).toEqual(source.results.runs.map((r) => [r.key, r.trainErr, r.testErr]));
+    expect(out.experiment.report).toContain('## Table 3');
 
     // Nothing (worker, device) keeps the process alive once the work is done.
     expect(exitLagMs).toBeLessThan(EXIT_GRACE_MS);
