@@ -6,7 +6,7 @@ import type { BackendOptions } from './api/backend.ts';
 import type { BcdBackend } from './backends/backend.ts';
 import type { TrainingRun } from './api/run.ts';
 import {
-  createTrainingApi, type BaselineTrainOptions, type BaselineTrainResult, type GridOptions, type GridResult, type IterationReport,
+  createBackendOn, trainBaselineOn, trainGridOn, trainOn, type BaselineTrainOptions, type BaselineTrainResult, type GridOptions, type GridResult, type IterationReport,
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
@@ -17,8 +17,6 @@ import { browserPlatform } from './platform/browser.ts';
 
 export * from './api/public.ts';
 
-const api = createTrainingApi(browserPlatform);
-
 /**
  * Trains an Elman RNN on `inputs` → `targets` with the augmented Lagrangian method. Returns a
  * TrainingRun: `await` it for the TrainResult (the trained Model, TrainErr, TestErr, FeasVio,
@@ -27,7 +25,7 @@ const api = createTrainingApi(browserPlatform);
  * throws an OptionError naming it.
  */
 export function train(options: TrainOptions): TrainingRun<TrainResult, IterationReport> {
-  return api.train(options);
+  return trainOn(browserPlatform, options);
 }
 
 /**
@@ -37,7 +35,7 @@ export function train(options: TrainOptions): TrainingRun<TrainResult, Iteration
  * retrains it on the whole training part.
  */
 export function trainGrid(options: GridOptions): TrainingRun<GridResult, IterationReport> {
-  return api.trainGrid(options);
+  return trainGridOn(browserPlatform, options);
 }
 
 /**
@@ -46,7 +44,7 @@ export function trainGrid(options: GridOptions): TrainingRun<GridResult, Iterati
  * CPU in the calling thread (float64).
  */
 export function trainBaseline(options: BaselineTrainOptions): TrainingRun<BaselineTrainResult, EpochReport> {
-  return api.trainBaseline(options);
+  return trainBaselineOn(browserPlatform, options);
 }
 
 /**
@@ -55,7 +53,7 @@ export function trainBaseline(options: BaselineTrainOptions): TrainingRun<Baseli
  * when given a name.
  */
 export function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
-  return api.createBackend(options);
+  return createBackendOn(browserPlatform, options);
 }
 
 /**

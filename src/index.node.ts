@@ -12,7 +12,7 @@ import type { BackendOptions } from './api/backend.ts';
 import type { BcdBackend } from './backends/backend.ts';
 import type { TrainingRun } from './api/run.ts';
 import {
-  createTrainingApi, type BaselineTrainOptions, type BaselineTrainResult, type GridOptions, type GridResult, type IterationReport,
+  createBackendOn, trainBaselineOn, trainGridOn, trainOn, type BaselineTrainOptions, type BaselineTrainResult, type GridOptions, type GridResult, type IterationReport,
   type TrainOptions, type TrainResult,
 } from './api/train.ts';
 import type { EpochReport } from './baselines/report.ts';
@@ -24,8 +24,6 @@ import { OptionError } from './api/errors.ts';
 
 export * from './api/public.ts';
 
-const api = createTrainingApi(nodePlatform);
-
 /**
  * Trains an Elman RNN on `inputs` → `targets` with the augmented Lagrangian method. Returns a
  * TrainingRun: `await` it for the TrainResult (the trained Model, TrainErr, TestErr, FeasVio,
@@ -34,7 +32,7 @@ const api = createTrainingApi(nodePlatform);
  * throws an OptionError naming it.
  */
 export function train(options: TrainOptions): TrainingRun<TrainResult, IterationReport> {
-  return api.train(options);
+  return trainOn(nodePlatform, options);
 }
 
 /**
@@ -44,7 +42,7 @@ export function train(options: TrainOptions): TrainingRun<TrainResult, Iteration
  * retrains it on the whole training part.
  */
 export function trainGrid(options: GridOptions): TrainingRun<GridResult, IterationReport> {
-  return api.trainGrid(options);
+  return trainGridOn(nodePlatform, options);
 }
 
 /**
@@ -53,7 +51,7 @@ export function trainGrid(options: GridOptions): TrainingRun<GridResult, Iterati
  * CPU in the calling thread (float64).
  */
 export function trainBaseline(options: BaselineTrainOptions): TrainingRun<BaselineTrainResult, EpochReport> {
-  return api.trainBaseline(options);
+  return trainBaselineOn(nodePlatform, options);
 }
 
 /**
@@ -62,7 +60,7 @@ export function trainBaseline(options: BaselineTrainOptions): TrainingRun<Baseli
  * when given a name.
  */
 export function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
-  return api.createBackend(options);
+  return createBackendOn(nodePlatform, options);
 }
 
 /**

@@ -510,220 +510,220 @@ function runOptions(options: TrainOptions, control: Control, trials: PreparedTri
   };
 }
 
-/** The API bound to a platform (Node or browser): what the package's entries export. */
-export function createTrainingApi(platform: Platform) {
-  /**
-   * Trains an Elman RNN on the data with the augmented Lagrangian method. Returns a TrainingRun:
-   * `await` it for the TrainResult, iterate it for per-iteration progress, or pause/resume/stop it.
-   */
-  function train(options: TrainOptions): TrainingRun<TrainResult, IterationReport> {
-    checkObject(options, 'train() options');
-    checkKnownKeys(options, ALM_KEYS, '');
-    const data = prepareData(options, 'train()');
-    const params = readParams(options.params);
-    const init = readInit(options.init, data.problem);
-    const seed = readSeed(options.seed);
-    checkRunOptions(options);
-    const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { every: 1 }, () => params.outer, false);
-    const trial = makeTrial(data, params, init, seed, options.testHidden ?? 'carry', earlyStop);
-    if (options.resume !== undefined) applyResume([trial], options.resume);
-    return new TrainingRun<TrainResult, IterationReport>(
-      (control) =>
-        withBackend(platform, options, 1, async (backend, line) => {
-          const run = runOptions(options, control, [trial], earlyStop ? 'fit' : undefined);
-          if (!earlyStop) {
-            const [r] = await runAlmBatch(backend, [trial], run);
-            if (r.loopState.failure) throw numericalError(r.loopState.failure.message);
-            return toResult(r, trial, line);
-          }
-          const selection = await fitEarlyStopped(backend, [trial], earlyStop, run);
-          const failure = selection.fits[0].loopState.failure;
-          if (failure) throw numericalError(failure.message);
-          const { outcomes, finals } = await finishEarlyStopped(backend, [trial], selection, earlyStop, runOptions(options, control, [trial], 'retrain'));
-          if (finals[0].loopState.failure) throw numericalError(finals[0].loopState.failure.message);
-          return { ...toResult(finals[0], trial, line), earlyStop: outcomes[0] };
-        }),
-      options.signal,
-    );
-  }
+// The API's calls, each bound to a platform (Node or browser) by the package's entries. They are
+// separate functions, not one object of them, so that a bundle keeps only the calls it uses (an
+// app that only trains carries no baseline code).
 
-  /**
-   * Trains a grid of ALM trials — every combination of `inits` × `taus` × `seeds` — as one
-   * batch; with `select: 'validation'` chooses one on a validation split and retrains it.
-   */
-  function trainGrid(options: GridOptions): TrainingRun<GridResult, IterationReport> {
-    checkObject(options, 'trainGrid() options');
-    checkKnownKeys(options, GRID_KEYS, '');
-    const data = prepareData(options, 'trainGrid()');
-    const params = readParams(options.params);
-    const list = <T>(option: string, v: readonly T[] | undefined, fallback: T[], check: (x: unknown, o: string) => T): T[] => {
-      if (v === undefined) return fallback;
-      if (!Array.isArray(v) || v.length === 0) throw new OptionError(option, v, 'must be a non-empty array');
-      const out = v.map((x, i) => check(x, `${option}[${i}]`));
-      const seen = new Set(out.map((x) => JSON.stringify(x)));
-      if (seen.size !== out.length) throw new OptionError(option, v, 'lists a value twice');
-      return out;
-    };
-    const inits = list<Initializer>('inits', options.inits, ['normal-1e-1'], (x, o) => checkChoice(o, x, INITIALIZERS));
-    const taus = list('taus', options.taus, [params.tau], (x, o) => {
-      if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new OptionError(o, x, 'must be a finite number > 0');
-      return x;
-    });
-    const seeds = list('seeds', options.seeds, [1], (x, o) => readSeed(x, o));
-    const select = options.select === undefined ? 'none' : checkChoice('select', options.select, ['none', 'validation'] as const);
-    let V = select === 'validation' ? readValidationSteps('validationSteps', options.validationSteps, data.problem.T1) : defaultValidationSteps(data.problem.T1);
-    const count = inits.length * taus.length * seeds.length;
-    if (count > MAX_TRIALS) throw new OptionError('inits × taus × seeds', `${count} trials`, `must make at most ${MAX_TRIALS} trials: run the grid in parts`);
-    checkRunOptions(options);
-    const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { validationSteps: options.validationSteps, every: 1 }, () => params.outer, false);
-    if (earlyStop && select === 'validation' && options.validationSteps !== undefined && earlyStop.validationSteps !== options.validationSteps) {
-      throw new OptionError('earlyStop.validationSteps', earlyStop.validationSteps, `differs from validationSteps (${options.validationSteps}): selection and early stopping share one validation split; give one of them`);
-    }
-    if (earlyStop) V = earlyStop.validationSteps;
-    const settings: GridTrialSettings[] = [];
-    // init outermost, then τ, then seed: the order of `alm-rnn train`'s grids.
-    for (const init of inits) for (const tau of taus) for (const seed of seeds) settings.push({ init, tau, seed });
-    const testHidden = options.testHidden ?? 'carry';
-    const trials = settings.map((s) => makeTrial(data, { ...params, tau: s.tau }, { init: s.init }, s.seed, testHidden, earlyStop));
-    if (options.resume !== undefined) {
-      if (select === 'validation') throw new OptionError('resume', 'a checkpoint', 'cannot continue a selection on validation (it has two stages); resume the grid without select');
-      applyResume(trials, options.resume);
-    }
-    return new TrainingRun<GridResult, IterationReport>(
-      (control) =>
-        withBackend(platform, options, trials.length, async (backend, line) => {
-          const run = runOptions(options, control, trials, earlyStop ? 'fit' : undefined);
-          const retrain = runOptions(options, control, trials, 'retrain');
-          if (earlyStop) {
-            // Each trial stops on its own; its score is its best validation error, and it is retrained for its own k*.
-            const selection = await fitEarlyStopped(backend, trials, earlyStop, run);
-            const fitted = (i: number) => ({ valErr: selection.scores[i], earlyStop: earlyStopOutcome(selection.fits[i], earlyStop.restore) });
-            if (select === 'none') {
-              const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, retrain);
-              return {
-                trials: finals.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), valErr: selection.scores[i], earlyStop: outcomes[i] })),
-                validationSteps: V,
-                backend: line,
-              };
-            }
-            const chosen = selection.chosen;
-            const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, retrain, [chosen]);
+/**
+ * Trains an Elman RNN on the data with the augmented Lagrangian method. Returns a TrainingRun:
+ * `await` it for the TrainResult, iterate it for per-iteration progress, or pause/resume/stop it.
+ */
+export function trainOn(platform: Platform, options: TrainOptions): TrainingRun<TrainResult, IterationReport> {
+  checkObject(options, 'train() options');
+  checkKnownKeys(options, ALM_KEYS, '');
+  const data = prepareData(options, 'train()');
+  const params = readParams(options.params);
+  const init = readInit(options.init, data.problem);
+  const seed = readSeed(options.seed);
+  checkRunOptions(options);
+  const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { every: 1 }, () => params.outer, false);
+  const trial = makeTrial(data, params, init, seed, options.testHidden ?? 'carry', earlyStop);
+  if (options.resume !== undefined) applyResume([trial], options.resume);
+  return new TrainingRun<TrainResult, IterationReport>(
+    (control) =>
+      withBackend(platform, options, 1, async (backend, line) => {
+        const run = runOptions(options, control, [trial], earlyStop ? 'fit' : undefined);
+        if (!earlyStop) {
+          const [r] = await runAlmBatch(backend, [trial], run);
+          if (r.loopState.failure) throw numericalError(r.loopState.failure.message);
+          return toResult(r, trial, line);
+        }
+        const selection = await fitEarlyStopped(backend, [trial], earlyStop, run);
+        const failure = selection.fits[0].loopState.failure;
+        if (failure) throw numericalError(failure.message);
+        const { outcomes, finals } = await finishEarlyStopped(backend, [trial], selection, earlyStop, runOptions(options, control, [trial], 'retrain'));
+        if (finals[0].loopState.failure) throw numericalError(finals[0].loopState.failure.message);
+        return { ...toResult(finals[0], trial, line), earlyStop: outcomes[0] };
+      }),
+    options.signal,
+  );
+}
+
+/**
+ * Trains a grid of ALM trials — every combination of `inits` × `taus` × `seeds` — as one
+ * batch; with `select: 'validation'` chooses one on a validation split and retrains it.
+ */
+export function trainGridOn(platform: Platform, options: GridOptions): TrainingRun<GridResult, IterationReport> {
+  checkObject(options, 'trainGrid() options');
+  checkKnownKeys(options, GRID_KEYS, '');
+  const data = prepareData(options, 'trainGrid()');
+  const params = readParams(options.params);
+  const list = <T>(option: string, v: readonly T[] | undefined, fallback: T[], check: (x: unknown, o: string) => T): T[] => {
+    if (v === undefined) return fallback;
+    if (!Array.isArray(v) || v.length === 0) throw new OptionError(option, v, 'must be a non-empty array');
+    const out = v.map((x, i) => check(x, `${option}[${i}]`));
+    const seen = new Set(out.map((x) => JSON.stringify(x)));
+    if (seen.size !== out.length) throw new OptionError(option, v, 'lists a value twice');
+    return out;
+  };
+  const inits = list<Initializer>('inits', options.inits, ['normal-1e-1'], (x, o) => checkChoice(o, x, INITIALIZERS));
+  const taus = list('taus', options.taus, [params.tau], (x, o) => {
+    if (!(typeof x === 'number' && Number.isFinite(x) && x > 0)) throw new OptionError(o, x, 'must be a finite number > 0');
+    return x;
+  });
+  const seeds = list('seeds', options.seeds, [1], (x, o) => readSeed(x, o));
+  const select = options.select === undefined ? 'none' : checkChoice('select', options.select, ['none', 'validation'] as const);
+  let V = select === 'validation' ? readValidationSteps('validationSteps', options.validationSteps, data.problem.T1) : defaultValidationSteps(data.problem.T1);
+  const count = inits.length * taus.length * seeds.length;
+  if (count > MAX_TRIALS) throw new OptionError('inits × taus × seeds', `${count} trials`, `must make at most ${MAX_TRIALS} trials: run the grid in parts`);
+  checkRunOptions(options);
+  const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { validationSteps: options.validationSteps, every: 1 }, () => params.outer, false);
+  if (earlyStop && select === 'validation' && options.validationSteps !== undefined && earlyStop.validationSteps !== options.validationSteps) {
+    throw new OptionError('earlyStop.validationSteps', earlyStop.validationSteps, `differs from validationSteps (${options.validationSteps}): selection and early stopping share one validation split; give one of them`);
+  }
+  if (earlyStop) V = earlyStop.validationSteps;
+  const settings: GridTrialSettings[] = [];
+  // init outermost, then τ, then seed: the order of `alm-rnn train`'s grids.
+  for (const init of inits) for (const tau of taus) for (const seed of seeds) settings.push({ init, tau, seed });
+  const testHidden = options.testHidden ?? 'carry';
+  const trials = settings.map((s) => makeTrial(data, { ...params, tau: s.tau }, { init: s.init }, s.seed, testHidden, earlyStop));
+  if (options.resume !== undefined) {
+    if (select === 'validation') throw new OptionError('resume', 'a checkpoint', 'cannot continue a selection on validation (it has two stages); resume the grid without select');
+    applyResume(trials, options.resume);
+  }
+  return new TrainingRun<GridResult, IterationReport>(
+    (control) =>
+      withBackend(platform, options, trials.length, async (backend, line) => {
+        const run = runOptions(options, control, trials, earlyStop ? 'fit' : undefined);
+        const retrain = runOptions(options, control, trials, 'retrain');
+        if (earlyStop) {
+          // Each trial stops on its own; its score is its best validation error, and it is retrained for its own k*.
+          const selection = await fitEarlyStopped(backend, trials, earlyStop, run);
+          const fitted = (i: number) => ({ valErr: selection.scores[i], earlyStop: earlyStopOutcome(selection.fits[i], earlyStop.restore) });
+          if (select === 'none') {
+            const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, retrain);
             return {
-              trials: selection.fits.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), ...fitted(i) })),
-              selected: { index: chosen, ...settings[chosen], ...toResult(finals[0], trials[chosen], line), valErr: selection.scores[chosen], earlyStop: outcomes[0] },
+              trials: finals.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), valErr: selection.scores[i], earlyStop: outcomes[i] })),
               validationSteps: V,
               backend: line,
             };
           }
-          if (select === 'none') {
-            const results = await runAlmBatch(backend, trials, run);
-            return { trials: results.map((r, i) => gridTrial(r, trials[i], settings[i], line)), backend: line };
-          }
-          const { onCheckpoint: _c, checkpointDue: _d, ...plain } = run;
-          const selection = await selectOnValidation(backend, trials, V, plain);
           const chosen = selection.chosen;
-          const final = await runAlm(backend, trials[chosen].problem, trials[chosen].params, trials[chosen].initial, plain);
+          const { outcomes, finals } = await finishEarlyStopped(backend, trials, selection, earlyStop, retrain, [chosen]);
           return {
-            trials: selection.fits.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), valErr: selection.scores[i] })),
-            selected: { index: chosen, ...settings[chosen], valErr: selection.scores[chosen], ...toResult(final, trials[chosen], line) },
+            trials: selection.fits.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), ...fitted(i) })),
+            selected: { index: chosen, ...settings[chosen], ...toResult(finals[0], trials[chosen], line), valErr: selection.scores[chosen], earlyStop: outcomes[0] },
             validationSteps: V,
             backend: line,
           };
-        }),
-      options.signal,
-    );
-  }
-
-  /** Trains the same kind of model by backpropagation through time with a gradient method (GD, GDC, GDNM, SGD, Adam). */
-  function trainBaseline(options: BaselineTrainOptions): TrainingRun<BaselineTrainResult, EpochReport> {
-    checkObject(options, 'trainBaseline() options');
-    checkKnownKeys(options, BASELINE_KEYS, '');
-    const data = prepareData(options, 'trainBaseline()');
-    const method = checkChoice('method', options.method, METHODS);
-    if (!(typeof options.learningRate === 'number' && options.learningRate > 0 && Number.isFinite(options.learningRate))) {
-      throw new OptionError('learningRate', options.learningRate, 'must be a finite number > 0');
-    }
-    const epochs = checkInteger('epochs', options.epochs ?? 1000, 1, MAX_EPOCHS);
-    const init = readInit(options.init, data.problem);
-    const seed = readSeed(options.seed);
-    const loss = options.loss === undefined ? 'sum' : checkChoice('loss', options.loss, BASELINE_LOSSES);
-    const tau = options.tau ?? 0;
-    if (!(typeof tau === 'number' && tau >= 0 && Number.isFinite(tau))) throw new OptionError('tau', tau, 'must be a finite number ≥ 0 (0: no regularisation)');
-    if (options.clip !== undefined && !(typeof options.clip === 'number' && options.clip > 0)) throw new OptionError('clip', options.clip, 'must be a number > 0');
-    if (options.batch !== undefined) checkInteger('batch', options.batch, 1, data.problem.T1);
-    checkFunction('onEpoch', options.onEpoch);
-    if (options.evaluateEvery !== undefined) checkInteger('evaluateEvery', options.evaluateEvery, 1);
-    if (options.cpuKernels !== undefined) validateBackendOptions({ cpuKernels: options.cpuKernels });
-    const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { every: defaultEvaluationInterval(epochs) }, (every) => Math.floor(epochs / every), true);
-    const trial = makeTrial(data, DEFAULT_PARAMS, init, seed, options.testHidden ?? 'carry');
-    const { problem } = data;
-    const { n, m } = problem.series;
-    return new TrainingRun<BaselineTrainResult, EpochReport>(async (control) => {
-      const started = performance.now();
-      let out;
-      let outcome: EarlyStopOutcome | undefined;
-      try {
-        const internal: InternalBaselineOptions = {
-          problem,
-          method: method as Method,
-          lr: options.learningRate,
-          epochs,
-          clip: method === 'gdc' ? options.clip ?? 1 : undefined,
-          momentum: options.momentum,
-          batch: options.batch,
-          loss: loss as BaselineLoss,
-          lambdas: tau > 0 ? baselineLambdas(tau, problem.r, n, m) : undefined,
-          initialWeights: trial.initial,
-          seed,
-          testHidden: options.testHidden ?? 'carry',
-          evaluateEvery: options.evaluateEvery,
-          kernels: options.cpuKernels,
-          signal: control.signal as AbortSignal,
-          pauseGate: control.pauseGate,
-          onEpoch: (e) => {
-            options.onEpoch?.(e);
-            control.emit(e);
-          },
-        };
-        if (earlyStop) {
-          const es: BaselineEarlyStop = { validationSteps: earlyStop.validationSteps, every: earlyStop.every, rule: earlyStop.rule, restore: earlyStop.restore };
-          const result = await trainBaselineEarlyStopped(internal, es);
-          out = result;
-          outcome = result.outcome;
-        } else {
-          out = await trainBaselineInternal(internal);
         }
-      } catch (err) {
-        if (err instanceof ParameterError) throw new OptionError(err.parameter, err.value, `is out of range: must be ${err.allowed}`);
-        throw err;
-      }
-      const { trainErr, testErr } = evaluate(out.weights, problem, options.testHidden ?? 'carry');
-      const model = new Model({ weights: out.weights, activation: problem.activation, standardization: problem.standardization, columns: { inputs: problem.series.inputNames, targets: problem.series.targetNames } });
-      const last = out.history[out.history.length - 1];
-      return {
-        model,
-        trainErr,
-        testErr: problem.T1 < problem.series.T ? testErr : null,
-        epochs: last?.epoch ?? 0,
-        stopReason: out.stopped,
-        history: out.history,
-        seconds: (performance.now() - started) / 1000,
-        trainSteps: problem.T1,
-        testSteps: problem.series.T - problem.T1,
-        ...(outcome ? { earlyStop: outcome } : {}),
-      };
-    }, options.signal);
-  }
-
-  /** Creates a backend to reuse across calls (their `backend` option); the caller disposes of it. */
-  async function createBackend(options: BackendOptions = {}): Promise<BcdBackend> {
-    const resolved = await resolveBackend(platform, options, Number.POSITIVE_INFINITY);
-    options.log?.(resolved.line);
-    return resolved.backend;
-  }
-
-  return { train, trainGrid, trainBaseline, createBackend };
+        if (select === 'none') {
+          const results = await runAlmBatch(backend, trials, run);
+          return { trials: results.map((r, i) => gridTrial(r, trials[i], settings[i], line)), backend: line };
+        }
+        const { onCheckpoint: _c, checkpointDue: _d, ...plain } = run;
+        const selection = await selectOnValidation(backend, trials, V, plain);
+        const chosen = selection.chosen;
+        const final = await runAlm(backend, trials[chosen].problem, trials[chosen].params, trials[chosen].initial, plain);
+        return {
+          trials: selection.fits.map((r, i) => ({ ...gridTrial(r, trials[i], settings[i], line), valErr: selection.scores[i] })),
+          selected: { index: chosen, ...settings[chosen], valErr: selection.scores[chosen], ...toResult(final, trials[chosen], line) },
+          validationSteps: V,
+          backend: line,
+        };
+      }),
+    options.signal,
+  );
 }
+
+/** Trains the same kind of model by backpropagation through time with a gradient method (GD, GDC, GDNM, SGD, Adam). */
+export function trainBaselineOn(platform: Platform, options: BaselineTrainOptions): TrainingRun<BaselineTrainResult, EpochReport> {
+  checkObject(options, 'trainBaseline() options');
+  checkKnownKeys(options, BASELINE_KEYS, '');
+  const data = prepareData(options, 'trainBaseline()');
+  const method = checkChoice('method', options.method, METHODS);
+  if (!(typeof options.learningRate === 'number' && options.learningRate > 0 && Number.isFinite(options.learningRate))) {
+    throw new OptionError('learningRate', options.learningRate, 'must be a finite number > 0');
+  }
+  const epochs = checkInteger('epochs', options.epochs ?? 1000, 1, MAX_EPOCHS);
+  const init = readInit(options.init, data.problem);
+  const seed = readSeed(options.seed);
+  const loss = options.loss === undefined ? 'sum' : checkChoice('loss', options.loss, BASELINE_LOSSES);
+  const tau = options.tau ?? 0;
+  if (!(typeof tau === 'number' && tau >= 0 && Number.isFinite(tau))) throw new OptionError('tau', tau, 'must be a finite number ≥ 0 (0: no regularisation)');
+  if (options.clip !== undefined && !(typeof options.clip === 'number' && options.clip > 0)) throw new OptionError('clip', options.clip, 'must be a number > 0');
+  if (options.batch !== undefined) checkInteger('batch', options.batch, 1, data.problem.T1);
+  checkFunction('onEpoch', options.onEpoch);
+  if (options.evaluateEvery !== undefined) checkInteger('evaluateEvery', options.evaluateEvery, 1);
+  if (options.cpuKernels !== undefined) validateBackendOptions({ cpuKernels: options.cpuKernels });
+  const earlyStop = readEarlyStop(options.earlyStop, data.problem.T1, { every: defaultEvaluationInterval(epochs) }, (every) => Math.floor(epochs / every), true);
+  const trial = makeTrial(data, DEFAULT_PARAMS, init, seed, options.testHidden ?? 'carry');
+  const { problem } = data;
+  const { n, m } = problem.series;
+  return new TrainingRun<BaselineTrainResult, EpochReport>(async (control) => {
+    const started = performance.now();
+    let out;
+    let outcome: EarlyStopOutcome | undefined;
+    try {
+      const internal: InternalBaselineOptions = {
+        problem,
+        method: method as Method,
+        lr: options.learningRate,
+        epochs,
+        clip: method === 'gdc' ? options.clip ?? 1 : undefined,
+        momentum: options.momentum,
+        batch: options.batch,
+        loss: loss as BaselineLoss,
+        lambdas: tau > 0 ? baselineLambdas(tau, problem.r, n, m) : undefined,
+        initialWeights: trial.initial,
+        seed,
+        testHidden: options.testHidden ?? 'carry',
+        evaluateEvery: options.evaluateEvery,
+        kernels: options.cpuKernels,
+        signal: control.signal as AbortSignal,
+        pauseGate: control.pauseGate,
+        onEpoch: (e) => {
+          options.onEpoch?.(e);
+          control.emit(e);
+        },
+      };
+      if (earlyStop) {
+        const es: BaselineEarlyStop = { validationSteps: earlyStop.validationSteps, every: earlyStop.every, rule: earlyStop.rule, restore: earlyStop.restore };
+        const result = await trainBaselineEarlyStopped(internal, es);
+        out = result;
+        outcome = result.outcome;
+      } else {
+        out = await trainBaselineInternal(internal);
+      }
+    } catch (err) {
+      if (err instanceof ParameterError) throw new OptionError(err.parameter, err.value, `is out of range: must be ${err.allowed}`);
+      throw err;
+    }
+    const { trainErr, testErr } = evaluate(out.weights, problem, options.testHidden ?? 'carry');
+    const model = new Model({ weights: out.weights, activation: problem.activation, standardization: problem.standardization, columns: { inputs: problem.series.inputNames, targets: problem.series.targetNames } });
+    const last = out.history[out.history.length - 1];
+    return {
+      model,
+      trainErr,
+      testErr: problem.T1 < problem.series.T ? testErr : null,
+      epochs: last?.epoch ?? 0,
+      stopReason: out.stopped,
+      history: out.history,
+      seconds: (performance.now() - started) / 1000,
+      trainSteps: problem.T1,
+      testSteps: problem.series.T - problem.T1,
+      ...(outcome ? { earlyStop: outcome } : {}),
+    };
+  }, options.signal);
+}
+
+/** Creates a backend to reuse across calls (their `backend` option); the caller disposes of it. */
+export async function createBackendOn(platform: Platform, options: BackendOptions = {}): Promise<BcdBackend> {
+  const resolved = await resolveBackend(platform, options, Number.POSITIVE_INFINITY);
+  options.log?.(resolved.line);
+  return resolved.backend;
+}
+
 
 /** λ1…λ5 of τ as the ALM's R has them, on A, W, V, b, c. */
 function baselineLambdas(tau: number, r: number, n: number, m: number) {
