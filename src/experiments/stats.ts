@@ -38,8 +38,14 @@ export interface CellStats {
 export function moments(values: number[]): Moments | null {
   if (values.length === 0) return null;
   const mean = values.reduce((s, x) => s + x, 0) / values.length;
-  const v = values.length > 1 ? values.reduce((s, x) => s + (x - mean) ** 2, 0) / (values.length - 1) : 0;
-  return { mean, std: Math.sqrt(v), n: values.length };
+  const variance = (scale: number): number =>
+    values.length > 1 ? values.reduce((s, x) => s + ((x - mean) / scale) ** 2, 0) / (values.length - 1) : 0;
+  const v = variance(1);
+  if (Number.isFinite(v) || !Number.isFinite(mean)) return { mean, std: Math.sqrt(v), n: values.length };
+  // The squares of an exploded run's error (1e188 on sp500) overflow: scaled by the largest
+  // magnitude, the deviation stays finite.
+  const scale = Math.max(...values.map(Math.abs));
+  return { mean, std: scale * Math.sqrt(variance(scale)), n: values.length };
 }
 
 /**

@@ -50,6 +50,10 @@ describe('statistics', () => {
     expect(moments([1, 3])).toEqual({ mean: 2, std: Math.SQRT2, n: 2 });
     expect(moments([5])).toEqual({ mean: 5, std: 0, n: 1 });
     expect(moments([])).toBeNull();
+    // An exploded run's error (finite, but its square is not) still has a finite deviation.
+    const big = moments([1e188, 3e188])!;
+    expect(big.mean).toBe(2e188);
+    expect(big.std / (Math.SQRT2 * 1e188)).toBeCloseTo(1, 12);
   });
 
   it('per cell: diverged runs counted apart; best initialisation by mean TestErr; median run', () => {
