@@ -36,18 +36,11 @@ export function iterationsWithoutProgress(history: readonly AlmIteration[]): num
   return history.length - last;
 }
 
-/** The outcome of runAlm. */
-export interface AlmResult {
+/** The outcome of runAlm: the reported scalars (AlmSummary's; γ is in loopState), the weights and the history. */
+export interface AlmResult extends Omit<AlmSummary, 'gamma'> {
   weights: RnnWeights;
-  trainErr: number;
-  testErr: number;
-  feasVio: number;
-  outerIterations: number;
-  sweeps: number;
-  seconds: number;
   /** This trial's own computation in seconds (AlmIteration.ownSeconds), where the backend tracks it. */
   ownSeconds?: number;
-  stopReason: StopReason;
   history: AlmIteration[];
   /** The loop state after the last completed outer iteration (for checkpoints). */
   loopState: AlmLoopState;

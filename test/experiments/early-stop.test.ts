@@ -3,10 +3,9 @@
 // runEarlyStopped, a baseline's trainBaselineEarlyStopped, ALM + GD the ALM's model then GD's
 // early-stopped polish); the test part decides nothing; a stop in the runs on the fit part
 // resumes to the numbers of an unbroken experiment; the report gives k* per cell.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAlm } from '../../src/alm/alm.ts';
 import { runEarlyStopped } from '../../src/alm/early-stop.ts';
 import { lambdasFor } from '../../src/alm/params.ts';
@@ -18,23 +17,9 @@ import type { ExperimentResults } from '../../src/experiments/results.ts';
 import { ALM_BATCH_CHECKPOINT, prepareExperiment, runExperiment } from '../../src/experiments/runner.ts';
 import { earlyStopRuleOf, type ExperimentInput } from '../../src/experiments/settings.ts';
 import { commandLine } from '../../src/cli/experiment.ts';
+import { tempDirs, timeless } from '../helpers/experiments.ts';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'alm-exp-es-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** Run results without the wall-clock fields, which differ between runs. */
-function timeless(results: ExperimentResults): unknown {
-  return [...results.runs]
-    .sort((a, b) => a.key.localeCompare(b.key))
-    .map(({ seconds: _s, curve, ...rest }) => ({ ...rest, curve: curve.map(({ seconds: _t, ...p }) => p) }));
-}
+const tempDir = tempDirs('alm-exp-es-');
 
 /**
  * A CSV series of 60 steps (2 inputs, 1 target) with its last 6 the test part; `wreck` replaces

@@ -1,12 +1,11 @@
 // The experiment runner end to end in quick mode: the table, the JSON with every run and the
 // two SVG figures are produced and well-formed; a stopped experiment keeps its finished runs
 // and a resumed one ends exactly where an unbroken one does.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../src/errors.ts';
-import { checkResults, readResults, type ExperimentResults } from '../../src/experiments/results.ts';
+import { checkResults, readResults } from '../../src/experiments/results.ts';
 import { ALM_BATCH_CHECKPOINT, EXPERIMENT_FILES, prepareExperiment, runExperiment, validationProblem } from '../../src/experiments/runner.ts';
 import type { ExperimentInput } from '../../src/experiments/settings.ts';
 import { prepareRun } from '../../src/alm/setup.ts';
@@ -15,26 +14,9 @@ import { lambdasFor } from '../../src/alm/params.ts';
 import { createCpuBackend } from '../../src/backends/cpu/cpu-backend.ts';
 import { trainBaseline } from '../../src/baselines/train.ts';
 import { checkWellFormedSvg } from './xml.ts';
+import { tempDirs, timeless } from '../helpers/experiments.ts';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'alm-exp-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** Run results without the wall-clock fields, which differ between runs. */
-function timeless(results: ExperimentResults): unknown {
-  return {
-    selections: results.selections.map(({ seconds: _s, ...rest }) => rest),
-    runs: [...results.runs]
-      .sort((a, b) => a.key.localeCompare(b.key))
-      .map(({ seconds: _s, curve, ...rest }) => ({ ...rest, curve: curve.map(({ seconds: _t, ...p }) => p) })),
-  };
-}
+const tempDir = tempDirs('alm-exp-');
 
 describe('runExperiment, quick preset', () => {
   it('writes results.json with every run, a Table 3 report and two well-formed SVG figures', async () => {
